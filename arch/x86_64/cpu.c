@@ -1,0 +1,104 @@
+/* CPUID feature detection. Bit positions are from the Intel SDM vol. 2, CPUID. */
+#include "arch/x86_64/cpu.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+
+struct cpu_features boot_cpu;
+
+static void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
+}
+
+static void store_regs(char *dst, u32 a, u32 b, u32 c, u32 d)
+{
+	memcpy(dst, &a, 4);
+	memcpy(dst + 4, &b, 4);
+	memcpy(dst + 8, &c, 4);
+	memcpy(dst + 12, &d, 4);
+}
+
+void cpu_detect(void)
+{
+	struct cpu_features *f = &boot_cpu;
+	u32 a, b, c, d, max, max_ext;
+
+	cpuid(0, 0, &max, &b, &c, &d);
+	memcpy(f->vendor, &b, 4);
+	memcpy(f->vendor + 4, &d, 4);
+	memcpy(f->vendor + 8, &c, 4);
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	f->stepping = a & 0xf;
+	f->model = ((a >> 4) & 0xf) | (((a >> 16) & 0xf) << 4);
+	f->family = ((a >> 8) & 0xf) + ((a >> 20) & 0xff);
+	f->pge = d & (1 << 13);
+	f->apic = d & (1 << 9);
+	f->hypervisor = c & (1u << 31);
+
+	if (max >= 7) {
+		cpuid(7, 0, &a, &b, &c, &d);
+		f->smep = b & (1 << 7);
+		f->smap = b & (1 << 20);
+	}
+
+	cpuid(0x80000000, 0, &max_ext, &b, &c, &d);
+	if (max_ext >= 0x80000001) {
+		cpuid(0x80000001, 0, &a, &b, &c, &d);
+		f->nx = d & (1 << 20);
+		f->gbpages = d & (1 << 26);
+	}
+	if (max_ext >= 0x80000004) {
+		cpuid(0x80000002, 0, &a, &b, &c, &d);
+		store_regs(f->brand, a, b, c, d);
+		cpuid(0x80000003, 0, &a, &b, &c, &d);
+		store_regs(f->brand + 16, a, b, c, d);
+		cpuid(0x80000004, 0, &a, &b, &c, &d);
+		store_regs(f->brand + 32, a, b, c, d);
+	}
+	if (max_ext >= 0x80000007) {
+		cpuid(0x80000007, 0, &a, &b, &c, &d);
+		f->invariant_tsc = d & (1 << 8);
+	}
+	f->phys_addr_bits = 36;
+	f->virt_addr_bits = 48;
+	if (max_ext >= 0x80000008) {
+		cpuid(0x80000008, 0, &a, &b, &c, &d);
+		f->phys_addr_bits = a & 0xff;
+		f->virt_addr_bits = (a >> 8) & 0xff;
+	}
+	if (f->hypervisor) {
+		cpuid(0x40000000, 0, &a, &b, &c, &d);
+		memcpy(f->hv_vendor, &b, 4);
+		memcpy(f->hv_vendor + 4, &c, 4);
+		memcpy(f->hv_vendor + 8, &d, 4);
+	}
+}
+
+static const char *yn(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+void cpu_print_features(void)
+{
+	struct cpu_features *f = &boot_cpu;
+
+	pr_info("cpu: %s family %u model %u stepping %u%s%s\n", f->vendor, f->family, f->model,
+		f->stepping, f->hypervisor ? ", hypervisor " : "", f->hypervisor ? f->hv_vendor : "");
+	if (f->brand[0])
+		pr_info("cpu: %s\n", f->brand);
+	pr_info("cpu: nx=%s 1g-pages=%s smep=%s smap=%s invariant-tsc=%s phys-bits=%u\n",
+		yn(f->nx), yn(f->gbpages), yn(f->smep), yn(f->smap), yn(f->invariant_tsc),
+		f->phys_addr_bits);
+}
+
+/*
+ * The QEMU exit device (isa-debug-exit) is only written to under QEMU's own accelerators, so a
+ * real PC never sees stray writes to port 0xf4.
+ */
+bool running_under_qemu(void)
+{
+	return boot_cpu.hypervisor && (!strcmp(boot_cpu.hv_vendor, "TCGTCGTCGTCG") ||
+				       !strncmp(boot_cpu.hv_vendor, "KVMKVMKVM", 9));
+}

@@ -1,0 +1,124 @@
+/*
+ * The IDT and the C side of interrupt entry: trap_dispatch() sends exceptions to the kernel's
+ * handler and interrupts to the driver that asked for the IRQ.
+ */
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/io.h"
+#include "arch/x86_64/pic.h"
+#include "kernel/percpu.h"
+
+#define NR_VECTORS 48
+#define GATE_INTERRUPT 0x8e	/* present, DPL 0, 64-bit interrupt gate (IF cleared on entry) */
+
+struct idt_gate {
+	u16 offset_low;
+	u16 selector;
+	u8 ist;
+	u8 type_attr;
+	u16 offset_mid;
+	u32 offset_high;
+	u32 reserved;
+} __attribute__((packed));
+
+struct idt_ptr {
+	u16 limit;
+	u64 base;
+} __attribute__((packed));
+
+extern const u64 isr_stub_table[NR_VECTORS];
+
+static struct idt_gate idt[256];
+static trap_handler_t exception_handler;
+static irq_handler_t irq_handlers[NR_IRQS];
+static void (*irq_exit_hook)(struct pt_regs *regs);
+
+static void set_gate(int vector, u64 addr, int ist)
+{
+	struct idt_gate *g = &idt[vector];
+
+	g->offset_low = addr & 0xffff;
+	g->selector = KERNEL_CS;
+	g->ist = ist;
+	g->type_attr = GATE_INTERRUPT;
+	g->offset_mid = (addr >> 16) & 0xffff;
+	g->offset_high = addr >> 32;
+	g->reserved = 0;
+}
+
+/*
+ * #DF, NMI and #MC run on their own IST stacks: they can arrive when the current stack is
+ * unusable (a #DF from a stack overflow is exactly that case).
+ */
+static int ist_for_vector(int vector)
+{
+	switch (vector) {
+	case X86_TRAP_DF:
+		return IST_DF;
+	case X86_TRAP_NMI:
+		return IST_NMI;
+	case X86_TRAP_MC:
+		return IST_MCE;
+	default:
+		return 0;
+	}
+}
+
+void idt_init(void)
+{
+	struct idt_ptr ptr = { sizeof(idt) - 1, (u64)idt };
+	int v;
+
+	for (v = 0; v < NR_VECTORS; v++)
+		set_gate(v, isr_stub_table[v], ist_for_vector(v));
+	asm volatile("lidt %0" : : "m"(ptr));
+}
+
+void set_exception_handler(trap_handler_t handler)
+{
+	exception_handler = handler;
+}
+
+void request_irq(unsigned int irq, irq_handler_t handler)
+{
+	irq_handlers[irq] = handler;
+	pic_unmask(irq);
+}
+
+void set_irq_exit_hook(void (*hook)(struct pt_regs *regs))
+{
+	irq_exit_hook = hook;
+}
+
+static void handle_irq(struct pt_regs *regs)
+{
+	unsigned int irq = regs->vector - IRQ_BASE;
+	struct percpu *cpu = this_cpu();
+
+	if (pic_is_spurious(irq))
+		return;
+	cpu->irq_depth++;
+	if (irq_handlers[irq])
+		irq_handlers[irq](regs);
+	cpu->irq_depth--;
+	/* EOI before the exit hook: it may switch tasks, and the PIC must not wait for that. */
+	pic_eoi(irq);
+	if (cpu->irq_depth == 0 && irq_exit_hook)
+		irq_exit_hook(regs);
+}
+
+void trap_dispatch(struct pt_regs *regs)
+{
+	struct percpu *cpu = this_cpu();
+	bool handled;
+
+	if (regs->vector >= IRQ_BASE) {
+		handle_irq(regs);
+		return;
+	}
+	cpu->fault_depth++;
+	handled = exception_handler && exception_handler(regs);
+	if (!handled)
+		die("unhandled exception", regs);
+	cpu->fault_depth--;
+}

@@ -1,0 +1,52 @@
+/* Exceptions and interrupts: the saved register frame, handler registration, the PIC's IRQs. */
+#ifndef ARCH_IDT_H
+#define ARCH_IDT_H
+
+#include "kernel/types.h"
+
+/* What arch/x86_64/entry.asm saves on every exception and interrupt, lowest address first. */
+struct pt_regs {
+	u64 r15, r14, r13, r12, r11, r10, r9, r8;
+	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 vector, error_code;
+	/* pushed by the CPU */
+	u64 rip, cs, rflags, rsp, ss;
+};
+
+#define X86_TRAP_DE 0
+#define X86_TRAP_DB 1
+#define X86_TRAP_NMI 2
+#define X86_TRAP_BP 3
+#define X86_TRAP_UD 6
+#define X86_TRAP_DF 8
+#define X86_TRAP_GP 13
+#define X86_TRAP_PF 14
+#define X86_TRAP_MC 18
+#define IRQ_BASE 32
+#define NR_IRQS 16
+
+/* #PF error code bits (Intel SDM vol. 3, "Interrupt 14—Page-Fault Exception"). */
+#define PF_PROT (1 << 0)	/* 0: page not present, 1: protection violation */
+#define PF_WRITE (1 << 1)
+#define PF_USER (1 << 2)
+#define PF_RSVD (1 << 3)
+#define PF_INSTR (1 << 4)
+
+/* An exception handler returns true if it dealt with the exception (execution resumes). */
+typedef bool (*trap_handler_t)(struct pt_regs *regs);
+typedef void (*irq_handler_t)(struct pt_regs *regs);
+
+void idt_init(void);
+/* Install `handler` for all exception vectors; unhandled exceptions end in die(). */
+void set_exception_handler(trap_handler_t handler);
+void request_irq(unsigned int irq, irq_handler_t handler);
+/* Called on the way out of every outermost interrupt (the scheduler preempts from here). */
+void set_irq_exit_hook(void (*hook)(struct pt_regs *regs));
+
+const char *trap_name(u64 vector);
+void show_regs(const struct pt_regs *regs);
+/* The oops body: #PF decoding, exception line, registers, a backtrace bounded to [lo, hi). */
+void show_fault(const char *why, const struct pt_regs *regs, u64 stack_lo, u64 stack_hi);
+__attribute__((noreturn)) void die(const char *why, struct pt_regs *regs);
+
+#endif

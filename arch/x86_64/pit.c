@@ -1,0 +1,48 @@
+/* The 8254 programmable interval timer: the periodic tick on IRQ 0. */
+#include "arch/x86_64/pit.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/io.h"
+
+#define PIT_CH0 0x40
+#define PIT_CH2 0x42
+#define PIT_CMD 0x43
+#define PIT_CH2_GATE 0x61
+#define PIT_CMD_CH0_RATE 0x34	/* channel 0, lo/hi byte, mode 2 (rate generator) */
+#define PIT_CMD_CH2_ONESHOT 0xb0	/* channel 2, lo/hi byte, mode 0 (terminal count) */
+
+static void (*tick_fn)(void);
+
+static void pit_irq(struct pt_regs *regs)
+{
+	(void)regs;
+	if (tick_fn)
+		tick_fn();
+}
+
+void pit_init(unsigned int hz, void (*tick)(void))
+{
+	u16 divisor = PIT_HZ / hz;
+
+	tick_fn = tick;
+	outb(PIT_CMD, PIT_CMD_CH0_RATE);
+	outb(PIT_CH0, divisor & 0xff);
+	outb(PIT_CH0, divisor >> 8);
+	request_irq(0, pit_irq);
+}
+
+void pit_delay_us(unsigned int us)
+{
+	u32 count = (u64)PIT_HZ * us / 1000000;
+	u8 gate;
+
+	if (count > 0xffff)
+		count = 0xffff;
+	/* Gate on, speaker off; then count down once and poll OUT2 (bit 5 of port 0x61). */
+	gate = (inb(PIT_CH2_GATE) & ~0x02) | 0x01;
+	outb(PIT_CH2_GATE, gate);
+	outb(PIT_CMD, PIT_CMD_CH2_ONESHOT);
+	outb(PIT_CH2, count & 0xff);
+	outb(PIT_CH2, count >> 8);
+	while (!(inb(PIT_CH2_GATE) & 0x20))
+		cpu_relax();
+}

@@ -1,0 +1,54 @@
+/*
+ * Power off and restart. Under QEMU the isa-debug-exit device ends QEMU with a status the test
+ * runner can tell apart from a triple fault (which also ends QEMU, with status 0).
+ */
+#include "arch/x86_64/power.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/io.h"
+
+#define QEMU_DEBUG_EXIT_PORT 0xf4
+#define QEMU_ACPI_PM1A_CNT 0x604	/* PIIX4 (pc) and ICH9 (q35) PM base 0x600 in QEMU */
+#define ACPI_SLP_EN_S5 0x2000
+#define KBC_STATUS 0x64
+#define KBC_RESET 0xfe
+
+void qemu_exit(int value)
+{
+	if (running_under_qemu())
+		outl(QEMU_DEBUG_EXIT_PORT, value);
+}
+
+void machine_halt(void)
+{
+	for (;;) {
+		local_irq_disable();
+		hlt();
+	}
+}
+
+void machine_power_off(void)
+{
+	local_irq_disable();
+	qemu_exit(QEMU_EXIT_SUCCESS);
+	if (running_under_qemu())
+		outw(QEMU_ACPI_PM1A_CNT, ACPI_SLP_EN_S5);
+	machine_halt();
+}
+
+void machine_restart(void)
+{
+	int spins;
+
+	local_irq_disable();
+	/* Pulse the CPU reset line through the keyboard controller... */
+	for (spins = 0; spins < 100000 && (inb(KBC_STATUS) & 0x02); spins++)
+		cpu_relax();
+	outb(KBC_STATUS, KBC_RESET);
+	/* ...and if that did nothing, a triple fault resets every PC: load an empty IDT. */
+	struct {
+		u16 limit;
+		u64 base;
+	} __attribute__((packed)) empty = { 0, 0 };
+	asm volatile("lidt %0; int3" : : "m"(empty));
+	machine_halt();
+}

@@ -1,0 +1,13 @@
+#ifndef ARCH_POWER_H
+#define ARCH_POWER_H
+
+/* Values for QEMU's isa-debug-exit device: QEMU exits with status (value << 1) | 1. */
+#define QEMU_EXIT_SUCCESS 0x10	/* exit status 33 */
+#define QEMU_EXIT_FAILURE 0x11	/* exit status 35 */
+
+void qemu_exit(int value);
+__attribute__((noreturn)) void machine_power_off(void);
+__attribute__((noreturn)) void machine_restart(void);
+__attribute__((noreturn)) void machine_halt(void);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * Frame-pointer backtraces. With -fno-omit-frame-pointer every function starts with
+ * push %rbp; mov %rsp, %rbp, so [rbp] holds the caller's rbp and [rbp + 8] the return address:
+ *
+ *   higher addresses
+ *   | return address |  <- rbp + 8
+ *   | caller's rbp   |  <- rbp
+ *   | locals ...     |
+ */
+#include "arch/x86_64/stacktrace.h"
+#include "arch/x86_64/paging.h"
+#include "kernel/ksyms.h"
+#include "kernel/printk.h"
+
+static bool frame_readable(u64 rbp, u64 lo, u64 hi)
+{
+	if (!rbp || (rbp & 7))
+		return false;
+	if (lo < hi)
+		return rbp >= lo && rbp + 16 <= hi;
+	/* No bounds given: both words must be on a mapped kernel page. */
+	return rbp >= KERNEL_HALF_START && kernel_page_mapped(rbp) && kernel_page_mapped(rbp + 8);
+}
+
+static void print_frame(u64 addr)
+{
+	char sym[128];
+
+	ksym_format(addr, sym, sizeof(sym));
+	printk(KERN_EMERG " [<%016lx>] %s\n", addr, sym);
+}
+
+/*
+ * A function that faulted before its "push %rbp; mov %rsp, %rbp" finished (or a leaf that
+ * never sets up a frame) has not linked itself into the chain yet: its return address is still
+ * on top of the stack, and rbp is its caller's. Find that return address so the caller shows up.
+ */
+static u64 return_address_before_frame(u64 rip, u64 rsp, u64 lo, u64 hi)
+{
+	const char *name;
+	u64 off, size, slot;
+	const u8 *code;
+
+	if (!ksym_lookup(rip, &name, &off, &size))
+		return 0;
+	code = (const u8 *)(rip - off);
+	if (code[0] == 0x55 && code[1] == 0x48 && code[2] == 0x89 && code[3] == 0xe5) {
+		if (off >= 4)
+			return 0;	/* the frame is complete: the rbp chain covers the caller */
+		slot = off == 0 ? rsp : rsp + 8;
+	} else {
+		slot = rsp;		/* a frameless leaf */
+	}
+	if (!frame_readable(slot & ~7UL, lo, hi))
+		return 0;
+	return *(u64 *)slot;
+}
+
+void show_backtrace(u64 rip, u64 rsp, u64 rbp, u64 lo, u64 hi)
+{
+	u64 caller;
+	int depth;
+
+	printk(KERN_EMERG "Call Trace:\n");
+	print_frame(rip);
+	if (rsp && (caller = return_address_before_frame(rip, rsp, lo, hi)))
+		print_frame(caller);
+	for (depth = 1; rbp; depth++) {
+		u64 next, ret;
+
+		if (depth == BACKTRACE_MAX_FRAMES) {
+			printk(KERN_EMERG " ... (more frames not shown)\n");
+			return;
+		}
+		if (!frame_readable(rbp, lo, hi)) {
+			printk(KERN_EMERG " (frame pointer %016lx is not on the stack: stop)\n", rbp);
+			return;
+		}
+		next = ((u64 *)rbp)[0];
+		ret = ((u64 *)rbp)[1];
+		if (!ret)
+			return;
+		print_frame(ret);
+		/* Frames move towards higher addresses; anything else is a loop or garbage. */
+		if (next && next <= rbp) {
+			printk(KERN_EMERG " (frame pointer %016lx goes backwards: stop)\n", next);
+			return;
+		}
+		rbp = next;
+	}
+}
+
+__attribute__((noinline)) void dump_stack(void)
+{
+	u64 rbp = (u64)__builtin_frame_address(0);
+
+	show_backtrace((u64)__builtin_return_address(0), 0, ((u64 *)rbp)[0], 0, 0);
+}

@@ -1,0 +1,20 @@
+; The multiboot2 header: GRUB finds it in the first 32 KiB of the image (8-byte aligned) and
+; learns from it that this kernel wants to be loaded as a multiboot2 ELF in 32-bit protected mode.
+
+MB2_MAGIC	equ 0xE85250D6
+MB2_ARCH_I386	equ 0
+
+section .multiboot
+align 8
+mb2_header_start:
+	dd MB2_MAGIC
+	dd MB2_ARCH_I386
+	dd mb2_header_end - mb2_header_start
+	dd -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header_start))
+
+	; End tag: type 0, flags 0, size 8.
+	align 8
+	dw 0
+	dw 0
+	dd 8
+mb2_header_end:

@@ -1,0 +1,19 @@
+/*
+ * The kernel's exception policy: a fault a test expected is reported and survived; a stack
+ * guard page hit kills the task that overran its stack; anything else is a fatal oops.
+ */
+#ifndef KERNEL_FAULT_H
+#define KERNEL_FAULT_H
+
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/setjmp.h"
+#include "kernel/ktest.h"
+
+struct fault_catch {
+	struct jmp_buf jb;
+	struct fault_record rec;
+};
+
+void fault_init(void);
+
+#endif

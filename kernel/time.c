@@ -1,0 +1,56 @@
+/* Time: the jiffies tick (PIT at HZ) and the TSC rate, calibrated against the PIT. */
+#include "kernel/time.h"
+#include "arch/x86_64/io.h"
+#include "arch/x86_64/pit.h"
+#include "kernel/printk.h"
+
+volatile u64 jiffies;
+u64 tsc_khz;
+static void (*tick_hook)(void);
+
+static void timer_tick(void)
+{
+	jiffies++;
+	if (tick_hook)
+		tick_hook();
+}
+
+void set_tick_hook(void (*hook)(void))
+{
+	tick_hook = hook;
+}
+
+/* Count TSC ticks across 10 ms of PIT channel 2; take the best of a few tries. */
+static void calibrate_tsc(void)
+{
+	u64 best = ~0ULL;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		u64 t0 = rdtsc_ordered();
+		u64 d;
+
+		pit_delay_us(10000);
+		d = rdtsc_ordered() - t0;
+		if (d < best)
+			best = d;
+	}
+	tsc_khz = best / 10;
+	pr_info("time: TSC runs at %lu.%03lu MHz\n", tsc_khz / 1000, tsc_khz % 1000);
+}
+
+void time_init(void)
+{
+	calibrate_tsc();
+	pit_init(HZ, timer_tick);
+}
+
+u64 uptime_ms(void)
+{
+	return jiffies * (1000 / HZ);
+}
+
+u64 cycles_to_ns(u64 cycles)
+{
+	return tsc_khz ? cycles * 1000000 / tsc_khz : 0;
+}

@@ -1,0 +1,458 @@
+/*
+ * Virtual-area allocator: hands out page-aligned address ranges of the vmalloc space.
+ *
+ * Spans and guards. Every area owns guard pages on both sides of its usable pages; together
+ * they form the area's span. Guard pages are never mapped, so running off either end of a
+ * vmalloc buffer hits an absent PTE and faults instead of corrupting a neighbour:
+ *
+ *  prev span end span_start       addr                   addr + npages        span end
+ *         |          |              |                              |              |
+ *  ...----+          +--------------+------------------------------+--------------+ ...
+ *  guard  |  free    | guard pages  |     npages usable pages      | guard pages  | next
+ *  ...----+          +--------------+------------------------------+--------------+ ...
+ *         |<- gap -->|<----------- span_pages = guard + npages + guard ---------->|
+ *
+ * Spans never overlap, so two neighbouring areas with the same guard are separated by at
+ * least 2 * guard unmapped pages, and the first (last) area has at least `guard` unmapped
+ * pages before (after) it. The free pages in front of a span are its `gap`; the free pages
+ * after the last span up to the end of the space are the tail gap.
+ *
+ * The tree. All areas of a space live in one AVL tree keyed by span_start (AVL because its
+ * invariant, subtree heights differ by at most 1, is easy to state and to check). Each node caches
+ * max_gap, the largest gap of any area in its subtree. To find the lowest gap that fits, go
+ * left whenever the left subtree has a big-enough gap, else take this node's own gap if it
+ * fits, else go right: one root-to-leaf walk, O(log n). Only when no gap in the tree fits do
+ * we try the tail gap. The new span goes at the bottom of the chosen hole.
+ *
+ * Inserting or erasing an area changes exactly one other gap: that of the next area (its
+ * successor). So every update is: change the tree shape (rebalancing as we walk up), then fix
+ * the successor's gap and recompute max_gap on its path to the root. Both are O(log n).
+ *
+ * No locks and no memory allocation here: the caller provides every struct vmarea, keeps it
+ * alive while it is in the tree, and serialises calls on a space.
+ */
+#include "mm/vmarea.h"
+
+static u64 pages_between(u64 lo, u64 hi)
+{
+	return (hi - lo) >> PAGE_SHIFT;
+}
+
+/* Where the free hole in front of va begins. */
+static u64 gap_start(const struct vmarea *va)
+{
+	return va->span_start - va->gap * PAGE_SIZE;
+}
+
+/* ---------------------------------------------------------------- AVL tree */
+
+static u32 height(const struct vmarea *n)
+{
+	return n ? n->height : 0;
+}
+
+static u64 max_gap(const struct vmarea *n)
+{
+	return n ? n->max_gap : 0;
+}
+
+/* Recompute n's cached height and max_gap from its own gap and its children. */
+static void update(struct vmarea *n)
+{
+	n->height = 1 + MAX(height(n->left), height(n->right));
+	n->max_gap = MAX(n->gap, MAX(max_gap(n->left), max_gap(n->right)));
+}
+
+/* Make `new` take the place of `old` below `parent` (or as the root). */
+static void replace_child(struct vmarea_space *s, struct vmarea *parent, struct vmarea *old,
+			  struct vmarea *new)
+{
+	if (!parent)
+		s->root = new;
+	else if (parent->left == old)
+		parent->left = new;
+	else
+		parent->right = new;
+	if (new)
+		new->parent = parent;
+}
+
+/*
+ *     x                y
+ *    / \              / \
+ *   a   y     ->     x   c
+ *      / \          / \
+ *     b   c        a   b
+ */
+static struct vmarea *rotate_left(struct vmarea_space *s, struct vmarea *x)
+{
+	struct vmarea *y = x->right;
+
+	x->right = y->left;
+	if (y->left)
+		y->left->parent = x;
+	replace_child(s, x->parent, x, y);
+	y->left = x;
+	x->parent = y;
+	update(x);
+	update(y);
+	return y;
+}
+
+/* The mirror image of rotate_left(). */
+static struct vmarea *rotate_right(struct vmarea_space *s, struct vmarea *x)
+{
+	struct vmarea *y = x->left;
+
+	x->left = y->right;
+	if (y->right)
+		y->right->parent = x;
+	replace_child(s, x->parent, x, y);
+	y->right = x;
+	x->parent = y;
+	update(x);
+	update(y);
+	return y;
+}
+
+/*
+ * Restore |height(left) - height(right)| <= 1 at n, whose subtrees are balanced. Returns the
+ * node now at n's place. If the taller child leans the other way (a zig-zag), one rotation
+ * would just move the imbalance across, so that child is first rotated to lean outward.
+ */
+static struct vmarea *balance(struct vmarea_space *s, struct vmarea *n)
+{
+	int bf = (int)height(n->left) - (int)height(n->right);
+
+	if (bf > 1) {
+		if (height(n->left->left) < height(n->left->right))
+			rotate_left(s, n->left);
+		return rotate_right(s, n);
+	}
+	if (bf < -1) {
+		if (height(n->right->right) < height(n->right->left))
+			rotate_right(s, n->right);
+		return rotate_left(s, n);
+	}
+	return n;
+}
+
+/* n's subtree changed shape: rebalance and recompute caches from n up to the root. */
+static void rebalance_up(struct vmarea_space *s, struct vmarea *n)
+{
+	while (n) {
+		update(n);
+		n = balance(s, n)->parent;
+	}
+}
+
+/* n's gap changed: recompute the cached max_gap of n and all its ancestors. */
+static void update_path(struct vmarea *n)
+{
+	for (; n; n = n->parent)
+		update(n);
+}
+
+static struct vmarea *leftmost(struct vmarea *n)
+{
+	while (n && n->left)
+		n = n->left;
+	return n;
+}
+
+static struct vmarea *rightmost(struct vmarea *n)
+{
+	while (n && n->right)
+		n = n->right;
+	return n;
+}
+
+static void tree_insert(struct vmarea_space *s, struct vmarea *va)
+{
+	struct vmarea **link = &s->root;
+	struct vmarea *parent = NULL;
+
+	while (*link) {
+		parent = *link;
+		link = va->span_start < parent->span_start ? &parent->left : &parent->right;
+	}
+	va->left = NULL;
+	va->right = NULL;
+	va->parent = parent;
+	*link = va;
+	rebalance_up(s, va);
+}
+
+static void tree_erase(struct vmarea_space *s, struct vmarea *x)
+{
+	struct vmarea *fix;	/* lowest node whose subtree lost a node */
+
+	if (x->left && x->right) {
+		/*
+		 * Two children: x's successor y (leftmost in x->right, so y has no left child)
+		 * is moved into x's place. The nodes are the caller's, so we relink them
+		 * rather than copy keys.
+		 */
+		struct vmarea *y = leftmost(x->right);
+
+		if (y->parent == x) {
+			fix = y;
+		} else {
+			fix = y->parent;
+			replace_child(s, y->parent, y, y->right);
+			y->right = x->right;
+			y->right->parent = y;
+		}
+		y->left = x->left;
+		y->left->parent = y;
+		replace_child(s, x->parent, x, y);
+	} else {
+		fix = x->parent;
+		replace_child(s, x->parent, x, x->left ? x->left : x->right);
+	}
+	rebalance_up(s, fix);
+}
+
+/* ---------------------------------------------------------------- allocator */
+
+void vmarea_space_init(struct vmarea_space *s, u64 start, u64 end)
+{
+	/* Shrink a misaligned range inward rather than hand out a partial page. */
+	s->start = ALIGN_UP(start, PAGE_SIZE);
+	s->end = ALIGN_DOWN(end, PAGE_SIZE);
+	if (s->end < s->start)
+		s->end = s->start;
+	s->root = NULL;
+	s->nr_areas = 0;
+	s->used_pages = 0;
+	s->span_pages_used = 0;
+}
+
+/* The area right after the lowest gap of at least `pages` free pages, or NULL if none. */
+static struct vmarea *first_fit(const struct vmarea_space *s, u64 pages)
+{
+	struct vmarea *n = s->root;
+
+	if (max_gap(n) < pages)
+		return NULL;
+	/* Invariant: n's subtree holds a gap that fits; we want the leftmost such gap. */
+	while (n) {
+		if (max_gap(n->left) >= pages)
+			n = n->left;
+		else if (n->gap >= pages)
+			return n;
+		else
+			n = n->right;
+	}
+	return NULL;		/* unreachable unless the caches are corrupt */
+}
+
+int vmarea_alloc(struct vmarea_space *s, struct vmarea *va, u64 npages, u32 guard)
+{
+	u64 span, start;
+	struct vmarea *next;
+
+	if (npages == 0 || npages > UINT64_MAX - 2 * (u64)guard)
+		return -1;
+	span = npages + 2 * (u64)guard;
+
+	next = first_fit(s, span);
+	if (next) {
+		start = gap_start(next);
+	} else {
+		struct vmarea *last = rightmost(s->root);
+
+		start = last ? vmarea_span_end(last) : s->start;
+		if (pages_between(start, s->end) < span)
+			return -1;
+	}
+
+	va->span_start = start;
+	va->span_pages = span;
+	va->guard = guard;
+	va->npages = npages;
+	va->addr = start + (u64)guard * PAGE_SIZE;
+	/* First fit: the span sits at the bottom of the hole; the rest stays in front of next. */
+	va->gap = 0;
+	tree_insert(s, va);
+	if (next) {
+		next->gap -= span;
+		update_path(next);
+	}
+
+	s->nr_areas++;
+	s->used_pages += npages;
+	s->span_pages_used += span;
+	return 0;
+}
+
+void vmarea_free(struct vmarea_space *s, struct vmarea *va)
+{
+	struct vmarea *next;
+
+	/* A node in a tree always has height >= 1; this catches a plain double free. */
+	if (va->height == 0)
+		return;
+
+	next = vmarea_next(va);
+	tree_erase(s, va);
+	/* The freed span and the hole in front of it merge into the hole before next. */
+	if (next) {
+		next->gap += va->gap + va->span_pages;
+		update_path(next);
+	}
+	va->left = NULL;
+	va->right = NULL;
+	va->parent = NULL;
+	va->height = 0;
+
+	s->nr_areas--;
+	s->used_pages -= va->npages;
+	s->span_pages_used -= va->span_pages;
+}
+
+struct vmarea *vmarea_find(const struct vmarea_space *s, u64 addr)
+{
+	struct vmarea *n = s->root;
+
+	/* Spans do not overlap, so at most one contains addr and the BST walk finds it. */
+	while (n) {
+		if (addr < n->span_start)
+			n = n->left;
+		else if (addr >= vmarea_span_end(n))
+			n = n->right;
+		else
+			return n;
+	}
+	return NULL;
+}
+
+struct vmarea *vmarea_lookup(const struct vmarea_space *s, u64 addr)
+{
+	struct vmarea *va = vmarea_find(s, addr);
+
+	return va && va->addr == addr ? va : NULL;
+}
+
+bool vmarea_in_guard(const struct vmarea *va, u64 addr)
+{
+	bool leading = addr >= va->span_start && addr < va->addr;
+	bool trailing = addr >= vmarea_addr_end(va) && addr < vmarea_span_end(va);
+
+	return leading || trailing;
+}
+
+struct vmarea *vmarea_first(const struct vmarea_space *s)
+{
+	return leftmost(s->root);
+}
+
+struct vmarea *vmarea_next(const struct vmarea *va)
+{
+	struct vmarea *p;
+
+	if (va->right)
+		return leftmost(va->right);
+	/* Climb until we come up from a left child: that parent is the next larger key. */
+	for (p = va->parent; p && va == p->right; p = p->parent)
+		va = p;
+	return p;
+}
+
+/* ---------------------------------------------------------------- consistency check */
+
+struct check {
+	const struct vmarea_space *s;
+	u64 prev_end;		/* end of the previous span in address order */
+	u64 nr_areas, used_pages, span_pages;
+	char *why;
+	size_t why_len;
+};
+
+/* Record "msg 0x<val>" in why (truncated to fit) and return -1. */
+static int fail(struct check *c, const char *msg, u64 val)
+{
+	static const char hex[] = "0123456789abcdef";
+	char buf[96];
+	size_t n = 0, i;
+	int shift;
+
+	while (*msg && n < sizeof(buf) - 24)
+		buf[n++] = *msg++;
+	for (msg = " 0x"; *msg; msg++)
+		buf[n++] = *msg;
+	for (shift = 60; shift >= 0; shift -= 4)
+		buf[n++] = hex[(val >> shift) & 0xf];
+	for (i = 0; c->why_len && i < c->why_len - 1 && i < n; i++)
+		c->why[i] = buf[i];
+	if (c->why_len)
+		c->why[i] = '\0';
+	return -1;
+}
+
+/* Check the subtree at n in address order; everything cached must match a recomputation. */
+static int check_node(struct check *c, const struct vmarea *n, const struct vmarea *parent)
+{
+	u32 hl, hr;
+	u64 gap;
+
+	if (!n)
+		return 0;
+	if (n->parent != parent)
+		return fail(c, "bad parent link at", n->span_start);
+	if (check_node(c, n->left, n))
+		return -1;
+
+	/* In order: this span must start at or after the previous one's end (no overlap). */
+	if (n->span_start < c->prev_end)
+		return fail(c, "span overlaps or is out of order at", n->span_start);
+	if (!IS_ALIGNED(n->span_start, PAGE_SIZE))
+		return fail(c, "span not page aligned at", n->span_start);
+	if (n->npages == 0 || n->span_pages != n->npages + 2 * (u64)n->guard)
+		return fail(c, "span_pages != guard + npages + guard at", n->span_start);
+	if (n->addr != n->span_start + (u64)n->guard * PAGE_SIZE)
+		return fail(c, "addr != span_start + guard pages at", n->span_start);
+	if (n->span_start > c->s->end || n->span_pages > pages_between(n->span_start, c->s->end))
+		return fail(c, "span runs past the end of the space at", n->span_start);
+	gap = pages_between(c->prev_end, n->span_start);
+	if (n->gap != gap)
+		return fail(c, "cached gap is wrong at", n->span_start);
+	c->prev_end = vmarea_span_end(n);
+	c->nr_areas++;
+	c->used_pages += n->npages;
+	c->span_pages += n->span_pages;
+
+	if (check_node(c, n->right, n))
+		return -1;
+
+	hl = height(n->left);
+	hr = height(n->right);
+	if (n->height != 1 + MAX(hl, hr))
+		return fail(c, "cached height is wrong at", n->span_start);
+	if (hl > hr + 1 || hr > hl + 1)
+		return fail(c, "AVL balance violated at", n->span_start);
+	if (n->max_gap != MAX(n->gap, MAX(max_gap(n->left), max_gap(n->right))))
+		return fail(c, "cached max_gap is wrong at", n->span_start);
+	return 0;
+}
+
+int vmarea_check(const struct vmarea_space *s, char *why, size_t why_len)
+{
+	struct check c = {
+		.s = s, .prev_end = s->start, .why = why, .why_len = why_len,
+	};
+
+	if (!IS_ALIGNED(s->start, PAGE_SIZE) || !IS_ALIGNED(s->end, PAGE_SIZE) || s->end < s->start)
+		return fail(&c, "space bounds not page aligned or reversed, start", s->start);
+	if (check_node(&c, s->root, NULL))
+		return -1;
+	if (c.nr_areas != s->nr_areas)
+		return fail(&c, "nr_areas does not match the tree, which has", c.nr_areas);
+	if (c.used_pages != s->used_pages)
+		return fail(&c, "used_pages does not match the tree, which has", c.used_pages);
+	if (c.span_pages != s->span_pages_used)
+		return fail(&c, "span_pages_used does not match the tree, which has", c.span_pages);
+	if (why_len)
+		why[0] = '\0';
+	return 0;
+}

@@ -1,0 +1,116 @@
+/*
+ * Boot and exception tests: the command line arrives, and a deliberate #UD, #GP and #PF each
+ * produce the full oops (register dump, symbolized backtrace naming the faulting function).
+ */
+#include "arch/x86_64/idt.h"
+#include "kernel/ksyms.h"
+#include "kernel/ktest.h"
+#include "kernel/printk.h"
+#include "kernel/setup.h"
+#include "kernel/string.h"
+#include "kernel/vsprintf.h"
+
+KTEST(boot, cmdline_reaches_kernel)
+{
+	KT_ASSERT(boot_params.mb.cmdline);
+	KT_EXPECT(strstr(boot_params.mb.cmdline, "test="));
+	KT_EXPECT(boot_params.test_glob);
+}
+
+KTEST(boot, memory_map_present)
+{
+	KT_EXPECT(boot_params.mb.mmap.present);
+	KT_EXPECT(boot_params.mb.mmap.nr_entries > 0);
+}
+
+static __attribute__((noinline)) void trigger_ud(void *arg)
+{
+	asm volatile("ud2");
+}
+
+static __attribute__((noinline)) void trigger_gp(void *arg)
+{
+	/* A non-canonical address: #GP, not #PF. */
+	volatile u64 *p = (volatile u64 *)0x8000000000000000UL;
+
+	(void)*p;
+}
+
+static __attribute__((noinline)) void trigger_pf(void *arg)
+{
+	/* The lowest kernel-half address: never mapped (the direct map starts far above). */
+	volatile u64 *p = (volatile u64 *)0xffff800000001000UL;
+
+	(void)*p;
+}
+
+/* Run fn expecting `vector`, then check the log for each of the oops' parts. */
+static void expect_oops(void (*fn)(void *), u64 vector, const char *fn_name, const char *line)
+{
+	struct fault_record rec;
+	u64 mark = printk_log_mark();
+	char sym[64];
+
+	KT_ASSERT(ktest_expect_fault(fn, NULL, &rec));
+	KT_EXPECT_MSG(rec.vector == vector, "vector %lu, expected %lu", rec.vector, vector);
+	KT_EXPECT(printk_log_contains(mark, line));
+	KT_EXPECT(printk_log_contains(mark, "RIP: 0008:"));
+	KT_EXPECT(printk_log_contains(mark, "RAX: "));
+	KT_EXPECT(printk_log_contains(mark, "CR2: "));
+	KT_EXPECT(printk_log_contains(mark, "Call Trace:"));
+	/* The faulting function, symbolized with offset and size, and its caller. */
+	snprintf(sym, sizeof(sym), "%s+0x", fn_name);
+	KT_EXPECT_MSG(printk_log_contains(mark, sym), "no '%s' in the oops", sym);
+	KT_EXPECT(printk_log_contains(mark, "ktest_expect_fault+0x"));
+}
+
+KTEST(traps, invalid_opcode)
+{
+	expect_oops(trigger_ud, X86_TRAP_UD, "trigger_ud", "Oops: invalid opcode");
+}
+
+KTEST(traps, general_protection)
+{
+	expect_oops(trigger_gp, X86_TRAP_GP, "trigger_gp", "Oops: general protection fault");
+}
+
+KTEST(traps, page_fault)
+{
+	struct fault_record rec;
+	u64 mark = printk_log_mark();
+
+	expect_oops(trigger_pf, X86_TRAP_PF, "trigger_pf", "Oops: page fault");
+	KT_EXPECT(printk_log_contains(mark, "#PF: supervisor read access in kernel mode"));
+	KT_EXPECT(printk_log_contains(mark, "#PF: error_code(0x0000) - not-present page"));
+	KT_EXPECT(printk_log_contains(mark, "unable to handle page fault for address: "
+					    "ffff800000001000"));
+	KT_ASSERT(ktest_expect_fault(trigger_pf, NULL, &rec));
+	KT_EXPECT(rec.cr2 == 0xffff800000001000UL);
+}
+
+static void harmless(void *arg)
+{
+	*(int *)arg = 1;
+}
+
+KTEST(traps, no_fault_no_catch)
+{
+	struct fault_record rec;
+	int ran = 0;
+
+	/* A function that does not fault must come back as "no fault", having run. */
+	KT_EXPECT(!ktest_expect_fault(harmless, &ran, &rec));
+	KT_EXPECT(ran == 1);
+}
+
+KTEST(ksyms, lookup)
+{
+	u64 addr = ksym_address("kernel_main");
+	char buf[80];
+
+	KT_ASSERT(addr);
+	ksym_format(addr + 5, buf, sizeof(buf));
+	KT_EXPECT_MSG(!strncmp(buf, "kernel_main+0x5/0x", 18), "got %s", buf);
+	ksym_format(0x1234, buf, sizeof(buf));
+	KT_EXPECT_MSG(!strcmp(buf, "0x0000000000001234"), "got %s", buf);
+}

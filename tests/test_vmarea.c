@@ -1,0 +1,489 @@
+/*
+ * Host unit test for mm/vmarea.c, the vmalloc virtual-area allocator.
+ *
+ * gcc -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
+ *     -fno-sanitize-recover=all -I. tests/test_vmarea.c mm/vmarea.c -o /tmp/test_vmarea
+ *
+ * Hand-written cases first (layout, guards, find/lookup, first-fit reuse, exhaustion, order),
+ * then a seeded random run checked against a reference model after every step, then a
+ * 10,000-area tree whose height must stay within the AVL bound.
+ */
+// host-test-sources: mm/vmarea.c
+#include "kernel/types.h"
+#include "mm/vmarea.h"
+#include "tests/tap.h"
+
+#include <string.h>
+
+#define VMALLOC_START 0xffffc90000000000UL
+#define VMALLOC_SIZE (32UL << 40)
+#define PG(n) ((u64)(n) * PAGE_SIZE)
+
+#define NR_CHECKS 55
+
+static char why[128];
+
+/* vmarea_check() as a bool, printing the reason when it fails. */
+static bool tree_ok(const struct vmarea_space *s)
+{
+	if (vmarea_check(s, why, sizeof(why)) == 0)
+		return true;
+	tap_diag("vmarea_check: %s", why);
+	return false;
+}
+
+static u64 rng_state;
+
+/* splitmix64: tiny, seedable, good enough to shuffle sizes and operations. */
+static u64 rng(void)
+{
+	u64 z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static u64 rng_below(u64 n)
+{
+	return rng() % n;
+}
+
+/* The tallest AVL tree with n nodes: its minimum node count N(h) grows like Fibonacci. */
+static u32 avl_max_height(u64 n)
+{
+	u64 a = 0, b = 1;	/* N(h - 1), N(h) */
+	u32 h = 1;
+
+	while (1) {
+		u64 c = a + b + 1;	/* N(h + 1) */
+
+		if (c > n)
+			return h;
+		a = b;
+		b = c;
+		h++;
+	}
+}
+
+static void test_empty(void)
+{
+	struct vmarea_space s;
+
+	vmarea_space_init(&s, 0x1001, 0x5fff);
+	tap_ok(s.start == 0x2000 && s.end == 0x5000, "init shrinks a misaligned range inward");
+
+	vmarea_space_init(&s, VMALLOC_START, VMALLOC_START + VMALLOC_SIZE);
+	tap_ok(tree_ok(&s) && s.root == NULL && s.nr_areas == 0 && s.used_pages == 0 &&
+	       s.span_pages_used == 0, "empty space: consistent, no areas, zero counts");
+	tap_ok(vmarea_first(&s) == NULL && vmarea_find(&s, VMALLOC_START) == NULL &&
+	       vmarea_lookup(&s, VMALLOC_START) == NULL,
+	       "empty space: first/find/lookup give NULL");
+}
+
+static void test_basic(void)
+{
+	struct vmarea_space s;
+	struct vmarea a, b;
+	u64 start = VMALLOC_START;
+
+	vmarea_space_init(&s, start, start + VMALLOC_SIZE);
+	a.owner = &a;
+	tap_ok(vmarea_alloc(&s, &a, 4, 1) == 0, "alloc 4 pages + guard 1");
+	tap_ok(a.span_start == start && a.span_pages == 6 && a.addr == start + PG(1) &&
+	       a.npages == 4 && a.guard == 1, "first area: span at space start, addr after guard");
+	tap_ok(a.owner == &a, "alloc leaves owner alone");
+	tap_ok(vmarea_alloc(&s, &b, 2, 1) == 0 && b.span_start == vmarea_span_end(&a) &&
+	       b.addr == vmarea_span_end(&a) + PG(1), "second area: span right after the first");
+	tap_ok(tree_ok(&s) && s.nr_areas == 2 && s.used_pages == 6 && s.span_pages_used == 10,
+	       "two areas: consistent, counts 2 / 6 / 10");
+
+	/* Guard pages: the page before addr and the page at addr + npages belong to no one else. */
+	tap_ok(vmarea_find(&s, b.addr - PG(1)) == &b && vmarea_in_guard(&b, b.addr - PG(1)),
+	       "leading guard of b is b's own, in_guard true");
+	tap_ok(vmarea_find(&s, vmarea_addr_end(&b)) == &b &&
+	       vmarea_in_guard(&b, vmarea_addr_end(&b)) &&
+	       vmarea_in_guard(&b, vmarea_span_end(&b) - 1),
+	       "trailing guard of b is b's own, in_guard true up to the last byte");
+	tap_ok(vmarea_find(&s, vmarea_addr_end(&a)) == &a &&
+	       vmarea_in_guard(&a, vmarea_addr_end(&a)),
+	       "trailing guard of a is a's own, in_guard true");
+	tap_ok(b.addr - vmarea_addr_end(&a) >= PG(2), "a and b usable pages are 2 guards apart");
+	tap_ok(!vmarea_in_guard(&b, b.addr) && !vmarea_in_guard(&b, vmarea_addr_end(&b) - 1) &&
+	       !vmarea_in_guard(&b, b.span_start - 1) && !vmarea_in_guard(&b, vmarea_span_end(&b)),
+	       "in_guard false on usable pages and outside the span");
+
+	/* find: any byte of the span; lookup: only the exact usable start. */
+	tap_ok(vmarea_find(&s, a.addr + PG(2) + 123) == &a && vmarea_find(&s, a.span_start) == &a,
+	       "find inside a's usable pages and at a's span start");
+	tap_ok(vmarea_lookup(&s, a.addr) == &a && vmarea_lookup(&s, b.addr) == &b,
+	       "lookup of usable addresses");
+	tap_ok(vmarea_lookup(&s, a.addr + PG(1)) == NULL &&
+	       vmarea_lookup(&s, a.span_start) == NULL && vmarea_lookup(&s, b.addr + 1) == NULL,
+	       "lookup of non-start addresses gives NULL");
+	tap_ok(vmarea_find(&s, vmarea_span_end(&b)) == NULL && vmarea_find(&s, start - 1) == NULL &&
+	       vmarea_find(&s, start + VMALLOC_SIZE) == NULL && vmarea_find(&s, 0) == NULL,
+	       "find outside every span gives NULL");
+
+	vmarea_free(&s, &a);
+	tap_ok(tree_ok(&s) && s.nr_areas == 1 && s.used_pages == 2 &&
+	       vmarea_find(&s, a.addr) == NULL && vmarea_first(&s) == &b,
+	       "free a: gone from find, b is first");
+	vmarea_free(&s, &a);
+	tap_ok(tree_ok(&s) && s.nr_areas == 1, "double free of a is ignored");
+	vmarea_free(&s, &b);
+	tap_ok(tree_ok(&s) && s.root == NULL && s.nr_areas == 0 && s.used_pages == 0 &&
+	       s.span_pages_used == 0, "free b: space empty again");
+}
+
+static void test_first_fit(void)
+{
+	struct vmarea_space s;
+	struct vmarea a, b, c, d, e, f, g;
+	u64 start = 0x40000000, hole;
+
+	vmarea_space_init(&s, start, start + PG(1024));
+	vmarea_alloc(&s, &a, 4, 1);
+	vmarea_alloc(&s, &b, 4, 1);
+	vmarea_alloc(&s, &c, 4, 1);
+	tap_ok(tree_ok(&s) && c.span_start == start + PG(12), "three 6-page spans back to back");
+
+	hole = b.span_start;
+	vmarea_free(&s, &b);
+	tap_ok(tree_ok(&s) && vmarea_find(&s, hole) == NULL,
+	       "free middle area leaves a 6-page hole");
+	tap_ok(vmarea_alloc(&s, &d, 2, 1) == 0 && d.span_start == hole,
+	       "4-page span reuses the bottom of the hole");
+	tap_ok(vmarea_alloc(&s, &e, 1, 0) == 0 && e.span_start == hole + PG(4),
+	       "1-page span takes the next page of the hole");
+	tap_ok(vmarea_alloc(&s, &f, 3, 0) == 0 && f.span_start == vmarea_span_end(&c),
+	       "3-page span skips the 1-page remainder and goes to the tail");
+	tap_ok(vmarea_alloc(&s, &g, 1, 0) == 0 && g.span_start == hole + PG(5),
+	       "1-page span fills the remainder: lowest gap that fits wins");
+	tap_ok(tree_ok(&s) && s.nr_areas == 6, "after refill: consistent, 6 areas");
+
+	/* Freeing neighbours merges their spans and holes into one gap. */
+	vmarea_free(&s, &d);
+	vmarea_free(&s, &e);
+	vmarea_free(&s, &g);
+	vmarea_free(&s, &a);
+	tap_ok(tree_ok(&s) && vmarea_first(&s) == &c && c.gap == 12 && c.max_gap == 12,
+	       "freeing everything before c merges into one 12-page gap");
+	tap_ok(vmarea_alloc(&s, &a, 10, 1) == 0 && a.span_start == start && c.gap == 0 &&
+	       tree_ok(&s), "a 12-page span fits the merged gap exactly");
+	vmarea_free(&s, &a);
+	vmarea_free(&s, &c);
+	vmarea_free(&s, &f);
+	tap_ok(tree_ok(&s) && s.root == NULL, "all freed");
+}
+
+static void test_exhaustion(void)
+{
+	struct vmarea_space s;
+	struct vmarea a, b;
+	u64 start = 0x100000;
+
+	vmarea_space_init(&s, start, start + PG(16));
+	tap_ok(vmarea_alloc(&s, &a, 16, 0) == 0 && a.span_start == start, "fill a 16-page space");
+	b.span_start = 0xdead000;
+	tap_ok(vmarea_alloc(&s, &b, 1, 0) == -1 && b.span_start == 0xdead000,
+	       "full space: alloc fails and leaves va untouched");
+	vmarea_free(&s, &a);
+	tap_ok(vmarea_alloc(&s, &a, 15, 1) == -1, "15 pages + 2 guards do not fit 16 pages");
+	tap_ok(vmarea_alloc(&s, &a, 14, 1) == 0 && a.span_pages == 16 && tree_ok(&s),
+	       "14 pages + 2 guards fit exactly");
+	vmarea_free(&s, &a);
+	tap_ok(vmarea_alloc(&s, &a, 0, 0) == -1, "npages == 0 fails");
+	tap_ok(vmarea_alloc(&s, &a, UINT64_MAX, 1) == -1 &&
+	       vmarea_alloc(&s, &a, UINT64_MAX - 1, 1) == -1 &&
+	       vmarea_alloc(&s, &a, UINT64_MAX, 0) == -1 &&
+	       vmarea_alloc(&s, &a, 1, UINT32_MAX) == -1, "overflowing sizes fail");
+	tap_ok(tree_ok(&s) && s.nr_areas == 0, "failed allocs change nothing");
+
+	vmarea_space_init(&s, start, start);
+	tap_ok(vmarea_alloc(&s, &a, 1, 0) == -1, "zero-size space: alloc fails");
+}
+
+static void test_iteration(void)
+{
+	struct vmarea_space s;
+	struct vmarea v[20], *it;
+	u64 prev = 0, n = 0;
+	bool sorted = true;
+	int i;
+
+	vmarea_space_init(&s, VMALLOC_START, VMALLOC_START + VMALLOC_SIZE);
+	for (i = 0; i < 20; i++)
+		vmarea_alloc(&s, &v[i], 1 + i % 5, i % 3);
+	for (i = 0; i < 20; i += 3)
+		vmarea_free(&s, &v[i]);
+	vmarea_alloc(&s, &v[0], 2, 0);		/* too big for v[0]'s old 1-page hole */
+	for (it = vmarea_first(&s); it; it = vmarea_next(it), n++) {
+		if (it->span_start < prev)
+			sorted = false;
+		prev = vmarea_span_end(it);
+	}
+	tap_ok(tree_ok(&s) && sorted && n == s.nr_areas && n == 14,
+	       "first/next visit all 14 areas in address order");
+	tap_ok(vmarea_first(&s) == &v[1] && vmarea_next(&v[1]) == &v[2] &&
+	       vmarea_next(&v[2]) == &v[0] && vmarea_next(&v[19]) == NULL,
+	       "refilled hole shows up in order, last area has no next");
+}
+
+/* vmarea_check() must notice corruption, or the random test below proves nothing. */
+static void test_check_catches(void)
+{
+	struct vmarea_space s;
+	struct vmarea v[5];
+	int i;
+
+	vmarea_space_init(&s, 0x200000, 0x200000 + PG(64));
+	for (i = 0; i < 5; i++)
+		vmarea_alloc(&s, &v[i], 2, 1);
+	vmarea_free(&s, &v[1]);
+	v[2].max_gap++;
+	tap_ok(vmarea_check(&s, why, sizeof(why)) == -1 && strstr(why, "max_gap"),
+	       "check catches a stale max_gap (%s)", why);
+	v[2].max_gap--;
+	s.used_pages++;
+	tap_ok(vmarea_check(&s, why, sizeof(why)) == -1 && strstr(why, "used_pages"),
+	       "check catches a wrong count (%s)", why);
+	s.used_pages--;
+	v[3].span_start -= PG(1);
+	tap_ok(vmarea_check(&s, why, 8) == -1 && strlen(why) == 7,
+	       "check catches an overlap and truncates the reason to fit");
+	v[3].span_start += PG(1);
+	tap_ok(tree_ok(&s), "restored tree passes again");
+}
+
+/*
+ * Random alloc/free against two independent models: a sorted array that computes where first
+ * fit must put each span (an O(n) reference allocator) and a page map recording which area
+ * owns each page, used to check for overlap and to check find/lookup/in_guard.
+ */
+#define RAND_STEPS 100000
+#define RAND_SLOTS 512
+#define RAND_PAGES 8192
+
+static struct vmarea_space rs;
+static struct vmarea rv[RAND_SLOTS];
+static bool rlive[RAND_SLOTS];
+static int rorder[RAND_SLOTS], rnlive;		/* live slots sorted by span start */
+static u64 rstart[RAND_SLOTS], rspan[RAND_SLOTS];	/* the model's own copy */
+static s16 rowner[RAND_PAGES];			/* slot owning each page, or -1 */
+static const char *rfail;
+
+/* Where first fit must put `span` pages (as a page index) and its rank in rorder; -1 if full. */
+static s64 model_first_fit(u64 span, int *rank)
+{
+	u64 prev = 0;
+	int i;
+
+	for (i = 0; i < rnlive; i++) {
+		if (rstart[rorder[i]] - prev >= span)
+			break;
+		prev = rstart[rorder[i]] + rspan[rorder[i]];
+	}
+	*rank = i;
+	if (i == rnlive && RAND_PAGES - prev < span)
+		return -1;
+	return (s64)prev;
+}
+
+static void model_set(u64 first, u64 n, s16 owner)
+{
+	u64 p;
+
+	for (p = first; p < first + n; p++) {
+		if ((owner < 0) == (rowner[p] < 0))
+			rfail = "page map: overlap, or freeing a page that was free";
+		rowner[p] = owner;
+	}
+}
+
+/* The pages around a new area's usable range are its own guards, then somebody else's span. */
+static bool guards_ok(struct vmarea *va)
+{
+	u64 lo = va->addr - PG(va->guard), hi = vmarea_addr_end(va) + PG(va->guard);
+
+	if (va->guard && (vmarea_find(&rs, va->addr - 1) != va || !vmarea_in_guard(va, lo) ||
+			  vmarea_find(&rs, vmarea_addr_end(va)) != va ||
+			  !vmarea_in_guard(va, hi - 1)))
+		rfail = "guard pages do not belong to the new area";
+	else if (vmarea_find(&rs, lo - 1) == va || vmarea_find(&rs, hi) == va)
+		rfail = "span is larger than guard + npages + guard";
+	return !rfail;
+}
+
+static void rand_alloc(int slot)
+{
+	u64 npages = 1 + rng_below(rng_below(50) ? 64 : 1024);
+	u32 guard = rng_below(3);
+	u64 span = npages + 2 * guard;
+	int rank, ret;
+	s64 want = model_first_fit(span, &rank);
+
+	ret = vmarea_alloc(&rs, &rv[slot], npages, guard);
+	if ((ret == 0) != (want >= 0)) {
+		rfail = ret ? "alloc failed though the model has room" : "alloc beyond the model";
+		return;
+	}
+	if (ret)
+		return;
+	if (rv[slot].span_start != rs.start + PG(want)) {
+		rfail = "alloc is not the lowest gap that fits (first fit)";
+		return;
+	}
+	if (!guards_ok(&rv[slot]))
+		return;
+	memmove(&rorder[rank + 1], &rorder[rank], (rnlive - rank) * sizeof(rorder[0]));
+	rorder[rank] = slot;
+	rnlive++;
+	rlive[slot] = true;
+	rstart[slot] = want;
+	rspan[slot] = span;
+	model_set(want, span, slot);
+}
+
+static void rand_free(int slot)
+{
+	int i;
+
+	vmarea_free(&rs, &rv[slot]);
+	for (i = 0; rorder[i] != slot; i++)
+		;
+	memmove(&rorder[i], &rorder[i + 1], (rnlive - i - 1) * sizeof(rorder[0]));
+	rnlive--;
+	rlive[slot] = false;
+	model_set(rstart[slot], rspan[slot], -1);
+}
+
+/* Probe one address (maybe just outside the space) against the page map. */
+static void rand_probe(void)
+{
+	s64 page = (s64)rng_below(RAND_PAGES + 4) - 2;
+	u64 addr = rs.start + page * (s64)PAGE_SIZE + rng_below(PAGE_SIZE);
+	struct vmarea *want = NULL, *got = vmarea_find(&rs, addr);
+	u64 off;
+
+	if (page >= 0 && page < RAND_PAGES && rowner[page] >= 0)
+		want = &rv[rowner[page]];
+	if (got != want) {
+		rfail = "find disagrees with the page map";
+		return;
+	}
+	if (!want)
+		return;
+	off = page - rstart[rowner[page]];
+	if (vmarea_in_guard(want, addr) != (off < want->guard || off >= want->guard + want->npages))
+		rfail = "in_guard disagrees with the page map";
+	if (vmarea_lookup(&rs, want->addr) != want || vmarea_lookup(&rs, want->addr + 1) != NULL)
+		rfail = "lookup of a live area failed";
+}
+
+static void test_random(void)
+{
+	u64 step, allocs = 0, fails = 0, max_live = 0;
+	int i;
+
+	rng_state = 42;
+	vmarea_space_init(&rs, VMALLOC_START, VMALLOC_START + PG(RAND_PAGES));
+	memset(rowner, 0xff, sizeof(rowner));
+	for (step = 0; step < RAND_STEPS && !rfail; step++) {
+		int slot = rng_below(RAND_SLOTS);
+		u64 before = rs.nr_areas;
+
+		if (rlive[slot]) {
+			rand_free(slot);
+		} else {
+			rand_alloc(slot);
+			allocs++;
+			fails += rs.nr_areas == before;
+		}
+		max_live = MAX(max_live, rs.nr_areas);
+		rand_probe();
+		rand_probe();
+		if (!rfail && vmarea_check(&rs, why, sizeof(why)))
+			rfail = why;
+	}
+	if (rfail)
+		tap_diag("step %llu: %s", (unsigned long long)step - 1, rfail);
+	tap_ok(!rfail, "random: %d steps agree with the first-fit model and the page map, "
+	       "vmarea_check after every step", RAND_STEPS);
+	tap_diag("random: %llu allocs, %llu failed for lack of room, up to %llu live areas",
+		 (unsigned long long)allocs, (unsigned long long)fails,
+		 (unsigned long long)max_live);
+	tap_ok(fails > 0 && fails < allocs / 2,
+	       "random: the space filled up sometimes, not always");
+
+	/* Free whatever is left in random order; the space must come back exactly empty. */
+	while (rnlive && !rfail) {
+		rand_free(rorder[rng_below(rnlive)]);
+		if (vmarea_check(&rs, why, sizeof(why)))
+			rfail = why;
+	}
+	tap_ok(!rfail && rs.root == NULL && rs.nr_areas == 0 && rs.used_pages == 0 &&
+	       rs.span_pages_used == 0, "random: freeing the rest leaves an empty space");
+	for (i = 0; i < RAND_PAGES && rowner[i] < 0; i++)
+		;
+	tap_ok(i == RAND_PAGES, "random: page map is all free");
+	tap_ok(vmarea_alloc(&rs, &rv[0], RAND_PAGES, 0) == 0 && rv[0].span_start == rs.start &&
+	       vmarea_alloc(&rs, &rv[1], 1, 0) == -1,
+	       "random: a full-size alloc then fits at start");
+	vmarea_free(&rs, &rv[0]);
+}
+
+/*
+ * Scaling sanity: the tree stays O(log n) tall with 10,000 live areas, and the augmentation
+ * still steers first fit correctly across thousands of holes. Nothing is timed.
+ */
+#define SCALE_AREAS 10000
+
+static struct vmarea sv[SCALE_AREAS];
+
+static void test_scaling(void)
+{
+	struct vmarea_space s;
+	struct vmarea big, small, *last;
+	u64 hole1 = 0, max_hole = 0;
+	bool all = true;
+	int i;
+
+	rng_state = 7;
+	vmarea_space_init(&s, VMALLOC_START, VMALLOC_START + VMALLOC_SIZE);
+	for (i = 0; i < SCALE_AREAS; i++)
+		all &= vmarea_alloc(&s, &sv[i], 1 + rng_below(64), 1) == 0;
+	tap_ok(all && tree_ok(&s) && s.nr_areas == SCALE_AREAS, "scale: 10000 areas allocated");
+	tap_diag("scale: height %u, AVL bound %u", s.root->height, avl_max_height(SCALE_AREAS));
+	tap_ok(s.root->height <= avl_max_height(SCALE_AREAS), "scale: height within the AVL bound");
+
+	/* Free every other area: 5000 holes of up to 66 pages. */
+	for (i = 1; i < SCALE_AREAS; i += 2)
+		vmarea_free(&s, &sv[i]);
+	hole1 = sv[1].span_start;
+	for (i = 1; i < SCALE_AREAS - 1; i += 2)
+		max_hole = MAX(max_hole, sv[i + 1].gap);
+	tap_ok(tree_ok(&s) && s.root->height <= avl_max_height(SCALE_AREAS / 2) &&
+	       s.root->max_gap == max_hole, "scale: after freeing half, balanced, max_gap at root");
+	last = &sv[SCALE_AREAS - 2];
+	tap_ok(vmarea_alloc(&s, &big, max_hole - 1, 1) == 0 &&
+	       big.span_start == vmarea_span_end(last),
+	       "scale: span bigger than every hole goes to the tail");
+	tap_ok(vmarea_alloc(&s, &small, 1, 0) == 0 && small.span_start == hole1,
+	       "scale: 1-page span goes to the lowest hole");
+	tap_ok(tree_ok(&s), "scale: consistent after the two allocs");
+}
+
+int main(void)
+{
+	tap_plan(NR_CHECKS);
+	test_empty();
+	test_basic();
+	test_first_fit();
+	test_exhaustion();
+	test_iteration();
+	test_check_catches();
+	test_random();
+	test_scaling();
+	return tap_done();
+}
