@@ -20,6 +20,7 @@
 #include "kernel/shell.h"
 #include "kernel/string.h"
 #include "kernel/time.h"
+#include "mm/mm.h"
 
 /* The multiboot2 information is small; anything claiming more than this is not to be trusted. */
 #define MB2_MAX_INFO_SIZE (1 << 20)
@@ -149,6 +150,7 @@ void kernel_main(u32 magic, u64 mb_phys)
 	gdt_init(&cpu->arch);
 	idt_init();
 	fault_init();
+	mm_init(&boot_params.mb, mb_phys);
 	pic_init();
 	time_init();
 	serial_enable_rx_irq();

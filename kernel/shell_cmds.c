@@ -7,6 +7,7 @@
 #include "kernel/printk.h"
 #include "kernel/setup.h"
 #include "kernel/shell.h"
+#include "kernel/shell_cmds.h"
 #include "kernel/string.h"
 #include "kernel/time.h"
 
@@ -110,6 +111,9 @@ const struct shell_command shell_commands[] = {
 	{ "dmesg", "", "print the kernel log", cmd_dmesg },
 	{ "cpuinfo", "", "CPU features the kernel uses", cmd_cpuinfo },
 	{ "bootinfo", "", "what the boot loader passed (memory map, ...)", cmd_bootinfo },
+	{ "meminfo", "", "memory use, free blocks per order", cmd_meminfo },
+	{ "vmallocinfo", "", "the vmalloc areas, like /proc/vmallocinfo", cmd_vmallocinfo },
+	{ "pagewalk", "<addr>", "walk the page tables for an address", cmd_pagewalk },
 	{ "ktest", "<glob>|list", "run in-kernel tests", cmd_ktest },
 	{ "poweroff", "", "power the machine off", cmd_poweroff },
 	{ "reboot", "", "restart the machine", cmd_reboot },

@@ -1,0 +1,9 @@
+/* Commands the shell's table points to, from the files that group them by subject. */
+#ifndef KERNEL_SHELL_CMDS_H
+#define KERNEL_SHELL_CMDS_H
+
+int cmd_meminfo(int argc, char **argv);
+int cmd_vmallocinfo(int argc, char **argv);
+int cmd_pagewalk(int argc, char **argv);
+
+#endif

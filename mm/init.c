@@ -1,0 +1,15 @@
+#include "mm/mm.h"
+#include "mm/page_alloc.h"
+#include "mm/pgtable.h"
+#include "mm/vmalloc.h"
+
+/* The boot page tables map physical 0-4 GiB: the allocator may use only that until the switch. */
+#define BOOT_DIRECT_MAP_LIMIT (4UL << 30)
+
+void mm_init(const struct mb2_info *mb, u64 mb_phys)
+{
+	page_alloc_init(mb, mb_phys, BOOT_DIRECT_MAP_LIMIT);
+	paging_init(mb);
+	page_alloc_add_above(mb, BOOT_DIRECT_MAP_LIMIT);
+	vmalloc_init();
+}

@@ -1,0 +1,189 @@
+#include "mm/page_alloc.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/stacktrace.h"
+#include "kernel/printk.h"
+#include "kernel/spinlock.h"
+#include "kernel/string.h"
+
+extern u8 _kernel_phys_start[], _kernel_end[];
+
+u64 max_phys_addr;
+static struct buddy_zone zone;
+static DEFINE_SPINLOCK(zone_lock);
+static u64 bad_frees;
+
+static bool is_ram(u32 type)
+{
+	return type == MB2_MMAP_AVAILABLE;
+}
+
+static u64 find_max_phys(const struct mb2_info *mb)
+{
+	u64 max = 0;
+	u32 i;
+
+	for (i = 0; i < mb->mmap.nr_entries; i++) {
+		const struct mb2_mmap_entry *e = mb2_mmap_entry(mb, i);
+
+		if (is_ram(e->type) && e->addr + e->len > max)
+			max = e->addr + e->len;
+	}
+	return ALIGN_DOWN(max, PAGE_SIZE);
+}
+
+static bool overlaps(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/*
+ * The page map (one struct page per page frame) needs memory before there is an allocator: take
+ * it from the first usable region, below `limit`, that clashes with nothing already in use.
+ */
+static u64 place_page_map(const struct mb2_info *mb, u64 mb_phys, u64 size, u64 limit)
+{
+	u64 kstart = (u64)_kernel_phys_start, kend = (u64)_kernel_end - KERNEL_VMA;
+	u32 i;
+
+	for (i = 0; i < mb->mmap.nr_entries; i++) {
+		const struct mb2_mmap_entry *e = mb2_mmap_entry(mb, i);
+		u64 at = ALIGN_UP(MAX(e->addr, 0x100000UL), PAGE_SIZE);
+
+		if (!is_ram(e->type))
+			continue;
+		/* Step past the kernel image and the boot information if they are in the way. */
+		if (overlaps(at, size, kstart, kend - kstart))
+			at = ALIGN_UP(kend, PAGE_SIZE);
+		if (overlaps(at, size, mb_phys, mb->total_size))
+			at = ALIGN_UP(mb_phys + mb->total_size, PAGE_SIZE);
+		if (overlaps(at, size, kstart, kend - kstart))
+			at = ALIGN_UP(kend, PAGE_SIZE);
+		if (at + size <= e->addr + e->len && at + size <= limit)
+			return at;
+	}
+	panic("mm: no room below %#lx for the page map (%lu KiB)", limit, size >> 10);
+}
+
+static void add_ram(const struct mb2_info *mb, u64 from, u64 to)
+{
+	u32 i;
+
+	for (i = 0; i < mb->mmap.nr_entries; i++) {
+		const struct mb2_mmap_entry *e = mb2_mmap_entry(mb, i);
+		u64 start = ALIGN_UP(MAX(e->addr, from), PAGE_SIZE);
+		u64 end = ALIGN_DOWN(MIN(e->addr + e->len, to), PAGE_SIZE);
+
+		if (is_ram(e->type) && start < end)
+			buddy_add_range(&zone, start >> PAGE_SHIFT, (end - start) >> PAGE_SHIFT);
+	}
+}
+
+static void reserve(u64 start, u64 end)
+{
+	start = ALIGN_DOWN(start, PAGE_SIZE);
+	end = ALIGN_UP(end, PAGE_SIZE);
+	buddy_reserve_range(&zone, start >> PAGE_SHIFT, (end - start) >> PAGE_SHIFT);
+}
+
+void page_alloc_init(const struct mb2_info *mb, u64 mb_phys, u64 limit)
+{
+	u64 span, map_size, map_phys;
+	u32 i;
+
+	max_phys_addr = find_max_phys(mb);
+	if (!max_phys_addr)
+		panic("mm: the memory map has no usable RAM");
+	span = max_phys_addr >> PAGE_SHIFT;
+	map_size = ALIGN_UP(span * sizeof(struct page), PAGE_SIZE);
+	map_phys = place_page_map(mb, mb_phys, map_size, limit);
+	buddy_init(&zone, phys_to_virt(map_phys), 0, span);
+
+	/* What must never be handed out: BIOS area, kernel, boot information, modules, the map. */
+	reserve(0, 0x100000);
+	reserve((u64)_kernel_phys_start, (u64)_kernel_end - KERNEL_VMA);
+	reserve(mb_phys, mb_phys + mb->total_size);
+	for (i = 0; i < mb->nr_modules; i++)
+		reserve(mb->modules[i].start, mb->modules[i].end);
+	reserve(map_phys, map_phys + map_size);
+	add_ram(mb, 0, limit);
+	pr_info("mm: %lu MiB of RAM up to %#lx; page map %lu KiB at %#lx\n",
+		(buddy_managed_pages(&zone) * PAGE_SIZE) >> 20, max_phys_addr, map_size >> 10,
+		map_phys);
+}
+
+void page_alloc_add_above(const struct mb2_info *mb, u64 limit)
+{
+	u64 flags = spin_lock_irqsave(&zone_lock);
+
+	add_ram(mb, limit, ~0UL);
+	spin_unlock_irqrestore(&zone_lock, flags);
+}
+
+void *alloc_pages(unsigned int order)
+{
+	u64 flags = spin_lock_irqsave(&zone_lock);
+	s64 pfn = buddy_alloc(&zone, order);
+
+	spin_unlock_irqrestore(&zone_lock, flags);
+	if (pfn == BUDDY_NO_PAGE)
+		return NULL;
+	return phys_to_virt((u64)pfn << PAGE_SHIFT);
+}
+
+void *get_zeroed_page(void)
+{
+	void *p = alloc_page();
+
+	if (p)
+		memset(p, 0, PAGE_SIZE);
+	return p;
+}
+
+/* A refused free is a kernel bug: report it loudly, with who did it, and change nothing. */
+static void report_bad_free(void *addr, unsigned int order, int err, u64 pfn)
+{
+	bad_frees++;
+	pr_err("BUG: free_pages(%p, order %u): %s\n", addr, order, buddy_strerror(err));
+	if (err == BUDDY_EORDER)
+		pr_err("BUG: the block at pfn %#lx was allocated with order %u\n", pfn,
+		       buddy_block_order(&zone, pfn));
+	dump_stack();
+}
+
+void free_pages(void *addr, unsigned int order)
+{
+	u64 va = (u64)addr, flags;
+	int err;
+
+	if (va < PAGE_OFFSET || va >= PAGE_OFFSET + max_phys_addr || !IS_ALIGNED(va, PAGE_SIZE)) {
+		bad_frees++;
+		pr_err("BUG: free_pages(%p, order %u): not a page-aligned direct-map address\n",
+		       addr, order);
+		dump_stack();
+		return;
+	}
+	flags = spin_lock_irqsave(&zone_lock);
+	err = buddy_free(&zone, (va - PAGE_OFFSET) >> PAGE_SHIFT, order);
+	spin_unlock_irqrestore(&zone_lock, flags);
+	if (err)
+		report_bad_free(addr, order, err, (va - PAGE_OFFSET) >> PAGE_SHIFT);
+}
+
+void page_stats(struct page_stats *st)
+{
+	u64 flags = spin_lock_irqsave(&zone_lock);
+	unsigned int o;
+
+	st->total = buddy_managed_pages(&zone);
+	st->free = buddy_free_pages(&zone);
+	st->reserved = buddy_reserved_pages(&zone);
+	for (o = 0; o < NR_PAGE_ORDERS; o++)
+		st->free_blocks[o] = buddy_nr_free_blocks(&zone, o);
+	st->bad_frees = bad_frees;
+	spin_unlock_irqrestore(&zone_lock, flags);
+}
+
+u64 nr_free_pages(void)
+{
+	return buddy_free_pages(&zone);
+}

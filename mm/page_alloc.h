@@ -1,0 +1,44 @@
+/*
+ * The physical page allocator: the kernel's wrapper around the buddy allocator in mm/buddy.c,
+ * with locking, direct-map addresses and clear reports of bad frees.
+ *
+ * Note for readers of Linux: here alloc_pages() returns the direct-map address of the block
+ * (Linux's __get_free_pages()), so it pairs with free_pages(addr, order) as in Linux.
+ */
+#ifndef MM_PAGE_ALLOC_H
+#define MM_PAGE_ALLOC_H
+
+#include "kernel/multiboot2.h"
+#include "mm/buddy.h"
+
+void *alloc_pages(unsigned int order);
+void free_pages(void *addr, unsigned int order);
+static inline void *alloc_page(void)
+{
+	return alloc_pages(0);
+}
+static inline void free_page(void *addr)
+{
+	free_pages(addr, 0);
+}
+/* An order-0 page filled with zeroes (page tables, stacks). */
+void *get_zeroed_page(void);
+
+struct page_stats {
+	u64 total;		/* usable RAM pages the allocator manages */
+	u64 free;
+	u64 reserved;		/* pages of the span it does not manage (holes, kernel, firmware) */
+	u64 free_blocks[NR_PAGE_ORDERS];
+	u64 bad_frees;		/* frees that were refused (double, wrong order, never allocated) */
+};
+void page_stats(struct page_stats *st);
+u64 nr_free_pages(void);
+
+/* Highest physical address of usable RAM (exclusive). */
+extern u64 max_phys_addr;
+
+/* Boot: manage usable RAM below `limit` now (the rest later, once the direct map covers it). */
+void page_alloc_init(const struct mb2_info *mb, u64 mb_phys, u64 limit);
+void page_alloc_add_above(const struct mb2_info *mb, u64 limit);
+
+#endif

@@ -1,0 +1,227 @@
+#include "mm/pgtable.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/io.h"
+#include "arch/x86_64/stacktrace.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+#include "mm/page_alloc.h"
+
+extern u8 _text[], _etext[], _rodata[], _erodata[], _data[], _ebss[], _ksyms[], _kernel_end[];
+
+u64 kernel_pml4_phys;
+static pte_t *kernel_pml4;
+
+static u64 table_phys(const void *table)
+{
+	return (u64)table - PAGE_OFFSET;
+}
+
+static pte_t *new_table(void)
+{
+	pte_t *t = get_zeroed_page();
+
+	if (!t)
+		panic("mm: out of memory for page tables");
+	return t;
+}
+
+/*
+ * The entry for va at `level` (3 = PDPT ... 1 = PT), creating missing tables on the way down;
+ * NULL if a table could not be allocated, or a huge page is in the way.
+ */
+static pte_t *walk_create(u64 va, int level)
+{
+	pte_t *table = kernel_pml4;
+	int l;
+
+	for (l = 4; l > level; l--) {
+		pte_t *e = &table[pt_index(va, l)];
+
+		if (!(*e & PTE_PRESENT)) {
+			pte_t *t = get_zeroed_page();
+
+			if (!t)
+				return NULL;
+			/* Upper levels allow everything; the leaf entry decides the rights. */
+			*e = table_phys(t) | PTE_PRESENT | PTE_WRITE;
+		} else if (*e & PTE_HUGE) {
+			return NULL;
+		}
+		table = phys_to_virt(*e & PTE_ADDR_MASK);
+	}
+	return &table[pt_index(va, level)];
+}
+
+int map_kernel_page(u64 va, u64 pa, u64 flags)
+{
+	pte_t *pte = walk_create(va, 1);
+
+	if (!pte)
+		return -1;
+	if (*pte & PTE_PRESENT)
+		return -2;
+	/* A new entry replaces a not-present one: no stale TLB entry can exist, so no flush. */
+	*pte = (pa & PTE_ADDR_MASK) | flags;
+	return 0;
+}
+
+u64 unmap_kernel_page(u64 va)
+{
+	struct pt_walk w;
+	pte_t *pte;
+
+	if (!pt_walk(kernel_pml4_phys, va, &w) || w.leaf_level != 1)
+		return 0;
+	pte = (pte_t *)phys_to_virt(w.table_pa[3]) + pt_index(va, 1);
+	*pte = 0;
+	invlpg(va);
+	return w.pa & PTE_ADDR_MASK;
+}
+
+bool lookup_kernel_page(u64 va, u64 *pa, u64 *entry)
+{
+	struct pt_walk w;
+
+	if (!pt_walk(kernel_pml4_phys, va, &w))
+		return false;
+	if (pa)
+		*pa = w.pa;
+	if (entry)
+		*entry = w.entry[w.levels - 1];
+	return true;
+}
+
+/* Map [pa, pa + size) at va with 4 KiB pages (the kernel image: per-section rights). */
+static void map_range_4k(u64 va, u64 pa, u64 size, u64 flags)
+{
+	u64 off;
+
+	for (off = 0; off < size; off += PAGE_SIZE) {
+		if (map_kernel_page(va + off, pa + off, flags))
+			panic("mm: cannot map %#lx", va + off);
+	}
+}
+
+static void map_kernel_image(void)
+{
+	u64 g = boot_cpu.pge ? PTE_GLOBAL : 0;
+
+#define MAP_SECTION(start, end, flags)                                                     \
+	map_range_4k((u64)(start), (u64)(start) - KERNEL_VMA,                              \
+		     ALIGN_UP((u64)(end) - (u64)(start), PAGE_SIZE), (flags) | g | PTE_PRESENT)
+	MAP_SECTION(_text, _etext, 0);				/* read + execute */
+	MAP_SECTION(_rodata, _erodata, PTE_NX);			/* read only */
+	MAP_SECTION(_data, _ebss, PTE_WRITE | PTE_NX);		/* read + write */
+	MAP_SECTION(_ksyms, _kernel_end, PTE_NX);		/* read only */
+#undef MAP_SECTION
+}
+
+/* Map one 2 MiB (level 2) or 1 GiB (level 3) page of the direct map: no-execute, global. */
+static void map_direct_huge(u64 pa, int level)
+{
+	u64 va = PAGE_OFFSET + pa;
+	pte_t *e = walk_create(va, level);
+
+	if (!e)
+		panic("mm: cannot build the direct map at %#lx", va);
+	*e = pa | PTE_PRESENT | PTE_WRITE | PTE_HUGE | PTE_NX | (boot_cpu.pge ? PTE_GLOBAL : 0);
+}
+
+/* Memory the direct map must cover: RAM, the firmware tables the kernel reads, the first MiB. */
+static bool is_direct_mapped_type(const struct mb2_mmap_entry *e)
+{
+	return e->type == MB2_MMAP_AVAILABLE || e->type == MB2_MMAP_ACPI_RECLAIMABLE ||
+	       e->type == MB2_MMAP_NVS || e->addr < 0x100000;
+}
+
+/* Does the 2 MiB chunk at pa hold any memory of a direct-mapped type? */
+static bool chunk_needed(const struct mb2_info *mb, u64 pa)
+{
+	u32 i;
+
+	for (i = 0; i < mb->mmap.nr_entries; i++) {
+		const struct mb2_mmap_entry *e = mb2_mmap_entry(mb, i);
+
+		if (is_direct_mapped_type(e) && e->addr < pa + HUGE_2M && pa < e->addr + e->len)
+			return true;
+	}
+	return false;
+}
+
+static bool gib_needed(const struct mb2_info *mb, u64 pa)
+{
+	u64 off;
+
+	for (off = 0; off < HUGE_1G; off += HUGE_2M) {
+		if (!chunk_needed(mb, pa + off))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The direct map covers memory in 2 MiB chunks, and uses a 1 GiB page wherever a whole aligned
+ * GiB is needed and the CPU has 1 GiB pages. Holes (the PCI hole below 4 GiB) stay unmapped.
+ */
+static void map_direct(const struct mb2_info *mb)
+{
+	u64 pa = 0, end = 0;
+	u32 i;
+
+	for (i = 0; i < mb->mmap.nr_entries; i++) {
+		const struct mb2_mmap_entry *e = mb2_mmap_entry(mb, i);
+
+		if (is_direct_mapped_type(e))
+			end = MAX(end, ALIGN_UP(e->addr + e->len, HUGE_2M));
+	}
+	while (pa < end) {
+		if (boot_cpu.gbpages && IS_ALIGNED(pa, HUGE_1G) && gib_needed(mb, pa)) {
+			map_direct_huge(pa, 3);
+			pa += HUGE_1G;
+			continue;
+		}
+		if (chunk_needed(mb, pa))
+			map_direct_huge(pa, 2);
+		pa += HUGE_2M;
+	}
+}
+
+void paging_init(const struct mb2_info *mb)
+{
+	int i;
+
+	kernel_pml4 = new_table();
+	kernel_pml4_phys = table_phys(kernel_pml4);
+	/*
+	 * Every kernel-half PML4 entry gets its PDPT now, once: address spaces created later copy
+	 * these 256 entries, and so share every kernel mapping made after that, vmalloc included.
+	 */
+	for (i = PT_ENTRIES / 2; i < PT_ENTRIES; i++)
+		kernel_pml4[i] = table_phys(new_table()) | PTE_PRESENT | PTE_WRITE;
+	map_kernel_image();
+	map_direct(mb);
+
+	if (boot_cpu.pge)
+		write_cr4(read_cr4() | CR4_PGE);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | (boot_cpu.nx ? EFER_NXE : 0));
+	/* From here on the identity map and the boot tables are gone. */
+	write_cr3(kernel_pml4_phys);
+	pr_info("mm: kernel page tables at %#lx; direct map with %s pages, no identity map\n",
+		kernel_pml4_phys, boot_cpu.gbpages ? "1 GiB" : "2 MiB");
+}
+
+u64 virt_to_phys(const void *addr)
+{
+	u64 va = (u64)addr;
+
+	if (va >= PAGE_OFFSET && va < PAGE_OFFSET + DIRECT_MAP_SIZE)
+		return va - PAGE_OFFSET;
+	if (va >= KERNEL_VMA && va < (u64)_kernel_end)
+		return va - KERNEL_VMA;
+	pr_err("BUG: virt_to_phys(%p): not a direct-map or kernel-image address%s\n", addr,
+	       va >= VMALLOC_START && va < VMALLOC_END
+		       ? " (vmalloc memory is not physically contiguous: no DMA from it)"
+		       : "");
+	dump_stack();
+	return PHYS_ADDR_INVALID;
+}

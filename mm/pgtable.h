@@ -1,0 +1,34 @@
+/*
+ * The kernel's page tables: built once at boot to replace the boot tables, then changed only
+ * in the vmalloc range, 4 KiB page by page.
+ */
+#ifndef MM_PGTABLE_H
+#define MM_PGTABLE_H
+
+#include "arch/x86_64/paging.h"
+#include "kernel/multiboot2.h"
+
+/* Physical address of the kernel's PML4; every future address space copies its top half. */
+extern u64 kernel_pml4_phys;
+
+/* Build the kernel image mapping and the direct map of all RAM, then switch CR3 to them. */
+void paging_init(const struct mb2_info *mb);
+
+#define PAGE_KERNEL (PTE_PRESENT | PTE_WRITE | PTE_GLOBAL | PTE_NX)
+
+/* Map one 4 KiB page in the kernel half; 0, -1 (no memory for a table), -2 (already mapped). */
+int map_kernel_page(u64 va, u64 pa, u64 flags);
+/* Unmap one 4 KiB page and flush it from the TLB; returns its physical address or 0. */
+u64 unmap_kernel_page(u64 va);
+/* Translate va in the kernel's tables; false if not mapped. */
+bool lookup_kernel_page(u64 va, u64 *pa, u64 *entry);
+
+/*
+ * Physical address of a direct-map or kernel-image address. Anything else (vmalloc memory above
+ * all) is not physically contiguous and must never reach a device: reported, and ~0 returned.
+ */
+u64 virt_to_phys(const void *addr);
+
+#define PHYS_ADDR_INVALID (~0UL)
+
+#endif

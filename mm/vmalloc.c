@@ -1,0 +1,177 @@
+/*
+ * vmalloc: find room in the vmalloc range (mm/vmarea.c keeps the areas in a balanced tree, each
+ * with its own guard pages), then map one order-0 page at a time. Nothing here needs
+ * physically contiguous memory, which is why it still works when memory is fragmented.
+ */
+#include "mm/vmalloc.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/stacktrace.h"
+#include "kernel/printk.h"
+#include "kernel/spinlock.h"
+#include "kernel/string.h"
+#include "mm/page_alloc.h"
+#include "mm/pgtable.h"
+#include "mm/slab.h"
+
+static struct vmarea_space vmalloc_space;
+static DEFINE_SPINLOCK(vmap_area_lock);
+
+void vmalloc_init(void)
+{
+	vmarea_space_init(&vmalloc_space, VMALLOC_START, VMALLOC_END);
+	pr_info("mm: vmalloc range %#lx-%#lx (%lu TiB)\n", VMALLOC_START, VMALLOC_END - 1,
+		VMALLOC_SIZE >> 40);
+}
+
+static struct vm_struct *get_vm_area(u64 npages, u32 guard, const char *purpose)
+{
+	struct vm_struct *vm = kzalloc(sizeof(*vm));
+	u64 flags;
+	int err;
+
+	if (!vm)
+		return NULL;
+	vm->purpose = purpose;
+	vm->va.owner = vm;
+	flags = spin_lock_irqsave(&vmap_area_lock);
+	err = vmarea_alloc(&vmalloc_space, &vm->va, npages, guard);
+	spin_unlock_irqrestore(&vmap_area_lock, flags);
+	if (err) {
+		kfree(vm);
+		return NULL;
+	}
+	return vm;
+}
+
+/* Unmap the first `mapped` pages of vm (freeing them if it owns them) and release the area. */
+static void release_vm_area(struct vm_struct *vm, u64 mapped)
+{
+	u64 i, flags;
+
+	for (i = 0; i < mapped; i++) {
+		u64 pa = unmap_kernel_page(vm->va.addr + i * PAGE_SIZE);
+
+		if (pa && vm->owns_pages)
+			free_page(phys_to_virt(pa));
+	}
+	flags = spin_lock_irqsave(&vmap_area_lock);
+	vmarea_free(&vmalloc_space, &vm->va);
+	spin_unlock_irqrestore(&vmap_area_lock, flags);
+	kfree(vm);
+}
+
+void *__vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose,
+			struct vm_struct **out)
+{
+	u64 npages = ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT, i;
+	struct vm_struct *vm;
+
+	if (!size)
+		return NULL;
+	vm = get_vm_area(npages, guard_pages, purpose);
+	if (!vm)
+		return NULL;
+	vm->owns_pages = true;
+	/* The guard pages are simply never mapped: an absent PTE costs no physical page. */
+	for (i = 0; i < npages; i++) {
+		void *page = alloc_page();
+
+		if (!page || map_kernel_page(vm->va.addr + i * PAGE_SIZE, virt_to_phys(page),
+					     PAGE_KERNEL)) {
+			if (page)
+				free_page(page);
+			release_vm_area(vm, i);
+			return NULL;
+		}
+	}
+	if (out)
+		*out = vm;
+	return (void *)vm->va.addr;
+}
+
+void *vmalloc(size_t size)
+{
+	return __vmalloc_guarded(size, VMALLOC_GUARD_PAGES, "vmalloc", NULL);
+}
+
+void *vzalloc(size_t size)
+{
+	void *p = vmalloc(size);
+
+	if (p)
+		memset(p, 0, ALIGN_UP(size, PAGE_SIZE));
+	return p;
+}
+
+void *vmap(void **pages, u64 count)
+{
+	struct vm_struct *vm = get_vm_area(count, VMALLOC_GUARD_PAGES, "vmap");
+	u64 i;
+
+	if (!vm)
+		return NULL;
+	for (i = 0; i < count; i++) {
+		if (map_kernel_page(vm->va.addr + i * PAGE_SIZE, virt_to_phys(pages[i]),
+				    PAGE_KERNEL)) {
+			release_vm_area(vm, i);
+			return NULL;
+		}
+	}
+	return (void *)vm->va.addr;
+}
+
+void vfree(const void *addr)
+{
+	struct vmarea *va;
+	u64 flags;
+
+	if (!addr)
+		return;
+	flags = spin_lock_irqsave(&vmap_area_lock);
+	va = vmarea_lookup(&vmalloc_space, (u64)addr);
+	spin_unlock_irqrestore(&vmap_area_lock, flags);
+	if (!va) {
+		pr_err("BUG: vfree(%p): not the start of a vmalloc area (double free?)\n", addr);
+		dump_stack();
+		return;
+	}
+	release_vm_area(va->owner, va->npages);
+}
+
+struct vm_struct *find_vm_area_span(u64 addr, bool *in_guard)
+{
+	struct vmarea *va = vmarea_find(&vmalloc_space, addr);
+
+	/* No lock: this runs in fault handlers; the caller only reads an area it knows is live. */
+	if (!va)
+		return NULL;
+	if (in_guard)
+		*in_guard = vmarea_in_guard(va, addr);
+	return va->owner;
+}
+
+void vmalloc_stats(struct vmalloc_stats *st)
+{
+	u64 flags = spin_lock_irqsave(&vmap_area_lock);
+
+	st->nr_areas = vmalloc_space.nr_areas;
+	st->pages = vmalloc_space.used_pages;
+	spin_unlock_irqrestore(&vmap_area_lock, flags);
+}
+
+/* Like /proc/vmallocinfo: one line per area, in address order. */
+void vmallocinfo(void)
+{
+	u64 flags = spin_lock_irqsave(&vmap_area_lock);
+	struct vmarea *va;
+
+	for (va = vmarea_first(&vmalloc_space); va; va = vmarea_next(va)) {
+		struct vm_struct *vm = va->owner;
+
+		printk("0x%016lx-0x%016lx %8lu pages=%lu guard=%u %s\n", va->addr,
+		       va->addr + va->npages * PAGE_SIZE, va->npages * PAGE_SIZE, va->npages,
+		       va->guard, vm->purpose);
+	}
+	printk("%lu areas, %lu pages mapped\n", vmalloc_space.nr_areas, vmalloc_space.used_pages);
+	spin_unlock_irqrestore(&vmap_area_lock, flags);
+}

@@ -1,0 +1,43 @@
+/*
+ * The vmalloc range: virtually contiguous memory built from single physical pages, each area
+ * with unmapped guard pages around it. Task stacks come from here (kernel/stack.c).
+ */
+#ifndef MM_VMALLOC_H
+#define MM_VMALLOC_H
+
+#include "mm/vmarea.h"
+
+#define VMALLOC_GUARD_PAGES 1
+
+/* One vmalloc area, as Linux's struct vm_struct. */
+struct vm_struct {
+	struct vmarea va;		/* where it is, with its guards */
+	const char *purpose;		/* shown by vmallocinfo: "vmalloc", "stack", ... */
+	bool owns_pages;		/* vfree frees the pages (vmalloc) or not (vmap) */
+};
+
+void vmalloc_init(void);
+
+void *vmalloc(size_t size);
+void *vzalloc(size_t size);
+/* vmalloc with a chosen number of guard pages on each side and a label for vmallocinfo. */
+void *__vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose, struct vm_struct **vm);
+/* Map `count` existing pages (direct-map addresses) contiguously; vunmap/vfree keeps them. */
+void *vmap(void **pages, u64 count);
+void vfree(const void *addr);
+static inline void vunmap(const void *addr)
+{
+	vfree(addr);
+}
+
+/* The area whose span (guards included) holds addr, or NULL; and is addr in one of its guards? */
+struct vm_struct *find_vm_area_span(u64 addr, bool *in_guard);
+
+struct vmalloc_stats {
+	u64 nr_areas;
+	u64 pages;		/* mapped pages in all areas */
+};
+void vmalloc_stats(struct vmalloc_stats *st);
+void vmallocinfo(void);
+
+#endif

@@ -1,0 +1,301 @@
+/*
+ * Memory management in the running kernel: page allocator reports, the kernel's page tables
+ * (rights per section, the direct map, no identity map) and vmalloc guard pages.
+ */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/io.h"
+#include "kernel/ktest.h"
+#include "kernel/printk.h"
+#include "kernel/setup.h"
+#include "kernel/string.h"
+#include "mm/page_alloc.h"
+#include "mm/pgtable.h"
+#include "mm/slab.h"
+#include "mm/vmalloc.h"
+
+KTEST(mm, alloc_free_every_order)
+{
+	u64 before = nr_free_pages();
+	unsigned int o;
+
+	for (o = 0; o <= MAX_PAGE_ORDER; o++) {
+		u8 *p = alloc_pages(o);
+
+		KT_ASSERT(p);
+		KT_EXPECT(IS_ALIGNED(virt_to_phys(p), PAGE_SIZE << o));
+		/* The memory is really there: write its first and last byte. */
+		p[0] = 1;
+		p[(PAGE_SIZE << o) - 1] = 2;
+		free_pages(p, o);
+	}
+	KT_EXPECT(nr_free_pages() == before);
+}
+
+KTEST(mm, bad_frees_reported_not_applied)
+{
+	struct page_stats a, b;
+	u64 mark = printk_log_mark();
+	u8 *p = alloc_pages(2);
+
+	KT_ASSERT(p);
+	free_pages(p, 2);
+	page_stats(&a);
+	free_pages(p, 2);			/* double free */
+	KT_EXPECT(printk_log_contains(mark, "BUG: free_pages("));
+	KT_EXPECT(printk_log_contains(mark, "already free"));
+	p = alloc_pages(2);
+	KT_ASSERT(p);
+	free_pages(p, 1);			/* wrong order */
+	KT_EXPECT(printk_log_contains(mark, "allocated with order 2"));
+	free_pages(p + PAGE_SIZE, 0);		/* never allocated: inside a block */
+	free_pages((void *)0xffffc90000001000UL, 0);	/* not a direct-map address */
+	KT_EXPECT(printk_log_contains(mark, "not a page-aligned direct-map address"));
+	free_pages(p, 2);
+	page_stats(&b);
+	KT_EXPECT(a.free == b.free);
+	KT_EXPECT(b.bad_frees == a.bad_frees + 4);
+}
+
+static void write_byte(void *p)
+{
+	*(volatile u8 *)p = 0x42;
+}
+
+static void read_byte(void *p)
+{
+	(void)*(volatile u8 *)p;
+}
+
+static void call_address(void *p)
+{
+	((void (*)(void))p)();
+}
+
+KTEST(mm, kernel_text_not_writable)
+{
+	struct fault_record rec;
+
+	KT_ASSERT(read_cr0() & CR0_WP);
+	KT_ASSERT(ktest_expect_fault(write_byte, (void *)kernel_main, &rec));
+	KT_EXPECT(rec.vector == 14);
+	KT_EXPECT((rec.error_code & (PF_PROT | PF_WRITE)) == (PF_PROT | PF_WRITE));
+}
+
+KTEST(mm, rodata_not_writable)
+{
+	static const char message[] = "read only";
+	struct fault_record rec;
+
+	KT_ASSERT(ktest_expect_fault(write_byte, (void *)message, &rec));
+	KT_EXPECT(rec.error_code & PF_PROT);
+}
+
+KTEST(mm, data_and_direct_map_not_executable)
+{
+	static u8 code[16] = { 0xc3 };	/* ret, in .data */
+	struct fault_record rec;
+	u8 *page = alloc_page();
+
+	if (!boot_cpu.nx) {
+		ktest_skip("CPU without NX");
+		return;
+	}
+	KT_ASSERT(rdmsr(MSR_EFER) & EFER_NXE);
+	KT_ASSERT(ktest_expect_fault(call_address, code, &rec));
+	KT_EXPECT((rec.error_code & (PF_PROT | PF_INSTR)) == (PF_PROT | PF_INSTR));
+	KT_ASSERT(page);
+	page[0] = 0xc3;
+	KT_ASSERT(ktest_expect_fault(call_address, page, &rec));
+	KT_EXPECT(rec.error_code & PF_INSTR);
+	free_page(page);
+}
+
+KTEST(mm, no_identity_map)
+{
+	KT_EXPECT(!lookup_kernel_page(0x100000, NULL, NULL));
+	KT_EXPECT(!lookup_kernel_page(0, NULL, NULL));
+	KT_EXPECT((read_cr3() & PTE_ADDR_MASK) == kernel_pml4_phys);
+}
+
+/* Every usable page of the memory map is in the direct map, at the right address, with NX. */
+KTEST(mm, direct_map_covers_all_ram)
+{
+	const struct mb2_info *mb = &boot_params.mb;
+	u64 checked = 0;
+	u32 i;
+
+	for (i = 0; i < mb->mmap.nr_entries; i++) {
+		const struct mb2_mmap_entry *e = mb2_mmap_entry(mb, i);
+		u64 pa, step;
+
+		if (e->type != MB2_MMAP_AVAILABLE)
+			continue;
+		/* Probe every 2 MiB and the region's first and last page. */
+		step = HUGE_2M;
+		for (pa = ALIGN_UP(e->addr, PAGE_SIZE); pa < e->addr + e->len; pa += step) {
+			u64 got, entry;
+
+			KT_ASSERT(lookup_kernel_page(PAGE_OFFSET + pa, &got, &entry));
+			KT_EXPECT_MSG(got == pa, "direct map of %#lx gives %#lx", pa, got);
+			KT_EXPECT(entry & PTE_HUGE);
+			if (boot_cpu.nx)
+				KT_EXPECT(entry & PTE_NX);
+			checked++;
+		}
+		pa = ALIGN_DOWN(e->addr + e->len - 1, PAGE_SIZE);
+		KT_EXPECT(lookup_kernel_page(PAGE_OFFSET + pa, NULL, NULL));
+	}
+	printk("# checked %lu addresses up to %#lx\n", checked, max_phys_addr);
+	KT_EXPECT(checked > 0);
+}
+
+KTEST(mm, huge_pages_match_cpu)
+{
+	u64 entry;
+
+	/* 1 GiB of RAM at 0 exists only with -m >= 1G: check the page size that is there. */
+	KT_ASSERT(lookup_kernel_page(PAGE_OFFSET + 0x200000, NULL, &entry));
+	KT_EXPECT(entry & PTE_HUGE);
+	if (max_phys_addr >= (1UL << 30) && boot_cpu.gbpages) {
+		struct pt_walk w;
+
+		pt_walk(kernel_pml4_phys, PAGE_OFFSET, &w);
+		KT_EXPECT_MSG(w.leaf_level == 3, "direct map at 0 uses level %d pages", w.leaf_level);
+	} else {
+		struct pt_walk w;
+
+		pt_walk(kernel_pml4_phys, PAGE_OFFSET, &w);
+		KT_EXPECT(w.leaf_level == 2);
+	}
+}
+
+KTEST(mm, virt_to_phys_refuses_vmalloc)
+{
+	u64 mark = printk_log_mark();
+	void *v = vmalloc(PAGE_SIZE);
+
+	KT_ASSERT(v);
+	KT_EXPECT(virt_to_phys(v) == PHYS_ADDR_INVALID);
+	KT_EXPECT(printk_log_contains(mark, "vmalloc memory is not physically contiguous"));
+	KT_EXPECT(virt_to_phys((void *)(PAGE_OFFSET + 0x1000)) == 0x1000);
+	KT_EXPECT(virt_to_phys((void *)kernel_main) == (u64)kernel_main - KERNEL_VMA);
+	vfree(v);
+}
+
+KTEST(mm, vmalloc_guard_pages_fault)
+{
+	struct fault_record rec;
+	u8 *v = vmalloc(3 * PAGE_SIZE);
+	u64 pa;
+
+	KT_ASSERT(v);
+	memset(v, 0xab, 3 * PAGE_SIZE);
+	KT_EXPECT(lookup_kernel_page((u64)v, &pa, NULL));
+	KT_EXPECT(!lookup_kernel_page((u64)v - PAGE_SIZE, NULL, NULL));
+	KT_EXPECT(!lookup_kernel_page((u64)v + 3 * PAGE_SIZE, NULL, NULL));
+	KT_EXPECT(ktest_expect_fault(read_byte, v - 1, &rec));
+	KT_EXPECT(rec.vector == 14 && rec.cr2 == (u64)v - 1);
+	KT_EXPECT(ktest_expect_fault(read_byte, v + 3 * PAGE_SIZE, &rec));
+	KT_EXPECT(rec.vector == 14 && rec.cr2 == (u64)v + 3 * PAGE_SIZE);
+	KT_EXPECT(!ktest_expect_fault(read_byte, v + 3 * PAGE_SIZE - 1, &rec));
+	vfree(v);
+}
+
+KTEST(mm, guard_costs_no_memory)
+{
+	u64 before = nr_free_pages();
+	struct kmalloc_stats k0, k1;
+	void *v;
+
+	kfree(kmalloc(sizeof(struct vm_struct)));	/* the slab page for the area is there */
+	before = nr_free_pages();
+	kmalloc_stats(&k0);
+	v = vmalloc(4 * PAGE_SIZE);
+	KT_ASSERT(v);
+	kmalloc_stats(&k1);
+	/* Four pages of memory and page tables at most: the guards took nothing. */
+	printk("# 4-page vmalloc took %lu pages (%lu slab)\n", before - nr_free_pages(),
+	       k1.pages - k0.pages);
+	KT_EXPECT(before - nr_free_pages() - (k1.pages - k0.pages) >= 4);
+	KT_EXPECT(before - nr_free_pages() - (k1.pages - k0.pages) <= 4 + 2);
+	vfree(v);
+	KT_EXPECT(nr_free_pages() == before);
+}
+
+KTEST(mm, vmalloc_10000_cycles_back_to_baseline)
+{
+	struct vmalloc_stats v0, v1;
+	u64 free0, seed = 12345;
+	int i;
+
+	/* Warm up: the page tables and slab pages that any vmalloc needs stay afterwards. */
+	vfree(vmalloc(16 * PAGE_SIZE));
+	free0 = nr_free_pages();
+	vmalloc_stats(&v0);
+	for (i = 0; i < 10000; i++) {
+		u64 pages;
+		u8 *p;
+
+		seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+		pages = 1 + (seed >> 60);
+		p = vmalloc(pages * PAGE_SIZE);
+		KT_ASSERT(p);
+		p[0] = 1;
+		p[pages * PAGE_SIZE - 1] = 1;
+		vfree(p);
+	}
+	vmalloc_stats(&v1);
+	KT_EXPECT_MSG(nr_free_pages() == free0, "free pages %lu, baseline %lu", nr_free_pages(),
+		      free0);
+	KT_EXPECT(v1.nr_areas == v0.nr_areas && v1.pages == v0.pages);
+}
+
+KTEST(mm, vfree_bad_address_reported)
+{
+	u64 mark = printk_log_mark();
+	u8 *v = vmalloc(PAGE_SIZE);
+
+	KT_ASSERT(v);
+	vfree(v + 16);
+	KT_EXPECT(printk_log_contains(mark, "not the start of a vmalloc area"));
+	vfree(v);
+	vfree(v);	/* double */
+	KT_EXPECT(lookup_kernel_page((u64)v, NULL, NULL) == false);
+}
+
+KTEST(mm, vmap_maps_given_pages)
+{
+	void *pages[3];
+	u8 *v;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		pages[i] = alloc_page();
+		KT_ASSERT(pages[i]);
+		memset(pages[i], 'a' + i, PAGE_SIZE);
+	}
+	v = vmap(pages, 3);
+	KT_ASSERT(v);
+	KT_EXPECT(v[0] == 'a' && v[PAGE_SIZE] == 'b' && v[2 * PAGE_SIZE + 7] == 'c');
+	vunmap(v);
+	/* vunmap keeps the pages: they are still ours to read and free. */
+	KT_EXPECT(((u8 *)pages[1])[0] == 'b');
+	for (i = 0; i < 3; i++)
+		free_page(pages[i]);
+}
+
+KTEST(mm, kmalloc_double_free_reported)
+{
+	u64 mark = printk_log_mark();
+	struct kmalloc_stats a, b;
+	void *p = kmalloc(100);
+
+	KT_ASSERT(p);
+	kfree(p);
+	kmalloc_stats(&a);
+	kfree(p);
+	kmalloc_stats(&b);
+	KT_EXPECT(printk_log_contains(mark, "double free"));
+	KT_EXPECT(a.objects == b.objects);
+}
