@@ -19,6 +19,7 @@
 #include "kernel/printk.h"
 #include "kernel/shell.h"
 #include "kernel/string.h"
+#include "kernel/task.h"
 #include "kernel/time.h"
 #include "mm/mm.h"
 
@@ -130,6 +131,14 @@ static void run_tests_and_exit(const char *glob)
 	machine_halt();
 }
 
+/* The first task, on a guarded stack: runs the tests or the shell. */
+static int init_main(void *arg)
+{
+	if (boot_params.test_glob)
+		run_tests_and_exit(boot_params.test_glob);
+	shell_run();
+}
+
 void kernel_main(u32 magic, u64 mb_phys)
 {
 	struct percpu *cpu;
@@ -156,7 +165,5 @@ void kernel_main(u32 magic, u64 mb_phys)
 	serial_enable_rx_irq();
 	local_irq_enable();
 
-	if (boot_params.test_glob)
-		run_tests_and_exit(boot_params.test_glob);
-	shell_run();
+	sched_start(init_main);
 }

@@ -20,7 +20,7 @@ struct fault_catch;
 struct percpu {
 	struct percpu *self;			/* must stay first: this_cpu() reads %gs:0 */
 	u32 cpu;
-	struct task *current;			/* the running task */
+	struct task *curr;			/* the running task (use `current`) */
 	struct task *idle;
 	struct task *prev_dead;			/* a dead task whose stack the next task releases */
 	struct cpu_arch arch;			/* GDT, TSS and IST stacks */

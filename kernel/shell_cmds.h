@@ -5,5 +5,10 @@
 int cmd_meminfo(int argc, char **argv);
 int cmd_vmallocinfo(int argc, char **argv);
 int cmd_pagewalk(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_spawn(int argc, char **argv);
+int cmd_kill(int argc, char **argv);
+/* meminfo's lines about task stacks (kernel/shell_task.c). */
+void shell_meminfo_stacks(void);
 
 #endif

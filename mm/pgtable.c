@@ -65,16 +65,39 @@ int map_kernel_page(u64 va, u64 pa, u64 flags)
 	return 0;
 }
 
+static bool table_empty(const pte_t *table)
+{
+	int i;
+
+	for (i = 0; i < PT_ENTRIES; i++) {
+		if (table[i])
+			return false;
+	}
+	return true;
+}
+
 u64 unmap_kernel_page(u64 va)
 {
 	struct pt_walk w;
-	pte_t *pte;
+	pte_t *pt, *pde;
 
 	if (!pt_walk(kernel_pml4_phys, va, &w) || w.leaf_level != 1)
 		return 0;
-	pte = (pte_t *)phys_to_virt(w.table_pa[3]) + pt_index(va, 1);
-	*pte = 0;
-	invlpg(va);
+	pt = phys_to_virt(w.table_pa[3]);
+	pt[pt_index(va, 1)] = 0;
+	/*
+	 * A page table left empty goes back to the allocator, so memory used for mappings is all
+	 * returned when they are. INVLPG also drops the paging-structure cache entries that could
+	 * still point at it (Intel SDM vol. 3, "INVLPG").
+	 */
+	if (table_empty(pt)) {
+		pde = (pte_t *)phys_to_virt(w.table_pa[2]) + pt_index(va, 2);
+		*pde = 0;
+		invlpg(va);
+		free_page(pt);
+	} else {
+		invlpg(va);
+	}
 	return w.pa & PTE_ADDR_MASK;
 }
 

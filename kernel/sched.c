@@ -1,0 +1,310 @@
+/*
+ * The scheduler: round robin over one run queue, preempted by the timer. schedule() picks the
+ * next task and switches to it; the task switched away from resumes inside its own schedule()
+ * call the next time it is picked.
+ */
+#include "kernel/sched.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/io.h"
+#include "kernel/console.h"
+#include "kernel/printk.h"
+#include "kernel/time.h"
+
+#define TIME_SLICE_TICKS 2	/* 20 ms at HZ=100 */
+
+DEFINE_SPINLOCK(sched_lock);
+
+static struct task *rq_head, *rq_tail;	/* runnable tasks, FIFO */
+static struct task *sleepers;		/* TASK_SLEEPING, unordered */
+static bool need_resched;
+static int slice_ticks;
+
+void *__switch_to_asm(u64 *save_rsp, u64 load_rsp, void *prev);
+
+void __enqueue(struct task *t)
+{
+	t->state = TASK_RUNNABLE;
+	t->rq_next = NULL;
+	if (rq_tail)
+		rq_tail->rq_next = t;
+	else
+		rq_head = t;
+	rq_tail = t;
+}
+
+void __dequeue(struct task *t)
+{
+	struct task **pp = &rq_head, *prev = NULL;
+
+	while (*pp && *pp != t) {
+		prev = *pp;
+		pp = &(*pp)->rq_next;
+	}
+	if (!*pp)
+		return;
+	*pp = t->rq_next;
+	if (rq_tail == t)
+		rq_tail = prev;
+}
+
+static struct task *pick_next(void)
+{
+	struct task *t = rq_head;
+
+	if (!t)
+		return this_cpu()->idle;
+	rq_head = t->rq_next;
+	if (!rq_head)
+		rq_tail = NULL;
+	return t;
+}
+
+/*
+ * SCHED_STACK_END_CHECK: with physically contiguous stacks nothing stops an overrun, so check
+ * the canary in the lowest word whenever a task is switched. Late, but better than never.
+ */
+static void check_stack_end(struct task *t)
+{
+	if (!stack_end_intact(&t->stack))
+		panic("corrupted stack end detected inside scheduler (task %s, pid %d, stack %#lx)",
+		      t->comm, t->pid, t->stack.base);
+}
+
+void __release_dead_task(struct task *t)
+{
+	u64 used = stack_high_water(&t->stack);
+
+	if (used > t->max_stack_used)
+		t->max_stack_used = used;
+	free_thread_stack(&t->stack);
+}
+
+/* Runs in the new task, right after the switch: the previous task may now be cleaned up. */
+static void finish_task_switch(struct task *prev)
+{
+	if (prev->state == TASK_DEAD) {
+		/* "Task is done with its stack": it no longer runs on it, so give it back. */
+		__release_dead_task(prev);
+		if (prev->detached)
+			__reap_task(prev);
+	}
+}
+
+void __schedule(void)
+{
+	struct percpu *cpu = this_cpu();
+	struct task *prev = cpu->curr, *next, *last;
+
+	if (prev->state == TASK_RUNNING && !prev->is_idle)
+		__enqueue(prev);
+	else if (prev->state == TASK_RUNNING)
+		prev->state = TASK_RUNNABLE;
+	next = pick_next();
+	next->state = TASK_RUNNING;
+	need_resched = false;
+	slice_ticks = 0;
+	if (next == prev)
+		return;
+	check_stack_end(prev);
+	check_stack_end(next);
+	next->switches++;
+	tss_set_rsp0(&cpu->arch, stack_top(&next->stack));
+	cpu->curr = next;
+	last = __switch_to_asm(&prev->rsp, next->rsp, prev);
+	/* Back in prev, some time later; `last` is the task that ran just before. */
+	finish_task_switch(last);
+}
+
+void schedule(void)
+{
+	u64 flags = spin_lock_irqsave(&sched_lock);
+
+	__schedule();
+	spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+void yield(void)
+{
+	schedule();
+}
+
+/* The first code of every task, called from ret_from_kthread with the lock still held. */
+__attribute__((noreturn)) void kthread_start(struct task *prev)
+{
+	struct task *self;
+
+	finish_task_switch(prev);
+	spin_unlock_irqrestore(&sched_lock, X86_EFLAGS_IF);
+	self = current;
+	exit(self->fn(self->arg));
+}
+
+void sleep_ms(u64 ms)
+{
+	u64 ticks = (ms * HZ + 999) / 1000, flags;
+	struct task *t;
+
+	flags = spin_lock_irqsave(&sched_lock);
+	t = current;
+	t->wake_at = jiffies + (ticks ? ticks : 1);
+	t->state = TASK_SLEEPING;
+	t->rq_next = sleepers;
+	sleepers = t;
+	__schedule();
+	spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+void __sleep_list_remove(struct task *t)
+{
+	struct task **pp = &sleepers;
+
+	while (*pp && *pp != t)
+		pp = &(*pp)->rq_next;
+	if (*pp)
+		*pp = t->rq_next;
+}
+
+void __wait_queue_sleep(struct wait_queue *wq)
+{
+	struct task *t = current;
+
+	t->state = TASK_BLOCKED;
+	t->waiting_on = wq;
+	t->wq_next = wq->head;
+	wq->head = t;
+	__schedule();
+}
+
+void __wait_queue_remove(struct wait_queue *wq, struct task *t)
+{
+	struct task **pp = &wq->head;
+
+	while (*pp && *pp != t)
+		pp = &(*pp)->wq_next;
+	if (*pp)
+		*pp = t->wq_next;
+	t->waiting_on = NULL;
+}
+
+void __wake_up_all(struct wait_queue *wq)
+{
+	struct task *t = wq->head, *next;
+
+	wq->head = NULL;
+	for (; t; t = next) {
+		next = t->wq_next;
+		t->waiting_on = NULL;
+		__enqueue(t);
+	}
+}
+
+/*
+ * Sleep on wq. On one CPU a caller that checked its condition with interrupts disabled cannot
+ * miss the wake-up: the interrupt that would wake it waits until the caller is on the queue.
+ */
+void wait_queue_sleep(struct wait_queue *wq)
+{
+	u64 flags = spin_lock_irqsave(&sched_lock);
+
+	__wait_queue_sleep(wq);
+	spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+void wake_up_all(struct wait_queue *wq)
+{
+	u64 flags = spin_lock_irqsave(&sched_lock);
+
+	__wake_up_all(wq);
+	if (rq_head)
+		need_resched = true;
+	spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+/* The timer tick: wake sleepers whose time has come, and end the running task's slice. */
+static void sched_tick(void)
+{
+	u64 flags = spin_lock_irqsave(&sched_lock);
+	struct task **pp = &sleepers;
+
+	while (*pp) {
+		struct task *t = *pp;
+
+		if (t->wake_at <= jiffies) {
+			*pp = t->rq_next;
+			__enqueue(t);
+		} else {
+			pp = &t->rq_next;
+		}
+	}
+	if (++slice_ticks >= TIME_SLICE_TICKS || (current && current->is_idle && rq_head))
+		need_resched = true;
+	spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+/* Preemption: on the way out of an interrupt, switch if the slice is over. */
+static void sched_irq_exit(struct pt_regs *regs)
+{
+	struct percpu *cpu = this_cpu();
+
+	if (need_resched && cpu->curr && !cpu->fault_depth)
+		schedule();
+}
+
+static int idle_loop(void *arg)
+{
+	for (;;) {
+		local_irq_disable();
+		if (rq_head) {
+			local_irq_enable();
+			schedule();
+			continue;
+		}
+		/* sti; hlt: atomic, so an interrupt between them cannot be missed. */
+		asm volatile("sti; hlt");
+	}
+	return 0;
+}
+
+/* The console reader sleeps on this queue until an input interrupt wakes it. */
+static struct wait_queue console_wq;
+
+static void console_wait(void *ctx)
+{
+	wait_queue_sleep(&console_wq);
+}
+
+static void console_wake(void *ctx)
+{
+	u64 flags = spin_lock_irqsave(&sched_lock);
+
+	__wake_up_all(&console_wq);
+	need_resched = true;
+	spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+static const struct console_waiter console_waiter = { console_wait, console_wake, NULL };
+
+/* The boot context becomes this dead task: switched away from once, never resumed. */
+static struct task boot_task = { .pid = -1, .comm = "boot", .state = TASK_DEAD };
+
+void sched_start(int (*init)(void *arg))
+{
+	struct percpu *cpu = this_cpu();
+	struct task *idle, *first;
+
+	idle = kthread_create(idle_loop, NULL, "idle");
+	first = kthread_create(init, NULL, "init");
+	if (!idle || !first)
+		panic("sched: no memory for the idle and init tasks");
+	idle->is_idle = true;
+	idle->state = TASK_RUNNABLE;	/* never on the run queue: picked when it is empty */
+	cpu->idle = idle;
+	cpu->curr = &boot_task;
+	set_tick_hook(sched_tick);
+	set_irq_exit_hook(sched_irq_exit);
+	console_set_waiter(&console_waiter);
+	wake_up_process(first);
+	schedule();
+	panic("sched: the boot context was resumed");
+}

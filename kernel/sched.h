@@ -1,0 +1,28 @@
+/*
+ * Scheduler internals shared by kernel/sched.c (run queue, switching, sleeping) and
+ * kernel/task.c (creating, ending and reaping tasks). Nothing outside those two includes this.
+ *
+ * sched_lock protects the run queue, the sleep list, the task list, wait queues and task states.
+ * Functions named __something expect it held.
+ */
+#ifndef KERNEL_SCHED_H
+#define KERNEL_SCHED_H
+
+#include "kernel/spinlock.h"
+#include "kernel/task.h"
+
+extern struct spinlock sched_lock;
+
+void __schedule(void);
+void __enqueue(struct task *t);
+void __dequeue(struct task *t);
+void __sleep_list_remove(struct task *t);
+void __wait_queue_sleep(struct wait_queue *wq);
+void __wait_queue_remove(struct wait_queue *wq, struct task *t);
+void __wake_up_all(struct wait_queue *wq);
+/* A dead task is done with its stack: give the stack back, free the task if detached. */
+void __release_dead_task(struct task *t);
+/* Unlink a dead task from the task list and free it. */
+void __reap_task(struct task *t);
+
+#endif

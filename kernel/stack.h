@@ -1,0 +1,79 @@
+/*
+ * Kernel stacks, THREAD_SIZE bytes each.
+ *
+ * VMAP_STACK=y (as Linux's CONFIG_VMAP_STACK): single pages mapped into the vmalloc range, with
+ * STACK_GUARD_PAGES unmapped pages below and above. A per-CPU cache keeps NR_CACHED_STACKS freed
+ * stacks mapped, so creating a task usually touches no page table.
+ *
+ *        higher addresses
+ *   +--------------------+  top + guard
+ *   |  guard (unmapped)  |
+ *   +--------------------+  top = base + THREAD_SIZE   (initial RSP)
+ *   |   stack, grows     |
+ *   |   downwards  |     |
+ *   |              v     |
+ *   +--------------------+  base
+ *   |  guard (unmapped)  |  <- an overflow lands here and faults
+ *   +--------------------+  base - guard
+ *
+ * VMAP_STACK=n: one physically contiguous block from the direct map, no guards, with
+ * STACK_END_MAGIC in its lowest word, checked at every context switch (SCHED_STACK_END_CHECK).
+ */
+#ifndef KERNEL_STACK_H
+#define KERNEL_STACK_H
+
+#include "config.h"
+#include "kernel/types.h"
+
+#define VMAP_STACK CONFIG_VMAP_STACK
+#define THREAD_SIZE CONFIG_THREAD_SIZE
+#define STACK_GUARD_PAGES CONFIG_STACK_GUARD_PAGES
+#define NR_CACHED_STACKS CONFIG_NR_CACHED_STACKS
+#define STACK_END_MAGIC 0x57AC6E9DUL
+
+#if THREAD_SIZE % 4096 || THREAD_SIZE < 8192
+#error "THREAD_SIZE must be a multiple of 4096, at least 8192"
+#endif
+#if NR_CACHED_STACKS > 8
+#error "NR_CACHED_STACKS is at most 8"
+#endif
+
+struct vm_struct;
+
+struct kernel_stack {
+	u64 base;		/* lowest usable address; 0: no stack */
+	struct vm_struct *vm;	/* VMAP_STACK: its vmalloc area */
+};
+
+static inline u64 stack_top(const struct kernel_stack *s)
+{
+	return s->base + THREAD_SIZE;
+}
+
+static inline u64 stack_guard_size(void)
+{
+	return VMAP_STACK ? STACK_GUARD_PAGES * 4096UL : 0;
+}
+
+/* A zeroed stack (zero is the pattern the high-water mark looks for); 0 or -1 on no memory. */
+int alloc_thread_stack(struct kernel_stack *s);
+/* Give a stack back: into the per-CPU cache if there is room, else unmapped and freed. */
+void free_thread_stack(struct kernel_stack *s);
+
+/* Deepest use so far, in bytes: from the top down to the lowest word that is not zero. */
+u64 stack_high_water(const struct kernel_stack *s);
+/* VMAP_STACK=n: is the canary in the lowest word still intact? (always true with guards) */
+bool stack_end_intact(const struct kernel_stack *s);
+/* Is addr in the guard pages below or above this stack? */
+bool stack_guard_hit(const struct kernel_stack *s, u64 addr);
+
+struct stack_stats {
+	u64 in_use;
+	u64 cached;
+	u64 cache_hits, cache_misses;
+};
+void stack_stats(struct stack_stats *st);
+/* Empty this CPU's cache (tests and benchmarks that want the uncached path). */
+void drain_stack_cache(void);
+
+#endif

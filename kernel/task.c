@@ -1,0 +1,236 @@
+/* Creating, ending, killing and reaping tasks. */
+#include "kernel/sched.h"
+#include "arch/x86_64/io.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+#include "mm/slab.h"
+
+extern u8 ret_from_kthread[];
+
+static struct task *all_tasks;
+static u64 task_count;
+static int next_pid;
+
+const char *exit_how_name(int status)
+{
+	switch (EXIT_HOW(status)) {
+	case EXIT_NORMAL:
+		return "exited";
+	case EXIT_KILLED:
+		return "killed";
+	case EXIT_STACK_OVERFLOW:
+		return "killed: kernel stack overflow";
+	case EXIT_OOPS:
+		return "killed: oops";
+	default:
+		return "unknown";
+	}
+}
+
+/*
+ * Make the new stack look as if the task had called __switch_to_asm(): six callee-saved
+ * registers (zero) under a return address that leads to ret_from_kthread.
+ */
+static void prepare_initial_frame(struct task *t)
+{
+	u64 *sp = (u64 *)stack_top(&t->stack);
+	int i;
+
+	*--sp = (u64)ret_from_kthread;
+	for (i = 0; i < 6; i++)
+		*--sp = 0;
+	t->rsp = (u64)sp;
+}
+
+struct task *kthread_create(int (*fn)(void *arg), void *arg, const char *name)
+{
+	struct task *t = kzalloc(sizeof(*t));
+	u64 flags;
+
+	if (!t)
+		return NULL;
+	if (alloc_thread_stack(&t->stack)) {
+		kfree(t);
+		return NULL;
+	}
+	strlcpy(t->comm, name, sizeof(t->comm));
+	t->fn = fn;
+	t->arg = arg;
+	t->state = TASK_NEW;
+	prepare_initial_frame(t);
+	flags = spin_lock_irqsave(&sched_lock);
+	t->pid = next_pid++;
+	t->all_next = all_tasks;
+	all_tasks = t;
+	task_count++;
+	spin_unlock_irqrestore(&sched_lock, flags);
+	return t;
+}
+
+void wake_up_process(struct task *t)
+{
+	u64 flags = spin_lock_irqsave(&sched_lock);
+
+	if (t->state == TASK_NEW || t->state == TASK_SLEEPING || t->state == TASK_BLOCKED) {
+		if (t->state == TASK_SLEEPING)
+			__sleep_list_remove(t);
+		if (t->state == TASK_BLOCKED)
+			__wait_queue_remove(t->waiting_on, t);
+		__enqueue(t);
+	}
+	spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+struct task *kthread_run(int (*fn)(void *arg), void *arg, const char *name)
+{
+	struct task *t = kthread_create(fn, arg, name);
+
+	if (t)
+		wake_up_process(t);
+	return t;
+}
+
+void kthread_detach(struct task *t)
+{
+	u64 flags = spin_lock_irqsave(&sched_lock);
+
+	t->detached = true;
+	if (t->state == TASK_DEAD && !t->stack.base)
+		__reap_task(t);
+	spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+void __reap_task(struct task *t)
+{
+	struct task **pp = &all_tasks;
+
+	while (*pp && *pp != t)
+		pp = &(*pp)->all_next;
+	if (*pp) {
+		*pp = t->all_next;
+		task_count--;
+	}
+	kfree(t);
+}
+
+void do_exit(int status)
+{
+	struct task *t;
+
+	spin_lock_irqsave(&sched_lock);
+	t = current;
+	t->exit_status = status;
+	t->state = TASK_DEAD;
+	__wake_up_all(&t->exit_wait);
+	/* The next task frees our stack (finish_task_switch): we are still running on it. */
+	__schedule();
+	panic("do_exit: dead task %s (pid %d) was scheduled again", t->comm, t->pid);
+}
+
+void exit(int code)
+{
+	do_exit(EXIT_STATUS(EXIT_NORMAL, code));
+}
+
+static struct task *__find_task(int pid)
+{
+	struct task *t;
+
+	for (t = all_tasks; t; t = t->all_next) {
+		if (t->pid == pid)
+			return t;
+	}
+	return NULL;
+}
+
+struct task *find_task(int pid)
+{
+	u64 flags = spin_lock_irqsave(&sched_lock);
+	struct task *t = __find_task(pid);
+
+	spin_unlock_irqrestore(&sched_lock, flags);
+	return t;
+}
+
+int wait(int pid, int *status)
+{
+	u64 flags = spin_lock_irqsave(&sched_lock);
+	struct task *t = __find_task(pid);
+
+	/* One waiter per task, and never oneself: the waiter frees the task. */
+	if (!t || t == current || t->detached || t->exit_wait.head) {
+		spin_unlock_irqrestore(&sched_lock, flags);
+		return -1;
+	}
+	while (t->state != TASK_DEAD)
+		__wait_queue_sleep(&t->exit_wait);
+	/* Dead, but the task that ran next may not have released the stack yet. */
+	if (t->stack.base)
+		__release_dead_task(t);
+	if (status)
+		*status = t->exit_status;
+	__reap_task(t);
+	spin_unlock_irqrestore(&sched_lock, flags);
+	return 0;
+}
+
+/* Take a task that is not running off whatever list it is on. */
+static void __detach_from_lists(struct task *t)
+{
+	switch (t->state) {
+	case TASK_RUNNABLE:
+		__dequeue(t);
+		break;
+	case TASK_SLEEPING:
+		__sleep_list_remove(t);
+		break;
+	case TASK_BLOCKED:
+		__wait_queue_remove(t->waiting_on, t);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * A task that is not running was stopped at a switch, never inside a spinlock (those keep
+ * interrupts off), so ending it leaves no shared structure half-changed.
+ */
+int kill(int pid)
+{
+	u64 flags = spin_lock_irqsave(&sched_lock);
+	struct task *t = __find_task(pid);
+
+	if (!t || t->state == TASK_DEAD) {
+		spin_unlock_irqrestore(&sched_lock, flags);
+		return -1;
+	}
+	if (t->is_idle || t->pid == 1 || t == current) {
+		spin_unlock_irqrestore(&sched_lock, flags);
+		return -2;
+	}
+	__detach_from_lists(t);
+	t->exit_status = EXIT_STATUS(EXIT_KILLED, 0);
+	t->state = TASK_DEAD;
+	__release_dead_task(t);
+	__wake_up_all(&t->exit_wait);
+	if (t->detached)
+		__reap_task(t);
+	spin_unlock_irqrestore(&sched_lock, flags);
+	return 0;
+}
+
+void for_each_task(void (*fn)(struct task *t, void *ctx), void *ctx)
+{
+	u64 flags = spin_lock_irqsave(&sched_lock);
+	struct task *t;
+
+	for (t = all_tasks; t; t = t->all_next)
+		fn(t, ctx);
+	spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+u64 nr_tasks(void)
+{
+	return task_count;
+}

@@ -1,0 +1,98 @@
+/*
+ * Tasks (kernel threads). Everything about a task lives in its struct task, allocated apart from
+ * its stack, so an overrun of the stack can never silently rewrite the task's state (as Linux's
+ * THREAD_INFO_IN_TASK).
+ */
+#ifndef KERNEL_TASK_H
+#define KERNEL_TASK_H
+
+#include "kernel/percpu.h"
+#include "kernel/stack.h"
+#include "kernel/types.h"
+
+#define TASK_COMM_LEN 16
+
+enum task_state {
+	TASK_NEW,		/* created, not started yet */
+	TASK_RUNNABLE,		/* on the run queue */
+	TASK_RUNNING,		/* on a CPU */
+	TASK_SLEEPING,		/* sleep_ms(): until wake_at */
+	TASK_BLOCKED,		/* on a wait queue */
+	TASK_DEAD,		/* exited, waiting to be reaped (a zombie) */
+};
+
+/* How a task ended: the high byte of its exit status. */
+enum exit_how {
+	EXIT_NORMAL = 0,	/* it called exit() or returned */
+	EXIT_KILLED = 1,	/* kill <pid> */
+	EXIT_STACK_OVERFLOW = 2,	/* killed for overrunning its kernel stack */
+	EXIT_OOPS = 3,		/* killed by another fatal fault */
+};
+#define EXIT_STATUS(how, code) (((how) << 8) | ((code) & 0xff))
+#define EXIT_HOW(status) ((status) >> 8)
+#define EXIT_CODE(status) ((status) & 0xff)
+const char *exit_how_name(int status);
+
+struct wait_queue {
+	struct task *head;
+};
+
+struct task {
+	int pid;
+	char comm[TASK_COMM_LEN];
+	enum task_state state;
+	u64 rsp;			/* saved stack pointer while switched out */
+	struct kernel_stack stack;
+	int (*fn)(void *arg);
+	void *arg;
+	int exit_status;
+	bool detached;			/* nobody will wait: freed as soon as it is dead */
+	bool is_idle;
+	u64 wake_at;			/* jiffies, while TASK_SLEEPING */
+	u64 max_stack_used;		/* high-water mark, kept after the stack is gone */
+	u64 switches;			/* times it was switched in */
+	struct wait_queue exit_wait;	/* who waits for this task to die */
+	struct wait_queue *waiting_on;	/* the queue this task sleeps on, if TASK_BLOCKED */
+	struct task *wq_next;		/* link in that queue */
+	struct task *rq_next;		/* link in the run queue or the sleep list */
+	struct task *all_next;		/* link in the list of all tasks */
+};
+
+static inline struct task *current_task(void)
+{
+	return this_cpu()->curr;
+}
+#define current current_task()
+
+/* Create a task that will run fn(arg); it starts on wake_up_process(). NULL if no memory. */
+struct task *kthread_create(int (*fn)(void *arg), void *arg, const char *name);
+void wake_up_process(struct task *t);
+struct task *kthread_run(int (*fn)(void *arg), void *arg, const char *name);
+/* No one will wait() for it: free it as soon as it dies. */
+void kthread_detach(struct task *t);
+
+__attribute__((noreturn)) void exit(int code);
+/* End a task from outside or from a fault handler; `how` is an enum exit_how. */
+__attribute__((noreturn)) void do_exit(int status);
+/* Wait for pid to end and reap it; returns 0 and its exit status, or -1 if no such task. */
+int wait(int pid, int *status);
+/* End another task; 0, or -1 (no such pid), -2 (not killable: idle, current, init). */
+int kill(int pid);
+
+void yield(void);
+void sleep_ms(u64 ms);
+void schedule(void);
+
+/* Wait queues: sleep until woken; the caller checks its condition again after waking. */
+void wait_queue_sleep(struct wait_queue *wq);
+void wake_up_all(struct wait_queue *wq);
+
+/* Boot: make the idle task and start `init` on a guarded stack; the boot stack is left behind. */
+__attribute__((noreturn)) void sched_start(int (*init)(void *arg));
+
+/* Iterate all tasks (for ps); call with the scheduler lock held via for_each_task(). */
+void for_each_task(void (*fn)(struct task *t, void *ctx), void *ctx);
+struct task *find_task(int pid);
+u64 nr_tasks(void);
+
+#endif

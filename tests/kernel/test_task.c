@@ -1,0 +1,397 @@
+/*
+ * Tasks: preemptive interleaving, exit status through wait, stacks that are reclaimed exactly,
+ * zeroed when reused, never shared, with unmapped guards between them; clean failure when memory
+ * runs out; and the seed's argument: fragmented memory still gives VMAP stacks.
+ */
+#include "arch/x86_64/io.h"
+#include "kernel/ktest.h"
+#include "kernel/printk.h"
+#include "kernel/task.h"
+#include "kernel/time.h"
+#include "mm/page_alloc.h"
+#include "mm/pgtable.h"
+#include "mm/slab.h"
+#include "mm/vmalloc.h"
+
+static int return_arg(void *arg)
+{
+	return (int)(u64)arg;
+}
+
+KTEST(task, exit_status_through_wait)
+{
+	struct task *t = kthread_run(return_arg, (void *)42, "ret42");
+	int status = -1;
+
+	KT_ASSERT(t);
+	KT_ASSERT(wait(t->pid, &status) == 0);
+	KT_EXPECT(EXIT_HOW(status) == EXIT_NORMAL);
+	KT_EXPECT(EXIT_CODE(status) == 42);
+	KT_EXPECT(wait(t->pid, &status) == -1);	/* reaped: gone */
+	KT_EXPECT(wait(-5, &status) == -1);
+	KT_EXPECT(wait(current->pid, &status) == -1);
+}
+
+/* Busy tasks that never yield: only the timer can make them take turns. */
+#define SPINNERS 4
+static volatile int turn_log[4096];
+static volatile int turn_pos;
+
+static int spinner(void *arg)
+{
+	int id = (int)(u64)arg, last = -1;
+	u64 end = jiffies + 30, sum = 0;
+
+	while (jiffies < end) {
+		sum += id + 1;
+		local_irq_disable();
+		if (turn_pos < (int)ARRAY_SIZE(turn_log) && last != turn_pos) {
+			turn_log[turn_pos++] = id;
+			last = turn_pos;
+		}
+		local_irq_enable();
+	}
+	return id * 10 + (sum > 0);
+}
+
+KTEST(task, preemption_interleaves_busy_tasks)
+{
+	struct task *t[SPINNERS];
+	int i, switches = 0, status;
+
+	turn_pos = 0;
+	for (i = 0; i < SPINNERS; i++) {
+		t[i] = kthread_run(spinner, (void *)(u64)i, "spinner");
+		KT_ASSERT(t[i]);
+	}
+	for (i = 0; i < SPINNERS; i++) {
+		KT_ASSERT(wait(t[i]->pid, &status) == 0);
+		KT_EXPECT_MSG(EXIT_CODE(status) == i * 10 + 1, "spinner %d returned %d", i,
+			      EXIT_CODE(status));
+	}
+	for (i = 1; i < turn_pos; i++)
+		switches += turn_log[i] != turn_log[i - 1];
+	printk("# %d log entries, %d changes of task\n", turn_pos, switches);
+	/* Each spinner runs 300 ms in 20 ms slices: many more changes than tasks. */
+	KT_EXPECT(switches >= 2 * SPINNERS);
+}
+
+static int sleeper(void *arg)
+{
+	u64 start = jiffies;
+
+	sleep_ms((u64)arg);
+	return (int)(jiffies - start);
+}
+
+KTEST(task, sleep_ms_sleeps)
+{
+	struct task *a = kthread_run(sleeper, (void *)50, "sleep50");
+	struct task *b = kthread_run(sleeper, (void *)10, "sleep10");
+	int sa, sb;
+
+	KT_ASSERT(a && b);
+	KT_ASSERT(wait(a->pid, &sa) == 0 && wait(b->pid, &sb) == 0);
+	KT_EXPECT_MSG(EXIT_CODE(sa) >= 5, "slept %d ticks for 50 ms", EXIT_CODE(sa));
+	KT_EXPECT(EXIT_CODE(sb) >= 1);
+}
+
+static int sleep_forever(void *arg)
+{
+	for (;;)
+		sleep_ms(10);
+	return 0;
+}
+
+KTEST(task, kill_ends_task_and_tells_waiter)
+{
+	struct task *t = kthread_run(sleep_forever, NULL, "victim");
+	int status;
+
+	KT_ASSERT(t);
+	sleep_ms(20);
+	KT_EXPECT(kill(t->pid) == 0);
+	KT_EXPECT(kill(t->pid) == -1);		/* already dead */
+	KT_ASSERT(wait(t->pid, &status) == 0);
+	KT_EXPECT(EXIT_HOW(status) == EXIT_KILLED);
+	KT_EXPECT(kill(1) == -2);
+	KT_EXPECT(kill(current->pid) == -2);
+	KT_EXPECT(kill(123456) == -1);
+}
+
+struct baseline {
+	u64 free_pages;
+	struct vmalloc_stats vm;
+	struct kmalloc_stats slab;
+	u64 tasks;
+};
+
+static void take_baseline(struct baseline *b)
+{
+	b->free_pages = nr_free_pages();
+	vmalloc_stats(&b->vm);
+	kmalloc_stats(&b->slab);
+	b->tasks = nr_tasks();
+}
+
+static bool same_baseline(const struct baseline *a, const struct baseline *b)
+{
+	if (a->free_pages != b->free_pages || a->vm.nr_areas != b->vm.nr_areas ||
+	    a->vm.pages != b->vm.pages || a->slab.objects != b->slab.objects ||
+	    a->tasks != b->tasks) {
+		printk("# free pages %lu -> %lu, vmalloc areas %lu -> %lu, slab objects %lu -> %lu, "
+		       "tasks %lu -> %lu\n", a->free_pages, b->free_pages, a->vm.nr_areas,
+		       b->vm.nr_areas, a->slab.objects, b->slab.objects, a->tasks, b->tasks);
+		return false;
+	}
+	return true;
+}
+
+/* Start from an empty stack cache, so the baseline holds no cached stacks either. */
+static void settle(void)
+{
+	struct task *t = kthread_run(return_arg, NULL, "warmup");
+	int status;
+
+	if (t)
+		wait(t->pid, &status);
+	drain_stack_cache();
+}
+
+KTEST(task, create_and_reap_10000_back_to_baseline)
+{
+	struct baseline before, after;
+	int i, status;
+
+	settle();
+	take_baseline(&before);
+	for (i = 0; i < 10000; i++) {
+		struct task *t = kthread_run(return_arg, (void *)(u64)(i & 0x7f), "short");
+
+		KT_ASSERT(t);
+		KT_ASSERT(wait(t->pid, &status) == 0);
+		if (EXIT_CODE(status) != (i & 0x7f)) {
+			KT_EXPECT_MSG(0, "task %d returned %d", i, EXIT_CODE(status));
+			break;
+		}
+	}
+	drain_stack_cache();
+	take_baseline(&after);
+	KT_EXPECT(same_baseline(&before, &after));
+}
+
+static u64 deepest_zero_run(u64 base, u64 limit)
+{
+	const u64 *p = (const u64 *)base;
+
+	while ((u64)p < limit && *p == 0)
+		p++;
+	return (u64)p - base;
+}
+
+static int dirty_stack(void *arg)
+{
+	volatile u8 buf[8192];
+	int i;
+
+	for (i = 0; i < (int)sizeof(buf); i++)
+		buf[i] = 0xa5;
+	return buf[100] == 0xa5;
+}
+
+/* A task that checks its own stack is zero below where it is running. */
+static int check_zero_below_me(void *arg)
+{
+	u64 base = current->stack.base;
+	u64 rsp = (u64)__builtin_frame_address(0) - 512;
+
+	*(u64 *)arg = base;
+	return deepest_zero_run(base, rsp) >= rsp - base - 8;
+}
+
+KTEST(task, cached_stack_is_zeroed)
+{
+	struct task *a, *b;
+	u64 a_base, b_base = 0;
+	int status;
+
+	if (!VMAP_STACK) {
+		ktest_skip("VMAP_STACK=n has no stack cache");
+		return;
+	}
+	drain_stack_cache();
+	a = kthread_run(dirty_stack, NULL, "dirty");
+	KT_ASSERT(a);
+	a_base = a->stack.base;
+	KT_ASSERT(wait(a->pid, &status) == 0 && EXIT_CODE(status) == 1);
+	b = kthread_run(check_zero_below_me, &b_base, "clean");
+	KT_ASSERT(b);
+	KT_ASSERT(wait(b->pid, &status) == 0);
+	KT_EXPECT_MSG(b_base == a_base, "stack %#lx did not come from the cache (%#lx)", b_base,
+		      a_base);
+	KT_EXPECT_MSG(EXIT_CODE(status) == 1, "a reused stack was handed out dirty");
+}
+
+KTEST(task, stacks_never_share_pages_and_have_guards)
+{
+	struct task *t[8];
+	int i, j, k, status;
+
+	for (i = 0; i < 8; i++) {
+		t[i] = kthread_create(return_arg, NULL, "layout");
+		KT_ASSERT(t[i]);
+	}
+	for (i = 0; i < 8; i++) {
+		u64 base = t[i]->stack.base, pa_i, pa_j;
+
+		/* The guard pages are not mapped, and belong to no other stack. */
+		if (VMAP_STACK) {
+			KT_EXPECT(!lookup_kernel_page(base - 1, NULL, NULL));
+			KT_EXPECT(!lookup_kernel_page(stack_top(&t[i]->stack), NULL, NULL));
+		}
+		for (j = 0; j < 8; j++) {
+			if (i == j)
+				continue;
+			KT_EXPECT(!stack_guard_hit(&t[j]->stack, base));
+			/* No byte of stack i is inside stack j or its guards. */
+			KT_EXPECT(base + THREAD_SIZE + stack_guard_size() <=
+					  t[j]->stack.base - stack_guard_size() ||
+				  t[j]->stack.base + THREAD_SIZE + stack_guard_size() <=
+					  base - stack_guard_size());
+			for (k = 0; k < THREAD_SIZE / 4096; k++) {
+				lookup_kernel_page(base + k * 4096UL, &pa_i, NULL);
+				lookup_kernel_page(t[j]->stack.base + k * 4096UL, &pa_j, NULL);
+				KT_EXPECT(pa_i != pa_j);
+			}
+		}
+	}
+	for (i = 0; i < 8; i++) {
+		wake_up_process(t[i]);
+		KT_EXPECT(wait(t[i]->pid, &status) == 0);
+	}
+}
+
+KTEST(task, high_water_mark_measures_use)
+{
+	struct task *t = kthread_create(dirty_stack, NULL, "deep");
+	u64 before;
+	int status;
+
+	KT_ASSERT(t);
+	before = stack_high_water(&t->stack);
+	KT_EXPECT(before < 256);
+	wake_up_process(t);
+	/* Look at it dead but unreaped: its high-water mark is kept in the task. */
+	while (t->state != TASK_DEAD)
+		sleep_ms(10);
+	sleep_ms(10);
+	KT_EXPECT_MSG(t->max_stack_used >= 8192 && t->max_stack_used < THREAD_SIZE,
+		      "high water %lu", t->max_stack_used);
+	KT_EXPECT(wait(t->pid, &status) == 0);
+}
+
+/* Creating tasks until memory runs out fails cleanly, and everything comes back. */
+KTEST(task, out_of_memory_fails_cleanly)
+{
+	struct baseline before, after;
+	struct task *first = NULL, *t;
+	int n = 0, status;
+
+	settle();
+	take_baseline(&before);
+	/* Keep the created tasks in a list through their (unused) arg field. */
+	while ((t = kthread_create(return_arg, first, "hog"))) {
+		t->arg = first;
+		first = t;
+		n++;
+	}
+	printk("# created %d tasks before memory ran out\n", n);
+	KT_EXPECT(n > 100);
+	while (first) {
+		t = first;
+		first = t->arg;
+		t->arg = NULL;
+		wake_up_process(t);
+		KT_EXPECT(wait(t->pid, &status) == 0);
+	}
+	drain_stack_cache();
+	take_baseline(&after);
+	KT_EXPECT(same_baseline(&before, &after));
+}
+
+/*
+ * Fragment physical memory: take every free page, then give back every other one. Half the
+ * memory is free, but no two free pages are buddies, so no order-1 (let alone order-2) block
+ * exists. VMAP stacks need only single pages; direct-mapped stacks need an order-2 block.
+ */
+KTEST(task, fragmented_memory)
+{
+	struct page_stats ps;
+	void *kept = NULL, *given = NULL, *p;
+	u64 n = 0;
+	struct task *t;
+	int status;
+
+	settle();
+	while ((p = alloc_page())) {
+		/* Alternate by physical address parity so neighbours never both come back. */
+		if ((virt_to_phys(p) >> PAGE_SHIFT) & 1) {
+			*(void **)p = given;
+			given = p;
+		} else {
+			*(void **)p = kept;
+			kept = p;
+		}
+		n++;
+	}
+	while (given) {
+		p = given;
+		given = *(void **)p;
+		free_page(p);
+	}
+	page_stats(&ps);
+	printk("# %lu pages free, free blocks of order 1: %lu, order 2: %lu\n", ps.free,
+	       ps.free_blocks[1], ps.free_blocks[2]);
+	KT_EXPECT(ps.free > 100 && ps.free_blocks[1] == 0 && ps.free_blocks[2] == 0);
+
+	t = kthread_run(return_arg, (void *)7, "fragmented");
+	if (VMAP_STACK) {
+		KT_EXPECT_MSG(t, "VMAP stack could not be made from single pages");
+	} else {
+		KT_EXPECT_MSG(!t, "a direct-mapped stack was made without an order-2 block");
+	}
+	if (t) {
+		KT_EXPECT(wait(t->pid, &status) == 0 && EXIT_CODE(status) == 7);
+	}
+	while (kept) {
+		p = kept;
+		kept = *(void **)p;
+		free_page(p);
+	}
+	/* With memory whole again, the direct-mapped build can create tasks too. */
+	t = kthread_run(return_arg, (void *)8, "whole");
+	KT_ASSERT(t);
+	KT_EXPECT(wait(t->pid, &status) == 0 && EXIT_CODE(status) == 8);
+}
+
+KTEST(task, stack_end_canary_without_vmap)
+{
+	if (VMAP_STACK) {
+		KT_EXPECT(stack_guard_size() == STACK_GUARD_PAGES * 4096UL);
+		KT_EXPECT(current->stack.vm != NULL);
+		return;
+	}
+	KT_EXPECT(*(u64 *)current->stack.base == STACK_END_MAGIC);
+	KT_EXPECT(stack_end_intact(&current->stack));
+}
+
+KTEST(task, runs_on_a_task_stack)
+{
+	u64 rsp = (u64)__builtin_frame_address(0);
+
+	/* The tests run in init, not on the boot stack. */
+	KT_EXPECT(current && current->pid == 1);
+	KT_EXPECT(rsp >= current->stack.base && rsp < stack_top(&current->stack));
+	if (VMAP_STACK)
+		KT_EXPECT(rsp >= VMALLOC_START && rsp < VMALLOC_END);
+}
