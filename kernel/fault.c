@@ -1,7 +1,122 @@
+/*
+ * The kernel's exception policy, called from arch/x86_64/idt.c for every exception:
+ *
+ *  1. A hit on the current task's stack guard (a #DF whose CR2 or RSP is in the guard, or a #PF
+ *     in the guard while RSP is still good) is a kernel stack overflow: report it in Linux's
+ *     words and kill only that task, unless killing it is unsafe (it holds a lock, it is the
+ *     idle task, we are in an interrupt): then panic with the reason.
+ *  2. A fault a test asked for is reported in full and survived.
+ *  3. Anything else is not handled here: arch prints the oops and panics.
+ */
 #include "kernel/fault.h"
+#include "arch/x86_64/gdt.h"
 #include "arch/x86_64/io.h"
+#include "arch/x86_64/stacktrace.h"
 #include "kernel/percpu.h"
 #include "kernel/printk.h"
+#include "kernel/spinlock.h"
+#include "kernel/task.h"
+#include "kernel/vsprintf.h"
+#include "mm/pgtable.h"
+#include "mm/vmalloc.h"
+
+#define IST_STACK_SIZE 8192	/* as Linux since 2021: one page is too easy to overflow */
+
+static u64 overflow_count;
+
+/* The IST stacks, each behind unmapped guard pages, so they too cannot overflow silently. */
+void ist_stacks_init(void)
+{
+	static const char *const names[NR_IST] = { "ist #DF", "ist NMI", "ist #MC" };
+	struct percpu *cpu = this_cpu();
+	int i;
+
+	for (i = 0; i < NR_IST; i++) {
+		u8 *stack = __vmalloc_guarded(IST_STACK_SIZE, 1, names[i], NULL);
+
+		if (!stack)
+			panic("fault: no memory for the IST stacks");
+		tss_set_ist(&cpu->arch, i + 1, (u64)stack + IST_STACK_SIZE);
+	}
+}
+
+static void show_task_line(const struct task *t)
+{
+	printk(KERN_EMERG "CPU: %u PID: %d Comm: %s\n", this_cpu()->cpu, t->pid, t->comm);
+}
+
+/* Why killing the faulting task now would not be safe, or NULL if it is. */
+static const char *why_not_killable(struct task *t, char *buf, size_t len)
+{
+	struct percpu *cpu = this_cpu();
+
+	if (t->is_idle)
+		return "the idle task cannot be killed";
+	if (cpu->irq_depth)
+		return "overflow in interrupt context";
+	if (cpu->fault_depth > 1)
+		return "overflow inside an exception handler";
+	if (nr_held_locks()) {
+		snprintf(buf, len, "the task holds lock '%s'%s: killing it would leave it held",
+			 held_lock_name(0), nr_held_locks() > 1 ? " (and more)" : "");
+		return buf;
+	}
+	return NULL;
+}
+
+/*
+ * Kill the task that overran its stack. We may be on the #DF IST stack, or on the task's own
+ * stack for a #PF: either way this exception frame is abandoned for good (the SDM: a #DF
+ * "cannot be restarted or resumed"), and do_exit() switches away, never to return.
+ */
+static void kill_overflowing_task(struct task *t)
+{
+	struct percpu *cpu = this_cpu();
+
+	cpu->fault_depth = 0;
+	printk(KERN_EMERG "---[ end trace: killing %s (pid %d) for a kernel stack overflow ]---\n",
+	       t->comm, t->pid);
+	do_exit(EXIT_STATUS(EXIT_STACK_OVERFLOW, 0));
+}
+
+static bool handle_stack_overflow(struct pt_regs *regs, const char *how)
+{
+	struct task *t = current;
+	u64 cr2 = read_cr2();
+	char why_buf[128];
+	const char *why;
+
+	if (!t || !t->stack.base)
+		return false;
+	if (!stack_overflow_hit(&t->stack, cr2) && !stack_overflow_hit(&t->stack, regs->rsp))
+		return false;
+	overflow_count++;
+	printk(KERN_EMERG "BUG: stack guard page was hit at %016lx (stack is %016lx..%016lx)\n",
+	       stack_overflow_hit(&t->stack, cr2) ? cr2 : regs->rsp, t->stack.base,
+	       stack_top(&t->stack) - 1);
+	printk(KERN_EMERG "kernel stack overflow (%s): %04lx [#%lu]\n", how, regs->error_code,
+	       overflow_count);
+	show_task_line(t);
+	show_regs(regs);
+	/* Only the task's own stack is walked: its guard pages are not readable. */
+	show_backtrace(regs->rip, regs->rsp, regs->rbp, t->stack.base, stack_top(&t->stack));
+	why = why_not_killable(t, why_buf, sizeof(why_buf));
+	if (why)
+		panic("kernel stack overflow in %s (pid %d): %s", t->comm, t->pid, why);
+	kill_overflowing_task(t);
+	return true;
+}
+
+static bool handle_double_fault(struct pt_regs *regs)
+{
+	if (handle_stack_overflow(regs, "double-fault"))
+		return true;
+	/* Not a task stack overflow: there is nothing to blame, and nothing to resume. */
+	show_fault("double fault, not a task stack overflow", regs, 0, 0);
+	if (current)
+		show_task_line(current);
+	panic("double fault");
+}
 
 /* The test armed a catch: print the whole oops, then resume at the test's kernel_setjmp(). */
 static bool catch_expected_fault(struct pt_regs *regs)
@@ -26,7 +141,15 @@ static bool catch_expected_fault(struct pt_regs *regs)
 
 static bool kernel_exception(struct pt_regs *regs)
 {
-	return catch_expected_fault(regs);
+	if (regs->vector == X86_TRAP_DF)
+		return handle_double_fault(regs);
+	if (regs->vector == X86_TRAP_PF && handle_stack_overflow(regs, "page-fault"))
+		return true;
+	if (catch_expected_fault(regs))
+		return true;
+	if (current)
+		show_task_line(current);
+	return false;
 }
 
 void fault_init(void)

@@ -44,6 +44,18 @@ void ksym_format(u64 addr, char *buf, size_t len)
 		snprintf(buf, len, "0x%016lx", addr);
 }
 
+void ksym_format_return(u64 addr, char *buf, size_t len)
+{
+	const char *name;
+	u64 off, size;
+
+	/* A call that never returns can be a function's last instruction: look up addr - 1. */
+	if (ksym_lookup(addr - 1, &name, &off, &size))
+		snprintf(buf, len, "%s+0x%lx/0x%lx", name, off + 1, size);
+	else
+		snprintf(buf, len, "0x%016lx", addr);
+}
+
 u64 ksym_address(const char *name)
 {
 	u32 i;

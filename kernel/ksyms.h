@@ -17,6 +17,8 @@ struct ksym {
 bool ksym_lookup(u64 addr, const char **name, u64 *offset, u64 *size);
 /* Format as "name+0xoff/0xsize", or the bare hex address if unknown. */
 void ksym_format(u64 addr, char *buf, size_t len);
+/* The same for a return address, which may point just past the end of its function. */
+void ksym_format_return(u64 addr, char *buf, size_t len);
 /* Address of a symbol by name, 0 if not found. */
 u64 ksym_address(const char *name);
 

@@ -29,6 +29,8 @@
 
 struct boot_params boot_params;
 struct percpu boot_percpu;
+/* Until ist_stacks_init(), #DF, NMI and #MC share this small stack. */
+static u8 boot_ist_stack[4096] __attribute__((aligned(16)));
 /* The boot stack: what kernel_main runs on until the first task has a guarded stack. */
 u8 boot_stack[16384] __attribute__((aligned(16)));
 extern u8 boot_stack_top[];
@@ -157,9 +159,13 @@ void kernel_main(u32 magic, u64 mb_phys)
 	cpu_print_features();
 
 	gdt_init(&cpu->arch);
+	tss_set_ist(&cpu->arch, IST_DF, (u64)boot_ist_stack + sizeof(boot_ist_stack));
+	tss_set_ist(&cpu->arch, IST_NMI, (u64)boot_ist_stack + sizeof(boot_ist_stack));
+	tss_set_ist(&cpu->arch, IST_MCE, (u64)boot_ist_stack + sizeof(boot_ist_stack));
 	idt_init();
 	fault_init();
 	mm_init(&boot_params.mb, mb_phys);
+	ist_stacks_init();
 	pic_init();
 	time_init();
 	serial_enable_rx_irq();

@@ -293,6 +293,11 @@ void sched_start(int (*init)(void *arg))
 	struct percpu *cpu = this_cpu();
 	struct task *idle, *first;
 
+	/*
+	 * No interrupt may switch away from the boot context before init is queued: with an empty
+	 * run queue it would switch to idle, and nothing would ever start init.
+	 */
+	local_irq_disable();
 	idle = kthread_create(idle_loop, NULL, "idle");
 	first = kthread_create(init, NULL, "init");
 	if (!idle || !first)

@@ -1,4 +1,5 @@
 /* Shell commands about tasks: ps, spawn, kill, and meminfo's stack lines. */
+#include "kernel/lkdtm.h"
 #include "kernel/printk.h"
 #include "kernel/shell_cmds.h"
 #include "kernel/string.h"
@@ -110,4 +111,32 @@ int cmd_kill(int argc, char **argv)
 	else
 		printk("killed pid %lu\n", pid);
 	return err ? -1 : 0;
+}
+
+int cmd_lkdtm(int argc, char **argv)
+{
+	const struct lkdtm_test *t;
+	int i, status, pid;
+
+	if (argc != 2) {
+		pr_err("usage: lkdtm <NAME>   (lkdtm list: the tests)\n");
+		return -1;
+	}
+	if (!strcmp(argv[1], "list")) {
+		for (i = 0; i < lkdtm_nr_tests; i++)
+			printk("  %-26s %s\n", lkdtm_tests[i].name, lkdtm_tests[i].what);
+		return 0;
+	}
+	t = lkdtm_find(argv[1]);
+	if (!t) {
+		pr_err("lkdtm: unknown test '%s' (lkdtm list: the tests)\n", argv[1]);
+		return -1;
+	}
+	printk("lkdtm: performing %s in a new task\n", t->name);
+	if (lkdtm_run(t, &status, &pid)) {
+		pr_err("lkdtm: could not start a task (out of memory)\n");
+		return -1;
+	}
+	printk("lkdtm: %s: pid %d %s (status %#x)\n", t->name, pid, exit_how_name(status), status);
+	return 0;
 }

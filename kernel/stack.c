@@ -97,6 +97,12 @@ bool stack_guard_hit(const struct kernel_stack *s, u64 addr)
 	       (addr >= stack_top(s) && addr < stack_top(s) + guard);
 }
 
+bool stack_overflow_hit(const struct kernel_stack *s, u64 addr)
+{
+	return stack_guard_hit(s, addr) ||
+	       (s->base && addr >= s->base - stack_guard_size() - 4096 && addr < s->base);
+}
+
 void drain_stack_cache(void)
 {
 	struct vm_struct *vm;
@@ -154,6 +160,11 @@ bool stack_end_intact(const struct kernel_stack *s)
 }
 
 bool stack_guard_hit(const struct kernel_stack *s, u64 addr)
+{
+	return false;
+}
+
+bool stack_overflow_hit(const struct kernel_stack *s, u64 addr)
 {
 	return false;
 }

@@ -22,11 +22,14 @@ static bool frame_readable(u64 rbp, u64 lo, u64 hi)
 	return rbp >= KERNEL_HALF_START && kernel_page_mapped(rbp) && kernel_page_mapped(rbp + 8);
 }
 
-static void print_frame(u64 addr)
+static void print_frame(u64 addr, bool is_return)
 {
 	char sym[128];
 
-	ksym_format(addr, sym, sizeof(sym));
+	if (is_return)
+		ksym_format_return(addr, sym, sizeof(sym));
+	else
+		ksym_format(addr, sym, sizeof(sym));
 	printk(KERN_EMERG " [<%016lx>] %s\n", addr, sym);
 }
 
@@ -62,9 +65,9 @@ void show_backtrace(u64 rip, u64 rsp, u64 rbp, u64 lo, u64 hi)
 	int depth;
 
 	printk(KERN_EMERG "Call Trace:\n");
-	print_frame(rip);
+	print_frame(rip, false);
 	if (rsp && (caller = return_address_before_frame(rip, rsp, lo, hi)))
-		print_frame(caller);
+		print_frame(caller, true);
 	for (depth = 1; rbp; depth++) {
 		u64 next, ret;
 
@@ -80,7 +83,7 @@ void show_backtrace(u64 rip, u64 rsp, u64 rbp, u64 lo, u64 hi)
 		ret = ((u64 *)rbp)[1];
 		if (!ret)
 			return;
-		print_frame(ret);
+		print_frame(ret, true);
 		/* Frames move towards higher addresses; anything else is a loop or garbage. */
 		if (next && next <= rbp) {
 			printk(KERN_EMERG " (frame pointer %016lx goes backwards: stop)\n", next);
@@ -90,7 +93,7 @@ void show_backtrace(u64 rip, u64 rsp, u64 rbp, u64 lo, u64 hi)
 	}
 }
 
-__attribute__((noinline)) void dump_stack(void)
+noinline void dump_stack(void)
 {
 	u64 rbp = (u64)__builtin_frame_address(0);
 

@@ -23,12 +23,12 @@ KTEST(boot, memory_map_present)
 	KT_EXPECT(boot_params.mb.mmap.nr_entries > 0);
 }
 
-static __attribute__((noinline)) void trigger_ud(void *arg)
+static noinline void trigger_ud(void *arg)
 {
 	asm volatile("ud2");
 }
 
-static __attribute__((noinline)) void trigger_gp(void *arg)
+static noinline void trigger_gp(void *arg)
 {
 	/* A non-canonical address: #GP, not #PF. */
 	volatile u64 *p = (volatile u64 *)0x8000000000000000UL;
@@ -36,7 +36,7 @@ static __attribute__((noinline)) void trigger_gp(void *arg)
 	(void)*p;
 }
 
-static __attribute__((noinline)) void trigger_pf(void *arg)
+static noinline void trigger_pf(void *arg)
 {
 	/* The lowest kernel-half address: never mapped (the direct map starts far above). */
 	volatile u64 *p = (volatile u64 *)0xffff800000001000UL;

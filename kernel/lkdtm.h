@@ -1,0 +1,21 @@
+/*
+ * Crash tests for kernel stacks, named after Linux's lkdtm (drivers/misc/lkdtm) where Linux has
+ * them. Each runs in a task of its own; the caller waits and says how it ended.
+ */
+#ifndef KERNEL_LKDTM_H
+#define KERNEL_LKDTM_H
+
+struct lkdtm_test {
+	const char *name;
+	const char *what;
+	int (*fn)(void *arg);
+};
+
+extern const struct lkdtm_test lkdtm_tests[];
+extern const int lkdtm_nr_tests;
+
+const struct lkdtm_test *lkdtm_find(const char *name);
+/* Run one in a new task and wait: 0 and its exit status, or -1 (no memory for the task). */
+int lkdtm_run(const struct lkdtm_test *t, int *status, int *pid);
+
+#endif
