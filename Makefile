@@ -36,12 +36,13 @@ NASMFLAGS := -f elf64 -g -F dwarf -w+all
 
 KERNEL_C := $(wildcard kernel/*.c mm/*.c arch/x86_64/*.c tests/kernel/*.c)
 KERNEL_ASM := $(wildcard boot/*.asm arch/x86_64/*.asm)
-OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/%.o,$(KERNEL_ASM))
+OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/%.o,$(KERNEL_ASM)) \
+	$(BUILD)/font8x8.o
 
 # Prerequisites such as $$(call host_sources,%) are expanded per target.
 .SECONDEXPANSION:
 
-.PHONY: all iso run debug test fuzz clean deps format host-tests
+.PHONY: all iso run run-uefi debug test fuzz clean deps format host-tests
 all: $(BUILD)/kernel.elf
 
 # The configuration header is rewritten only when an option changes, so a change rebuilds all.
@@ -68,6 +69,14 @@ $(BUILD)/%.o: %.asm
 	@$(if $(Q),echo "  NASM    $<")
 	$(Q)$(NASM) $(NASMFLAGS) $< -o $@
 
+# The console font is drawn as ASCII art; the C array is generated from it.
+$(BUILD)/font8x8.c: scripts/font/font8x8.txt scripts/font/mkfont
+	@mkdir -p $(BUILD)
+	$(Q)scripts/font/mkfont $< > $@
+$(BUILD)/font8x8.o: $(BUILD)/font8x8.c $(BUILD)/config.h
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
 # Two links: the first with an empty symbol table, the second with the real one. The table sits
 # at the end of the image, so no symbol may move between them; the cmp checks exactly that.
 $(BUILD)/kernel.elf: $(OBJS) linker.ld scripts/gen-ksyms
@@ -92,6 +101,10 @@ $(BUILD)/kernel.iso: $(BUILD)/kernel.elf scripts/mkiso
 run: deps
 	@$(MAKE) --no-print-directory iso
 	scripts/qemu-run $(BUILD)/kernel.iso
+
+run-uefi: deps
+	@$(MAKE) --no-print-directory iso
+	UEFI=1 scripts/qemu-run $(BUILD)/kernel.iso
 
 debug: deps
 	@$(MAKE) --no-print-directory iso

@@ -12,6 +12,17 @@ mb2_header_start:
 	dd mb2_header_end - mb2_header_start
 	dd -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header_start))
 
+	; Framebuffer tag (type 5), optional (flags bit 0): any mode GRUB likes. Under UEFI this is
+	; the only screen there is; under BIOS grub.cfg keeps text mode (gfxpayload=text), and the
+	; kernel uses whichever it is given.
+	align 8
+	dw 5
+	dw 1
+	dd 20
+	dd 0				; width: no preference
+	dd 0				; height
+	dd 32				; depth
+
 	; End tag: type 0, flags 0, size 8.
 	align 8
 	dw 0

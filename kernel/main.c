@@ -12,7 +12,10 @@
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/vga.h"
+#include "arch/x86_64/ps2kbd.h"
+#include "kernel/acpi.h"
 #include "kernel/cmdline.h"
+#include "kernel/fbcon.h"
 #include "kernel/fault.h"
 #include "kernel/ktest.h"
 #include "kernel/percpu.h"
@@ -166,9 +169,12 @@ void kernel_main(u32 magic, u64 mb_phys)
 	fault_init();
 	mm_init(&boot_params.mb, mb_phys);
 	ist_stacks_init();
+	fbcon_init(&boot_params.mb.fb);
+	acpi_init(&boot_params.mb);
 	pic_init();
 	time_init();
 	serial_enable_rx_irq();
+	ps2kbd_init();
 	local_irq_enable();
 
 	sched_start(init_main);

@@ -175,3 +175,26 @@ void vmallocinfo(void)
 	printk("%lu areas, %lu pages mapped\n", vmalloc_space.nr_areas, vmalloc_space.used_pages);
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
 }
+
+/*
+ * Map device memory (a framebuffer, firmware tables outside the direct map) at physical
+ * [phys, phys + size) into the vmalloc range. The pages are not RAM from the allocator, so
+ * iounmap() only unmaps them. Caching is left to the MTRRs the firmware set up (PAT type WB).
+ */
+void *ioremap(u64 phys, size_t size)
+{
+	u64 first = ALIGN_DOWN(phys, PAGE_SIZE);
+	u64 npages = (ALIGN_UP(phys + size, PAGE_SIZE) - first) >> PAGE_SHIFT, i;
+	struct vm_struct *vm = get_vm_area(npages, VMALLOC_GUARD_PAGES, "ioremap");
+
+	if (!vm)
+		return NULL;
+	for (i = 0; i < npages; i++) {
+		if (map_kernel_page(vm->va.addr + i * PAGE_SIZE, first + i * PAGE_SIZE,
+				    PAGE_KERNEL)) {
+			release_vm_area(vm, i);
+			return NULL;
+		}
+	}
+	return (void *)(vm->va.addr + (phys - first));
+}

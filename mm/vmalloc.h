@@ -25,6 +25,8 @@ void *__vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose, struc
 /* Map `count` existing pages (direct-map addresses) contiguously; vunmap/vfree keeps them. */
 void *vmap(void **pages, u64 count);
 void vfree(const void *addr);
+/* Map physical device memory; iounmap() with the page-aligned address it lies in. */
+void *ioremap(u64 phys, size_t size);
 static inline void vunmap(const void *addr)
 {
 	vfree(addr);
