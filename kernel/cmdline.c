@@ -6,6 +6,7 @@
  */
 #include "kernel/types.h"
 #include "kernel/cmdline.h"
+#include "kernel/vsprintf.h"
 
 static bool is_space(char c)
 {
@@ -67,60 +68,6 @@ static void skip_word(struct cursor *c)
 		;
 }
 
-/* ---- error text (a bounded, always NUL-terminated line) ---- */
-
-struct errbuf {
-	char *buf;
-	size_t len;
-	size_t pos;
-};
-
-static void err_init(struct errbuf *e, char *buf, size_t len)
-{
-	e->buf = buf;
-	e->len = buf ? len : 0;
-	e->pos = 0;
-	if (e->len)
-		e->buf[0] = '\0';
-}
-
-static void err_putc(struct errbuf *e, char c)
-{
-	if (e->pos + 1 >= e->len)
-		return;
-	e->buf[e->pos++] = c;
-	e->buf[e->pos] = '\0';
-}
-
-static void err_putnum(struct errbuf *e, u64 v)
-{
-	char digits[20];
-	int n = 0;
-
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		err_putc(e, digits[--n]);
-}
-
-/* "%u" prints the next of the two numbers; nothing else is special. */
-static void err_fmt(struct errbuf *e, const char *fmt, u64 a, u64 b)
-{
-	u64 args[2] = { a, b };
-	unsigned int next = 0;
-
-	for (; *fmt; fmt++) {
-		if (fmt[0] == '%' && fmt[1] == 'u' && next < 2) {
-			err_putnum(e, args[next++]);
-			fmt++;
-		} else {
-			err_putc(e, *fmt);
-		}
-	}
-}
-
 /* ---- cmdline_parse ---- */
 
 struct parse_state {
@@ -128,14 +75,22 @@ struct parse_state {
 	size_t len;
 	size_t pos;
 	int problems;
-	struct errbuf err;
+	char *err;		/* the caller's error line; err_len is 0 if there is none */
+	size_t err_len;
+	size_t err_used;	/* characters of err written so far */
 };
 
 /* Only the first problem is described; later ones are counted. */
-static void problem(struct parse_state *st, const char *fmt, u64 a, u64 b)
+static void __attribute__((format(printf, 2, 3)))
+problem(struct parse_state *st, const char *fmt, ...)
 {
-	if (st->problems++ == 0)
-		err_fmt(&st->err, fmt, a, b);
+	va_list ap;
+
+	if (st->problems++ || !st->err_len)
+		return;
+	va_start(ap, fmt);
+	st->err_used = vscnprintf(st->err, st->err_len, fmt, ap);
+	va_end(ap);
 }
 
 /*
@@ -184,11 +139,17 @@ int cmdline_parse(const char *cmdline, char *buf, size_t buf_len,
 		  const struct cmdline_param *params, cmdline_handler_t on_unknown, void *ctx,
 		  char *err, size_t err_len)
 {
-	struct parse_state st = { .buf = buf, .len = buf ? buf_len : 0 };
+	struct parse_state st = {
+		.buf = buf,
+		.len = buf ? buf_len : 0,
+		.err = err,
+		.err_len = err ? err_len : 0,
+	};
 	const char *line = cmdline ? cmdline : "";
 	const char *p = line;
 
-	err_init(&st.err, err, err_len);
+	if (st.err_len)
+		err[0] = '\0';
 	for (;;) {
 		struct cursor c;
 		size_t col, start;
@@ -202,24 +163,26 @@ int cmdline_parse(const char *cmdline, char *buf, size_t buf_len,
 		c = (struct cursor){ .p = p };
 		if (!copy_word(&st, &c, &value)) {
 			/* Never hand out a cut word: "mem=1024M" must not become "mem=10". */
-			problem(&st, "command line does not fit in the %u-byte buffer; ignored "
-				"from column %u", st.len, col);
+			problem(&st, "command line does not fit in the %zu-byte buffer; ignored "
+				"from column %zu", st.len, col);
 			break;
 		}
 		p = c.p;
 		if (c.unterminated) {
-			problem(&st, "unterminated quote in the word at column %u", col, 0);
+			problem(&st, "unterminated quote in the word at column %zu", col);
 			break;
 		}
 		if (st.buf[start] == '\0') {
-			problem(&st, "empty key in the word at column %u", col, 0);
+			problem(&st, "empty key in the word at column %zu", col);
 			st.pos = start;
 			continue;
 		}
 		dispatch(params, on_unknown, ctx, st.buf + start, value ? value : "");
 	}
-	if (st.problems > 1)
-		err_fmt(&st.err, " (+%u more)", st.problems - 1, 0);
+	/* err_used counts only what fit: after a cut first message this writes just the NUL. */
+	if (st.problems > 1 && st.err_len)
+		scnprintf(err + st.err_used, st.err_len - st.err_used, " (+%d more)",
+			  st.problems - 1);
 	return -st.problems;
 }
 

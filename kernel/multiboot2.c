@@ -7,6 +7,7 @@
  */
 #include "kernel/types.h"
 #include "kernel/multiboot2.h"
+#include "kernel/vsprintf.h"
 
 /*
  * Fixed-part sizes of the tags we decode. The layouts follow what GRUB actually writes:
@@ -92,95 +93,58 @@ static u64 get_u64(const u8 *p)
 	return (u64)get_u32(p) | (u64)get_u32(p + 4) << 32;
 }
 
-/* ---- error text: a bounded, always NUL-terminated line ---- */
-
-struct errbuf {
-	char *buf;
-	size_t len;
-	size_t pos;
-};
-
-static void err_init(struct errbuf *e, char *buf, size_t len)
-{
-	e->buf = buf;
-	e->len = buf ? len : 0;
-	e->pos = 0;
-	if (e->len)
-		e->buf[0] = '\0';
-}
-
-static void err_putc(struct errbuf *e, char c)
-{
-	if (e->pos + 1 >= e->len)
-		return;
-	e->buf[e->pos++] = c;
-	e->buf[e->pos] = '\0';
-}
-
-static void err_puts(struct errbuf *e, const char *s)
-{
-	while (*s)
-		err_putc(e, *s++);
-}
-
-static void err_putnum(struct errbuf *e, u64 v, unsigned int base)
-{
-	char digits[20];
-	int n = 0;
-
-	do {
-		digits[n++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	while (n)
-		err_putc(e, digits[--n]);
-}
-
-/*
- * A minimal formatter: "%u" prints the next number in decimal, "%x" in hex (write the
- * "0x" in the format). Two number arguments are enough for every message here.
- */
-static void err_fmt(struct errbuf *e, const char *fmt, u64 a, u64 b)
-{
-	u64 args[2] = { a, b };
-	unsigned int next = 0;
-
-	for (; *fmt; fmt++) {
-		if (fmt[0] == '%' && (fmt[1] == 'u' || fmt[1] == 'x') && next < 2) {
-			err_putnum(e, args[next++], fmt[1] == 'u' ? 10 : 16);
-			fmt++;
-		} else {
-			err_putc(e, *fmt);
-		}
-	}
-}
-
 /* ---- the parser ---- */
 
 struct parser {
 	const u8 *base;
 	u32 total_size;
 	struct mb2_info *out;
-	struct errbuf err;
+	char *err;		/* the caller's error line; err_len is 0 if there is none */
+	size_t err_len;
 	/* the tag being decoded, for messages */
 	u32 type;
 	u32 off;
 };
 
-static int fail(struct parser *ps, const char *fmt, u64 a, u64 b)
+/*
+ * Write "multiboot2 info at <base>: [tag <type> (<name>) at offset <off>: ]<details>", cut
+ * to err_len - 1 characters. scnprintf() counts only what fit, so once the line is full n
+ * stays at err_len - 1 and the remaining pieces write nothing but the NUL.
+ */
+static void vfail(struct parser *ps, bool in_tag, const char *fmt, va_list ap)
 {
-	err_fmt(&ps->err, "multiboot2 info at 0x%x: ", (u64)(uintptr_t)ps->base, 0);
-	err_fmt(&ps->err, fmt, a, b);
+	size_t n;
+
+	if (!ps->err_len)
+		return;
+	n = scnprintf(ps->err, ps->err_len, "multiboot2 info at %p: ", ps->base);
+	if (in_tag)
+		n += scnprintf(ps->err + n, ps->err_len - n, "tag %u (%s) at offset 0x%x: ",
+			       ps->type, mb2_tag_name(ps->type), ps->off);
+	vscnprintf(ps->err + n, ps->err_len - n, fmt, ap);
+}
+
+/* A problem with the block as a whole. */
+static int __attribute__((format(printf, 2, 3)))
+fail(struct parser *ps, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(ps, false, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
-static int tag_fail(struct parser *ps, const char *fmt, u64 a, u64 b)
+/* A problem with the tag at ps->off. */
+static int __attribute__((format(printf, 2, 3)))
+tag_fail(struct parser *ps, const char *fmt, ...)
 {
-	err_fmt(&ps->err, "multiboot2 info at 0x%x: ", (u64)(uintptr_t)ps->base, 0);
-	err_fmt(&ps->err, "tag %u (", ps->type, 0);
-	err_puts(&ps->err, mb2_tag_name(ps->type));
-	err_fmt(&ps->err, ") at offset 0x%x: ", ps->off, 0);
-	err_fmt(&ps->err, fmt, a, b);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(ps, true, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
@@ -201,7 +165,7 @@ static int parse_string(struct parser *ps, const u8 *tag, u32 size, const char *
 	const char *s = tag_string(tag + TAG_HDR_SIZE, size - TAG_HDR_SIZE);
 
 	if (!s)
-		return tag_fail(ps, "string is not NUL-terminated inside the tag", 0, 0);
+		return tag_fail(ps, "string is not NUL-terminated inside the tag");
 	if (!*slot)
 		*slot = s;
 	return 0;
@@ -215,8 +179,7 @@ static int parse_module(struct parser *ps, const u8 *tag, u32 size)
 	const char *cmdline = tag_string(tag + MODULE_MIN, size - MODULE_MIN);
 
 	if (!cmdline)
-		return tag_fail(ps, "module command line is not NUL-terminated inside the tag",
-				0, 0);
+		return tag_fail(ps, "module command line is not NUL-terminated inside the tag");
 	if (end < start)
 		return tag_fail(ps, "module end 0x%x is below its start 0x%x", end, start);
 	if (mi->nr_modules == MB2_MAX_MODULES) {
@@ -254,11 +217,10 @@ static int parse_mmap(struct parser *ps, const u8 *tag, u32 size)
 	u32 bytes = size - MMAP_HDR_SIZE;
 
 	if (entry_size < MMAP_ENTRY_MIN)
-		return tag_fail(ps, "memory map entry_size %u is smaller than %u", entry_size,
+		return tag_fail(ps, "memory map entry_size %u is smaller than %d", entry_size,
 				MMAP_ENTRY_MIN);
 	if (!IS_ALIGNED(entry_size, 8))
-		return tag_fail(ps, "memory map entry_size %u is not a multiple of 8", entry_size,
-				0);
+		return tag_fail(ps, "memory map entry_size %u is not a multiple of 8", entry_size);
 	if (bytes % entry_size)
 		return tag_fail(ps, "memory map has %u bytes of entries, not a multiple of "
 				"entry_size %u", bytes, entry_size);
@@ -410,21 +372,21 @@ static int walk_tags(struct parser *ps)
 		u32 size;
 
 		if (off + TAG_HDR_SIZE > ps->total_size)
-			return fail(ps, "no end tag (tags run out at offset 0x%x of total_size %u)",
+			return fail(ps,
+				    "no end tag (tags run out at offset 0x%lx of total_size %u)",
 				    off, ps->total_size);
 		tag = ps->base + off;
 		ps->type = get_u32(tag);
 		ps->off = (u32)off;
 		size = get_u32(tag + 4);
 		if (size < TAG_HDR_SIZE)
-			return tag_fail(ps, "size %u is smaller than the 8-byte tag header", size,
-					0);
+			return tag_fail(ps, "size %u is smaller than the 8-byte tag header", size);
 		if (size > ps->total_size - off)
 			return tag_fail(ps, "size %u runs past total_size %u (truncated)", size,
 					ps->total_size);
 		if (ps->type == MB2_TAG_END) {
 			if (size != TAG_HDR_SIZE)
-				return tag_fail(ps, "end tag has size %u, expected 8", size, 0);
+				return tag_fail(ps, "end tag has size %u, expected 8", size);
 			return 0;
 		}
 		if (parse_tag(ps, tag, size))
@@ -438,27 +400,28 @@ static int walk_tags(struct parser *ps)
 
 int mb2_parse(const void *info, u64 max_size, struct mb2_info *out, char *err, size_t err_len)
 {
-	struct parser ps = { .base = info, .out = out };
+	struct parser ps = { .base = info, .out = out, .err = err, .err_len = err ? err_len : 0 };
 	u32 total_size;
 
-	err_init(&ps.err, err, err_len);
 	*out = (struct mb2_info){ 0 };
+	if (ps.err_len)
+		err[0] = '\0';
 
 	if (!info) {
-		err_puts(&ps.err, "multiboot2 info pointer is NULL");
+		snprintf(ps.err, ps.err_len, "multiboot2 info pointer is NULL");
 		return -1;
 	}
 	if (!IS_ALIGNED((uintptr_t)info, MB2_TAG_ALIGN))
-		return fail(&ps, "info block is not 8-byte aligned", 0, 0);
+		return fail(&ps, "info block is not 8-byte aligned");
 	/* Not even the total_size field can be read safely. */
 	if (max_size < 8)
-		return fail(&ps, "max_size %u cannot hold the 8-byte fixed header", max_size, 0);
+		return fail(&ps, "max_size %lu cannot hold the 8-byte fixed header", max_size);
 	total_size = get_u32(ps.base);
 	if (total_size < MB2_MIN_TOTAL_SIZE)
-		return fail(&ps, "total_size %u is smaller than the %u-byte minimum", total_size,
+		return fail(&ps, "total_size %u is smaller than the %d-byte minimum", total_size,
 			    MB2_MIN_TOTAL_SIZE);
 	if (total_size > max_size)
-		return fail(&ps, "total_size %u exceeds max_size %u (oversized)", total_size,
+		return fail(&ps, "total_size %u exceeds max_size %lu (oversized)", total_size,
 			    max_size);
 	ps.total_size = total_size;
 	out->total_size = total_size;

@@ -117,6 +117,24 @@ static void test_parse(void)
 	expect("=a =b", -2, "", "empty key in the word at column 0 (+1 more)");
 }
 
+/*
+ * Parse @line with an error buffer of exactly @len heap bytes (ASan sees overruns); true if
+ * it then holds the first @len - 1 characters of @full, or is untouched when @len is 0.
+ */
+static bool err_cut_ok(const char *line, const char *full, size_t len)
+{
+	char *small = malloc(len ? len : 1);
+	size_t want = MIN(len ? len - 1 : 0, strlen(full));
+	char buf[64];
+	bool ok;
+
+	small[0] = 'x';
+	cmdline_parse(line, buf, sizeof(buf), params, NULL, NULL, small, len);
+	ok = len ? strlen(small) == want && !strncmp(small, full, want) : small[0] == 'x';
+	free(small);
+	return ok;
+}
+
 static void test_parse_limits(void)
 {
 	static char long_line[5000];
@@ -171,6 +189,12 @@ static void test_parse_limits(void)
 
 	ret = cmdline_parse("=", buf, sizeof(buf), params, NULL, NULL, err, 8);
 	tap_ok(ret == -1 && strlen(err) == 7, "error text cut to err_len - 1: \"%s\"", err);
+
+	/* every cut of a message with a " (+1 more)" tail */
+	cmdline_parse("=a =b", buf, sizeof(buf), params, NULL, NULL, err, sizeof(err));
+	for (i = 0; i <= strlen(err) + 1 && err_cut_ok("=a =b", err, i); i++)
+		;
+	tap_ok(i > strlen(err) + 1, "\"%s\" cut right at every err_len below %zu", err, i);
 }
 
 static void test_get(void)
@@ -207,7 +231,7 @@ static void test_get(void)
 
 int main(void)
 {
-	tap_plan(44);
+	tap_plan(45);
 	test_parse();
 	test_parse_limits();
 	test_get();

@@ -516,6 +516,24 @@ static void test_tag_rejects(void)
 	expect_reject(total, "shorter than the 16-byte fixed part", "short EFI64 tag");
 }
 
+/*
+ * Parse @info with an error buffer of exactly @len heap bytes (ASan sees overruns); true if
+ * it then holds the first @len - 1 characters of @full, or is untouched when @len is 0.
+ */
+static bool err_cut_ok(const void *info, size_t size, const char *full, size_t len)
+{
+	char *small = malloc(len ? len : 1);
+	size_t want = MIN(len ? len - 1 : 0, strlen(full));
+	struct mb2_info mi;
+	bool ok;
+
+	small[0] = 'x';
+	mb2_parse(info, size, &mi, small, len);
+	ok = len ? strlen(small) == want && !strncmp(small, full, want) : small[0] == 'x';
+	free(small);
+	return ok;
+}
+
 static void test_err_buffer(void)
 {
 	struct layout l;
@@ -523,6 +541,7 @@ static void test_err_buffer(void)
 	char small[8];
 	size_t total = build_valid(&l);
 	u8 *heap = malloc(total);
+	size_t i;
 	int ret;
 
 	put32(blk(0), 12);
@@ -533,6 +552,17 @@ static void test_err_buffer(void)
 	       "error text cut to err_len - 1: \"%s\"", small);
 	ret = mb2_parse(heap, total, &mi, NULL, 0);
 	tap_ok(ret == -1 && mi.total_size == 0, "NULL err buffer accepted, out cleared");
+	free(heap);
+
+	/* every cut of a tag error, which is written in three pieces */
+	total = build_valid(&l);
+	put32(blk(l.meminfo + 4), 12);
+	heap = malloc(total);
+	memcpy(heap, build_storage, total);
+	mb2_parse(heap, total, &mi, errmsg, sizeof(errmsg));
+	for (i = 0; i <= strlen(errmsg) + 1 && err_cut_ok(heap, total, errmsg, i); i++)
+		;
+	tap_ok(i > strlen(errmsg) + 1, "tag error cut right at every err_len below %zu", i);
 	free(heap);
 }
 
@@ -644,7 +674,7 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	tap_plan(57);
+	tap_plan(58);
 	test_valid();
 	test_minimal_and_names();
 	test_unknown_and_duplicates();
