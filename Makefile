@@ -3,6 +3,7 @@
 #   make            build build/kernel.elf        make run     boot it in QEMU (serial on stdio)
 #   make iso        build build/kernel.iso        make test    every test: host, then in QEMU
 #   make debug      QEMU halted, waiting for gdb  make fuzz    fuzz the pure-logic parsers/allocators
+#   make handout LAB=<n>   a lab's student tree
 #
 # Variables: CROSS_COMPILE, CMDLINE, QEMU_ARGS, KVM=1, and the kernel options below.
 
@@ -41,7 +42,7 @@ OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/%.o,$
 # Prerequisites such as $$(call host_sources,%) are expanded per target.
 .SECONDEXPANSION:
 
-.PHONY: all iso run debug test fuzz clean deps format host-tests
+.PHONY: all iso run debug test fuzz clean deps format host-tests handout
 all: $(BUILD)/kernel.elf
 
 # The configuration header is rewritten only when an option changes, so a change rebuilds all.
@@ -100,6 +101,12 @@ debug: deps
 
 deps:
 	@scripts/install-deps
+
+# The labs (docs/labs/).
+LAB ?=
+handout:
+	@test -n "$(LAB)" || { echo "usage: make handout LAB=<n>   (docs/labs/)"; exit 2; }
+	@scripts/handout $(LAB)
 
 test: deps
 	scripts/run-tests
