@@ -3,7 +3,7 @@
 #   make            build build/kernel.elf        make run     boot it in QEMU (serial on stdio)
 #   make iso        build build/kernel.iso        make test    every test: host, then in QEMU
 #   make debug      QEMU halted, waiting for gdb  make fuzz    fuzz the pure-logic parsers/allocators
-#   make handout LAB=<n>   a lab's student tree
+#   make grade      grade the labs (LAB=<n>: one)  make handout LAB=<n>   a lab's student tree
 #
 # Variables: CROSS_COMPILE, CMDLINE, QEMU_ARGS, KVM=1, and the kernel options below.
 
@@ -42,7 +42,7 @@ OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/%.o,$
 # Prerequisites such as $$(call host_sources,%) are expanded per target.
 .SECONDEXPANSION:
 
-.PHONY: all iso run debug test fuzz clean deps format host-tests handout
+.PHONY: all iso run debug test fuzz clean deps format host-tests grade handout
 all: $(BUILD)/kernel.elf
 
 # The configuration header is rewritten only when an option changes, so a change rebuilds all.
@@ -102,8 +102,13 @@ debug: deps
 deps:
 	@scripts/install-deps
 
-# The labs (docs/labs/).
+# The labs (docs/labs/): the grader boots the kernel built with the options above.
 LAB ?=
+grade: deps
+	@GRADE_KERNEL_OPTS="VMAP_STACK=$(VMAP_STACK) THREAD_SIZE=$(THREAD_SIZE) \
+	STACK_GUARD_PAGES=$(STACK_GUARD_PAGES) NR_CACHED_STACKS=$(NR_CACHED_STACKS)" \
+		scripts/grade $(LAB)
+
 handout:
 	@test -n "$(LAB)" || { echo "usage: make handout LAB=<n>   (docs/labs/)"; exit 2; }
 	@scripts/handout $(LAB)
