@@ -94,9 +94,11 @@ run: deps
 	@$(MAKE) --no-print-directory iso
 	scripts/qemu-run $(BUILD)/kernel.iso
 
-debug: deps
+debug:
+	@scripts/install-deps debug
 	@$(MAKE) --no-print-directory iso
-	@echo "In another terminal: gdb -q $(BUILD)/kernel.elf -ex 'target remote :1234'"
+	@echo "In another terminal: gdb -q $(BUILD)/kernel.elf -x scripts/gdb/vmstack.py -ex 'target remote :1234'"
+	@echo "then e.g. 'hbreak cmd_help', 'continue', and 'vmstack' for the helper commands."
 	scripts/qemu-run $(BUILD)/kernel.iso -s -S
 
 deps:
@@ -113,7 +115,8 @@ handout:
 	@test -n "$(LAB)" || { echo "usage: make handout LAB=<n>   (docs/labs/)"; exit 2; }
 	@scripts/handout $(LAB)
 
-test: deps
+test:
+	@scripts/install-deps test
 	scripts/run-tests
 
 # Host unit tests of pure kernel logic, with AddressSanitizer and UndefinedBehaviorSanitizer.
