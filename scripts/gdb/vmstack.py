@@ -231,6 +231,9 @@ Usage: vmstack-bt PID"""
         print("pid %d (%s), %s, stack %016x-%016x:" % (int(t["pid"]), t["comm"].string(),
                                                         "running" if running else "switched out",
                                                         base, top))
+        if running and not base <= rsp < top:
+            print("  (the CPU is not on this stack but at rsp %016x - an IST stack in an "
+                  "exception, say: gdb's own bt follows it)" % rsp)
         print("  #0  %016x %s" % (pc, describe(pc, not running)))
         depth = 1
         while rbp and depth < 64:
