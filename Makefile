@@ -3,6 +3,7 @@
 #   make            build build/kernel.elf        make run     boot it in QEMU (serial on stdio)
 #   make iso        build build/kernel.iso        make test    every test: host, then in QEMU
 #   make debug      QEMU halted, waiting for gdb  make fuzz    fuzz the pure-logic parsers/allocators
+#   make grade      grade the labs (LAB=<n>: one)  make handout LAB=<n>   a lab's student tree
 #
 # Variables: CROSS_COMPILE, CMDLINE, QEMU_ARGS, KVM=1, and the kernel options below.
 
@@ -42,7 +43,7 @@ OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/%.o,$
 # Prerequisites such as $$(call host_sources,%) are expanded per target.
 .SECONDEXPANSION:
 
-.PHONY: all iso run run-uefi debug test fuzz clean deps format host-tests
+.PHONY: all iso run run-uefi debug test fuzz clean deps format host-tests grade handout
 all: $(BUILD)/kernel.elf
 
 # The configuration header is rewritten only when an option changes, so a change rebuilds all.
@@ -106,15 +107,29 @@ run-uefi: deps
 	@$(MAKE) --no-print-directory iso
 	UEFI=1 scripts/qemu-run $(BUILD)/kernel.iso
 
-debug: deps
+debug:
+	@scripts/install-deps debug
 	@$(MAKE) --no-print-directory iso
-	@echo "In another terminal: gdb -q $(BUILD)/kernel.elf -ex 'target remote :1234'"
+	@echo "In another terminal: gdb -q $(BUILD)/kernel.elf -x scripts/gdb/vmstack.py -ex 'target remote :1234'"
+	@echo "then e.g. 'hbreak cmd_help', 'continue', and 'vmstack' for the helper commands."
 	scripts/qemu-run $(BUILD)/kernel.iso -s -S
 
 deps:
 	@scripts/install-deps
 
-test: deps
+# The labs (docs/labs/): the grader boots the kernel built with the options above.
+LAB ?=
+grade: deps
+	@GRADE_KERNEL_OPTS="VMAP_STACK=$(VMAP_STACK) THREAD_SIZE=$(THREAD_SIZE) \
+	STACK_GUARD_PAGES=$(STACK_GUARD_PAGES) NR_CACHED_STACKS=$(NR_CACHED_STACKS)" \
+		scripts/grade $(LAB)
+
+handout:
+	@test -n "$(LAB)" || { echo "usage: make handout LAB=<n>   (docs/labs/)"; exit 2; }
+	@scripts/handout $(LAB)
+
+test:
+	@scripts/install-deps test
 	scripts/run-tests
 
 # Host unit tests of pure kernel logic, with AddressSanitizer and UndefinedBehaviorSanitizer.

@@ -1,10 +1,12 @@
-/* Shell commands about memory: meminfo, vmallocinfo, pagewalk. */
+/* Shell commands about memory: meminfo, vmallocinfo, pagewalk, ptdump. */
 #include "arch/x86_64/io.h"
 #include "kernel/printk.h"
 #include "kernel/shell_cmds.h"
 #include "kernel/string.h"
+#include "kernel/vsprintf.h"
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
+#include "mm/ptdump.h"
 #include "mm/slab.h"
 #include "mm/vmalloc.h"
 
@@ -90,5 +92,87 @@ int cmd_pagewalk(int argc, char **argv)
 		       w.leaf_level == 3 ? "1 GiB" : w.leaf_level == 2 ? "2 MiB" : "4 KiB");
 	else
 		printk("  -> not mapped (a fault on access)\n");
+	return 0;
+}
+
+/* Where the parts of the kernel half begin (arch/x86_64/paging.h): ptdump's headings. */
+static const struct {
+	u64 start;
+	const char *name;
+} ptdump_regions[] = {
+	{ KERNEL_HALF_START, "kernel half: unused" },
+	{ PAGE_OFFSET, "direct map of all RAM (PAGE_OFFSET)" },
+	{ PAGE_OFFSET + DIRECT_MAP_SIZE, "unused" },
+	{ VMALLOC_START, "vmalloc range: vmalloc, vmap, stacks (VMALLOC_START)" },
+	{ VMALLOC_END, "unused" },
+	{ KERNEL_VMA, "kernel image (KERNEL_VMA)" },
+};
+
+/* A size in the biggest unit it fills (4K, 2M, 8704G); "~" when that unit rounds it. */
+static void format_size(u64 bytes, char *buf, size_t len)
+{
+	static const char units[] = "KMGT";
+	int u = 0;
+
+	while (u < 3 && bytes >> (10 * (u + 2)))
+		u++;
+	if (bytes & ((1UL << (10 * (u + 1))) - 1))
+		snprintf(buf, len, "~%lu%c", (bytes + (1UL << (10 * (u + 1) - 1))) >> (10 * (u + 1)),
+			 units[u]);
+	else
+		snprintf(buf, len, "%lu%c", bytes >> (10 * (u + 1)), units[u]);
+}
+
+static void ptdump_print_run(u64 start, u64 end, const struct ptdump_range *r)
+{
+	char size[24];
+
+	/* end == 0 is 2^64; unsigned arithmetic gives the right size and last byte anyway. */
+	format_size(end - start, size, sizeof(size));
+	printk("0x%016lx-0x%016lx %7s", start, end - 1, size);
+	if (!r->flags) {
+		printk(KERN_CONT "  not mapped\n");
+		return;
+	}
+	printk(KERN_CONT "  %s %s %s %s %s pages\n", r->flags & PTE_WRITE ? "RW" : "ro",
+	       r->flags & PTE_NX ? "NX" : "x ", r->flags & PTE_GLOBAL ? "G" : "-",
+	       r->flags & PTE_USER ? "U" : "-",
+	       r->level == 3 ? "1G" : r->level == 2 ? "2M" : "4K");
+}
+
+/* Print one run, split where a new part of the address space begins, under its heading. */
+static void ptdump_print(const struct ptdump_range *r, void *ctx)
+{
+	int *region = ctx, n = ARRAY_SIZE(ptdump_regions);
+	u64 start = r->start;
+
+	for (;;) {
+		u64 next;
+
+		while (*region + 1 < n && start >= ptdump_regions[*region + 1].start) {
+			(*region)++;
+			printk("---[ %s ]---\n", ptdump_regions[*region].name);
+		}
+		next = *region + 1 < n ? ptdump_regions[*region + 1].start : 0;
+		if (!next || (r->end && r->end <= next)) {
+			ptdump_print_run(start, r->end, r);
+			return;
+		}
+		ptdump_print_run(start, next, r);
+		start = next;
+	}
+}
+
+int cmd_ptdump(int argc, char **argv)
+{
+	int region = -1;
+
+	if (argc != 1) {
+		pr_err("usage: ptdump   (the kernel half of the current page tables)\n");
+		return -1;
+	}
+	printk("kernel half of the page tables at CR3 %#lx (RW/ro, NX/x, G global, U user)\n",
+	       read_cr3() & PTE_ADDR_MASK);
+	ptdump_walk(read_cr3() & PTE_ADDR_MASK, ptdump_print, &region);
 	return 0;
 }

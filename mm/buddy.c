@@ -128,6 +128,7 @@ static void set_tail_flags(struct buddy_zone *z, u64 pfn, unsigned int order, u8
  */
 static void free_block(struct buddy_zone *z, u64 pfn, unsigned int order)
 {
+	/* LAB2: BEGIN merge the block with its buddy for as long as the buddy is free */
 	while (order < MAX_PAGE_ORDER) {
 		u64 buddy = buddy_of(pfn, order);
 
@@ -137,6 +138,14 @@ static void free_block(struct buddy_zone *z, u64 pfn, unsigned int order)
 		pfn = MIN(pfn, buddy);
 		order++;
 	}
+#if 0 /* LAB2: STUB */
+	/*
+	 * TODO: while the block's buddy (buddy_of()) is a free block of the same order
+	 * (is_free_block()), take the buddy off its free list and go on with the merged block:
+	 * it starts at the lower of the two pfns and is one order bigger. Stop at MAX_PAGE_ORDER.
+	 * As it is, a freed block is never merged, and memory only ever fragments.
+	 */
+#endif /* LAB2: END */
 	free_list_add(z, pfn, order);
 }
 

@@ -252,9 +252,19 @@ int vmarea_alloc(struct vmarea_space *s, struct vmarea *va, u64 npages, u32 guar
 	u64 span, start;
 	struct vmarea *next;
 
+	/* LAB3: BEGIN the span holds the usable pages and a guard on each side */
 	if (npages == 0 || npages > UINT64_MAX - 2 * (u64)guard)
 		return -1;
 	span = npages + 2 * (u64)guard;
+#if 0 /* LAB3: STUB */
+	/*
+	 * TODO: the span must hold `guard` unmapped pages below the usable pages and `guard`
+	 * above them (and must not overflow). As it is, areas get no guard pages at all.
+	 */
+	if (npages == 0)
+		return -1;
+	span = npages;
+#endif /* LAB3: END */
 
 	next = first_fit(s, span);
 	if (next) {
@@ -271,7 +281,11 @@ int vmarea_alloc(struct vmarea_space *s, struct vmarea *va, u64 npages, u32 guar
 	va->span_pages = span;
 	va->guard = guard;
 	va->npages = npages;
+	/* LAB3: BEGIN the usable pages start after the leading guard */
 	va->addr = start + (u64)guard * PAGE_SIZE;
+#if 0 /* LAB3: STUB */
+	va->addr = start;	/* TODO: leave the leading guard pages unmapped */
+#endif /* LAB3: END */
 	/* First fit: the span sits at the bottom of the hole; the rest stays in front of next. */
 	va->gap = 0;
 	tree_insert(s, va);
@@ -336,10 +350,14 @@ struct vmarea *vmarea_lookup(const struct vmarea_space *s, u64 addr)
 
 bool vmarea_in_guard(const struct vmarea *va, u64 addr)
 {
+	/* LAB3: BEGIN is addr in the leading or the trailing guard of this area? */
 	bool leading = addr >= va->span_start && addr < va->addr;
 	bool trailing = addr >= vmarea_addr_end(va) && addr < vmarea_span_end(va);
 
 	return leading || trailing;
+#if 0 /* LAB3: STUB */
+	return false;	/* TODO: true for the guard pages below and above the usable pages */
+#endif /* LAB3: END */
 }
 
 struct vmarea *vmarea_first(const struct vmarea_space *s)
