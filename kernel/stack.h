@@ -55,10 +55,26 @@ static inline u64 stack_guard_size(void)
 	return VMAP_STACK ? STACK_GUARD_PAGES * 4096UL : 0;
 }
 
-/* A zeroed stack (zero is the pattern the high-water mark looks for); 0 or -1 on no memory. */
+/*
+ * A task's stack, of the kind the build chose: zeroed (zero is the pattern the high-water mark
+ * looks for); 0 or -1 on no memory.
+ */
 int alloc_thread_stack(struct kernel_stack *s);
 /* Give a stack back: into the per-CPU cache if there is room, else unmapped and freed. */
 void free_thread_stack(struct kernel_stack *s);
+
+/*
+ * The two kinds of stack, both available in every build so that benchmarks can time them side
+ * by side; tasks only ever get the configured kind. Every one is handed out zeroed.
+ *
+ * vmap: pages mapped in the vmalloc range with guards; with use_cache, taken from and given
+ * back to this CPU's cache when it can be, else straight from vmalloc and back to vfree.
+ * direct: one order-2 (THREAD_SIZE) block of the direct map with STACK_END_MAGIC at the bottom.
+ */
+int vmap_stack_alloc(struct kernel_stack *s, bool use_cache);
+void vmap_stack_free(struct kernel_stack *s, bool use_cache);
+int direct_stack_alloc(struct kernel_stack *s);
+void direct_stack_free(struct kernel_stack *s);
 
 /* Deepest use so far, in bytes: from the top down to the lowest word that is not zero. */
 u64 stack_high_water(const struct kernel_stack *s);
