@@ -11,8 +11,6 @@
 #include "mm/page_alloc.h"
 #include "mm/vmalloc.h"
 
-#define STACK_ORDER (THREAD_SIZE == 8192 ? 1 : THREAD_SIZE == 16384 ? 2 : 3)
-
 static u64 nr_in_use, cache_hits, cache_misses;
 
 /* ---------------------------------------------------------------- vmapped stacks */
@@ -120,7 +118,7 @@ static u64 nr_cached(void)
 
 int direct_stack_alloc(struct kernel_stack *s)
 {
-	void *base = alloc_pages(STACK_ORDER);
+	void *base = alloc_pages(THREAD_SIZE_ORDER);
 
 	if (!base)
 		return -1;
@@ -133,7 +131,7 @@ int direct_stack_alloc(struct kernel_stack *s)
 
 void direct_stack_free(struct kernel_stack *s)
 {
-	free_pages((void *)s->base, STACK_ORDER);
+	free_pages((void *)s->base, THREAD_SIZE_ORDER);
 	s->base = 0;
 }
 

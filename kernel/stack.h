@@ -31,9 +31,12 @@
 #define NR_CACHED_STACKS CONFIG_NR_CACHED_STACKS
 #define STACK_END_MAGIC 0x57AC6E9DUL
 
-#if THREAD_SIZE % 4096 || THREAD_SIZE < 8192
-#error "THREAD_SIZE must be a multiple of 4096, at least 8192"
+#if THREAD_SIZE % 4096 || THREAD_SIZE < 8192 || THREAD_SIZE > 65536
+#error "THREAD_SIZE must be a multiple of 4096, from 8192 to 65536"
 #endif
+/* The buddy order of a direct-mapped stack: the smallest block that holds THREAD_SIZE bytes. */
+#define THREAD_SIZE_ORDER                                                                   \
+	(THREAD_SIZE <= 8192 ? 1 : THREAD_SIZE <= 16384 ? 2 : THREAD_SIZE <= 32768 ? 3 : 4)
 #if NR_CACHED_STACKS > 8
 #error "NR_CACHED_STACKS is at most 8"
 #endif
@@ -42,7 +45,7 @@ struct vm_struct;
 
 struct kernel_stack {
 	u64 base;		/* lowest usable address; 0: no stack */
-	struct vm_struct *vm;	/* VMAP_STACK: its vmalloc area */
+	struct vm_struct *vm;	/* a vmapped stack: its vmalloc area; NULL: direct-mapped */
 };
 
 static inline u64 stack_top(const struct kernel_stack *s)
