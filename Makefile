@@ -3,6 +3,7 @@
 #   make            build build/kernel.elf        make run     boot it in QEMU (serial on stdio)
 #   make iso        build build/kernel.iso        make test    every test: host, then in QEMU
 #   make debug      QEMU halted, waiting for gdb  make fuzz    fuzz the pure-logic parsers/allocators
+#   make bench      boot, run the benchmarks, write build/bench.json
 #
 # Variables: CROSS_COMPILE, CMDLINE, QEMU_ARGS, KVM=1, and the kernel options below.
 
@@ -41,7 +42,7 @@ OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/%.o,$
 # Prerequisites such as $$(call host_sources,%) are expanded per target.
 .SECONDEXPANSION:
 
-.PHONY: all iso run debug test fuzz clean deps format host-tests
+.PHONY: all iso run debug test bench fuzz clean deps format host-tests
 all: $(BUILD)/kernel.elf
 
 # The configuration header is rewritten only when an option changes, so a change rebuilds all.
@@ -103,6 +104,14 @@ deps:
 
 test: deps
 	scripts/run-tests
+
+# Boot with `bench` on the command line: results on the terminal, in $(BUILD)/bench.log and
+# $(BUILD)/bench.json. BENCH=<glob> picks figures, BENCH=smoke runs each a few times only.
+# Both builds side by side, with the issue's targets checked: scripts/bench-compare.
+BENCH ?=
+bench: deps
+	@$(MAKE) --no-print-directory all
+	scripts/bench $(BUILD) "$(BENCH)"
 
 # Host unit tests of pure kernel logic, with AddressSanitizer and UndefinedBehaviorSanitizer.
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
