@@ -115,13 +115,14 @@ static void fail(const char *name, const char *why)
 /* One run of op i into samples[i][slot] (slot < 0: a warm-up run, not kept). */
 static void run_once(const struct bench_group *g, int i, int slot)
 {
+	const struct bench_op *op = &g->ops[i];
 	u64 flags = 0, cycles;
 
-	if (!g->irqs_on)
+	if (!op->irqs_on)
 		flags = local_irq_save();
 	run_error = NULL;
-	cycles = g->ops[i].run();
-	if (!g->irqs_on)
+	cycles = op->run();
+	if (!op->irqs_on)
 		local_irq_restore(flags);
 	if (run_error && !op_error[i])
 		op_error[i] = run_error;

@@ -25,10 +25,14 @@ int cmd_bench(int argc, char **argv);
 #define BENCH_MAX_OPS 8		/* figures in one group */
 #define BENCH_MAX_RUNS 1001
 
-/* One figure: each call of run() does one run and returns the TSC cycles it timed. */
+/*
+ * One figure: each call of run() does one run and returns the TSC cycles it timed. Runs have
+ * interrupts off, so a timer tick cannot land inside one, unless the figure needs the scheduler.
+ */
 struct bench_op {
 	const char *name;
 	u64 (*run)(void);
+	bool irqs_on;		/* it creates or switches tasks: leave interrupts on */
 };
 
 /*
@@ -41,8 +45,6 @@ struct bench_group {
 	const struct bench_op *ops;
 	int nr_ops;
 	int runs;			/* odd, so the median is one run; smoke mode runs fewer */
-	bool irqs_on;			/* figures with tasks need the timer; others run with
-					 * interrupts off, so a tick cannot land inside a run */
 	int (*setup)(u64 param);
 	void (*teardown)(void);
 	u64 param;

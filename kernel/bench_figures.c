@@ -16,6 +16,10 @@
 #include "mm/page_alloc.h"
 #include "mm/vmalloc.h"
 
+/* A figure that runs with interrupts off, and one that creates or switches tasks. */
+#define FIGURE(n, fn) { .name = (n), .run = (fn) }
+#define TASK_FIGURE(n, fn) { .name = (n), .run = (fn), .irqs_on = true }
+
 /* Names that carry the stack size, so builds with another THREAD_SIZE are not mixed up. */
 static char memset_name[24], order_name[32], order_nozero_name[40];
 
@@ -113,23 +117,16 @@ static void stack_paths_teardown(void)
 		drain_stack_cache();
 }
 
-static const struct bench_op stack_path_ops[] = {
-	{ "rdtsc_overhead", run_rdtsc_overhead },
-	{ memset_name, run_memset },
-	{ "stack_alloc_free_cached", run_stack_cached },
-	{ "stack_alloc_free_uncached", run_stack_uncached },
-	{ order_name, run_order2 },
-	{ order_nozero_name, run_order2_nozero },
-};
-
-/* ---------------------------------------------------------------- tasks */
-
 static int bench_task_fn(void *arg)
 {
 	return 0;
 }
 
-/* Through the build's own stack path: a VMAP_STACK=y kernel gets a cached stack here. */
+/*
+ * Through the build's own stack path: a VMAP_STACK=y kernel gets a cached stack here. Measured
+ * in the same rounds as the memset, so the two builds can be compared through their ratio to it
+ * even when the host runs one boot slower than the other.
+ */
 static u64 run_task_create_exit_reap(void)
 {
 	u64 t0 = bench_clock();
@@ -144,9 +141,17 @@ static u64 run_task_create_exit_reap(void)
 	return bench_clock() - t0;
 }
 
-static const struct bench_op task_ops[] = {
-	{ "task_create_exit_reap", run_task_create_exit_reap },
+static const struct bench_op stack_path_ops[] = {
+	FIGURE("rdtsc_overhead", run_rdtsc_overhead),
+	FIGURE(memset_name, run_memset),
+	FIGURE("stack_alloc_free_cached", run_stack_cached),
+	FIGURE("stack_alloc_free_uncached", run_stack_uncached),
+	FIGURE(order_name, run_order2),
+	FIGURE(order_nozero_name, run_order2_nozero),
+	TASK_FIGURE("task_create_exit_reap", run_task_create_exit_reap),
 };
+
+/* ---------------------------------------------------------------- context switch */
 
 static volatile bool switch_stop;
 static struct task *switch_partner;
@@ -187,7 +192,7 @@ static u64 run_context_switch(void)
 }
 
 static const struct bench_op switch_ops[] = {
-	{ "context_switch", run_context_switch },
+	TASK_FIGURE("context_switch", run_context_switch),
 };
 
 /* ---------------------------------------------------------------- TLB reach */
@@ -262,8 +267,8 @@ static u64 run_touch_direct(void)
 }
 
 static const struct bench_op touch_ops[] = {
-	{ "stack_touch_vmap", run_touch_vmap },
-	{ "stack_touch_direct", run_touch_direct },
+	FIGURE("stack_touch_vmap", run_touch_vmap),
+	FIGURE("stack_touch_direct", run_touch_direct),
 };
 
 /* ---------------------------------------------------------------- vmalloc */
@@ -297,9 +302,9 @@ static u64 run_vmalloc_64p(void)
 }
 
 static const struct bench_op vmalloc_ops[] = {
-	{ "vmalloc_vfree_1p", run_vmalloc_1p },
-	{ "vmalloc_vfree_4p", run_vmalloc_4p },
-	{ "vmalloc_vfree_64p", run_vmalloc_64p },
+	FIGURE("vmalloc_vfree_1p", run_vmalloc_1p),
+	FIGURE("vmalloc_vfree_4p", run_vmalloc_4p),
+	FIGURE("vmalloc_vfree_64p", run_vmalloc_64p),
 };
 
 /* ---------------------------------------------------------------- many live stacks */
@@ -364,18 +369,18 @@ static u64 run_live_free(void)
 }
 
 static const struct bench_op live10_ops[] = {
-	{ "stack_alloc_uncached_live10", run_live_alloc },
-	{ "stack_free_uncached_live10", run_live_free },
+	FIGURE("stack_alloc_uncached_live10", run_live_alloc),
+	FIGURE("stack_free_uncached_live10", run_live_free),
 };
 
 static const struct bench_op live1000_ops[] = {
-	{ "stack_alloc_uncached_live1000", run_live_alloc },
-	{ "stack_free_uncached_live1000", run_live_free },
+	FIGURE("stack_alloc_uncached_live1000", run_live_alloc),
+	FIGURE("stack_free_uncached_live1000", run_live_free),
 };
 
 static const struct bench_op live10000_ops[] = {
-	{ "stack_alloc_uncached_live10000", run_live_alloc },
-	{ "stack_free_uncached_live10000", run_live_free },
+	FIGURE("stack_alloc_uncached_live10000", run_live_alloc),
+	FIGURE("stack_free_uncached_live10000", run_live_free),
 };
 
 /* ---------------------------------------------------------------- the list */
@@ -383,12 +388,10 @@ static const struct bench_op live10000_ops[] = {
 #define OPS(a) .ops = (a), .nr_ops = ARRAY_SIZE(a)
 
 const struct bench_group bench_groups[] = {
-	{ .what = "one stack by every path, and the memset floor", OPS(stack_path_ops),
+	{ .what = "one stack by every path, the memset floor, a whole task", OPS(stack_path_ops),
 	  .runs = 1001, .setup = stack_paths_setup, .teardown = stack_paths_teardown },
-	{ .what = "a task created, run, ended and reaped", OPS(task_ops), .runs = 1001,
-	  .irqs_on = true },
 	{ .what = "a switch between two tasks (yield ping-pong)", OPS(switch_ops), .runs = 1001,
-	  .irqs_on = true, .setup = switch_setup, .teardown = switch_teardown },
+	  .setup = switch_setup, .teardown = switch_teardown },
 	{ .what = "one write per page of 1024 stacks: 4 KiB mappings against huge pages",
 	  OPS(touch_ops), .runs = 201, .setup = touch_setup, .teardown = touch_teardown },
 	{ .what = "vmalloc + vfree of 1, 4 and 64 pages", OPS(vmalloc_ops), .runs = 1001 },
