@@ -8,6 +8,7 @@
  * own stack path.
  */
 #include "kernel/bench.h"
+#include "arch/x86_64/paging.h"
 #include "kernel/printk.h"
 #include "kernel/stack.h"
 #include "kernel/string.h"
@@ -332,10 +333,11 @@ static void live_teardown(void)
 
 static int live_setup(u64 n)
 {
+	nr_live = 0;
 	live = vzalloc(n * sizeof(*live));
 	if (!live)
 		return -1;
-	for (nr_live = 0; nr_live < n; nr_live++) {
+	for (; nr_live < n; nr_live++) {
 		if (vmap_stack_alloc(&live[nr_live], false)) {
 			pr_err("bench: only %lu of %lu live stacks fit in memory\n", nr_live, n);
 			live_teardown();
@@ -375,6 +377,37 @@ static u64 run_live_free(void)
 	return bench_clock() - t0;
 }
 
+/*
+ * The worst place for one more stack: alone in a page table. Live stacks fill the vmalloc range
+ * up to the next 2 MiB boundary, so every allocation there makes and zeroes a page table, and
+ * every free scans it, finds it empty and frees it (mm/pgtable.c returns empty page tables).
+ */
+#define PTEDGE_MAX_LIVE (HUGE_2M / PAGE_SIZE)
+
+static int ptedge_setup(u64 unused)
+{
+	struct kernel_stack s;
+
+	nr_live = 0;
+	live = vzalloc(PTEDGE_MAX_LIVE * sizeof(*live));
+	if (!live)
+		return -1;
+	while (nr_live < PTEDGE_MAX_LIVE && !vmap_stack_alloc(&s, false)) {
+		if (IS_ALIGNED(s.vm->va.span_start, HUGE_2M)) {
+			vmap_stack_free(&s, false);
+			return 0;
+		}
+		live[nr_live++] = s;
+	}
+	live_teardown();
+	return -1;
+}
+
+static const struct bench_op ptedge_ops[] = {
+	FIGURE("stack_alloc_uncached_ptedge", run_live_alloc),
+	FIGURE("stack_free_uncached_ptedge", run_live_free),
+};
+
 static const struct bench_op live10_ops[] = {
 	FIGURE("stack_alloc_uncached_live10", run_live_alloc),
 	FIGURE("stack_free_uncached_live10", run_live_free),
@@ -409,6 +442,8 @@ const struct bench_group bench_groups[] = {
 	  .setup = live_setup, .teardown = live_teardown, .param = 1000 },
 	{ .what = "one more uncached stack with 10000 live", OPS(live10000_ops), .runs = 1001,
 	  .setup = live_setup, .teardown = live_teardown, .param = 10000 },
+	{ .what = "one more uncached stack, alone in a page table", OPS(ptedge_ops), .runs = 1001,
+	  .setup = ptedge_setup, .teardown = live_teardown },
 };
 const int bench_nr_groups = ARRAY_SIZE(bench_groups);
 
