@@ -4,6 +4,7 @@
 #   make iso        build build/kernel.iso        make test    every test: host, then in QEMU
 #   make debug      QEMU halted, waiting for gdb  make fuzz    fuzz the pure-logic parsers/allocators
 #   make grade      grade the labs (LAB=<n>: one)  make handout LAB=<n>   a lab's student tree
+#   make bench      boot, run the benchmarks, write build/bench.json
 #
 # Variables: CROSS_COMPILE, CMDLINE, QEMU_ARGS, KVM=1, and the kernel options below.
 
@@ -43,7 +44,7 @@ OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/%.o,$
 # Prerequisites such as $$(call host_sources,%) are expanded per target.
 .SECONDEXPANSION:
 
-.PHONY: all iso run run-uefi debug test fuzz clean deps format host-tests grade handout
+.PHONY: all iso run run-uefi debug test bench fuzz clean deps format host-tests grade handout
 all: $(BUILD)/kernel.elf
 
 # The configuration header is rewritten only when an option changes, so a change rebuilds all.
@@ -131,6 +132,14 @@ handout:
 test:
 	@scripts/install-deps test
 	scripts/run-tests
+
+# Boot with `bench` on the command line: results on the terminal, in $(BUILD)/bench.log and
+# $(BUILD)/bench.json. BENCH=<glob> picks figures, BENCH=smoke runs each a few times only.
+# Both builds side by side, with the issue's targets checked: scripts/bench-compare.
+BENCH ?=
+bench: deps
+	@$(MAKE) --no-print-directory all
+	scripts/bench $(BUILD) "$(BENCH)"
 
 # Host unit tests of pure kernel logic, with AddressSanitizer and UndefinedBehaviorSanitizer.
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \

@@ -14,6 +14,7 @@
 #include "arch/x86_64/vga.h"
 #include "arch/x86_64/ps2kbd.h"
 #include "kernel/acpi.h"
+#include "kernel/bench.h"
 #include "kernel/cmdline.h"
 #include "kernel/fbcon.h"
 #include "kernel/fault.h"
@@ -136,9 +137,11 @@ static void run_tests_and_exit(const char *glob)
 	machine_halt();
 }
 
-/* The first task, on a guarded stack: runs the tests or the shell. */
+/* The first task, on a guarded stack: runs the benchmarks, the tests or the shell. */
 static int init_main(void *arg)
 {
+	if (boot_params.bench)
+		bench_main(boot_params.bench_name);
 	if (boot_params.test_glob)
 		run_tests_and_exit(boot_params.test_glob);
 	shell_run();

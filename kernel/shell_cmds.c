@@ -1,6 +1,7 @@
 /* The shell's commands. Each one checks its arguments and says clearly what is wrong. */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/power.h"
+#include "kernel/bench.h"
 #include "kernel/console.h"
 #include "kernel/ktest.h"
 #include "kernel/vsprintf.h"
@@ -120,6 +121,7 @@ const struct shell_command shell_commands[] = {
 	{ "kill", "<pid>", "end a task", cmd_kill },
 	{ "lkdtm", "<NAME>|list", "crash tests: overrun a kernel stack", cmd_lkdtm },
 	{ "ktest", "<glob>|list", "run in-kernel tests", cmd_ktest },
+	{ "bench", "[list|smoke|glob]", "benchmarks: stack costs, timed", cmd_bench },
 	{ "poweroff", "", "power the machine off", cmd_poweroff },
 	{ "reboot", "", "restart the machine", cmd_reboot },
 };

@@ -1,3 +1,8 @@
+/*
+ * Kernel stacks. Both kinds exist in every build: the configuration (VMAP_STACK) only decides
+ * which kind alloc_thread_stack() gives to tasks. Keeping both compiled lets the benchmarks
+ * (kernel/bench_figures.c) time the two paths side by side in one run of one kernel.
+ */
 #include "kernel/stack.h"
 #include "arch/x86_64/io.h"
 #include "kernel/percpu.h"
@@ -8,7 +13,7 @@
 
 static u64 nr_in_use, cache_hits, cache_misses;
 
-#if VMAP_STACK
+/* ---------------------------------------------------------------- vmapped stacks */
 
 /* Take a stack from this CPU's cache: swap each slot with NULL, use the first one found. */
 static struct vm_struct *cache_take(void)
@@ -41,19 +46,25 @@ static bool cache_put(struct vm_struct *vm)
 	return false;
 }
 
-int alloc_thread_stack(struct kernel_stack *s)
+int vmap_stack_alloc(struct kernel_stack *s, bool use_cache)
 {
-	u64 flags = local_irq_save();	/* the cache is per CPU: stay on it */
-	struct vm_struct *vm = cache_take();
+	struct vm_struct *vm = NULL;
 	void *base;
 
-	local_irq_restore(flags);
+	if (use_cache) {
+		u64 flags = local_irq_save();	/* the cache is per CPU: stay on it */
+
+		vm = cache_take();
+		local_irq_restore(flags);
+		if (vm)
+			cache_hits++;
+		else
+			cache_misses++;
+	}
 	if (vm) {
-		cache_hits++;
 		s->vm = vm;
 		s->base = vm->va.addr;
 	} else {
-		cache_misses++;
 		base = __vmalloc_guarded(THREAD_SIZE, STACK_GUARD_PAGES, "stack", &s->vm);
 		if (!base)
 			return -1;
@@ -61,26 +72,98 @@ int alloc_thread_stack(struct kernel_stack *s)
 	}
 	/* Fresh or reused, a stack starts all zero: nothing of the last task leaks through. */
 	memset((void *)s->base, 0, THREAD_SIZE);
-	nr_in_use++;
 	return 0;
+}
+
+void vmap_stack_free(struct kernel_stack *s, bool use_cache)
+{
+	bool cached = false;
+
+	if (use_cache) {
+		u64 flags = local_irq_save();
+
+		cached = cache_put(s->vm);
+		local_irq_restore(flags);
+	}
+	if (!cached)
+		vfree((void *)s->base);
+	s->base = 0;
+	s->vm = NULL;
+}
+
+void drain_stack_cache(void)
+{
+	struct vm_struct *vm;
+	u64 flags = local_irq_save();
+
+	while ((vm = cache_take())) {
+		local_irq_restore(flags);
+		vfree((void *)vm->va.addr);
+		flags = local_irq_save();
+	}
+	local_irq_restore(flags);
+}
+
+static u64 nr_cached(void)
+{
+	u64 n = 0;
+	int i;
+
+	for (i = 0; i < NR_CACHED_STACKS; i++)
+		n += this_cpu()->stack_cache[i] != NULL;
+	return n;
+}
+
+/* ---------------------------------------------------------------- direct-mapped stacks */
+
+int direct_stack_alloc(struct kernel_stack *s)
+{
+	void *base = alloc_pages(THREAD_SIZE_ORDER);
+
+	if (!base)
+		return -1;
+	memset(base, 0, THREAD_SIZE);
+	*(u64 *)base = STACK_END_MAGIC;
+	s->base = (u64)base;
+	s->vm = NULL;
+	return 0;
+}
+
+void direct_stack_free(struct kernel_stack *s)
+{
+	free_pages((void *)s->base, THREAD_SIZE_ORDER);
+	s->base = 0;
+}
+
+/* ---------------------------------------------------------------- task stacks */
+
+int alloc_thread_stack(struct kernel_stack *s)
+{
+	int err;
+
+	if (VMAP_STACK) {
+		err = vmap_stack_alloc(s, true);
+	} else {
+		err = direct_stack_alloc(s);
+		cache_misses += !err;	/* no cache: every stack is a miss */
+	}
+	if (!err)
+		nr_in_use++;
+	return err;
 }
 
 void free_thread_stack(struct kernel_stack *s)
 {
-	u64 flags;
-	bool cached;
-
 	if (!s->base)
 		return;
-	flags = local_irq_save();
-	cached = cache_put(s->vm);
-	local_irq_restore(flags);
-	if (!cached)
-		vfree((void *)s->base);
+	if (s->vm)
+		vmap_stack_free(s, true);
+	else
+		direct_stack_free(s);
 	nr_in_use--;
-	s->base = 0;
-	s->vm = NULL;
 }
+
+#if VMAP_STACK
 
 bool stack_end_intact(const struct kernel_stack *s)
 {
@@ -112,56 +195,7 @@ bool stack_overflow_hit(const struct kernel_stack *s, u64 addr)
 #endif /* LAB4: END */
 }
 
-void drain_stack_cache(void)
-{
-	struct vm_struct *vm;
-	u64 flags = local_irq_save();
-
-	while ((vm = cache_take())) {
-		local_irq_restore(flags);
-		vfree((void *)vm->va.addr);
-		flags = local_irq_save();
-	}
-	local_irq_restore(flags);
-}
-
-static u64 nr_cached(void)
-{
-	u64 n = 0;
-	int i;
-
-	for (i = 0; i < NR_CACHED_STACKS; i++)
-		n += this_cpu()->stack_cache[i] != NULL;
-	return n;
-}
-
 #else /* !VMAP_STACK: the "before" picture */
-
-#define STACK_ORDER (THREAD_SIZE == 8192 ? 1 : THREAD_SIZE == 16384 ? 2 : 3)
-
-int alloc_thread_stack(struct kernel_stack *s)
-{
-	void *base = alloc_pages(STACK_ORDER);
-
-	if (!base)
-		return -1;
-	cache_misses++;
-	memset(base, 0, THREAD_SIZE);
-	*(u64 *)base = STACK_END_MAGIC;
-	s->base = (u64)base;
-	s->vm = NULL;
-	nr_in_use++;
-	return 0;
-}
-
-void free_thread_stack(struct kernel_stack *s)
-{
-	if (!s->base)
-		return;
-	free_pages((void *)s->base, STACK_ORDER);
-	nr_in_use--;
-	s->base = 0;
-}
 
 bool stack_end_intact(const struct kernel_stack *s)
 {
@@ -178,15 +212,6 @@ bool stack_overflow_hit(const struct kernel_stack *s, u64 addr)
 	return false;
 }
 
-void drain_stack_cache(void)
-{
-}
-
-static u64 nr_cached(void)
-{
-	return 0;
-}
-
 #endif
 
 u64 stack_high_water(const struct kernel_stack *s)
@@ -195,8 +220,8 @@ u64 stack_high_water(const struct kernel_stack *s)
 
 	if (!s->base)
 		return 0;
-	if (!VMAP_STACK)
-		p++;	/* the canary */
+	if (!s->vm)
+		p++;	/* a direct-mapped stack: skip the canary */
 	while (p < end && *p == 0)
 		p++;
 	return (u64)end - (u64)p;

@@ -31,9 +31,12 @@
 #define NR_CACHED_STACKS CONFIG_NR_CACHED_STACKS
 #define STACK_END_MAGIC 0x57AC6E9DUL
 
-#if THREAD_SIZE % 4096 || THREAD_SIZE < 8192
-#error "THREAD_SIZE must be a multiple of 4096, at least 8192"
+#if THREAD_SIZE % 4096 || THREAD_SIZE < 8192 || THREAD_SIZE > 65536
+#error "THREAD_SIZE must be a multiple of 4096, from 8192 to 65536"
 #endif
+/* The buddy order of a direct-mapped stack: the smallest block that holds THREAD_SIZE bytes. */
+#define THREAD_SIZE_ORDER                                                                   \
+	(THREAD_SIZE <= 8192 ? 1 : THREAD_SIZE <= 16384 ? 2 : THREAD_SIZE <= 32768 ? 3 : 4)
 #if NR_CACHED_STACKS > 8
 #error "NR_CACHED_STACKS is at most 8"
 #endif
@@ -42,7 +45,7 @@ struct vm_struct;
 
 struct kernel_stack {
 	u64 base;		/* lowest usable address; 0: no stack */
-	struct vm_struct *vm;	/* VMAP_STACK: its vmalloc area */
+	struct vm_struct *vm;	/* a vmapped stack: its vmalloc area; NULL: direct-mapped */
 };
 
 static inline u64 stack_top(const struct kernel_stack *s)
@@ -55,10 +58,26 @@ static inline u64 stack_guard_size(void)
 	return VMAP_STACK ? STACK_GUARD_PAGES * 4096UL : 0;
 }
 
-/* A zeroed stack (zero is the pattern the high-water mark looks for); 0 or -1 on no memory. */
+/*
+ * A task's stack, of the kind the build chose: zeroed (zero is the pattern the high-water mark
+ * looks for); 0 or -1 on no memory.
+ */
 int alloc_thread_stack(struct kernel_stack *s);
 /* Give a stack back: into the per-CPU cache if there is room, else unmapped and freed. */
 void free_thread_stack(struct kernel_stack *s);
+
+/*
+ * The two kinds of stack, both available in every build so that benchmarks can time them side
+ * by side; tasks only ever get the configured kind. Every one is handed out zeroed.
+ *
+ * vmap: pages mapped in the vmalloc range with guards; with use_cache, taken from and given
+ * back to this CPU's cache when it can be, else straight from vmalloc and back to vfree.
+ * direct: one order-2 (THREAD_SIZE) block of the direct map with STACK_END_MAGIC at the bottom.
+ */
+int vmap_stack_alloc(struct kernel_stack *s, bool use_cache);
+void vmap_stack_free(struct kernel_stack *s, bool use_cache);
+int direct_stack_alloc(struct kernel_stack *s);
+void direct_stack_free(struct kernel_stack *s);
 
 /* Deepest use so far, in bytes: from the top down to the lowest word that is not zero. */
 u64 stack_high_water(const struct kernel_stack *s);

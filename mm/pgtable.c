@@ -76,29 +76,98 @@ static bool table_empty(const pte_t *table)
 	return true;
 }
 
-u64 unmap_kernel_page(u64 va)
-{
-	struct pt_walk w;
-	pte_t *pt, *pde;
+/*
+ * Past this many pages one flush of the whole TLB is cheaper than an INVLPG per page. Linux
+ * measured the same trade-off and flushes everything past 33 pages
+ * (tlb_single_page_flush_ceiling); refilling a flushed TLB is what makes the number that small.
+ */
+#define FLUSH_ALL_CEILING 32
 
-	if (!pt_walk(kernel_pml4_phys, va, &w) || w.leaf_level != 1)
-		return 0;
-	pt = phys_to_virt(w.table_pa[3]);
-	pt[pt_index(va, 1)] = 0;
-	/*
-	 * A page table left empty goes back to the allocator, so memory used for mappings is all
-	 * returned when they are. INVLPG also drops the paging-structure cache entries that could
-	 * still point at it (Intel SDM vol. 3, "INVLPG").
-	 */
-	if (table_empty(pt)) {
-		pde = (pte_t *)phys_to_virt(w.table_pa[2]) + pt_index(va, 2);
-		*pde = 0;
-		invlpg(va);
-		free_page(pt);
+/* Drop every TLB entry, global ones included: turning CR4.PGE off and on does that. */
+static void flush_tlb_all(void)
+{
+	u64 cr4 = read_cr4();
+
+	if (cr4 & CR4_PGE) {
+		write_cr4(cr4 & ~CR4_PGE);
+		write_cr4(cr4);
 	} else {
-		invlpg(va);
+		write_cr3(read_cr3());
 	}
-	return w.pa & PTE_ADDR_MASK;
+}
+
+static void flush_tlb_kernel_range(u64 start, u64 end)
+{
+	if ((end - start) >> PAGE_SHIFT > FLUSH_ALL_CEILING) {
+		flush_tlb_all();
+		return;
+	}
+	for (; start < end; start += PAGE_SIZE)
+		invlpg(start);
+}
+
+/* The page-directory entry that points to va's page table, or NULL if there is no such table. */
+static pte_t *pde_of(u64 va)
+{
+	pte_t *table = kernel_pml4;
+	int l;
+
+	for (l = 4; l > 2; l--) {
+		pte_t e = table[pt_index(va, l)];
+
+		if (!(e & PTE_PRESENT) || (e & PTE_HUGE))
+			return NULL;
+		table = phys_to_virt(e & PTE_ADDR_MASK);
+	}
+	table += pt_index(va, 2);
+	return (*table & PTE_PRESENT) && !(*table & PTE_HUGE) ? table : NULL;
+}
+
+/* Clear the entries for [va, end) in one page table, handing each mapped page to put_page. */
+static void clear_ptes(pte_t *pt, u64 va, u64 end, void (*put_page)(u64 pa, void *ctx),
+		       void *ctx)
+{
+	for (; va < end; va += PAGE_SIZE) {
+		pte_t *pte = &pt[pt_index(va, 1)];
+
+		if ((*pte & PTE_PRESENT) && put_page)
+			put_page(*pte & PTE_ADDR_MASK, ctx);
+		*pte = 0;
+	}
+}
+
+/*
+ * One walk per page table rather than per page, one emptiness check per table, and one TLB
+ * flush for the range. The pages go back to put_page before the flush, as in Linux's vfree:
+ * nothing may touch an address being unmapped, and the range is not handed out again before
+ * this returns. A page table is different: the MMU may still hold a pointer to it in its
+ * paging-structure caches, and a speculative walk through a reused page would load garbage,
+ * so its part of the range is flushed before the table is freed (INVLPG and a full flush both
+ * drop those caches: Intel SDM vol. 3, "Invalidation of TLBs and Paging-Structure Caches").
+ */
+void unmap_kernel_range(u64 va, u64 npages, void (*put_page)(u64 pa, void *ctx), void *ctx)
+{
+	u64 end = va + npages * PAGE_SIZE, flushed = va;
+
+	while (va < end) {
+		u64 next = MIN(ALIGN_DOWN(va, HUGE_2M) + HUGE_2M, end);
+		pte_t *pde = pde_of(va);
+
+		if (pde) {
+			pte_t *pt = phys_to_virt(*pde & PTE_ADDR_MASK);
+
+			clear_ptes(pt, va, next, put_page, ctx);
+			/* An empty page table goes back too: mappings leave no memory behind. */
+			if (table_empty(pt)) {
+				*pde = 0;
+				flush_tlb_kernel_range(flushed, next);
+				flushed = next;
+				free_page(pt);
+			}
+		}
+		va = next;
+	}
+	flush_tlb_kernel_range(flushed, end);
 }
 
 bool lookup_kernel_page(u64 va, u64 *pa, u64 *entry)

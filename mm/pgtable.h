@@ -18,8 +18,11 @@ void paging_init(const struct mb2_info *mb);
 
 /* Map one 4 KiB page in the kernel half; 0, -1 (no memory for a table), -2 (already mapped). */
 int map_kernel_page(u64 va, u64 pa, u64 flags);
-/* Unmap one 4 KiB page and flush it from the TLB; returns its physical address or 0. */
-u64 unmap_kernel_page(u64 va);
+/*
+ * Unmap npages 4 KiB pages from va on and flush them from the TLB; put_page (may be NULL) gets
+ * the physical address of every page that was mapped. Page tables left empty are freed.
+ */
+void unmap_kernel_range(u64 va, u64 npages, void (*put_page)(u64 pa, void *ctx), void *ctx);
 /* Translate va in the kernel's tables; false if not mapped. */
 bool lookup_kernel_page(u64 va, u64 *pa, u64 *entry);
 

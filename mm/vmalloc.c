@@ -43,17 +43,17 @@ static struct vm_struct *get_vm_area(u64 npages, u32 guard, const char *purpose)
 	return vm;
 }
 
+static void free_unmapped_page(u64 pa, void *ctx)
+{
+	free_page(phys_to_virt(pa));
+}
+
 /* Unmap the first `mapped` pages of vm (freeing them if it owns them) and release the area. */
 static void release_vm_area(struct vm_struct *vm, u64 mapped)
 {
-	u64 i, flags;
+	u64 flags;
 
-	for (i = 0; i < mapped; i++) {
-		u64 pa = unmap_kernel_page(vm->va.addr + i * PAGE_SIZE);
-
-		if (pa && vm->owns_pages)
-			free_page(phys_to_virt(pa));
-	}
+	unmap_kernel_range(vm->va.addr, mapped, vm->owns_pages ? free_unmapped_page : NULL, NULL);
 	flags = spin_lock_irqsave(&vmap_area_lock);
 	vmarea_free(&vmalloc_space, &vm->va);
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
