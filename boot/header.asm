@@ -12,9 +12,16 @@ mb2_header_start:
 	dd mb2_header_end - mb2_header_start
 	dd -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header_start))
 
+	; Console flags tag (type 4): bit 1 says this kernel can use EGA text mode. Without it, a
+	; framebuffer tag makes GRUB assume text mode is unusable and set a graphics mode.
+	align 8
+	dw 4
+	dw 0
+	dd 12
+	dd 1 << 1
+
 	; Framebuffer tag (type 5), optional (flags bit 0): any mode GRUB likes. Under UEFI this is
-	; the only screen there is; under BIOS grub.cfg keeps text mode (gfxpayload=text), and the
-	; kernel uses whichever it is given.
+	; the only screen there is; the kernel uses whatever it is given (kernel/main.c).
 	align 8
 	dw 5
 	dw 1

@@ -48,6 +48,7 @@ static u64 read64(const u8 *p, u32 off)
 static const u8 *map_table(u64 phys, const char *sig)
 {
 	const u8 *hdr = ioremap(phys, SDT_HEADER_LEN);
+	bool bad;
 	u32 len;
 	u8 sum = 0;
 	u32 i;
@@ -55,7 +56,9 @@ static const u8 *map_table(u64 phys, const char *sig)
 	if (!hdr)
 		return NULL;
 	len = read32(hdr, 4);
-	if ((sig && memcmp(hdr, sig, 4)) || len < SDT_HEADER_LEN || len > (1 << 20))
+	bad = (sig && memcmp(hdr, sig, 4)) || len < SDT_HEADER_LEN || len > (1 << 20);
+	iounmap(hdr);
+	if (bad)
 		return NULL;
 	hdr = ioremap(phys, len);
 	if (!hdr)
@@ -68,9 +71,10 @@ static const u8 *map_table(u64 phys, const char *sig)
 	return hdr;
 }
 
+/* Map the FADT through the RSDT (ACPI 1) or XSDT (2+); the caller unmaps it. */
 static const u8 *find_fadt(const struct mb2_info *mb)
 {
-	const u8 *rsdp = mb->acpi.rsdp, *root;
+	const u8 *rsdp = mb->acpi.rsdp, *root, *fadt = NULL;
 	bool xsdt = mb->acpi.version >= 2 && read64(rsdp, 24);
 	u32 entry = xsdt ? 8 : 4, i, n;
 
@@ -78,15 +82,17 @@ static const u8 *find_fadt(const struct mb2_info *mb)
 	if (!root)
 		return NULL;
 	n = (read32(root, 4) - SDT_HEADER_LEN) / entry;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !fadt; i++) {
 		u32 off = SDT_HEADER_LEN + i * entry;
-		u64 phys = xsdt ? read64(root, off) : read32(root, off);
-		const u8 *t = map_table(phys, NULL);
+		const u8 *t = map_table(xsdt ? read64(root, off) : read32(root, off), NULL);
 
 		if (t && !memcmp(t, "FACP", 4))
-			return t;
+			fadt = t;
+		else if (t)
+			iounmap(t);
 	}
-	return NULL;
+	iounmap(root);
+	return fadt;
 }
 
 /*
@@ -197,10 +203,13 @@ void acpi_init(const struct mb2_info *mb)
 	dsdt_phys = flen >= FADT_X_DSDT + 8 && read64(fadt, FADT_X_DSDT) ? read64(fadt, FADT_X_DSDT)
 									 : read32(fadt, FADT_DSDT);
 	dsdt = map_table(dsdt_phys, "DSDT");
-	if (dsdt)
+	if (dsdt) {
 		find_s5(dsdt);
+		iounmap(dsdt);
+	}
 	if (acpi.pm1a_cnt)
 		acpi_enable(fadt);
+	iounmap(fadt);
 	pm_power_off = acpi_power_off;
 	pm_restart = acpi_reset;
 	pr_info("acpi: PM1a_CNT %#x, S5 sleep type %s%u, reset register %s\n", acpi.pm1a_cnt,

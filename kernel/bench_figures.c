@@ -393,7 +393,8 @@ static int ptedge_setup(u64 unused)
 	if (!live)
 		return -1;
 	while (nr_live < PTEDGE_MAX_LIVE && !vmap_stack_alloc(&s, false)) {
-		if (IS_ALIGNED(s.vm->va.span_start, HUGE_2M)) {
+		/* Areas are handed out in address order: is this the first one in its table? */
+		if (nr_live && ALIGN_DOWN(s.base, HUGE_2M) >= stack_top(&live[nr_live - 1])) {
 			vmap_stack_free(&s, false);
 			return 0;
 		}

@@ -198,3 +198,8 @@ void *ioremap(u64 phys, size_t size)
 	}
 	return (void *)(vm->va.addr + (phys - first));
 }
+
+void iounmap(const void *addr)
+{
+	vfree((const void *)ALIGN_DOWN((u64)addr, PAGE_SIZE));
+}

@@ -27,6 +27,7 @@ void *vmap(void **pages, u64 count);
 void vfree(const void *addr);
 /* Map physical device memory; iounmap() with the page-aligned address it lies in. */
 void *ioremap(u64 phys, size_t size);
+void iounmap(const void *addr);
 static inline void vunmap(const void *addr)
 {
 	vfree(addr);
