@@ -6,21 +6,21 @@
 #include "mm/vmalloc.h"
 
 /* Byte offsets in the FADT (ACPI spec, "Fixed ACPI Description Table"). */
-#define FADT_DSDT 40
-#define FADT_SMI_CMD 48
-#define FADT_ACPI_ENABLE 52
-#define FADT_PM1A_CNT 64
-#define FADT_PM1B_CNT 68
+#define FADT_DSDT	    40
+#define FADT_SMI_CMD	    48
+#define FADT_ACPI_ENABLE    52
+#define FADT_PM1A_CNT	    64
+#define FADT_PM1B_CNT	    68
 #define FADT_IAPC_BOOT_ARCH 109
-#define FADT_FLAGS 112
-#define FADT_RESET_REG 116
-#define FADT_RESET_VALUE 128
-#define FADT_X_DSDT 140
-#define FADT_RESET_REG_SUP (1 << 10)
-#define BOOT_ARCH_8042 (1 << 1)
-#define PM1_SCI_EN (1 << 0)
-#define PM1_SLP_EN (1 << 13)
-#define SDT_HEADER_LEN 36
+#define FADT_FLAGS	    112
+#define FADT_RESET_REG	    116
+#define FADT_RESET_VALUE    128
+#define FADT_X_DSDT	    140
+#define FADT_RESET_REG_SUP  (1 << 10)
+#define BOOT_ARCH_8042	    (1 << 1)
+#define PM1_SCI_EN	    (1 << 0)
+#define PM1_SLP_EN	    (1 << 13)
+#define SDT_HEADER_LEN	    36
 
 struct acpi_info acpi;
 
@@ -118,8 +118,8 @@ static void find_s5(const u8 *dsdt)
 		if (memcmp(dsdt + i, "_S5_", 4) || dsdt[i + 4] != 0x12)
 			continue;
 		pos = i + 5;
-		pos += 1 + (dsdt[pos] >> 6);	/* PkgLength: bits 7-6 count its extra bytes */
-		pos++;				/* NumElements */
+		pos += 1 + (dsdt[pos] >> 6); /* PkgLength: bits 7-6 count its extra bytes */
+		pos++;			     /* NumElements */
 		int a = aml_small_int(dsdt, &pos), b = aml_small_int(dsdt, &pos);
 
 		if (a < 0)

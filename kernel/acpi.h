@@ -16,10 +16,10 @@ struct acpi_info {
 	u16 pm1a_cnt, pm1b_cnt;
 	u16 slp_typa, slp_typb;
 	bool reset_supported;
-	u8 reset_space;		/* 0 memory, 1 I/O */
+	u8 reset_space; /* 0 memory, 1 I/O */
 	u64 reset_addr;
 	u8 reset_value;
-	bool has_8042;		/* IAPC_BOOT_ARCH says there is a PS/2 controller */
+	bool has_8042; /* IAPC_BOOT_ARCH says there is a PS/2 controller */
 };
 extern struct acpi_info acpi;
 

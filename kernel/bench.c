@@ -19,8 +19,8 @@
 #include "kernel/time.h"
 
 #define BENCH_WARMUP_ROUNDS 10
-#define BENCH_SMOKE_RUNS 5
-#define BENCH_MAX_RESULTS 40
+#define BENCH_SMOKE_RUNS    5
+#define BENCH_MAX_RESULTS   40
 
 struct bench_result {
 	const char *name;
@@ -32,7 +32,7 @@ static u64 samples[BENCH_MAX_OPS][BENCH_MAX_RUNS];
 static const char *op_error[BENCH_MAX_OPS];
 static struct bench_result results[BENCH_MAX_RESULTS];
 static int nr_results, nr_failed;
-static const char *run_error;	/* set by bench_fail() during the current run */
+static const char *run_error; /* set by bench_fail() during the current run */
 
 void bench_fail(const char *why)
 {
@@ -55,8 +55,9 @@ static const char *bench_accel(void)
 static void print_config(bool smoke)
 {
 	printk("bench-config: accel=%s vmap_stack=%s thread_size=%d guard_pages=%d "
-	       "nr_cached_stacks=%d tsc_khz=%lu mode=%s\n", bench_accel(), VMAP_STACK ? "y" : "n",
-	       THREAD_SIZE, STACK_GUARD_PAGES, NR_CACHED_STACKS, tsc_khz, smoke ? "smoke" : "full");
+	       "nr_cached_stacks=%d tsc_khz=%lu mode=%s\n",
+	       bench_accel(), VMAP_STACK ? "y" : "n", THREAD_SIZE, STACK_GUARD_PAGES,
+	       NR_CACHED_STACKS, tsc_khz, smoke ? "smoke" : "full");
 	if (!strcmp(bench_accel(), "TCG"))
 		printk("bench-note: TCG emulates the TLB in software: figures about TLB costs say "
 		       "nothing about hardware (use KVM=1)\n");
@@ -179,8 +180,8 @@ static void print_table(void)
 {
 	int i;
 
-	printk("\n%-32s %12s %10s %12s %12s %10s %10s %5s\n", "figure", "median cyc",
-	       "median ns", "min cyc", "max cyc", "min ns", "max ns", "runs");
+	printk("\n%-32s %12s %10s %12s %12s %10s %10s %5s\n", "figure", "median cyc", "median ns",
+	       "min cyc", "max cyc", "min ns", "max ns", "runs");
 	for (i = 0; i < nr_results; i++) {
 		const struct bench_result *r = &results[i];
 

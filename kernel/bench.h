@@ -22,7 +22,7 @@ int cmd_bench(int argc, char **argv);
 
 /* ---------------------------------------------------------------- for the figures */
 
-#define BENCH_MAX_OPS 8		/* figures in one group */
+#define BENCH_MAX_OPS  8 /* figures in one group */
 #define BENCH_MAX_RUNS 1001
 
 /*
@@ -32,7 +32,7 @@ int cmd_bench(int argc, char **argv);
 struct bench_op {
 	const char *name;
 	u64 (*run)(void);
-	bool irqs_on;		/* it creates or switches tasks: leave interrupts on */
+	bool irqs_on; /* it creates or switches tasks: leave interrupts on */
 };
 
 /*
@@ -41,10 +41,10 @@ struct bench_op {
  * figure of the group is then reported as failed); teardown undoes it.
  */
 struct bench_group {
-	const char *what;		/* one line for `bench list` */
+	const char *what; /* one line for `bench list` */
 	const struct bench_op *ops;
 	int nr_ops;
-	int runs;			/* odd, so the median is one run; smoke mode runs fewer */
+	int runs; /* odd, so the median is one run; smoke mode runs fewer */
 	int (*setup)(u64 param);
 	void (*teardown)(void);
 	u64 param;

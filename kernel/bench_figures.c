@@ -18,8 +18,14 @@
 #include "mm/vmalloc.h"
 
 /* A figure that runs with interrupts off, and one that creates or switches tasks. */
-#define FIGURE(n, fn) { .name = (n), .run = (fn) }
-#define TASK_FIGURE(n, fn) { .name = (n), .run = (fn), .irqs_on = true }
+#define FIGURE(n, fn)                                                                              \
+	{                                                                                          \
+		.name = (n), .run = (fn)                                                           \
+	}
+#define TASK_FIGURE(n, fn)                                                                         \
+	{                                                                                          \
+		.name = (n), .run = (fn), .irqs_on = true                                          \
+	}
 
 /* Names that carry the stack size, so builds with another THREAD_SIZE are not mixed up. */
 static char memset_name[24], order_name[32], order_nozero_name[40];
@@ -429,22 +435,46 @@ static const struct bench_op live10000_ops[] = {
 #define OPS(a) .ops = (a), .nr_ops = ARRAY_SIZE(a)
 
 const struct bench_group bench_groups[] = {
-	{ .what = "one stack by every path, the memset floor, a whole task", OPS(stack_path_ops),
-	  .runs = 1001, .setup = stack_paths_setup, .teardown = stack_paths_teardown },
-	{ .what = "a switch between two tasks (yield ping-pong)", OPS(switch_ops), .runs = 1001,
-	  .setup = switch_setup, .teardown = switch_teardown },
+	{ .what = "one stack by every path, the memset floor, a whole task",
+	  OPS(stack_path_ops),
+	  .runs = 1001,
+	  .setup = stack_paths_setup,
+	  .teardown = stack_paths_teardown },
+	{ .what = "a switch between two tasks (yield ping-pong)",
+	  OPS(switch_ops),
+	  .runs = 1001,
+	  .setup = switch_setup,
+	  .teardown = switch_teardown },
 	{ .what = "one write per page of 1024 stacks: 4 KiB mappings against huge pages",
-	  OPS(touch_ops), .runs = 201, .setup = touch_setup, .teardown = touch_teardown },
+	  OPS(touch_ops),
+	  .runs = 201,
+	  .setup = touch_setup,
+	  .teardown = touch_teardown },
 	{ .what = "vmalloc + vfree of 1 and 4 pages", OPS(vmalloc_ops), .runs = 1001 },
 	{ .what = "vmalloc + vfree of 64 pages", OPS(vmalloc_big_ops), .runs = 1001 },
-	{ .what = "one more uncached stack with 10 live", OPS(live10_ops), .runs = 1001,
-	  .setup = live_setup, .teardown = live_teardown, .param = 10 },
-	{ .what = "one more uncached stack with 1000 live", OPS(live1000_ops), .runs = 1001,
-	  .setup = live_setup, .teardown = live_teardown, .param = 1000 },
-	{ .what = "one more uncached stack with 10000 live", OPS(live10000_ops), .runs = 1001,
-	  .setup = live_setup, .teardown = live_teardown, .param = 10000 },
-	{ .what = "one more uncached stack, alone in a page table", OPS(ptedge_ops), .runs = 1001,
-	  .setup = ptedge_setup, .teardown = live_teardown },
+	{ .what = "one more uncached stack with 10 live",
+	  OPS(live10_ops),
+	  .runs = 1001,
+	  .setup = live_setup,
+	  .teardown = live_teardown,
+	  .param = 10 },
+	{ .what = "one more uncached stack with 1000 live",
+	  OPS(live1000_ops),
+	  .runs = 1001,
+	  .setup = live_setup,
+	  .teardown = live_teardown,
+	  .param = 1000 },
+	{ .what = "one more uncached stack with 10000 live",
+	  OPS(live10000_ops),
+	  .runs = 1001,
+	  .setup = live_setup,
+	  .teardown = live_teardown,
+	  .param = 10000 },
+	{ .what = "one more uncached stack, alone in a page table",
+	  OPS(ptedge_ops),
+	  .runs = 1001,
+	  .setup = ptedge_setup,
+	  .teardown = live_teardown },
 };
 const int bench_nr_groups = ARRAY_SIZE(bench_groups);
 

@@ -32,9 +32,9 @@ static bool str_eq(const char *a, const char *b)
 /* ---- reading one word ---- */
 
 struct cursor {
-	const char *p;		/* next source character */
+	const char *p; /* next source character */
 	bool in_quote;
-	bool unterminated;	/* the string ended inside quotes */
+	bool unterminated; /* the string ended inside quotes */
 };
 
 #define WORD_END (-1)
@@ -75,9 +75,9 @@ struct parse_state {
 	size_t len;
 	size_t pos;
 	int problems;
-	char *err;		/* the caller's error line; err_len is 0 if there is none */
+	char *err; /* the caller's error line; err_len is 0 if there is none */
 	size_t err_len;
-	size_t err_used;	/* characters of err written so far */
+	size_t err_used; /* characters of err written so far */
 };
 
 /* Only the first problem is described; later ones are counted. */
@@ -119,8 +119,8 @@ static bool copy_word(struct parse_state *st, struct cursor *c, const char **val
 	return true;
 }
 
-static void dispatch(const struct cmdline_param *params, cmdline_handler_t on_unknown,
-		     void *ctx, const char *key, const char *value)
+static void dispatch(const struct cmdline_param *params, cmdline_handler_t on_unknown, void *ctx,
+		     const char *key, const char *value)
 {
 	const struct cmdline_param *prm;
 
@@ -163,8 +163,10 @@ int cmdline_parse(const char *cmdline, char *buf, size_t buf_len,
 		c = (struct cursor){ .p = p };
 		if (!copy_word(&st, &c, &value)) {
 			/* Never hand out a cut word: "mem=1024M" must not become "mem=10". */
-			problem(&st, "command line does not fit in the %zu-byte buffer; ignored "
-				"from column %zu", st.len, col);
+			problem(&st,
+				"command line does not fit in the %zu-byte buffer; ignored "
+				"from column %zu",
+				st.len, col);
 			break;
 		}
 		p = c.p;

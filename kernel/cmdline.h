@@ -32,8 +32,8 @@
 typedef void (*cmdline_handler_t)(const char *key, const char *value, void *ctx);
 
 struct cmdline_param {
-	const char *key;		/* NULL terminates the table */
-	cmdline_handler_t handler;	/* NULL: key is known but nothing is called */
+	const char *key;	   /* NULL terminates the table */
+	cmdline_handler_t handler; /* NULL: key is known but nothing is called */
 };
 
 /*

@@ -20,7 +20,7 @@
 #include "mm/pgtable.h"
 #include "mm/vmalloc.h"
 
-#define IST_STACK_SIZE 8192	/* as Linux since 2021: one page is too easy to overflow */
+#define IST_STACK_SIZE 8192 /* as Linux since 2021: one page is too easy to overflow */
 
 /* The IST stacks, each behind unmapped guard pages, so they too cannot overflow silently. */
 void ist_stacks_init(void)
@@ -107,7 +107,7 @@ static bool handle_stack_overflow(struct pt_regs *regs, const char *how)
 	kill_overflowing_task(t);
 	return true;
 }
-#if 0 /* LAB4: STUB */
+#if 0  /* LAB4: STUB */
 /*
  * TODO: was this fault (a #DF, or a #PF while RSP was still good) an overrun of the current
  * task's stack? Decide from CR2 and from the RSP saved in regs, with stack_overflow_hit().

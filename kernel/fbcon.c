@@ -13,7 +13,7 @@
 struct fbcon {
 	u8 *fb, *shadow;
 	u32 pitch, width, height, bytes_pp;
-	u32 scale_x, scale_y;		/* font pixels per glyph pixel */
+	u32 scale_x, scale_y; /* font pixels per glyph pixel */
 	u32 cols, rows, col, row;
 	const struct mb2_framebuffer *info;
 };

@@ -4,7 +4,7 @@
 
 #include "kernel/types.h"
 
-#define FONT_FIRST 0x20
+#define FONT_FIRST  0x20
 #define FONT_GLYPHS (0x7f - FONT_FIRST)
 
 extern const u8 font8x8[FONT_GLYPHS][8];

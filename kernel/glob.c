@@ -81,8 +81,8 @@ bool glob_match(const char *pattern, const char *str)
 {
 	const char *p = pattern;
 	const char *s = str;
-	const char *star_p = NULL;	/* pattern just after the latest '*' */
-	const char *star_s = NULL;	/* where in str that star's match currently ends */
+	const char *star_p = NULL; /* pattern just after the latest '*' */
+	const char *star_s = NULL; /* where in str that star's match currently ends */
 
 	while (*s) {
 		if (*p == '*') {

@@ -10,7 +10,7 @@
 struct ksym {
 	u64 addr;
 	u32 size;
-	u32 name_offset;	/* into ksym_names */
+	u32 name_offset; /* into ksym_names */
 };
 
 /* Find the function containing addr; false if none. */

@@ -9,16 +9,15 @@
 #include "kernel/types.h"
 
 struct ktest {
-	const char *name;	/* "suite.name" */
+	const char *name; /* "suite.name" */
 	void (*fn)(void);
 };
 
-#define KTEST(suite, tname)                                                                \
-	static void ktest_##suite##_##tname(void);                                         \
-	static const struct ktest ktest_desc_##suite##_##tname                             \
-		__attribute__((section(".ktests"), used, aligned(8))) = {                  \
-			#suite "." #tname, ktest_##suite##_##tname                         \
-		};                                                                         \
+#define KTEST(suite, tname)                                                                        \
+	static void ktest_##suite##_##tname(void);                                                 \
+	static const struct ktest ktest_desc_##suite##_##tname                                     \
+		__attribute__((section(".ktests"), used,                                           \
+			       aligned(8))) = { #suite "." #tname, ktest_##suite##_##tname };      \
 	static void ktest_##suite##_##tname(void)
 
 void ktest_fail(const char *file, int line, const char *fmt, ...)
@@ -26,24 +25,24 @@ void ktest_fail(const char *file, int line, const char *fmt, ...)
 void ktest_skip(const char *reason);
 bool ktest_failed(void);
 
-#define KT_EXPECT(cond)                                                                    \
-	do {                                                                               \
-		if (!(cond))                                                               \
-			ktest_fail(__FILE__, __LINE__, "expected %s", #cond);              \
+#define KT_EXPECT(cond)                                                                            \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			ktest_fail(__FILE__, __LINE__, "expected %s", #cond);                      \
 	} while (0)
 
-#define KT_EXPECT_MSG(cond, fmt, ...)                                                      \
-	do {                                                                               \
-		if (!(cond))                                                               \
-			ktest_fail(__FILE__, __LINE__, fmt, ##__VA_ARGS__);                \
+#define KT_EXPECT_MSG(cond, fmt, ...)                                                              \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			ktest_fail(__FILE__, __LINE__, fmt, ##__VA_ARGS__);                        \
 	} while (0)
 
-#define KT_ASSERT(cond)                                                                    \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			ktest_fail(__FILE__, __LINE__, "expected %s", #cond);              \
-			return;                                                            \
-		}                                                                          \
+#define KT_ASSERT(cond)                                                                            \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			ktest_fail(__FILE__, __LINE__, "expected %s", #cond);                      \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 
 /* What a caught fault looked like. */

@@ -103,19 +103,16 @@ static noinline int big_frame(u64 size)
 static int stack_big_frame(void *arg)
 {
 	big_frame(THREAD_SIZE + 3 * 4096);
-	pr_err("FAIL: a frame larger than the guard went unnoticed (VMAP_STACK=%d)\n",
-	       VMAP_STACK);
+	pr_err("FAIL: a frame larger than the guard went unnoticed (VMAP_STACK=%d)\n", VMAP_STACK);
 	return 1;
 }
 
 const struct lkdtm_test lkdtm_tests[] = {
 	{ "STACK_GUARD_PAGE_LEADING", "read the byte just below the stack", guard_page_leading },
-	{ "STACK_GUARD_PAGE_TRAILING", "read the byte just above the stack",
-	  guard_page_trailing },
+	{ "STACK_GUARD_PAGE_TRAILING", "read the byte just above the stack", guard_page_trailing },
 	{ "EXHAUST_STACK", "recurse with a big local buffer until the stack runs out",
 	  exhaust_stack },
-	{ "STACK_BIG_FRAME", "one frame larger than the stack and its guard",
-	  stack_big_frame },
+	{ "STACK_BIG_FRAME", "one frame larger than the stack and its guard", stack_big_frame },
 	{ "EXHAUST_STACK_IRQS_OFF", "EXHAUST_STACK with interrupts disabled",
 	  exhaust_stack_irqs_off },
 	{ "EXHAUST_STACK_LOCKED", "EXHAUST_STACK holding a spinlock: must panic, not kill",

@@ -29,7 +29,7 @@
 
 /* The multiboot2 information is small; anything claiming more than this is not to be trusted. */
 #define MB2_MAX_INFO_SIZE (1 << 20)
-#define VGA_TEXT_PHYS 0xb8000
+#define VGA_TEXT_PHYS	  0xb8000
 
 struct boot_params boot_params;
 struct percpu boot_percpu;
@@ -103,8 +103,8 @@ static void parse_boot_info(u32 magic, u64 mb_phys)
 	if (magic != MB2_BOOTLOADER_MAGIC)
 		panic("multiboot2: bad magic %#x", magic);
 	boot_params.mb_phys = mb_phys;
-	if (mb2_parse(phys_to_virt(mb_phys), MB2_MAX_INFO_SIZE, &boot_params.mb, err,
-		      sizeof(err)) < 0)
+	if (mb2_parse(phys_to_virt(mb_phys), MB2_MAX_INFO_SIZE, &boot_params.mb, err, sizeof(err)) <
+	    0)
 		panic("multiboot2: malformed boot information: %s", err);
 }
 

@@ -15,24 +15,24 @@
  * sections tag uses 32-bit num/entsize/shndx (fixed part 20 bytes), where older versions
  * of the spec text show narrower fields.
  */
-#define TAG_HDR_SIZE 8
-#define STRING_TAG_MIN 8
-#define MODULE_MIN 16
+#define TAG_HDR_SIZE	  8
+#define STRING_TAG_MIN	  8
+#define MODULE_MIN	  16
 #define BASIC_MEMINFO_MIN 16
-#define MMAP_HDR_SIZE 16
-#define MMAP_ENTRY_MIN 24
-#define FB_FIXED_SIZE 32
-#define FB_RGB_SIZE 38
-#define ELF_HDR_SIZE 20
-#define EFI64_MIN 16
-#define RSDP_V1_LEN 20
-#define RSDP_V2_LEN 36
-#define EFI_MMAP_MIN 16
-#define LOAD_BASE_MIN 12
+#define MMAP_HDR_SIZE	  16
+#define MMAP_ENTRY_MIN	  24
+#define FB_FIXED_SIZE	  32
+#define FB_RGB_SIZE	  38
+#define ELF_HDR_SIZE	  20
+#define EFI64_MIN	  16
+#define RSDP_V1_LEN	  20
+#define RSDP_V2_LEN	  36
+#define EFI_MMAP_MIN	  16
+#define LOAD_BASE_MIN	  12
 
 struct tag_desc {
 	const char *name;
-	u32 min_size;		/* smallest legal size field, header included */
+	u32 min_size; /* smallest legal size field, header included */
 };
 
 static const struct tag_desc tag_descs[] = {
@@ -99,7 +99,7 @@ struct parser {
 	const u8 *base;
 	u32 total_size;
 	struct mb2_info *out;
-	char *err;		/* the caller's error line; err_len is 0 if there is none */
+	char *err; /* the caller's error line; err_len is 0 if there is none */
 	size_t err_len;
 	/* the tag being decoded, for messages */
 	u32 type;
@@ -119,14 +119,14 @@ static void vfail(struct parser *ps, bool in_tag, const char *fmt, va_list ap)
 		return;
 	n = scnprintf(ps->err, ps->err_len, "multiboot2 info at %p: ", ps->base);
 	if (in_tag)
-		n += scnprintf(ps->err + n, ps->err_len - n, "tag %u (%s) at offset 0x%x: ",
-			       ps->type, mb2_tag_name(ps->type), ps->off);
+		n += scnprintf(ps->err + n, ps->err_len - n,
+			       "tag %u (%s) at offset 0x%x: ", ps->type, mb2_tag_name(ps->type),
+			       ps->off);
 	vscnprintf(ps->err + n, ps->err_len - n, fmt, ap);
 }
 
 /* A problem with the block as a whole. */
-static int __attribute__((format(printf, 2, 3)))
-fail(struct parser *ps, const char *fmt, ...)
+static int __attribute__((format(printf, 2, 3))) fail(struct parser *ps, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -137,8 +137,7 @@ fail(struct parser *ps, const char *fmt, ...)
 }
 
 /* A problem with the tag at ps->off. */
-static int __attribute__((format(printf, 2, 3)))
-tag_fail(struct parser *ps, const char *fmt, ...)
+static int __attribute__((format(printf, 2, 3))) tag_fail(struct parser *ps, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -222,8 +221,10 @@ static int parse_mmap(struct parser *ps, const u8 *tag, u32 size)
 	if (!IS_ALIGNED(entry_size, 8))
 		return tag_fail(ps, "memory map entry_size %u is not a multiple of 8", entry_size);
 	if (bytes % entry_size)
-		return tag_fail(ps, "memory map has %u bytes of entries, not a multiple of "
-				"entry_size %u", bytes, entry_size);
+		return tag_fail(ps,
+				"memory map has %u bytes of entries, not a multiple of "
+				"entry_size %u",
+				bytes, entry_size);
 	if (mm->present)
 		return 0;
 	mm->present = true;

@@ -9,8 +9,8 @@
 #include "arch/x86_64/gdt.h"
 #include "kernel/types.h"
 
-#define NR_CPUS 1
-#define MAX_HELD_LOCKS 8
+#define NR_CPUS		     1
+#define MAX_HELD_LOCKS	     8
 #define NR_CACHED_STACKS_MAX 8
 
 struct task;
@@ -18,18 +18,18 @@ struct spinlock;
 struct fault_catch;
 
 struct percpu {
-	struct percpu *self;			/* must stay first: this_cpu() reads %gs:0 */
+	struct percpu *self; /* must stay first: this_cpu() reads %gs:0 */
 	u32 cpu;
-	struct task *curr;			/* the running task (use `current`) */
+	struct task *curr; /* the running task (use `current`) */
 	struct task *idle;
-	struct task *prev_dead;			/* a dead task whose stack the next task releases */
-	struct cpu_arch arch;			/* GDT, TSS and IST stacks */
+	struct task *prev_dead; /* a dead task whose stack the next task releases */
+	struct cpu_arch arch;	/* GDT, TSS and IST stacks */
 	const struct spinlock *held_locks[MAX_HELD_LOCKS];
 	int nr_held_locks;
-	int irq_depth;				/* > 0 while in an interrupt handler */
-	int fault_depth;			/* > 0 while in an exception handler */
-	struct fault_catch *fault_catch;	/* armed by tests that expect a fault */
-	void *stack_cache[NR_CACHED_STACKS_MAX];/* see kernel/stack.c */
+	int irq_depth;				 /* > 0 while in an interrupt handler */
+	int fault_depth;			 /* > 0 while in an exception handler */
+	struct fault_catch *fault_catch;	 /* armed by tests that expect a fault */
+	void *stack_cache[NR_CACHED_STACKS_MAX]; /* see kernel/stack.c */
 };
 
 extern struct percpu boot_percpu;

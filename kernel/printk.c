@@ -9,7 +9,7 @@ int console_loglevel = LOGLEVEL_DEFAULT + 1;
 #define LOG_BUF_SIZE (1 << 16)
 
 static char log_buf[LOG_BUF_SIZE];
-static u64 log_head;		/* bytes ever written; the buffer keeps the last LOG_BUF_SIZE */
+static u64 log_head; /* bytes ever written; the buffer keeps the last LOG_BUF_SIZE */
 
 static void log_store(const char *s, size_t n)
 {

@@ -9,34 +9,34 @@
 
 #include "kernel/types.h"
 
-#define KERN_SOH "\001"
-#define KERN_EMERG KERN_SOH "0"
-#define KERN_ALERT KERN_SOH "1"
-#define KERN_CRIT KERN_SOH "2"
-#define KERN_ERR KERN_SOH "3"
+#define KERN_SOH     "\001"
+#define KERN_EMERG   KERN_SOH "0"
+#define KERN_ALERT   KERN_SOH "1"
+#define KERN_CRIT    KERN_SOH "2"
+#define KERN_ERR     KERN_SOH "3"
 #define KERN_WARNING KERN_SOH "4"
-#define KERN_NOTICE KERN_SOH "5"
-#define KERN_INFO KERN_SOH "6"
-#define KERN_DEBUG KERN_SOH "7"
-#define KERN_CONT KERN_SOH "c"
+#define KERN_NOTICE  KERN_SOH "5"
+#define KERN_INFO    KERN_SOH "6"
+#define KERN_DEBUG   KERN_SOH "7"
+#define KERN_CONT    KERN_SOH "c"
 
-#define LOGLEVEL_ERR 3
-#define LOGLEVEL_INFO 6
-#define LOGLEVEL_DEBUG 7
+#define LOGLEVEL_ERR	 3
+#define LOGLEVEL_INFO	 6
+#define LOGLEVEL_DEBUG	 7
 #define LOGLEVEL_DEFAULT LOGLEVEL_INFO
 
 int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintk(const char *fmt, va_list ap);
 
-#define pr_emerg(fmt, ...) printk(KERN_EMERG fmt, ##__VA_ARGS__)
-#define pr_alert(fmt, ...) printk(KERN_ALERT fmt, ##__VA_ARGS__)
-#define pr_crit(fmt, ...) printk(KERN_CRIT fmt, ##__VA_ARGS__)
-#define pr_err(fmt, ...) printk(KERN_ERR fmt, ##__VA_ARGS__)
-#define pr_warn(fmt, ...) printk(KERN_WARNING fmt, ##__VA_ARGS__)
+#define pr_emerg(fmt, ...)  printk(KERN_EMERG fmt, ##__VA_ARGS__)
+#define pr_alert(fmt, ...)  printk(KERN_ALERT fmt, ##__VA_ARGS__)
+#define pr_crit(fmt, ...)   printk(KERN_CRIT fmt, ##__VA_ARGS__)
+#define pr_err(fmt, ...)    printk(KERN_ERR fmt, ##__VA_ARGS__)
+#define pr_warn(fmt, ...)   printk(KERN_WARNING fmt, ##__VA_ARGS__)
 #define pr_notice(fmt, ...) printk(KERN_NOTICE fmt, ##__VA_ARGS__)
-#define pr_info(fmt, ...) printk(KERN_INFO fmt, ##__VA_ARGS__)
-#define pr_debug(fmt, ...) printk(KERN_DEBUG fmt, ##__VA_ARGS__)
-#define pr_cont(fmt, ...) printk(KERN_CONT fmt, ##__VA_ARGS__)
+#define pr_info(fmt, ...)   printk(KERN_INFO fmt, ##__VA_ARGS__)
+#define pr_debug(fmt, ...)  printk(KERN_DEBUG fmt, ##__VA_ARGS__)
+#define pr_cont(fmt, ...)   printk(KERN_CONT fmt, ##__VA_ARGS__)
 
 /* Messages with a level numerically below this reach the consoles (all reach the log). */
 extern int console_loglevel;
@@ -53,10 +53,10 @@ size_t printk_log_read(u64 *pos, char *buf, size_t len);
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 extern bool panic_in_progress;
 
-#define BUG_ON(cond)                                                                  \
-	do {                                                                          \
-		if (cond)                                                             \
-			panic("BUG_ON(%s) at %s:%d", #cond, __FILE__, __LINE__);      \
+#define BUG_ON(cond)                                                                               \
+	do {                                                                                       \
+		if (cond)                                                                          \
+			panic("BUG_ON(%s) at %s:%d", #cond, __FILE__, __LINE__);                   \
 	} while (0)
 
 #endif

@@ -11,12 +11,12 @@
 #include "kernel/printk.h"
 #include "kernel/time.h"
 
-#define TIME_SLICE_TICKS 2	/* 20 ms at HZ=100 */
+#define TIME_SLICE_TICKS 2 /* 20 ms at HZ=100 */
 
 DEFINE_SPINLOCK(sched_lock);
 
-static struct task *rq_head, *rq_tail;	/* runnable tasks, FIFO */
-static struct task *sleepers;		/* TASK_SLEEPING, unordered */
+static struct task *rq_head, *rq_tail; /* runnable tasks, FIFO */
+static struct task *sleepers;	       /* TASK_SLEEPING, unordered */
 static bool need_resched;
 static int slice_ticks;
 
@@ -303,7 +303,7 @@ void sched_start(int (*init)(void *arg))
 	if (!idle || !first)
 		panic("sched: no memory for the idle and init tasks");
 	idle->is_idle = true;
-	idle->state = TASK_RUNNABLE;	/* never on the run queue: picked when it is empty */
+	idle->state = TASK_RUNNABLE; /* never on the run queue: picked when it is empty */
 	cpu->idle = idle;
 	cpu->curr = &boot_task;
 	set_tick_hook(sched_tick);

@@ -4,14 +4,14 @@
 
 #include "kernel/multiboot2.h"
 
-#define KERNEL_NAME "vmstack"
+#define KERNEL_NAME    "vmstack"
 #define KERNEL_VERSION "0.1"
 
 struct boot_params {
-	struct mb2_info mb;		/* the parsed multiboot2 information */
-	u64 mb_phys;			/* where the information block is (reserved in mm) */
-	const char *test_glob;		/* test=<glob>: run in-kernel tests, then power off */
-	bool bench;			/* bench: run the benchmarks, then power off */
+	struct mb2_info mb;    /* the parsed multiboot2 information */
+	u64 mb_phys;	       /* where the information block is (reserved in mm) */
+	const char *test_glob; /* test=<glob>: run in-kernel tests, then power off */
+	bool bench;	       /* bench: run the benchmarks, then power off */
 	char bench_name[64];
 };
 

@@ -16,11 +16,11 @@
 struct line_editor {
 	char buf[SHELL_LINE_MAX];
 	u32 len;
-	u32 dropped;		/* bytes beyond SHELL_LINE_MAX - 1 */
-	int bad_byte;		/* first control/non-ASCII byte, or -1 */
-	int esc_state;		/* 0 none, 1 after ESC, 2 inside ESC [ ... */
+	u32 dropped;   /* bytes beyond SHELL_LINE_MAX - 1 */
+	int bad_byte;  /* first control/non-ASCII byte, or -1 */
+	int esc_state; /* 0 none, 1 after ESC, 2 inside ESC [ ... */
 	bool last_was_cr;
-	int hist_pos;		/* how far back in history Up has gone */
+	int hist_pos; /* how far back in history Up has gone */
 };
 
 static char history[HISTORY_SIZE][SHELL_LINE_MAX];
@@ -60,8 +60,7 @@ static void history_step(struct line_editor *ed, int dir)
 
 static void history_add(const char *line)
 {
-	if (!*line || (history_count &&
-		       !strcmp(history[(history_count - 1) % HISTORY_SIZE], line)))
+	if (!*line || (history_count && !strcmp(history[(history_count - 1) % HISTORY_SIZE], line)))
 		return;
 	strlcpy(history[history_count % HISTORY_SIZE], line, SHELL_LINE_MAX);
 	history_count++;
@@ -116,8 +115,8 @@ static bool edit_byte(struct line_editor *ed, u8 c)
 	switch (c) {
 	case '\n':
 		if (after_cr)
-			return false;	/* the \n of a \r\n pair */
-		/* fall through */
+			return false; /* the \n of a \r\n pair */
+				      /* fall through */
 	case '\r':
 		out("\n");
 		ed->buf[ed->len] = '\0';

@@ -6,7 +6,7 @@
 
 struct shell_command {
 	const char *name;
-	const char *args;	/* usage, e.g. "<pid>" */
+	const char *args; /* usage, e.g. "<pid>" */
 	const char *help;
 	int (*fn)(int argc, char **argv);
 };

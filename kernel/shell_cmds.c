@@ -74,8 +74,8 @@ static int cmd_bootinfo(int argc, char **argv)
 	for (i = 0; i < mb->mmap.nr_entries; i++) {
 		const struct mb2_mmap_entry *e = mb2_mmap_entry(mb, i);
 
-		printk("  memory %016lx-%016lx type %u%s\n", e->addr, e->addr + e->len - 1,
-		       e->type, e->type == MB2_MMAP_AVAILABLE ? " (usable)" : "");
+		printk("  memory %016lx-%016lx type %u%s\n", e->addr, e->addr + e->len - 1, e->type,
+		       e->type == MB2_MMAP_AVAILABLE ? " (usable)" : "");
 	}
 	if (mb->fb.present)
 		printk("framebuffer: %ux%u, %u bpp, type %u at %#lx\n", mb->fb.width, mb->fb.height,

@@ -60,8 +60,8 @@ static void print_entry_flags(u64 e)
 	}
 	printk(KERN_CONT "%s%s%s%s%s%s%s%s", e & PTE_PRESENT ? " P" : " -",
 	       e & PTE_WRITE ? " W" : " R", e & PTE_USER ? " U" : " S",
-	       e & PTE_ACCESSED ? " A" : "", e & PTE_DIRTY ? " D" : "",
-	       e & PTE_HUGE ? " PS" : "", e & PTE_GLOBAL ? " G" : "", e & PTE_NX ? " NX" : " X");
+	       e & PTE_ACCESSED ? " A" : "", e & PTE_DIRTY ? " D" : "", e & PTE_HUGE ? " PS" : "",
+	       e & PTE_GLOBAL ? " G" : "", e & PTE_NX ? " NX" : " X");
 }
 
 int cmd_pagewalk(int argc, char **argv)
@@ -76,7 +76,8 @@ int cmd_pagewalk(int argc, char **argv)
 		return -1;
 	}
 	if (!is_canonical(va)) {
-		pr_err("pagewalk: %#lx is not canonical (bits 63..47 must be all 0 or all 1)\n", va);
+		pr_err("pagewalk: %#lx is not canonical (bits 63..47 must be all 0 or all 1)\n",
+		       va);
 		return -1;
 	}
 	pt_walk(read_cr3() & PTE_ADDR_MASK, va, &w);
@@ -89,7 +90,9 @@ int cmd_pagewalk(int argc, char **argv)
 	}
 	if (w.leaf_level)
 		printk("  -> physical %#lx (%s page)\n", w.pa,
-		       w.leaf_level == 3 ? "1 GiB" : w.leaf_level == 2 ? "2 MiB" : "4 KiB");
+		       w.leaf_level == 3   ? "1 GiB"
+		       : w.leaf_level == 2 ? "2 MiB"
+					   : "4 KiB");
 	else
 		printk("  -> not mapped (a fault on access)\n");
 	return 0;
@@ -117,8 +120,8 @@ static void format_size(u64 bytes, char *buf, size_t len)
 	while (u < 3 && bytes >> (10 * (u + 2)))
 		u++;
 	if (bytes & ((1UL << (10 * (u + 1))) - 1))
-		snprintf(buf, len, "~%lu%c", (bytes + (1UL << (10 * (u + 1) - 1))) >> (10 * (u + 1)),
-			 units[u]);
+		snprintf(buf, len, "~%lu%c",
+			 (bytes + (1UL << (10 * (u + 1) - 1))) >> (10 * (u + 1)), units[u]);
 	else
 		snprintf(buf, len, "%lu%c", bytes >> (10 * (u + 1)), units[u]);
 }
@@ -137,7 +140,9 @@ static void ptdump_print_run(u64 start, u64 end, const struct ptdump_range *r)
 	printk(KERN_CONT "  %s %s %s %s %s pages\n", r->flags & PTE_WRITE ? "RW" : "ro",
 	       r->flags & PTE_NX ? "NX" : "x ", r->flags & PTE_GLOBAL ? "G" : "-",
 	       r->flags & PTE_USER ? "U" : "-",
-	       r->level == 3 ? "1G" : r->level == 2 ? "2M" : "4K");
+	       r->level == 3   ? "1G"
+	       : r->level == 2 ? "2M"
+			       : "4K");
 }
 
 /* Print one run, split where a new part of the address space begins, under its heading. */

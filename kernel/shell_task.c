@@ -8,8 +8,8 @@
 
 static const char *state_name(enum task_state s)
 {
-	static const char *const names[] = { "new", "runnable", "running", "sleeping", "blocked",
-					     "dead" };
+	static const char *const names[] = { "new",	 "runnable", "running",
+					     "sleeping", "blocked",  "dead" };
 
 	return s < ARRAY_SIZE(names) ? names[s] : "?";
 }

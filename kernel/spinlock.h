@@ -17,7 +17,10 @@ struct spinlock {
 	const char *name;
 };
 
-#define SPINLOCK_INIT(n) { .locked = 0, .name = (n) }
+#define SPINLOCK_INIT(n)                                                                           \
+	{                                                                                          \
+		.locked = 0, .name = (n)                                                           \
+	}
 #define DEFINE_SPINLOCK(var) struct spinlock var = SPINLOCK_INIT(#var)
 
 void spin_lock_init(struct spinlock *lock, const char *name);

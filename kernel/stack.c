@@ -52,7 +52,7 @@ int vmap_stack_alloc(struct kernel_stack *s, bool use_cache)
 	void *base;
 
 	if (use_cache) {
-		u64 flags = local_irq_save();	/* the cache is per CPU: stay on it */
+		u64 flags = local_irq_save(); /* the cache is per CPU: stay on it */
 
 		vm = cache_take();
 		local_irq_restore(flags);
@@ -145,7 +145,7 @@ int alloc_thread_stack(struct kernel_stack *s)
 		err = vmap_stack_alloc(s, true);
 	} else {
 		err = direct_stack_alloc(s);
-		cache_misses += !err;	/* no cache: every stack is a miss */
+		cache_misses += !err; /* no cache: every stack is a miss */
 	}
 	if (!err)
 		nr_in_use++;
@@ -185,7 +185,7 @@ bool stack_overflow_hit(const struct kernel_stack *s, u64 addr)
 	/* LAB4: BEGIN where an overrun of this stack can fault (see kernel/stack.h) */
 	return stack_guard_hit(s, addr) ||
 	       (s->base && addr >= s->base - stack_guard_size() - 4096 && addr < s->base);
-#if 0 /* LAB4: STUB */
+#if 0  /* LAB4: STUB */
 	/*
 	 * TODO: the guards are not the whole story. With -fstack-clash-protection a frame bigger
 	 * than a page moves RSP down before it probes: when the probe faults in the guard, RSP
@@ -221,7 +221,7 @@ u64 stack_high_water(const struct kernel_stack *s)
 	if (!s->base)
 		return 0;
 	if (!s->vm)
-		p++;	/* a direct-mapped stack: skip the canary */
+		p++; /* a direct-mapped stack: skip the canary */
 	while (p < end && *p == 0)
 		p++;
 	return (u64)end - (u64)p;

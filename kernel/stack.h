@@ -25,17 +25,17 @@
 #include "config.h"
 #include "kernel/types.h"
 
-#define VMAP_STACK CONFIG_VMAP_STACK
-#define THREAD_SIZE CONFIG_THREAD_SIZE
+#define VMAP_STACK	  CONFIG_VMAP_STACK
+#define THREAD_SIZE	  CONFIG_THREAD_SIZE
 #define STACK_GUARD_PAGES CONFIG_STACK_GUARD_PAGES
-#define NR_CACHED_STACKS CONFIG_NR_CACHED_STACKS
-#define STACK_END_MAGIC 0x57AC6E9DUL
+#define NR_CACHED_STACKS  CONFIG_NR_CACHED_STACKS
+#define STACK_END_MAGIC	  0x57AC6E9DUL
 
 #if THREAD_SIZE % 4096 || THREAD_SIZE < 8192 || THREAD_SIZE > 65536
 #error "THREAD_SIZE must be a multiple of 4096, from 8192 to 65536"
 #endif
 /* The buddy order of a direct-mapped stack: the smallest block that holds THREAD_SIZE bytes. */
-#define THREAD_SIZE_ORDER                                                                   \
+#define THREAD_SIZE_ORDER                                                                          \
 	(THREAD_SIZE <= 8192 ? 1 : THREAD_SIZE <= 16384 ? 2 : THREAD_SIZE <= 32768 ? 3 : 4)
 #if NR_CACHED_STACKS > 8
 #error "NR_CACHED_STACKS is at most 8"
@@ -44,8 +44,8 @@
 struct vm_struct;
 
 struct kernel_stack {
-	u64 base;		/* lowest usable address; 0: no stack */
-	struct vm_struct *vm;	/* a vmapped stack: its vmalloc area; NULL: direct-mapped */
+	u64 base;	      /* lowest usable address; 0: no stack */
+	struct vm_struct *vm; /* a vmapped stack: its vmalloc area; NULL: direct-mapped */
 };
 
 static inline u64 stack_top(const struct kernel_stack *s)

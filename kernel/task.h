@@ -13,24 +13,24 @@
 #define TASK_COMM_LEN 16
 
 enum task_state {
-	TASK_NEW,		/* created, not started yet */
-	TASK_RUNNABLE,		/* on the run queue */
-	TASK_RUNNING,		/* on a CPU */
-	TASK_SLEEPING,		/* sleep_ms(): until wake_at */
-	TASK_BLOCKED,		/* on a wait queue */
-	TASK_DEAD,		/* exited, waiting to be reaped (a zombie) */
+	TASK_NEW,      /* created, not started yet */
+	TASK_RUNNABLE, /* on the run queue */
+	TASK_RUNNING,  /* on a CPU */
+	TASK_SLEEPING, /* sleep_ms(): until wake_at */
+	TASK_BLOCKED,  /* on a wait queue */
+	TASK_DEAD,     /* exited, waiting to be reaped (a zombie) */
 };
 
 /* How a task ended: the high byte of its exit status. */
 enum exit_how {
-	EXIT_NORMAL = 0,	/* it called exit() or returned */
-	EXIT_KILLED = 1,	/* kill <pid> */
-	EXIT_STACK_OVERFLOW = 2,	/* killed for overrunning its kernel stack */
-	EXIT_OOPS = 3,		/* killed by another fatal fault */
+	EXIT_NORMAL = 0,	 /* it called exit() or returned */
+	EXIT_KILLED = 1,	 /* kill <pid> */
+	EXIT_STACK_OVERFLOW = 2, /* killed for overrunning its kernel stack */
+	EXIT_OOPS = 3,		 /* killed by another fatal fault */
 };
-#define EXIT_STATUS(how, code) (((how) << 8) | ((code) & 0xff))
-#define EXIT_HOW(status) ((status) >> 8)
-#define EXIT_CODE(status) ((status) & 0xff)
+#define EXIT_STATUS(how, code) (((how) << 8) | ((code)&0xff))
+#define EXIT_HOW(status)       ((status) >> 8)
+#define EXIT_CODE(status)      ((status)&0xff)
 const char *exit_how_name(int status);
 
 struct wait_queue {
@@ -41,21 +41,21 @@ struct task {
 	int pid;
 	char comm[TASK_COMM_LEN];
 	enum task_state state;
-	u64 rsp;			/* saved stack pointer while switched out */
+	u64 rsp; /* saved stack pointer while switched out */
 	struct kernel_stack stack;
 	int (*fn)(void *arg);
 	void *arg;
 	int exit_status;
-	bool detached;			/* nobody will wait: freed as soon as it is dead */
+	bool detached; /* nobody will wait: freed as soon as it is dead */
 	bool is_idle;
-	u64 wake_at;			/* jiffies, while TASK_SLEEPING */
-	u64 max_stack_used;		/* high-water mark, kept after the stack is gone */
-	u64 switches;			/* times it was switched in */
-	struct wait_queue exit_wait;	/* who waits for this task to die */
-	struct wait_queue *waiting_on;	/* the queue this task sleeps on, if TASK_BLOCKED */
-	struct task *wq_next;		/* link in that queue */
-	struct task *rq_next;		/* link in the run queue or the sleep list */
-	struct task *all_next;		/* link in the list of all tasks */
+	u64 wake_at;		       /* jiffies, while TASK_SLEEPING */
+	u64 max_stack_used;	       /* high-water mark, kept after the stack is gone */
+	u64 switches;		       /* times it was switched in */
+	struct wait_queue exit_wait;   /* who waits for this task to die */
+	struct wait_queue *waiting_on; /* the queue this task sleeps on, if TASK_BLOCKED */
+	struct task *wq_next;	       /* link in that queue */
+	struct task *rq_next;	       /* link in the run queue or the sleep list */
+	struct task *all_next;	       /* link in the list of all tasks */
 };
 
 static inline struct task *current_task(void)

@@ -6,7 +6,7 @@
 #define HZ 100
 
 extern volatile u64 jiffies;
-extern u64 tsc_khz;		/* TSC ticks per millisecond, calibrated at boot */
+extern u64 tsc_khz; /* TSC ticks per millisecond, calibrated at boot */
 
 void time_init(void);
 u64 uptime_ms(void);

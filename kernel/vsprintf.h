@@ -19,8 +19,8 @@ int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format
  * @size. Inline on top of vsnprintf() so that host tests, which build one kernel file against
  * the C library, get it too.
  */
-static inline __attribute__((format(printf, 3, 0))) int
-vscnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+static inline __attribute__((format(printf, 3, 0))) int vscnprintf(char *buf, size_t size,
+								   const char *fmt, va_list ap)
 {
 	int n = vsnprintf(buf, size, fmt, ap);
 
@@ -29,8 +29,8 @@ vscnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 	return (size_t)n < size ? n : (int)(size - 1);
 }
 
-static inline __attribute__((format(printf, 3, 4))) int
-scnprintf(char *buf, size_t size, const char *fmt, ...)
+static inline __attribute__((format(printf, 3, 4))) int scnprintf(char *buf, size_t size,
+								  const char *fmt, ...)
 {
 	va_list ap;
 	int n;

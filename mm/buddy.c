@@ -138,7 +138,7 @@ static void free_block(struct buddy_zone *z, u64 pfn, unsigned int order)
 		pfn = MIN(pfn, buddy);
 		order++;
 	}
-#if 0 /* LAB2: STUB */
+#if 0  /* LAB2: STUB */
 	/*
 	 * TODO: while the block's buddy (buddy_of()) is a free block of the same order
 	 * (is_free_block()), take the buddy off its free list and go on with the merged block:
@@ -381,7 +381,7 @@ struct check {
 	char *why;
 	size_t why_len;
 	size_t why_pos;
-	u64 blocks[NR_PAGE_ORDERS];	/* free blocks of each order found by the page scan */
+	u64 blocks[NR_PAGE_ORDERS]; /* free blocks of each order found by the page scan */
 	u64 free_pages;
 	u64 used_pages;
 	u64 reserved_pages;

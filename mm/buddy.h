@@ -16,7 +16,7 @@
 
 #include "kernel/types.h"
 
-#define MAX_PAGE_ORDER 10	/* largest block: 2^10 pages = 4 MiB */
+#define MAX_PAGE_ORDER 10 /* largest block: 2^10 pages = 4 MiB */
 #define NR_PAGE_ORDERS (MAX_PAGE_ORDER + 1)
 
 /*
@@ -30,29 +30,29 @@
  *   PG_tail			any other page of an allocated block
  */
 #define PG_reserved 0x01
-#define PG_pinned 0x02
-#define PG_buddy 0x04
-#define PG_head 0x08
-#define PG_tail 0x10
+#define PG_pinned   0x02
+#define PG_buddy    0x04
+#define PG_head	    0x08
+#define PG_tail	    0x10
 
-#define BUDDY_NIL 0xffffffffu	/* "no page" in the free list links */
-#define BUDDY_MAX_SPAN ((u64)BUDDY_NIL)	/* map indices must fit in a u32 below BUDDY_NIL */
+#define BUDDY_NIL      0xffffffffu	/* "no page" in the free list links */
+#define BUDDY_MAX_SPAN ((u64)BUDDY_NIL) /* map indices must fit in a u32 below BUDDY_NIL */
 
 struct page {
-	u32 next;		/* free list: map index of the next free block, or BUDDY_NIL */
-	u32 prev;		/* free list: map index of the previous free block, or BUDDY_NIL */
-	u8 order;		/* block order, valid on PG_buddy and PG_head pages */
-	u8 flags;		/* PG_* */
+	u32 next; /* free list: map index of the next free block, or BUDDY_NIL */
+	u32 prev; /* free list: map index of the previous free block, or BUDDY_NIL */
+	u8 order; /* block order, valid on PG_buddy and PG_head pages */
+	u8 flags; /* PG_* */
 };
 
 struct buddy_zone {
-	u64 base_pfn;		/* first page frame of the zone */
-	u64 span;		/* page frames in the zone, holes included */
-	struct page *map;	/* map[i] describes pfn base_pfn + i */
-	u32 free_list[NR_PAGE_ORDERS];	/* map index of the first free block, or BUDDY_NIL */
-	u64 nr_free[NR_PAGE_ORDERS];	/* free blocks on each list */
-	u64 managed;		/* pages made usable by buddy_add_range() */
-	u64 free;		/* pages in free blocks; managed - free are allocated */
+	u64 base_pfn;		       /* first page frame of the zone */
+	u64 span;		       /* page frames in the zone, holes included */
+	struct page *map;	       /* map[i] describes pfn base_pfn + i */
+	u32 free_list[NR_PAGE_ORDERS]; /* map index of the first free block, or BUDDY_NIL */
+	u64 nr_free[NR_PAGE_ORDERS];   /* free blocks on each list */
+	u64 managed;		       /* pages made usable by buddy_add_range() */
+	u64 free;		       /* pages in free blocks; managed - free are allocated */
 };
 
 /* buddy_alloc() result when nothing fits. */
@@ -62,9 +62,9 @@ struct buddy_zone {
 #define BUDDY_NO_ORDER (~0u)
 
 /* buddy_free() errors; the zone is left unchanged when one is returned. */
-#define BUDDY_ENOTALLOC (-1)	/* outside the zone, reserved, or inside an allocated block */
-#define BUDDY_EDOUBLE (-2)	/* the page is already free */
-#define BUDDY_EORDER (-3)	/* starts an allocated block of another order */
+#define BUDDY_ENOTALLOC (-1) /* outside the zone, reserved, or inside an allocated block */
+#define BUDDY_EDOUBLE	(-2) /* the page is already free */
+#define BUDDY_EORDER	(-3) /* starts an allocated block of another order */
 
 /* Set up an empty zone: every page starts reserved. map must have span_pages entries. */
 void buddy_init(struct buddy_zone *z, struct page *map, u64 base_pfn, u64 span_pages);
@@ -99,8 +99,8 @@ const char *buddy_strerror(int err);
 
 u64 buddy_free_pages(const struct buddy_zone *z);
 u64 buddy_managed_pages(const struct buddy_zone *z);
-u64 buddy_reserved_pages(const struct buddy_zone *z);	/* span - managed */
-u64 buddy_allocated_pages(const struct buddy_zone *z);	/* managed - free */
+u64 buddy_reserved_pages(const struct buddy_zone *z);  /* span - managed */
+u64 buddy_allocated_pages(const struct buddy_zone *z); /* managed - free */
 u64 buddy_nr_free_blocks(const struct buddy_zone *z, unsigned int order);
 
 /*

@@ -25,11 +25,11 @@ static inline void free_page(void *addr)
 void *get_zeroed_page(void);
 
 struct page_stats {
-	u64 total;		/* usable RAM pages the allocator manages */
+	u64 total; /* usable RAM pages the allocator manages */
 	u64 free;
-	u64 reserved;		/* pages of the span it does not manage (holes, kernel, firmware) */
+	u64 reserved; /* pages of the span it does not manage (holes, kernel, firmware) */
 	u64 free_blocks[NR_PAGE_ORDERS];
-	u64 bad_frees;		/* frees that were refused (double, wrong order, never allocated) */
+	u64 bad_frees; /* frees that were refused (double, wrong order, never allocated) */
 };
 void page_stats(struct page_stats *st);
 u64 nr_free_pages(void);

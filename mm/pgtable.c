@@ -124,8 +124,7 @@ static pte_t *pde_of(u64 va)
 }
 
 /* Clear the entries for [va, end) in one page table, handing each mapped page to put_page. */
-static void clear_ptes(pte_t *pt, u64 va, u64 end, void (*put_page)(u64 pa, void *ctx),
-		       void *ctx)
+static void clear_ptes(pte_t *pt, u64 va, u64 end, void (*put_page)(u64 pa, void *ctx), void *ctx)
 {
 	for (; va < end; va += PAGE_SIZE) {
 		pte_t *pte = &pt[pt_index(va, 1)];
@@ -198,13 +197,13 @@ static void map_kernel_image(void)
 {
 	u64 g = boot_cpu.pge ? PTE_GLOBAL : 0;
 
-#define MAP_SECTION(start, end, flags)                                                     \
-	map_range_4k((u64)(start), (u64)(start) - KERNEL_VMA,                              \
+#define MAP_SECTION(start, end, flags)                                                             \
+	map_range_4k((u64)(start), (u64)(start)-KERNEL_VMA,                                        \
 		     ALIGN_UP((u64)(end) - (u64)(start), PAGE_SIZE), (flags) | g | PTE_PRESENT)
-	MAP_SECTION(_text, _etext, 0);				/* read + execute */
-	MAP_SECTION(_rodata, _erodata, PTE_NX);			/* read only */
-	MAP_SECTION(_data, _ebss, PTE_WRITE | PTE_NX);		/* read + write */
-	MAP_SECTION(_ksyms, _kernel_end, PTE_NX);		/* read only */
+	MAP_SECTION(_text, _etext, 0);		       /* read + execute */
+	MAP_SECTION(_rodata, _erodata, PTE_NX);	       /* read only */
+	MAP_SECTION(_data, _ebss, PTE_WRITE | PTE_NX); /* read + write */
+	MAP_SECTION(_ksyms, _kernel_end, PTE_NX);      /* read only */
 #undef MAP_SECTION
 }
 

@@ -31,7 +31,7 @@ static void note_pages(struct ptdump_state *st, u64 va, u64 size, u64 flags, int
 	struct ptdump_range *r = &st->run;
 
 	if (st->started && r->end == va && r->flags == flags && r->level == level) {
-		r->end = va + size;	/* 0 once the run reaches the top of the address space */
+		r->end = va + size; /* 0 once the run reaches the top of the address space */
 		return;
 	}
 	if (st->started)
@@ -91,7 +91,7 @@ void ptdump_walk(u64 pml4_pa, ptdump_fn fn, void *ctx)
 	if (st.started)
 		fn(&st.run, ctx);
 }
-#if 0 /* LAB1: STUB */
+#if 0  /* LAB1: STUB */
 void ptdump_walk(u64 pml4_pa, ptdump_fn fn, void *ctx)
 {
 	/*

@@ -15,8 +15,8 @@
 struct ptdump_range {
 	u64 start;
 	u64 end;
-	u64 flags;	/* PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_NX, PTE_GLOBAL; 0 if not mapped */
-	int level;	/* level of the leaf entries: 3 = 1 GiB, 2 = 2 MiB, 1 = 4 KiB; 0 if not mapped */
+	u64 flags; /* PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_NX, PTE_GLOBAL; 0 if not mapped */
+	int level; /* level of the leaf entries: 3 = 1 GiB, 2 = 2 MiB, 1 = 4 KiB; 0 if not mapped */
 };
 
 typedef void (*ptdump_fn)(const struct ptdump_range *r, void *ctx);

@@ -15,8 +15,8 @@
 #include "kernel/string.h"
 #include "mm/page_alloc.h"
 
-#define NR_CLASSES 8	/* 16, 32, ..., 2048 */
-#define SLAB_MAGIC 0x51ab51ab
+#define NR_CLASSES  8 /* 16, 32, ..., 2048 */
+#define SLAB_MAGIC  0x51ab51ab
 #define FREE_POISON 0xf4eef4eef4eef4eeUL
 
 struct free_obj {
@@ -28,7 +28,7 @@ struct slab {
 	u32 magic;
 	u16 size_class;
 	u16 inuse;
-	struct slab *next;	/* the class's pages, each with at least one free object first */
+	struct slab *next; /* the class's pages, each with at least one free object first */
 	struct free_obj *free;
 };
 
@@ -78,8 +78,8 @@ static struct slab *new_slab(int c)
 	s->free = NULL;
 	/* Thread the free list from the end, so objects are handed out in address order. */
 	for (i = objs_per_slab(c); i-- > 0;) {
-		struct free_obj *o = (struct free_obj *)((u8 *)s + first_obj_offset(c) +
-							 i * obj_size(c));
+		struct free_obj *o =
+			(struct free_obj *)((u8 *)s + first_obj_offset(c) + i * obj_size(c));
 
 		o->next = s->free;
 		o->poison = FREE_POISON;

@@ -15,8 +15,8 @@ void *kzalloc(size_t size);
 void kfree(const void *ptr);
 
 struct kmalloc_stats {
-	u64 pages;		/* pages the size classes hold */
-	u64 objects;		/* objects in use */
+	u64 pages;   /* pages the size classes hold */
+	u64 objects; /* objects in use */
 };
 void kmalloc_stats(struct kmalloc_stats *st);
 

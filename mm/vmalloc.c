@@ -60,8 +60,7 @@ static void release_vm_area(struct vm_struct *vm, u64 mapped)
 	kfree(vm);
 }
 
-void *__vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose,
-			struct vm_struct **out)
+void *__vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose, struct vm_struct **out)
 {
 	u64 npages = ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT, i;
 	struct vm_struct *vm;
@@ -76,8 +75,8 @@ void *__vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose,
 	for (i = 0; i < npages; i++) {
 		void *page = alloc_page();
 
-		if (!page || map_kernel_page(vm->va.addr + i * PAGE_SIZE, virt_to_phys(page),
-					     PAGE_KERNEL)) {
+		if (!page ||
+		    map_kernel_page(vm->va.addr + i * PAGE_SIZE, virt_to_phys(page), PAGE_KERNEL)) {
 			if (page)
 				free_page(page);
 			release_vm_area(vm, i);

@@ -11,9 +11,9 @@
 
 /* One vmalloc area, as Linux's struct vm_struct. */
 struct vm_struct {
-	struct vmarea va;		/* where it is, with its guards */
-	const char *purpose;		/* shown by vmallocinfo: "vmalloc", "stack", ... */
-	bool owns_pages;		/* vfree frees the pages (vmalloc) or not (vmap) */
+	struct vmarea va;    /* where it is, with its guards */
+	const char *purpose; /* shown by vmallocinfo: "vmalloc", "stack", ... */
+	bool owns_pages;     /* vfree frees the pages (vmalloc) or not (vmap) */
 };
 
 void vmalloc_init(void);
@@ -38,7 +38,7 @@ struct vm_struct *find_vm_area_span(u64 addr, bool *in_guard);
 
 struct vmalloc_stats {
 	u64 nr_areas;
-	u64 pages;		/* mapped pages in all areas */
+	u64 pages; /* mapped pages in all areas */
 };
 void vmalloc_stats(struct vmalloc_stats *st);
 void vmallocinfo(void);

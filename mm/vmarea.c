@@ -185,7 +185,7 @@ static void tree_insert(struct vmarea_space *s, struct vmarea *va)
 
 static void tree_erase(struct vmarea_space *s, struct vmarea *x)
 {
-	struct vmarea *fix;	/* lowest node whose subtree lost a node */
+	struct vmarea *fix; /* lowest node whose subtree lost a node */
 
 	if (x->left && x->right) {
 		/*
@@ -244,7 +244,7 @@ static struct vmarea *first_fit(const struct vmarea_space *s, u64 pages)
 		else
 			n = n->right;
 	}
-	return NULL;		/* unreachable unless the caches are corrupt */
+	return NULL; /* unreachable unless the caches are corrupt */
 }
 
 int vmarea_alloc(struct vmarea_space *s, struct vmarea *va, u64 npages, u32 guard)
@@ -256,7 +256,7 @@ int vmarea_alloc(struct vmarea_space *s, struct vmarea *va, u64 npages, u32 guar
 	if (npages == 0 || npages > UINT64_MAX - 2 * (u64)guard)
 		return -1;
 	span = npages + 2 * (u64)guard;
-#if 0 /* LAB3: STUB */
+#if 0  /* LAB3: STUB */
 	/*
 	 * TODO: the span must hold `guard` unmapped pages below the usable pages and `guard`
 	 * above them (and must not overflow). As it is, areas get no guard pages at all.
@@ -283,7 +283,7 @@ int vmarea_alloc(struct vmarea_space *s, struct vmarea *va, u64 npages, u32 guar
 	va->npages = npages;
 	/* LAB3: BEGIN the usable pages start after the leading guard */
 	va->addr = start + (u64)guard * PAGE_SIZE;
-#if 0 /* LAB3: STUB */
+#if 0  /* LAB3: STUB */
 	va->addr = start;	/* TODO: leave the leading guard pages unmapped */
 #endif /* LAB3: END */
 	/* First fit: the span sits at the bottom of the hole; the rest stays in front of next. */
@@ -355,7 +355,7 @@ bool vmarea_in_guard(const struct vmarea *va, u64 addr)
 	bool trailing = addr >= vmarea_addr_end(va) && addr < vmarea_span_end(va);
 
 	return leading || trailing;
-#if 0 /* LAB3: STUB */
+#if 0  /* LAB3: STUB */
 	return false;	/* TODO: true for the guard pages below and above the usable pages */
 #endif /* LAB3: END */
 }
@@ -381,7 +381,7 @@ struct vmarea *vmarea_next(const struct vmarea *va)
 
 struct check {
 	const struct vmarea_space *s;
-	u64 prev_end;		/* end of the previous span in address order */
+	u64 prev_end; /* end of the previous span in address order */
 	u64 nr_areas, used_pages, span_pages;
 	char *why;
 	size_t why_len;
@@ -457,7 +457,10 @@ static int check_node(struct check *c, const struct vmarea *n, const struct vmar
 int vmarea_check(const struct vmarea_space *s, char *why, size_t why_len)
 {
 	struct check c = {
-		.s = s, .prev_end = s->start, .why = why, .why_len = why_len,
+		.s = s,
+		.prev_end = s->start,
+		.why = why,
+		.why_len = why_len,
 	};
 
 	if (!IS_ALIGNED(s->start, PAGE_SIZE) || !IS_ALIGNED(s->end, PAGE_SIZE) || s->end < s->start)

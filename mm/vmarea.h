@@ -10,27 +10,27 @@
 #include "kernel/types.h"
 
 struct vmarea {
-	u64 span_start;		/* first byte of the leading guard */
-	u64 span_pages;		/* guard + npages + guard */
-	u64 addr;		/* first usable byte: span_start + guard * PAGE_SIZE */
-	u64 npages;		/* usable pages */
-	u32 guard;		/* guard pages on each side */
+	u64 span_start; /* first byte of the leading guard */
+	u64 span_pages; /* guard + npages + guard */
+	u64 addr;	/* first usable byte: span_start + guard * PAGE_SIZE */
+	u64 npages;	/* usable pages */
+	u32 guard;	/* guard pages on each side */
 
 	/* Tree links + augmentation; private to mm/vmarea.c. */
 	struct vmarea *left, *right, *parent;
-	u32 height;		/* AVL height: 1 for a leaf, 0 when not in a tree */
-	u64 gap;		/* free pages between the previous span (or space start) and ours */
-	u64 max_gap;		/* largest gap in this subtree */
+	u32 height;  /* AVL height: 1 for a leaf, 0 when not in a tree */
+	u64 gap;     /* free pages between the previous span (or space start) and ours */
+	u64 max_gap; /* largest gap in this subtree */
 
-	void *owner;		/* free for the caller; never touched here */
+	void *owner; /* free for the caller; never touched here */
 };
 
 struct vmarea_space {
-	u64 start, end;		/* byte addresses, page aligned, start <= end */
+	u64 start, end; /* byte addresses, page aligned, start <= end */
 	struct vmarea *root;
 	u64 nr_areas;
-	u64 used_pages;		/* sum of npages */
-	u64 span_pages_used;	/* sum of span_pages (usable + guards) */
+	u64 used_pages;	     /* sum of npages */
+	u64 span_pages_used; /* sum of span_pages (usable + guards) */
 };
 
 static inline u64 vmarea_span_end(const struct vmarea *va)

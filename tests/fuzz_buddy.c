@@ -177,20 +177,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pos += 3;
 		switch (op % 6) {
 		case 0:
-		case 1:		/* allocate, sometimes an invalid order */
+		case 1: /* allocate, sometimes an invalid order */
 			do_alloc(a % (NR_PAGE_ORDERS + 1));
 			break;
-		case 2:		/* free a live block */
+		case 2: /* free a live block */
 			if (l)
 				do_free(l->pfn, l->order);
 			break;
-		case 3:		/* garbage: anywhere near the zone, any order */
+		case 3: /* garbage: anywhere near the zone, any order */
 			do_free(BASE - 8 + (a | (u64)b << 8) % (SPAN + 16), b % 16);
 			break;
-		case 4:		/* the block freed last: a double free unless it was reused */
+		case 4: /* the block freed last: a double free unless it was reused */
 			do_free(last_pfn, last_order);
 			break;
-		default:	/* a live block: a tail page, or the wrong order */
+		default: /* a live block: a tail page, or the wrong order */
 			if (l && b % 2)
 				do_free(l->pfn + b % ((u64)1 << l->order), 0);
 			else if (l)

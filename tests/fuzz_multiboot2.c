@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mb2_parse(buf, max_size, &mi, err, sizeof(err)) == 0) {
 		walk_result(&mi);
 	} else if (err[0] == '\0') {
-		abort();	/* every rejection must say why */
+		abort(); /* every rejection must say why */
 	}
 	/* the same bytes with a max_size chosen by the first input byte */
 	if (data[0] < max_size) {

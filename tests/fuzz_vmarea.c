@@ -15,7 +15,7 @@
 
 #define SPACE_START 0x10000000UL
 #define SPACE_PAGES 64
-#define NR_SLOTS 16
+#define NR_SLOTS    16
 
 static struct vmarea_space space;
 static struct vmarea slots[NR_SLOTS];
@@ -74,7 +74,7 @@ static struct vmarea *model_find(u64 addr)
 
 static void do_alloc(int i, u8 a, u8 b)
 {
-	u64 npages = a % 20;		/* 0 must fail */
+	u64 npages = a % 20; /* 0 must fail */
 	u32 guard = b % 4;
 	u64 want = npages ? model_first_fit(npages + 2 * guard) : 0;
 	int ret = vmarea_alloc(&space, &slots[i], npages, guard);

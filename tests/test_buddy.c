@@ -21,17 +21,17 @@
 #define PLAN 73
 
 /* Zone A: pfns [3, 4136), usable [0, 640) + [1024, 2000) + [2001, 5000), pinned [100, 300). */
-#define BASE_A 3
-#define SPAN_A 4133
+#define BASE_A	  3
+#define SPAN_A	  4133
 #define MANAGED_A ((640 - BASE_A) - 200 + (2000 - 1024) + (BASE_A + SPAN_A - 2001))
 
-#define RANDOM_STEPS 200000
-#define CHECK_EVERY_STEP 50000	/* full buddy_check after every step up to here ... */
-#define CHECK_PERIOD 97		/* ... then every CHECK_PERIOD steps */
+#define RANDOM_STEPS	 200000
+#define CHECK_EVERY_STEP 50000 /* full buddy_check after every step up to here ... */
+#define CHECK_PERIOD	 97    /* ... then every CHECK_PERIOD steps */
 
 static struct page map_a[SPAN_A];
 static struct buddy_zone za;
-static u64 baseline_a[NR_PAGE_ORDERS];	/* free blocks per order of zone A with nothing allocated */
+static u64 baseline_a[NR_PAGE_ORDERS]; /* free blocks per order of zone A with nothing allocated */
 
 static char why[256];
 
@@ -108,7 +108,7 @@ static bool snap_same(const struct buddy_zone *z)
 enum { SH_HOLE, SH_FREE, SH_HEAD, SH_TAIL };
 
 static u8 sh_state[SPAN_A];
-static u8 sh_order[SPAN_A];	/* order of the block, on SH_HEAD pages */
+static u8 sh_order[SPAN_A]; /* order of the block, on SH_HEAD pages */
 
 static bool usable_a(u64 pfn)
 {
@@ -229,14 +229,15 @@ static void test_init(void)
 {
 	buddy_init(&za, map_a, BASE_A, SPAN_A);
 	tap_ok(buddy_managed_pages(&za) == 0 && buddy_free_pages(&za) == 0 &&
-	       buddy_reserved_pages(&za) == SPAN_A, "init: empty zone has every page reserved");
+		       buddy_reserved_pages(&za) == SPAN_A,
+	       "init: empty zone has every page reserved");
 	tap_ok(buddy_alloc(&za, 0) == BUDDY_NO_PAGE, "init: alloc from an empty zone fails");
 	tap_ok(zone_ok(&za), "init: empty zone is consistent");
 
 	setup_zone_a();
 	shadow_expected_blocks(baseline_a);
 	tap_ok(buddy_managed_pages(&za) == MANAGED_A &&
-	       buddy_reserved_pages(&za) == SPAN_A - MANAGED_A,
+		       buddy_reserved_pages(&za) == SPAN_A - MANAGED_A,
 	       "holes: managed %llu (expected %d), reserved %llu",
 	       (unsigned long long)buddy_managed_pages(&za), MANAGED_A,
 	       (unsigned long long)buddy_reserved_pages(&za));
@@ -246,14 +247,14 @@ static void test_init(void)
 	tap_ok(zone_ok(&za), "holes: zone is consistent");
 
 	snap_take(&za);
-	buddy_add_range(&za, 1500, 100);	/* already usable */
-	buddy_add_range(&za, 0, 400);		/* pinned kernel pages inside */
-	buddy_reserve_range(&za, 1500, 10);	/* too late: already usable */
-	buddy_add_range(&za, 5000, 100);	/* outside the zone */
+	buddy_add_range(&za, 1500, 100);    /* already usable */
+	buddy_add_range(&za, 0, 400);	    /* pinned kernel pages inside */
+	buddy_reserve_range(&za, 1500, 10); /* too late: already usable */
+	buddy_add_range(&za, 5000, 100);    /* outside the zone */
 	buddy_add_range(&za, 0, 0);
 	tap_ok(snap_same(&za), "holes: re-adding, late pinning and out-of-zone ranges are ignored");
 	tap_ok(buddy_block_order(&za, 150) == BUDDY_NO_ORDER &&
-	       buddy_block_order(&za, 700) == BUDDY_NO_ORDER,
+		       buddy_block_order(&za, 700) == BUDDY_NO_ORDER,
 	       "holes: pinned and hole pages stay out");
 }
 
@@ -319,8 +320,8 @@ static void test_every_order(void)
 		if (ok)
 			shadow_release((u64)pfn, order);
 		ok = ok && counts_are(&za, baseline_a) && zone_ok(&za);
-		tap_ok(ok, "order %u: aligned usable block at pfn %lld, free undoes it",
-		       order, (long long)pfn);
+		tap_ok(ok, "order %u: aligned usable block at pfn %lld, free undoes it", order,
+		       (long long)pfn);
 	}
 }
 
@@ -402,14 +403,15 @@ static void test_exhaustion(void)
 			ok = ok && buddy_free(&za, held[i], order) == 0;
 		shadow_reset();
 		tap_ok(ok && counts_are(&za, baseline_a) && buddy_free_pages(&za) == MANAGED_A &&
-		       zone_ok(&za), "exhaust order %u: freeing everything restores the baseline",
-		       order);
+			       zone_ok(&za),
+		       "exhaust order %u: freeing everything restores the baseline", order);
 	}
 
 	snap_take(&za);
 	tap_ok(buddy_alloc(&za, MAX_PAGE_ORDER + 1) == BUDDY_NO_PAGE &&
-	       buddy_alloc(&za, 64) == BUDDY_NO_PAGE && buddy_alloc(&za, ~0u) == BUDDY_NO_PAGE &&
-	       snap_same(&za), "alloc of a too big order fails and changes nothing");
+		       buddy_alloc(&za, 64) == BUDDY_NO_PAGE &&
+		       buddy_alloc(&za, ~0u) == BUDDY_NO_PAGE && snap_same(&za),
+	       "alloc of a too big order fails and changes nothing");
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -455,17 +457,18 @@ static void test_errors(void)
 	expect_free_error((u64)a, 4, BUDDY_EORDER, "order too big");
 	expect_free_error((u64)a, 200, BUDDY_EORDER, "absurd order");
 	expect_free_error((u64)b, 1, BUDDY_EORDER, "order-0 page freed as order 1");
-	tap_ok(buddy_block_order(&za, (u64)a) == 3 && buddy_block_order(&za, (u64)a + 1) ==
-	       BUDDY_NO_ORDER, "bad free: buddy_block_order() reports the real order (3)");
+	tap_ok(buddy_block_order(&za, (u64)a) == 3 &&
+		       buddy_block_order(&za, (u64)a + 1) == BUDDY_NO_ORDER,
+	       "bad free: buddy_block_order() reports the real order (3)");
 
 	tap_ok(buddy_free(&za, (u64)a, 3) == 0 && buddy_free(&za, (u64)b, 0) == 0 &&
-	       counts_are(&za, baseline_a) && zone_ok(&za),
+		       counts_are(&za, baseline_a) && zone_ok(&za),
 	       "bad free: the real frees still work and restore the baseline");
 
 	tap_ok(strcmp(buddy_strerror(BUDDY_EDOUBLE), buddy_strerror(BUDDY_ENOTALLOC)) &&
-	       strcmp(buddy_strerror(BUDDY_EDOUBLE), buddy_strerror(BUDDY_EORDER)) &&
-	       strcmp(buddy_strerror(BUDDY_ENOTALLOC), buddy_strerror(BUDDY_EORDER)) &&
-	       strcmp(buddy_strerror(-99), buddy_strerror(0)),
+		       strcmp(buddy_strerror(BUDDY_EDOUBLE), buddy_strerror(BUDDY_EORDER)) &&
+		       strcmp(buddy_strerror(BUDDY_ENOTALLOC), buddy_strerror(BUDDY_EORDER)) &&
+		       strcmp(buddy_strerror(-99), buddy_strerror(0)),
 	       "strerror: distinct texts for each error");
 }
 
@@ -562,7 +565,8 @@ static void test_checker(void)
 	expect_broken("two free buddies left unmerged", buddy_block_order(&za, 2048) == 10);
 
 	tap_ok(a >= 0 && buddy_free(&za, (u64)a, 2) == 0 && counts_are(&za, baseline_a) &&
-	       zone_ok(&za), "checker: the real zone was never touched");
+		       zone_ok(&za),
+	       "checker: the real zone was never touched");
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -576,7 +580,7 @@ struct live {
 static struct live live[SPAN_A];
 static u64 nr_live;
 static u64 rng_state;
-static char bad[512];	/* first problem found by the random test */
+static char bad[512]; /* first problem found by the random test */
 
 static struct {
 	u64 allocs, alloc_fails, frees, errors[4], checks;
@@ -607,7 +611,7 @@ static unsigned int random_order(void)
 		return 3 + rnd() % 3;
 	if (r < 31)
 		return 6 + rnd() % 5;
-	return rnd() % 13;	/* 11 and 12 are invalid */
+	return rnd() % 13; /* 11 and 12 are invalid */
 }
 
 static void step_alloc(u64 step)
@@ -666,11 +670,11 @@ static void step_bad_free(u64 step)
 	int want, err;
 
 	switch (rnd() % 4) {
-	case 0:		/* anywhere, a little outside the zone included */
+	case 0: /* anywhere, a little outside the zone included */
 		pfn = BASE_A - 3 + rnd() % (SPAN_A + 6);
 		order = rnd() % 13;
 		break;
-	case 1:		/* a live block with the wrong order, or one of its tail pages */
+	case 1: /* a live block with the wrong order, or one of its tail pages */
 		if (nr_live == 0)
 			return;
 		i = rnd() % nr_live;
@@ -681,11 +685,11 @@ static void step_bad_free(u64 step)
 		else
 			pfn += rnd() % pages(order);
 		break;
-	case 2:		/* the block freed last time: a double free, unless reused since */
+	case 2: /* the block freed last time: a double free, unless reused since */
 		pfn = last_freed_pfn;
 		order = last_freed_order;
 		break;
-	default:	/* inside the pinned kernel image or the holes */
+	default: /* inside the pinned kernel image or the holes */
 		pfn = (rnd() % 2) ? 100 + rnd() % 200 : 640 + rnd() % 384;
 		order = rnd() % 4;
 		break;
@@ -746,10 +750,10 @@ static void test_random(void)
 	       RANDOM_STEPS, (unsigned long long)st.checks);
 
 	tap_diag("random: %llu allocs, %llu failed allocs, %llu frees, errors: %llu ENOTALLOC, "
-		 "%llu EDOUBLE, %llu EORDER", (unsigned long long)st.allocs,
-		 (unsigned long long)st.alloc_fails, (unsigned long long)st.frees,
-		 (unsigned long long)st.errors[1], (unsigned long long)st.errors[2],
-		 (unsigned long long)st.errors[3]);
+		 "%llu EDOUBLE, %llu EORDER",
+		 (unsigned long long)st.allocs, (unsigned long long)st.alloc_fails,
+		 (unsigned long long)st.frees, (unsigned long long)st.errors[1],
+		 (unsigned long long)st.errors[2], (unsigned long long)st.errors[3]);
 	phases_ok = st.alloc_fails > 1000 && st.max_order == MAX_PAGE_ORDER && st.errors[1] &&
 		    st.errors[2] && st.errors[3];
 	tap_ok(phases_ok, "random: the run exhausted the zone, used order 10 and hit every error");
@@ -761,7 +765,8 @@ static void test_random(void)
 			forget_live(nr_live - 1);
 	}
 	tap_ok(!bad[0] && counts_are(&za, baseline_a) && buddy_free_pages(&za) == MANAGED_A &&
-	       zone_ok(&za), "random: after freeing everything the free blocks match the baseline");
+		       zone_ok(&za),
+	       "random: after freeing everything the free blocks match the baseline");
 }
 
 int main(void)

@@ -39,12 +39,9 @@ static void count_call(const char *key, const char *value, void *ctx)
 }
 
 static const struct cmdline_param params[] = {
-	{ "console", on_known },
-	{ "loglevel", on_known },
-	{ "quiet", on_known },
-	{ "root", on_known },
-	{ "init", on_known },
-	{ "initrd", NULL },	/* known, handled elsewhere */
+	{ "console", on_known }, { "loglevel", on_known },
+	{ "quiet", on_known },	 { "root", on_known },
+	{ "init", on_known },	 { "initrd", NULL }, /* known, handled elsewhere */
 	{ NULL, NULL },
 };
 
@@ -145,7 +142,7 @@ static void test_parse_limits(void)
 	/* "quiet loglevel=12": 6 + 12 bytes needed; with 16 the second word must be dropped */
 	ret = run("quiet loglevel=12", 16);
 	tap_ok(ret == -1 && !strcmp(log_buf, "quiet=;") &&
-	       strstr(err, "does not fit in the 16-byte buffer; ignored from column 6"),
+		       strstr(err, "does not fit in the 16-byte buffer; ignored from column 6"),
 	       "over-long line: whole words only [%s] \"%s\"", log_buf, err);
 
 	ret = run("quiet loglevel=12", 18);

@@ -244,25 +244,27 @@ static void test_valid(void)
 	tap_ok(e && e->addr == 0xf0000 && e->type == MB2_MMAP_RESERVED, "mmap entry 1");
 	tap_ok(mb2_mmap_entry(&mi, 3) == NULL, "mmap entry 3 out of range is NULL");
 	tap_ok(mi.nr_modules == 1 && mi.modules[0].start == 0x200000 &&
-	       mi.modules[0].end == 0x280000 && !strcmp(mi.modules[0].cmdline, "initrd"),
+		       mi.modules[0].end == 0x280000 && !strcmp(mi.modules[0].cmdline, "initrd"),
 	       "module");
 	tap_ok(mi.elf.present && mi.elf.num == 4 && mi.elf.entsize == 64 && mi.elf.shndx == 3 &&
-	       mi.elf.headers == heap + l.elf + 20 && mi.elf.headers[64 * 3] == 0xa3,
+		       mi.elf.headers == heap + l.elf + 20 && mi.elf.headers[64 * 3] == 0xa3,
 	       "ELF sections");
 	tap_ok(mi.fb.present && mi.fb.addr == 0xfd000000 && mi.fb.pitch == 4096 &&
-	       mi.fb.width == 1024 && mi.fb.height == 768 && mi.fb.bpp == 32 &&
-	       mi.fb.type == MB2_FB_TYPE_RGB, "framebuffer");
+		       mi.fb.width == 1024 && mi.fb.height == 768 && mi.fb.bpp == 32 &&
+		       mi.fb.type == MB2_FB_TYPE_RGB,
+	       "framebuffer");
 	tap_ok(mi.fb.has_rgb && mi.fb.red_pos == 16 && mi.fb.red_size == 8 &&
-	       mi.fb.green_pos == 8 && mi.fb.blue_pos == 0 && mi.fb.blue_size == 8,
+		       mi.fb.green_pos == 8 && mi.fb.blue_pos == 0 && mi.fb.blue_size == 8,
 	       "framebuffer RGB layout");
 	tap_ok(mi.acpi.version == 2 && mi.acpi.rsdp_len == 36 &&
-	       mi.acpi.rsdp == heap + l.rsdp2 + 8 && !memcmp(mi.acpi.rsdp, "RSD PTR ", 8),
+		       mi.acpi.rsdp == heap + l.rsdp2 + 8 && !memcmp(mi.acpi.rsdp, "RSD PTR ", 8),
 	       "ACPI RSDP v2 preferred over v1");
 	tap_ok(mi.has_efi64_system_table && mi.efi64_system_table == 0x7fe8f018, "EFI64 table");
 	tap_ok(mi.has_efi_mmap, "EFI memory map flag");
 	tap_ok(mi.has_load_base && mi.load_base_addr == 0x100000, "load base address");
 	tap_ok(mi.nr_tags == 12 && (mi.tags_seen & (1U << MB2_TAG_MMAP)) &&
-	       !(mi.tags_seen & (1U << MB2_TAG_VBE)), "tag count %u and tags_seen", mi.nr_tags);
+		       !(mi.tags_seen & (1U << MB2_TAG_VBE)),
+	       "tag count %u and tags_seen", mi.nr_tags);
 	free(heap);
 }
 
@@ -278,11 +280,12 @@ static void test_minimal_and_names(void)
 	total = b_end(&b);
 	ret = parse_copy(build_storage, total, &mi, &heap);
 	tap_ok(ret == 0 && total == 16 && !mi.cmdline && !mi.mmap.present && !mi.fb.present &&
-	       mi.acpi.version == 0 && mb2_mmap_entry(&mi, 0) == NULL,
+		       mi.acpi.version == 0 && mb2_mmap_entry(&mi, 0) == NULL,
 	       "16-byte block with only an end tag");
 	free(heap);
 	tap_ok(!strcmp(mb2_tag_name(6), "memory map") && !strcmp(mb2_tag_name(99), "unknown") &&
-	       !strcmp(mb2_tag_name(0xffffffff), "unknown"), "mb2_tag_name");
+		       !strcmp(mb2_tag_name(0xffffffff), "unknown"),
+	       "mb2_tag_name");
 }
 
 static void test_unknown_and_duplicates(void)
@@ -295,7 +298,7 @@ static void test_unknown_and_duplicates(void)
 	int ret;
 
 	b_init(&b);
-	b_tag(&b, 99, junk, sizeof(junk));	/* odd size: next tag still 8-aligned */
+	b_tag(&b, 99, junk, sizeof(junk)); /* odd size: next tag still 8-aligned */
 	b_string(&b, MB2_TAG_CMDLINE, "first");
 	b_tag(&b, 0x7fffffff, NULL, 0);
 	b_string(&b, MB2_TAG_CMDLINE, "second");
@@ -338,7 +341,8 @@ static void test_mmap_stride(void)
 	ret = parse_copy(build_storage, total, &mi, &heap);
 	e = ret ? NULL : mb2_mmap_entry(&mi, 2);
 	tap_ok(ret == 0 && mi.mmap.nr_entries == 3 && e && e->addr == 0x100000 &&
-	       e->type == MB2_MMAP_AVAILABLE, "mmap with 32-byte entries honours entry_size");
+		       e->type == MB2_MMAP_AVAILABLE,
+	       "mmap with 32-byte entries honours entry_size");
 	free(heap);
 }
 
@@ -363,7 +367,8 @@ static void test_fb_text(void)
 	total = b_end(&b);
 	ret = parse_copy(build_storage, total, &mi, &heap);
 	tap_ok(ret == 0 && mi.fb.present && mi.fb.type == MB2_FB_TYPE_EGA_TEXT &&
-	       mi.fb.width == 80 && !mi.fb.has_rgb, "EGA text framebuffer, no RGB fields");
+		       mi.fb.width == 80 && !mi.fb.has_rgb,
+	       "EGA text framebuffer, no RGB fields");
 	free(heap);
 }
 
@@ -381,8 +386,8 @@ static void test_modules_limit(void)
 	total = b_end(&b);
 	ret = parse_copy(build_storage, total, &mi, &heap);
 	tap_ok(ret == 0 && mi.nr_modules == MB2_MAX_MODULES && mi.nr_modules_dropped == 2 &&
-	       mi.modules[7].start == 0x7000, "module table caps at %d, counts the rest",
-	       MB2_MAX_MODULES);
+		       mi.modules[7].start == 0x7000,
+	       "module table caps at %d, counts the rest", MB2_MAX_MODULES);
 	free(heap);
 }
 
@@ -616,9 +621,10 @@ static bool result_sane(const struct mb2_info *mi, const u8 *base, size_t len)
 
 static void test_fuzz(void)
 {
-	static const u32 interesting[] = { 0, 1, 7, 8, 9, 15, 16, 20, 24, 0x7f, 0x80, 0xff,
-					   0xffff, 0x7fffffff, 0x80000000, 0xfffffff8,
-					   0xffffffff };
+	static const u32 interesting[] = { 0,	       1,	  7,	  8,	      9,
+					   15,	       16,	  20,	  24,	      0x7f,
+					   0x80,       0xff,	  0xffff, 0x7fffffff, 0x80000000,
+					   0xfffffff8, 0xffffffff };
 	struct layout l;
 	size_t total = build_valid(&l);
 	u8 orig[BUILD_CAP];
@@ -645,7 +651,7 @@ static void test_fuzz(void)
 			case 1:
 				mut[where] = (u8)rnd();
 				break;
-			case 2:	/* hit a 4-aligned field (type, size, counts) */
+			case 2: /* hit a 4-aligned field (type, size, counts) */
 				put32(mut + (where & ~3U) % (total - 3),
 				      interesting[rnd() % ARRAY_SIZE(interesting)]);
 				break;

@@ -16,8 +16,8 @@
 #include <string.h>
 
 #define VMALLOC_START 0xffffc90000000000UL
-#define VMALLOC_SIZE (32UL << 40)
-#define PG(n) ((u64)(n) * PAGE_SIZE)
+#define VMALLOC_SIZE  (32UL << 40)
+#define PG(n)	      ((u64)(n)*PAGE_SIZE)
 
 #define NR_CHECKS 55
 
@@ -52,11 +52,11 @@ static u64 rng_below(u64 n)
 /* The tallest AVL tree with n nodes: its minimum node count N(h) grows like Fibonacci. */
 static u32 avl_max_height(u64 n)
 {
-	u64 a = 0, b = 1;	/* N(h - 1), N(h) */
+	u64 a = 0, b = 1; /* N(h - 1), N(h) */
 	u32 h = 1;
 
 	while (1) {
-		u64 c = a + b + 1;	/* N(h + 1) */
+		u64 c = a + b + 1; /* N(h + 1) */
 
 		if (c > n)
 			return h;
@@ -75,9 +75,10 @@ static void test_empty(void)
 
 	vmarea_space_init(&s, VMALLOC_START, VMALLOC_START + VMALLOC_SIZE);
 	tap_ok(tree_ok(&s) && s.root == NULL && s.nr_areas == 0 && s.used_pages == 0 &&
-	       s.span_pages_used == 0, "empty space: consistent, no areas, zero counts");
+		       s.span_pages_used == 0,
+	       "empty space: consistent, no areas, zero counts");
 	tap_ok(vmarea_first(&s) == NULL && vmarea_find(&s, VMALLOC_START) == NULL &&
-	       vmarea_lookup(&s, VMALLOC_START) == NULL,
+		       vmarea_lookup(&s, VMALLOC_START) == NULL,
 	       "empty space: first/find/lookup give NULL");
 }
 
@@ -91,10 +92,12 @@ static void test_basic(void)
 	a.owner = &a;
 	tap_ok(vmarea_alloc(&s, &a, 4, 1) == 0, "alloc 4 pages + guard 1");
 	tap_ok(a.span_start == start && a.span_pages == 6 && a.addr == start + PG(1) &&
-	       a.npages == 4 && a.guard == 1, "first area: span at space start, addr after guard");
+		       a.npages == 4 && a.guard == 1,
+	       "first area: span at space start, addr after guard");
 	tap_ok(a.owner == &a, "alloc leaves owner alone");
 	tap_ok(vmarea_alloc(&s, &b, 2, 1) == 0 && b.span_start == vmarea_span_end(&a) &&
-	       b.addr == vmarea_span_end(&a) + PG(1), "second area: span right after the first");
+		       b.addr == vmarea_span_end(&a) + PG(1),
+	       "second area: span right after the first");
 	tap_ok(tree_ok(&s) && s.nr_areas == 2 && s.used_pages == 6 && s.span_pages_used == 10,
 	       "two areas: consistent, counts 2 / 6 / 10");
 
@@ -102,15 +105,16 @@ static void test_basic(void)
 	tap_ok(vmarea_find(&s, b.addr - PG(1)) == &b && vmarea_in_guard(&b, b.addr - PG(1)),
 	       "leading guard of b is b's own, in_guard true");
 	tap_ok(vmarea_find(&s, vmarea_addr_end(&b)) == &b &&
-	       vmarea_in_guard(&b, vmarea_addr_end(&b)) &&
-	       vmarea_in_guard(&b, vmarea_span_end(&b) - 1),
+		       vmarea_in_guard(&b, vmarea_addr_end(&b)) &&
+		       vmarea_in_guard(&b, vmarea_span_end(&b) - 1),
 	       "trailing guard of b is b's own, in_guard true up to the last byte");
 	tap_ok(vmarea_find(&s, vmarea_addr_end(&a)) == &a &&
-	       vmarea_in_guard(&a, vmarea_addr_end(&a)),
+		       vmarea_in_guard(&a, vmarea_addr_end(&a)),
 	       "trailing guard of a is a's own, in_guard true");
 	tap_ok(b.addr - vmarea_addr_end(&a) >= PG(2), "a and b usable pages are 2 guards apart");
 	tap_ok(!vmarea_in_guard(&b, b.addr) && !vmarea_in_guard(&b, vmarea_addr_end(&b) - 1) &&
-	       !vmarea_in_guard(&b, b.span_start - 1) && !vmarea_in_guard(&b, vmarea_span_end(&b)),
+		       !vmarea_in_guard(&b, b.span_start - 1) &&
+		       !vmarea_in_guard(&b, vmarea_span_end(&b)),
 	       "in_guard false on usable pages and outside the span");
 
 	/* find: any byte of the span; lookup: only the exact usable start. */
@@ -119,21 +123,23 @@ static void test_basic(void)
 	tap_ok(vmarea_lookup(&s, a.addr) == &a && vmarea_lookup(&s, b.addr) == &b,
 	       "lookup of usable addresses");
 	tap_ok(vmarea_lookup(&s, a.addr + PG(1)) == NULL &&
-	       vmarea_lookup(&s, a.span_start) == NULL && vmarea_lookup(&s, b.addr + 1) == NULL,
+		       vmarea_lookup(&s, a.span_start) == NULL &&
+		       vmarea_lookup(&s, b.addr + 1) == NULL,
 	       "lookup of non-start addresses gives NULL");
 	tap_ok(vmarea_find(&s, vmarea_span_end(&b)) == NULL && vmarea_find(&s, start - 1) == NULL &&
-	       vmarea_find(&s, start + VMALLOC_SIZE) == NULL && vmarea_find(&s, 0) == NULL,
+		       vmarea_find(&s, start + VMALLOC_SIZE) == NULL && vmarea_find(&s, 0) == NULL,
 	       "find outside every span gives NULL");
 
 	vmarea_free(&s, &a);
 	tap_ok(tree_ok(&s) && s.nr_areas == 1 && s.used_pages == 2 &&
-	       vmarea_find(&s, a.addr) == NULL && vmarea_first(&s) == &b,
+		       vmarea_find(&s, a.addr) == NULL && vmarea_first(&s) == &b,
 	       "free a: gone from find, b is first");
 	vmarea_free(&s, &a);
 	tap_ok(tree_ok(&s) && s.nr_areas == 1, "double free of a is ignored");
 	vmarea_free(&s, &b);
 	tap_ok(tree_ok(&s) && s.root == NULL && s.nr_areas == 0 && s.used_pages == 0 &&
-	       s.span_pages_used == 0, "free b: space empty again");
+		       s.span_pages_used == 0,
+	       "free b: space empty again");
 }
 
 static void test_first_fit(void)
@@ -170,7 +176,8 @@ static void test_first_fit(void)
 	tap_ok(tree_ok(&s) && vmarea_first(&s) == &c && c.gap == 12 && c.max_gap == 12,
 	       "freeing everything before c merges into one 12-page gap");
 	tap_ok(vmarea_alloc(&s, &a, 10, 1) == 0 && a.span_start == start && c.gap == 0 &&
-	       tree_ok(&s), "a 12-page span fits the merged gap exactly");
+		       tree_ok(&s),
+	       "a 12-page span fits the merged gap exactly");
 	vmarea_free(&s, &a);
 	vmarea_free(&s, &c);
 	vmarea_free(&s, &f);
@@ -195,9 +202,10 @@ static void test_exhaustion(void)
 	vmarea_free(&s, &a);
 	tap_ok(vmarea_alloc(&s, &a, 0, 0) == -1, "npages == 0 fails");
 	tap_ok(vmarea_alloc(&s, &a, UINT64_MAX, 1) == -1 &&
-	       vmarea_alloc(&s, &a, UINT64_MAX - 1, 1) == -1 &&
-	       vmarea_alloc(&s, &a, UINT64_MAX, 0) == -1 &&
-	       vmarea_alloc(&s, &a, 1, UINT32_MAX) == -1, "overflowing sizes fail");
+		       vmarea_alloc(&s, &a, UINT64_MAX - 1, 1) == -1 &&
+		       vmarea_alloc(&s, &a, UINT64_MAX, 0) == -1 &&
+		       vmarea_alloc(&s, &a, 1, UINT32_MAX) == -1,
+	       "overflowing sizes fail");
 	tap_ok(tree_ok(&s) && s.nr_areas == 0, "failed allocs change nothing");
 
 	vmarea_space_init(&s, start, start);
@@ -217,7 +225,7 @@ static void test_iteration(void)
 		vmarea_alloc(&s, &v[i], 1 + i % 5, i % 3);
 	for (i = 0; i < 20; i += 3)
 		vmarea_free(&s, &v[i]);
-	vmarea_alloc(&s, &v[0], 2, 0);		/* too big for v[0]'s old 1-page hole */
+	vmarea_alloc(&s, &v[0], 2, 0); /* too big for v[0]'s old 1-page hole */
 	for (it = vmarea_first(&s); it; it = vmarea_next(it), n++) {
 		if (it->span_start < prev)
 			sorted = false;
@@ -226,7 +234,7 @@ static void test_iteration(void)
 	tap_ok(tree_ok(&s) && sorted && n == s.nr_areas && n == 14,
 	       "first/next visit all 14 areas in address order");
 	tap_ok(vmarea_first(&s) == &v[1] && vmarea_next(&v[1]) == &v[2] &&
-	       vmarea_next(&v[2]) == &v[0] && vmarea_next(&v[19]) == NULL,
+		       vmarea_next(&v[2]) == &v[0] && vmarea_next(&v[19]) == NULL,
 	       "refilled hole shows up in order, last area has no next");
 }
 
@@ -268,9 +276,9 @@ static void test_check_catches(void)
 static struct vmarea_space rs;
 static struct vmarea rv[RAND_SLOTS];
 static bool rlive[RAND_SLOTS];
-static int rorder[RAND_SLOTS], rnlive;		/* live slots sorted by span start */
-static u64 rstart[RAND_SLOTS], rspan[RAND_SLOTS];	/* the model's own copy */
-static s16 rowner[RAND_PAGES];			/* slot owning each page, or -1 */
+static int rorder[RAND_SLOTS], rnlive;		  /* live slots sorted by span start */
+static u64 rstart[RAND_SLOTS], rspan[RAND_SLOTS]; /* the model's own copy */
+static s16 rowner[RAND_PAGES];			  /* slot owning each page, or -1 */
 static const char *rfail;
 
 /* Where first fit must put `span` pages (as a page index) and its rank in rorder; -1 if full. */
@@ -306,9 +314,9 @@ static bool guards_ok(struct vmarea *va)
 {
 	u64 lo = va->addr - PG(va->guard), hi = vmarea_addr_end(va) + PG(va->guard);
 
-	if (va->guard && (vmarea_find(&rs, va->addr - 1) != va || !vmarea_in_guard(va, lo) ||
-			  vmarea_find(&rs, vmarea_addr_end(va)) != va ||
-			  !vmarea_in_guard(va, hi - 1)))
+	if (va->guard &&
+	    (vmarea_find(&rs, va->addr - 1) != va || !vmarea_in_guard(va, lo) ||
+	     vmarea_find(&rs, vmarea_addr_end(va)) != va || !vmarea_in_guard(va, hi - 1)))
 		rfail = "guard pages do not belong to the new area";
 	else if (vmarea_find(&rs, lo - 1) == va || vmarea_find(&rs, hi) == va)
 		rfail = "span is larger than guard + npages + guard";
@@ -408,8 +416,10 @@ static void test_random(void)
 	}
 	if (rfail)
 		tap_diag("step %llu: %s", (unsigned long long)step - 1, rfail);
-	tap_ok(!rfail, "random: %d steps agree with the first-fit model and the page map, "
-	       "vmarea_check after every step", RAND_STEPS);
+	tap_ok(!rfail,
+	       "random: %d steps agree with the first-fit model and the page map, "
+	       "vmarea_check after every step",
+	       RAND_STEPS);
 	tap_diag("random: %llu allocs, %llu failed for lack of room, up to %llu live areas",
 		 (unsigned long long)allocs, (unsigned long long)fails,
 		 (unsigned long long)max_live);
@@ -423,12 +433,13 @@ static void test_random(void)
 			rfail = why;
 	}
 	tap_ok(!rfail && rs.root == NULL && rs.nr_areas == 0 && rs.used_pages == 0 &&
-	       rs.span_pages_used == 0, "random: freeing the rest leaves an empty space");
+		       rs.span_pages_used == 0,
+	       "random: freeing the rest leaves an empty space");
 	for (i = 0; i < RAND_PAGES && rowner[i] < 0; i++)
 		;
 	tap_ok(i == RAND_PAGES, "random: page map is all free");
 	tap_ok(vmarea_alloc(&rs, &rv[0], RAND_PAGES, 0) == 0 && rv[0].span_start == rs.start &&
-	       vmarea_alloc(&rs, &rv[1], 1, 0) == -1,
+		       vmarea_alloc(&rs, &rv[1], 1, 0) == -1,
 	       "random: a full-size alloc then fits at start");
 	vmarea_free(&rs, &rv[0]);
 }
@@ -464,10 +475,11 @@ static void test_scaling(void)
 	for (i = 1; i < SCALE_AREAS - 1; i += 2)
 		max_hole = MAX(max_hole, sv[i + 1].gap);
 	tap_ok(tree_ok(&s) && s.root->height <= avl_max_height(SCALE_AREAS / 2) &&
-	       s.root->max_gap == max_hole, "scale: after freeing half, balanced, max_gap at root");
+		       s.root->max_gap == max_hole,
+	       "scale: after freeing half, balanced, max_gap at root");
 	last = &sv[SCALE_AREAS - 2];
 	tap_ok(vmarea_alloc(&s, &big, max_hole - 1, 1) == 0 &&
-	       big.span_start == vmarea_span_end(last),
+		       big.span_start == vmarea_span_end(last),
 	       "scale: span bigger than every hole goes to the tail");
 	tap_ok(vmarea_alloc(&s, &small, 1, 0) == 0 && small.span_start == hole1,
 	       "scale: 1-page span goes to the lowest hole");

@@ -5,18 +5,18 @@
 #include "tests/tap.h"
 
 int kernel_snprintf(char *buf, size_t size, const char *fmt, ...);
-#define snprintf kernel_snprintf
+#define snprintf  kernel_snprintf
 #define vsnprintf kernel_vsnprintf
 #include "kernel/vsprintf.c"
 #undef snprintf
 #undef vsnprintf
 
-#define CHECK(fmt, ...)                                                                    \
-	do {                                                                               \
-		char a[128], b[128];                                                       \
-		int na = kernel_snprintf(a, sizeof(a), fmt, ##__VA_ARGS__);                \
-		int nb = snprintf(b, sizeof(b), fmt, ##__VA_ARGS__);                       \
-		tap_ok(na == nb && !strcmp(a, b), "%-12s -> '%s' (libc '%s')", fmt, a, b); \
+#define CHECK(fmt, ...)                                                                            \
+	do {                                                                                       \
+		char a[128], b[128];                                                               \
+		int na = kernel_snprintf(a, sizeof(a), fmt, ##__VA_ARGS__);                        \
+		int nb = snprintf(b, sizeof(b), fmt, ##__VA_ARGS__);                               \
+		tap_ok(na == nb && !strcmp(a, b), "%-12s -> '%s' (libc '%s')", fmt, a, b);         \
 	} while (0)
 
 int main(void)
@@ -45,7 +45,8 @@ int main(void)
 	CHECK("%lx", 0UL);
 	CHECK("%-3c|", 'x');
 	n = kernel_snprintf(small, sizeof(small), "%s", "truncated");
-	tap_ok(n == 9 && !strcmp(small, "trun"), "truncation keeps a NUL and returns the full length");
+	tap_ok(n == 9 && !strcmp(small, "trun"),
+	       "truncation keeps a NUL and returns the full length");
 	tap_ok(kernel_snprintf(NULL, 0, "%d", 12345) == 5, "size 0 writes nothing, counts all");
 	return tap_done();
 }

@@ -85,12 +85,12 @@ void cpu_print_features(void)
 	struct cpu_features *f = &boot_cpu;
 
 	pr_info("cpu: %s family %u model %u stepping %u%s%s\n", f->vendor, f->family, f->model,
-		f->stepping, f->hypervisor ? ", hypervisor " : "", f->hypervisor ? f->hv_vendor : "");
+		f->stepping, f->hypervisor ? ", hypervisor " : "",
+		f->hypervisor ? f->hv_vendor : "");
 	if (f->brand[0])
 		pr_info("cpu: %s\n", f->brand);
-	pr_info("cpu: nx=%s 1g-pages=%s smep=%s smap=%s invariant-tsc=%s phys-bits=%u\n",
-		yn(f->nx), yn(f->gbpages), yn(f->smep), yn(f->smap), yn(f->invariant_tsc),
-		f->phys_addr_bits);
+	pr_info("cpu: nx=%s 1g-pages=%s smep=%s smap=%s invariant-tsc=%s phys-bits=%u\n", yn(f->nx),
+		yn(f->gbpages), yn(f->smep), yn(f->smap), yn(f->invariant_tsc), f->phys_addr_bits);
 }
 
 /*

@@ -8,14 +8,14 @@ struct cpu_features {
 	char vendor[13];
 	char brand[49];
 	u32 family, model, stepping;
-	bool nx;		/* no-execute pages (EFER.NXE) */
-	bool gbpages;		/* 1 GiB pages in the page tables */
-	bool pge;		/* global pages */
-	bool smep, smap;	/* supervisor mode execution/access prevention */
-	bool invariant_tsc;	/* TSC ticks at a constant rate in every P/C state */
+	bool nx;	    /* no-execute pages (EFER.NXE) */
+	bool gbpages;	    /* 1 GiB pages in the page tables */
+	bool pge;	    /* global pages */
+	bool smep, smap;    /* supervisor mode execution/access prevention */
+	bool invariant_tsc; /* TSC ticks at a constant rate in every P/C state */
 	bool apic;
-	bool hypervisor;	/* running under a hypervisor (CPUID.1:ECX[31]) */
-	char hv_vendor[13];	/* "TCGTCGTCGTCG", "KVMKVMKVM", ... */
+	bool hypervisor;    /* running under a hypervisor (CPUID.1:ECX[31]) */
+	char hv_vendor[13]; /* "TCGTCGTCGTCG", "KVMKVMKVM", ... */
 	u32 phys_addr_bits, virt_addr_bits;
 };
 

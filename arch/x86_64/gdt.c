@@ -4,12 +4,12 @@
  */
 #include "arch/x86_64/gdt.h"
 
-#define DESC_P (1ULL << 47)
-#define DESC_S (1ULL << 44)		/* code or data (not a system segment) */
-#define DESC_CODE (1ULL << 43)
-#define DESC_RW (1ULL << 41)		/* readable code / writable data */
-#define DESC_L (1ULL << 53)		/* 64-bit code */
-#define DESC_DPL(n) ((u64)(n) << 45)
+#define DESC_P	       (1ULL << 47)
+#define DESC_S	       (1ULL << 44) /* code or data (not a system segment) */
+#define DESC_CODE      (1ULL << 43)
+#define DESC_RW	       (1ULL << 41) /* readable code / writable data */
+#define DESC_L	       (1ULL << 53) /* 64-bit code */
+#define DESC_DPL(n)    ((u64)(n) << 45)
 #define DESC_TSS_AVAIL (0x9ULL << 40)
 
 struct gdt_ptr {

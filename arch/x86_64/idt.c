@@ -8,8 +8,8 @@
 #include "arch/x86_64/pic.h"
 #include "kernel/percpu.h"
 
-#define NR_VECTORS 48
-#define GATE_INTERRUPT 0x8e	/* present, DPL 0, 64-bit interrupt gate (IF cleared on entry) */
+#define NR_VECTORS     48
+#define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate (IF cleared on entry) */
 
 struct idt_gate {
 	u16 offset_low;

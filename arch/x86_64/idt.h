@@ -13,23 +13,23 @@ struct pt_regs {
 	u64 rip, cs, rflags, rsp, ss;
 };
 
-#define X86_TRAP_DE 0
-#define X86_TRAP_DB 1
+#define X86_TRAP_DE  0
+#define X86_TRAP_DB  1
 #define X86_TRAP_NMI 2
-#define X86_TRAP_BP 3
-#define X86_TRAP_UD 6
-#define X86_TRAP_DF 8
-#define X86_TRAP_GP 13
-#define X86_TRAP_PF 14
-#define X86_TRAP_MC 18
-#define IRQ_BASE 32
-#define NR_IRQS 16
+#define X86_TRAP_BP  3
+#define X86_TRAP_UD  6
+#define X86_TRAP_DF  8
+#define X86_TRAP_GP  13
+#define X86_TRAP_PF  14
+#define X86_TRAP_MC  18
+#define IRQ_BASE     32
+#define NR_IRQS	     16
 
 /* #PF error code bits (Intel SDM vol. 3, "Interrupt 14—Page-Fault Exception"). */
-#define PF_PROT (1 << 0)	/* 0: page not present, 1: protection violation */
+#define PF_PROT	 (1 << 0) /* 0: page not present, 1: protection violation */
 #define PF_WRITE (1 << 1)
-#define PF_USER (1 << 2)
-#define PF_RSVD (1 << 3)
+#define PF_USER	 (1 << 2)
+#define PF_RSVD	 (1 << 3)
 #define PF_INSTR (1 << 4)
 
 /* An exception handler returns true if it dealt with the exception (execution resumes). */

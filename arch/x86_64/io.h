@@ -160,10 +160,10 @@ static inline u64 rdtsc_ordered(void)
 	return ((u64)hi << 32) | lo;
 }
 
-#define MSR_EFER 0xC0000080
+#define MSR_EFER    0xC0000080
 #define MSR_GS_BASE 0xC0000101
-#define EFER_NXE (1UL << 11)
-#define CR0_WP (1UL << 16)
-#define CR4_PGE (1UL << 7)
+#define EFER_NXE    (1UL << 11)
+#define CR0_WP	    (1UL << 16)
+#define CR4_PGE	    (1UL << 7)
 
 #endif

@@ -12,32 +12,32 @@
 #include "kernel/types.h"
 
 #define KERNEL_HALF_START 0xffff800000000000UL
-#define PAGE_OFFSET 0xffff888000000000UL
-#define DIRECT_MAP_SIZE (64UL << 40)
-#define VMALLOC_START 0xffffc90000000000UL
-#define VMALLOC_SIZE (32UL << 40)
-#define VMALLOC_END (VMALLOC_START + VMALLOC_SIZE)
-#define KERNEL_VMA 0xffffffff80000000UL
+#define PAGE_OFFSET	  0xffff888000000000UL
+#define DIRECT_MAP_SIZE	  (64UL << 40)
+#define VMALLOC_START	  0xffffc90000000000UL
+#define VMALLOC_SIZE	  (32UL << 40)
+#define VMALLOC_END	  (VMALLOC_START + VMALLOC_SIZE)
+#define KERNEL_VMA	  0xffffffff80000000UL
 
-#define PTE_PRESENT (1UL << 0)
-#define PTE_WRITE (1UL << 1)
-#define PTE_USER (1UL << 2)
-#define PTE_PWT (1UL << 3)
-#define PTE_PCD (1UL << 4)
-#define PTE_ACCESSED (1UL << 5)
-#define PTE_DIRTY (1UL << 6)
-#define PTE_HUGE (1UL << 7)	/* PS: a 1 GiB (PDPT) or 2 MiB (PD) page */
-#define PTE_GLOBAL (1UL << 8)
-#define PTE_NX (1UL << 63)
+#define PTE_PRESENT   (1UL << 0)
+#define PTE_WRITE     (1UL << 1)
+#define PTE_USER      (1UL << 2)
+#define PTE_PWT	      (1UL << 3)
+#define PTE_PCD	      (1UL << 4)
+#define PTE_ACCESSED  (1UL << 5)
+#define PTE_DIRTY     (1UL << 6)
+#define PTE_HUGE      (1UL << 7) /* PS: a 1 GiB (PDPT) or 2 MiB (PD) page */
+#define PTE_GLOBAL    (1UL << 8)
+#define PTE_NX	      (1UL << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000UL
 
 #define PT_ENTRIES 512
 #define PML4_SHIFT 39
 #define PDPT_SHIFT 30
-#define PD_SHIFT 21
-#define PT_SHIFT 12
-#define HUGE_2M (1UL << PD_SHIFT)
-#define HUGE_1G (1UL << PDPT_SHIFT)
+#define PD_SHIFT   21
+#define PT_SHIFT   12
+#define HUGE_2M	   (1UL << PD_SHIFT)
+#define HUGE_1G	   (1UL << PDPT_SHIFT)
 
 typedef u64 pte_t;
 
@@ -60,11 +60,11 @@ static inline bool is_canonical(u64 va)
 /* One step of a translation, for pagewalk and for students. */
 struct pt_walk {
 	u64 va;
-	int levels;		/* how many levels were visited (1..4) */
-	u64 entry[4];		/* entry[0] is the PML4 entry, entry[3] the PT entry */
-	u64 table_pa[4];	/* physical address of the table each entry came from */
-	int leaf_level;		/* 4..1 of the entry that mapped the page, or 0 if not mapped */
-	u64 pa;			/* the physical address va translates to, if mapped */
+	int levels;	 /* how many levels were visited (1..4) */
+	u64 entry[4];	 /* entry[0] is the PML4 entry, entry[3] the PT entry */
+	u64 table_pa[4]; /* physical address of the table each entry came from */
+	int leaf_level;	 /* 4..1 of the entry that mapped the page, or 0 if not mapped */
+	u64 pa;		 /* the physical address va translates to, if mapped */
 };
 
 /* Walk the tables rooted at pml4_pa for va; returns true if va is mapped. Never faults. */

@@ -5,14 +5,14 @@
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/io.h"
 
-#define PIC1_CMD 0x20
-#define PIC1_DATA 0x21
-#define PIC2_CMD 0xA0
-#define PIC2_DATA 0xA1
+#define PIC1_CMD       0x20
+#define PIC1_DATA      0x21
+#define PIC2_CMD       0xA0
+#define PIC2_DATA      0xA1
 #define ICW1_INIT_ICW4 0x11
-#define ICW4_8086 0x01
-#define OCW3_READ_ISR 0x0b
-#define PIC_EOI 0x20
+#define ICW4_8086      0x01
+#define OCW3_READ_ISR  0x0b
+#define PIC_EOI	       0x20
 
 static u16 irq_mask = 0xffff;
 
@@ -28,11 +28,11 @@ void pic_init(void)
 	io_wait();
 	outb(PIC2_CMD, ICW1_INIT_ICW4);
 	io_wait();
-	outb(PIC1_DATA, 32);		/* ICW2: vector base */
+	outb(PIC1_DATA, 32); /* ICW2: vector base */
 	io_wait();
 	outb(PIC2_DATA, 40);
 	io_wait();
-	outb(PIC1_DATA, 1 << 2);	/* ICW3: slave on line 2 */
+	outb(PIC1_DATA, 1 << 2); /* ICW3: slave on line 2 */
 	io_wait();
 	outb(PIC2_DATA, 2);
 	io_wait();
@@ -40,7 +40,7 @@ void pic_init(void)
 	io_wait();
 	outb(PIC2_DATA, ICW4_8086);
 	io_wait();
-	irq_mask = 0xffff & ~(1 << 2);	/* the cascade line itself stays open */
+	irq_mask = 0xffff & ~(1 << 2); /* the cascade line itself stays open */
 	write_mask();
 }
 
@@ -71,6 +71,6 @@ bool pic_is_spurious(unsigned int irq)
 	if (inb(port) & 0x80)
 		return false;
 	if (irq == 15)
-		outb(PIC1_CMD, PIC_EOI);	/* the master did see the cascade */
+		outb(PIC1_CMD, PIC_EOI); /* the master did see the cascade */
 	return true;
 }

@@ -3,12 +3,12 @@
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/io.h"
 
-#define PIT_CH0 0x40
-#define PIT_CH2 0x42
-#define PIT_CMD 0x43
-#define PIT_CH2_GATE 0x61
-#define PIT_CMD_CH0_RATE 0x34	/* channel 0, lo/hi byte, mode 2 (rate generator) */
-#define PIT_CMD_CH2_ONESHOT 0xb0	/* channel 2, lo/hi byte, mode 0 (terminal count) */
+#define PIT_CH0		    0x40
+#define PIT_CH2		    0x42
+#define PIT_CMD		    0x43
+#define PIT_CH2_GATE	    0x61
+#define PIT_CMD_CH0_RATE    0x34 /* channel 0, lo/hi byte, mode 2 (rate generator) */
+#define PIT_CMD_CH2_ONESHOT 0xb0 /* channel 2, lo/hi byte, mode 0 (terminal count) */
 
 static void (*tick_fn)(void);
 

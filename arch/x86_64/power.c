@@ -8,8 +8,8 @@
 #include "kernel/printk.h"
 
 #define QEMU_DEBUG_EXIT_PORT 0xf4
-#define KBC_STATUS 0x64
-#define KBC_RESET 0xfe
+#define KBC_STATUS	     0x64
+#define KBC_RESET	     0xfe
 
 void (*pm_power_off)(void);
 void (*pm_restart)(void);

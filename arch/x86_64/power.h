@@ -2,8 +2,8 @@
 #define ARCH_POWER_H
 
 /* Values for QEMU's isa-debug-exit device: QEMU exits with status (value << 1) | 1. */
-#define QEMU_EXIT_SUCCESS 0x10	/* exit status 33 */
-#define QEMU_EXIT_FAILURE 0x11	/* exit status 35 */
+#define QEMU_EXIT_SUCCESS 0x10 /* exit status 33 */
+#define QEMU_EXIT_FAILURE 0x11 /* exit status 35 */
 
 void qemu_exit(int value);
 /* Set by the firmware layer (kernel/acpi.c): how this machine powers off and resets. */

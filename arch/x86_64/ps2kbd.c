@@ -12,29 +12,29 @@
 #include "kernel/console.h"
 #include "kernel/printk.h"
 
-#define I8042_DATA 0x60
-#define I8042_STATUS 0x64
+#define I8042_DATA	   0x60
+#define I8042_STATUS	   0x64
 #define STATUS_OUTPUT_FULL 0x01
 
-#define SC_LSHIFT 0x2a
-#define SC_RSHIFT 0x36
-#define SC_CTRL 0x1d
+#define SC_LSHIFT   0x2a
+#define SC_RSHIFT   0x36
+#define SC_CTRL	    0x1d
 #define SC_CAPSLOCK 0x3a
 #define SC_EXTENDED 0xe0
-#define SC_RELEASE 0x80
+#define SC_RELEASE  0x80
 
 /* Scancode set 1, unshifted and shifted; 0 where a key gives no character. */
 static const char keymap[0x3a] = {
-	0, 0x1b, '1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '-', '=', 0x7f, '\t',
-	'q', 'w', 'e', 'r', 't', 'y', 'u', 'i', 'o', 'p', '[', ']', '\r', 0, 'a', 's',
-	'd', 'f', 'g', 'h', 'j', 'k', 'l', ';', '\'', '`', 0, '\\', 'z', 'x', 'c', 'v',
-	'b', 'n', 'm', ',', '.', '/', 0, '*', 0, ' ',
+	0,    0x1b, '1', '2', '3', '4', '5', '6', '7', '8', '9',  '0', '-', '=',  0x7f,
+	'\t', 'q',  'w', 'e', 'r', 't', 'y', 'u', 'i', 'o', 'p',  '[', ']', '\r', 0,
+	'a',  's',  'd', 'f', 'g', 'h', 'j', 'k', 'l', ';', '\'', '`', 0,   '\\', 'z',
+	'x',  'c',  'v', 'b', 'n', 'm', ',', '.', '/', 0,   '*',  0,   ' ',
 };
 static const char keymap_shift[0x3a] = {
-	0, 0x1b, '!', '@', '#', '$', '%', '^', '&', '*', '(', ')', '_', '+', 0x7f, '\t',
-	'Q', 'W', 'E', 'R', 'T', 'Y', 'U', 'I', 'O', 'P', '{', '}', '\r', 0, 'A', 'S',
-	'D', 'F', 'G', 'H', 'J', 'K', 'L', ':', '"', '~', 0, '|', 'Z', 'X', 'C', 'V',
-	'B', 'N', 'M', '<', '>', '?', 0, '*', 0, ' ',
+	0,    0x1b, '!', '@', '#', '$', '%', '^', '&', '*', '(', ')', '_', '+',	 0x7f,
+	'\t', 'Q',  'W', 'E', 'R', 'T', 'Y', 'U', 'I', 'O', 'P', '{', '}', '\r', 0,
+	'A',  'S',  'D', 'F', 'G', 'H', 'J', 'K', 'L', ':', '"', '~', 0,   '|',	 'Z',
+	'X',  'C',  'V', 'B', 'N', 'M', '<', '>', '?', 0,   '*', 0,   ' ',
 };
 
 static bool shift, ctrl, capslock, extended;
@@ -62,7 +62,7 @@ static void handle_extended(u8 code)
 		push_arrow('D');
 		break;
 	case 0x1c:
-		console_input_push('\r');	/* keypad Enter */
+		console_input_push('\r'); /* keypad Enter */
 		break;
 	}
 }
@@ -96,7 +96,7 @@ static void handle_scancode(u8 sc)
 	if (code == SC_LSHIFT || code == SC_RSHIFT) {
 		shift = !released;
 	} else if (code == SC_CTRL) {
-		ctrl = !released;	/* left, or right with the 0xE0 prefix */
+		ctrl = !released; /* left, or right with the 0xE0 prefix */
 	} else if (!released && extended) {
 		handle_extended(code);
 	} else if (!released && code == SC_CAPSLOCK) {

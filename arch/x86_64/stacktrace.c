@@ -49,10 +49,10 @@ static u64 return_address_before_frame(u64 rip, u64 rsp, u64 lo, u64 hi)
 	code = (const u8 *)(rip - off);
 	if (code[0] == 0x55 && code[1] == 0x48 && code[2] == 0x89 && code[3] == 0xe5) {
 		if (off >= 4)
-			return 0;	/* the frame is complete: the rbp chain covers the caller */
+			return 0; /* the frame is complete: the rbp chain covers the caller */
 		slot = off == 0 ? rsp : rsp + 8;
 	} else {
-		slot = rsp;		/* a frameless leaf */
+		slot = rsp; /* a frameless leaf */
 	}
 	if (!frame_readable(slot & ~7UL, lo, hi))
 		return 0;
@@ -76,7 +76,8 @@ void show_backtrace(u64 rip, u64 rsp, u64 rbp, u64 lo, u64 hi)
 			return;
 		}
 		if (!frame_readable(rbp, lo, hi)) {
-			printk(KERN_EMERG " (frame pointer %016lx is not on the stack: stop)\n", rbp);
+			printk(KERN_EMERG " (frame pointer %016lx is not on the stack: stop)\n",
+			       rbp);
 			return;
 		}
 		next = ((u64 *)rbp)[0];

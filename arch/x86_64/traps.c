@@ -44,8 +44,9 @@ const char *trap_name(u64 vector)
 static void show_page_fault(const struct pt_regs *regs)
 {
 	u64 ec = regs->error_code;
-	const char *access = ec & PF_INSTR ? "instruction fetch" : ec & PF_WRITE ? "write access"
-										 : "read access";
+	const char *access = ec & PF_INSTR   ? "instruction fetch"
+			     : ec & PF_WRITE ? "write access"
+					     : "read access";
 
 	printk(KERN_EMERG "BUG: unable to handle page fault for address: %016lx\n", read_cr2());
 	printk(KERN_EMERG "#PF: %s %s in %s mode\n", ec & PF_USER ? "user" : "supervisor", access,
@@ -77,8 +78,8 @@ void show_fault(const char *why, const struct pt_regs *regs, u64 stack_lo, u64 s
 {
 	if (regs->vector == X86_TRAP_PF)
 		show_page_fault(regs);
-	printk(KERN_EMERG "Oops: %s: %04lx [#%d] (%s)\n", trap_name(regs->vector),
-	       regs->error_code, ++oops_count, why);
+	printk(KERN_EMERG "Oops: %s: %04lx [#%d] (%s)\n", trap_name(regs->vector), regs->error_code,
+	       ++oops_count, why);
 	show_regs(regs);
 	show_backtrace(regs->rip, regs->rsp, regs->rbp, stack_lo, stack_hi);
 }

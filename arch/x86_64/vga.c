@@ -7,10 +7,10 @@
 #include "kernel/console.h"
 #include "kernel/string.h"
 
-#define VGA_COLS 80
-#define VGA_ROWS 25
+#define VGA_COLS   80
+#define VGA_ROWS   25
 #define CRTC_INDEX 0x3D4
-#define CRTC_DATA 0x3D5
+#define CRTC_DATA  0x3D5
 
 static volatile u16 *vga;
 static int row, col;

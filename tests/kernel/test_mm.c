@@ -41,15 +41,15 @@ KTEST(mm, bad_frees_reported_not_applied)
 	KT_ASSERT(p);
 	free_pages(p, 2);
 	page_stats(&a);
-	free_pages(p, 2);			/* double free */
+	free_pages(p, 2); /* double free */
 	KT_EXPECT(printk_log_contains(mark, "BUG: free_pages("));
 	KT_EXPECT(printk_log_contains(mark, "already free"));
 	p = alloc_pages(2);
 	KT_ASSERT(p);
-	free_pages(p, 1);			/* wrong order */
+	free_pages(p, 1); /* wrong order */
 	KT_EXPECT(printk_log_contains(mark, "allocated with order 2"));
-	free_pages(p + PAGE_SIZE, 0);		/* never allocated: inside a block */
-	free_pages((void *)0xffffc90000001000UL, 0);	/* not a direct-map address */
+	free_pages(p + PAGE_SIZE, 0);		     /* never allocated: inside a block */
+	free_pages((void *)0xffffc90000001000UL, 0); /* not a direct-map address */
 	KT_EXPECT(printk_log_contains(mark, "not a page-aligned direct-map address"));
 	free_pages(p, 2);
 	page_stats(&b);
@@ -93,7 +93,7 @@ KTEST(mm, rodata_not_writable)
 
 KTEST(mm, data_and_direct_map_not_executable)
 {
-	static u8 code[16] = { 0xc3 };	/* ret, in .data */
+	static u8 code[16] = { 0xc3 }; /* ret, in .data */
 	struct fault_record rec;
 	u8 *page = alloc_page();
 
@@ -161,7 +161,8 @@ KTEST(mm, huge_pages_match_cpu)
 		struct pt_walk w;
 
 		pt_walk(kernel_pml4_phys, PAGE_OFFSET, &w);
-		KT_EXPECT_MSG(w.leaf_level == 3, "direct map at 0 uses level %d pages", w.leaf_level);
+		KT_EXPECT_MSG(w.leaf_level == 3, "direct map at 0 uses level %d pages",
+			      w.leaf_level);
 	} else {
 		struct pt_walk w;
 
@@ -208,7 +209,7 @@ KTEST(mm, guard_costs_no_memory)
 	struct kmalloc_stats k0, k1;
 	void *v;
 
-	kfree(kmalloc(sizeof(struct vm_struct)));	/* the slab page for the area is there */
+	kfree(kmalloc(sizeof(struct vm_struct))); /* the slab page for the area is there */
 	before = nr_free_pages();
 	kmalloc_stats(&k0);
 	v = vmalloc(4 * PAGE_SIZE);
@@ -260,7 +261,7 @@ KTEST(mm, vfree_bad_address_reported)
 	vfree(v + 16);
 	KT_EXPECT(printk_log_contains(mark, "not the start of a vmalloc area"));
 	vfree(v);
-	vfree(v);	/* double */
+	vfree(v); /* double */
 	KT_EXPECT(lookup_kernel_page((u64)v, NULL, NULL) == false);
 }
 

@@ -66,7 +66,8 @@ static void overflow_kills_only_the_task(const char *name, const char *how)
 
 KTEST(lkdtm, stack_guard_page_leading)
 {
-	overflow_kills_only_the_task("STACK_GUARD_PAGE_LEADING", "kernel stack overflow (page-fault)");
+	overflow_kills_only_the_task("STACK_GUARD_PAGE_LEADING",
+				     "kernel stack overflow (page-fault)");
 }
 
 KTEST(lkdtm, stack_guard_page_trailing)
@@ -124,9 +125,10 @@ KTEST(lkdtm, thousand_overflows_back_to_baseline)
 		ktest_skip("VMAP_STACK=n");
 		return;
 	}
-	KT_ASSERT(lkdtm_run(lt, &status, NULL) == 0);	/* warm up */
+	KT_ASSERT(lkdtm_run(lt, &status, NULL) == 0); /* warm up */
 	mem_baseline(&a);
-	/* Every report still goes into the log in full; only the console is spared 1,000 of them. */
+	/* Every report still goes into the log in full; only the console is spared 1,000 of them.
+	 */
 	console_loglevel = 0;
 	for (i = 0; i < 1000; i++) {
 		if (lkdtm_run(lt, &status, NULL) == 0 && EXIT_HOW(status) == EXIT_STACK_OVERFLOW)

@@ -27,7 +27,7 @@ KTEST(task, exit_status_through_wait)
 	KT_ASSERT(wait(t->pid, &status) == 0);
 	KT_EXPECT(EXIT_HOW(status) == EXIT_NORMAL);
 	KT_EXPECT(EXIT_CODE(status) == 42);
-	KT_EXPECT(wait(t->pid, &status) == -1);	/* reaped: gone */
+	KT_EXPECT(wait(t->pid, &status) == -1); /* reaped: gone */
 	KT_EXPECT(wait(-5, &status) == -1);
 	KT_EXPECT(wait(current->pid, &status) == -1);
 }
@@ -111,7 +111,7 @@ KTEST(task, kill_ends_task_and_tells_waiter)
 	KT_ASSERT(t);
 	sleep_ms(20);
 	KT_EXPECT(kill(t->pid) == 0);
-	KT_EXPECT(kill(t->pid) == -1);		/* already dead */
+	KT_EXPECT(kill(t->pid) == -1); /* already dead */
 	KT_ASSERT(wait(t->pid, &status) == 0);
 	KT_EXPECT(EXIT_HOW(status) == EXIT_KILLED);
 	KT_EXPECT(kill(1) == -2);
@@ -139,9 +139,11 @@ static bool same_baseline(const struct baseline *a, const struct baseline *b)
 	if (a->free_pages != b->free_pages || a->vm.nr_areas != b->vm.nr_areas ||
 	    a->vm.pages != b->vm.pages || a->slab.objects != b->slab.objects ||
 	    a->tasks != b->tasks) {
-		printk("# free pages %lu -> %lu, vmalloc areas %lu -> %lu, slab objects %lu -> %lu, "
-		       "tasks %lu -> %lu\n", a->free_pages, b->free_pages, a->vm.nr_areas,
-		       b->vm.nr_areas, a->slab.objects, b->slab.objects, a->tasks, b->tasks);
+		printk("# free pages %lu -> %lu, vmalloc areas %lu -> %lu, slab objects %lu -> "
+		       "%lu, "
+		       "tasks %lu -> %lu\n",
+		       a->free_pages, b->free_pages, a->vm.nr_areas, b->vm.nr_areas,
+		       a->slab.objects, b->slab.objects, a->tasks, b->tasks);
 		return false;
 	}
 	return true;
