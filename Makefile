@@ -36,7 +36,10 @@ CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-
 LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker.ld
 NASMFLAGS := -f elf64 -g -F dwarf -w+all
 
-KERNEL_C := $(wildcard kernel/*.c mm/*.c arch/x86_64/*.c tests/kernel/*.c)
+# The source folders, one layer each (docs/ARCHITECTURE.md; scripts/check-layers checks them).
+KERNEL_DIRS := kernel/lib boot arch/x86_64 kernel/printk kernel/locking mm kernel/drivers kernel \
+	kernel/debug kernel/shell kernel/init tests/kernel
+KERNEL_C := $(wildcard $(addsuffix /*.c,$(KERNEL_DIRS)))
 KERNEL_ASM := $(wildcard boot/*.asm arch/x86_64/*.asm)
 OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/%.o,$(KERNEL_ASM)) \
 	$(BUILD)/font8x8.o
@@ -146,9 +149,9 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefi
 	-fno-sanitize-recover=all -I.
 HOST_TESTS := $(patsubst tests/%.c,$(BUILD)/host/%,$(wildcard tests/test_*.c))
 host-tests: $(HOST_TESTS)
-# tests/test_X.c tests kernel/X.c or mm/X.c, linked in unless the test #includes it itself.
-host_sources = $(if $(shell grep -l '^\#include "[a-z]*/$(1).c"' tests/test_$(1).c tests/fuzz_$(1).c \
-	2>/dev/null),,$(wildcard kernel/$(1).c mm/$(1).c))
+# tests/test_X.c tests kernel/lib/X.c, boot/X.c or mm/X.c, linked in unless the test #includes it itself.
+host_sources = $(if $(shell grep -l '^\#include "[a-z/]*/$(1).c"' tests/test_$(1).c tests/fuzz_$(1).c \
+	2>/dev/null),,$(wildcard kernel/lib/$(1).c boot/$(1).c mm/$(1).c))
 $(BUILD)/host/test_%: tests/test_%.c tests/tap.h $$(call host_sources,%)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $@")
@@ -165,7 +168,8 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz_%.c $$(call host_sources,%)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. $< $(call host_sources,$*) -o $@
 
 format:
-	clang-format -i $(KERNEL_C) $(wildcard kernel/*.h mm/*.h arch/x86_64/*.h tests/*.c tests/*.h)
+	clang-format -i $(KERNEL_C) $(wildcard $(addsuffix /*.h,$(KERNEL_DIRS)) arch/x86_64/asm/*.h \
+		tests/*.c tests/*.h)
 
 clean:
 	rm -rf build

@@ -21,7 +21,7 @@ mb2_header_start:
 	dd 1 << 1
 
 	; Framebuffer tag (type 5), optional (flags bit 0): any mode GRUB likes. Under UEFI this is
-	; the only screen there is; the kernel uses whatever it is given (kernel/main.c).
+	; the only screen there is; the kernel uses whatever it is given (kernel/init/main.c).
 	align 8
 	dw 5
 	dw 1

@@ -10,13 +10,13 @@
  */
 #include "kernel/fault.h"
 #include "arch/x86_64/gdt.h"
-#include "arch/x86_64/io.h"
+#include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/stacktrace.h"
-#include "kernel/percpu.h"
-#include "kernel/printk.h"
-#include "kernel/spinlock.h"
+#include "arch/x86_64/percpu.h"
+#include "kernel/printk/printk.h"
+#include "kernel/locking/spinlock.h"
 #include "kernel/task.h"
-#include "kernel/vsprintf.h"
+#include "kernel/lib/vsprintf.h"
 #include "mm/pgtable.h"
 #include "mm/vmalloc.h"
 

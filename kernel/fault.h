@@ -7,7 +7,7 @@
 
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/setjmp.h"
-#include "kernel/ktest.h"
+#include "kernel/debug/ktest.h"
 
 struct fault_catch {
 	struct jmp_buf jb;

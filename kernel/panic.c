@@ -1,8 +1,8 @@
-#include "arch/x86_64/io.h"
+#include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/stacktrace.h"
-#include "kernel/printk.h"
-#include "kernel/vsprintf.h"
+#include "kernel/printk/printk.h"
+#include "kernel/lib/vsprintf.h"
 
 bool panic_in_progress;
 

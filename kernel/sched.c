@@ -6,9 +6,9 @@
 #include "kernel/sched.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
-#include "arch/x86_64/io.h"
-#include "kernel/console.h"
-#include "kernel/printk.h"
+#include "arch/x86_64/asm/io.h"
+#include "kernel/printk/console.h"
+#include "kernel/printk/printk.h"
 #include "kernel/time.h"
 
 #define TIME_SLICE_TICKS 2 /* 20 ms at HZ=100 */

@@ -8,7 +8,7 @@
 #ifndef KERNEL_SCHED_H
 #define KERNEL_SCHED_H
 
-#include "kernel/spinlock.h"
+#include "kernel/locking/spinlock.h"
 #include "kernel/task.h"
 
 extern struct spinlock sched_lock;

@@ -1,13 +1,13 @@
 /*
  * Kernel stacks. Both kinds exist in every build: the configuration (VMAP_STACK) only decides
  * which kind alloc_thread_stack() gives to tasks. Keeping both compiled lets the benchmarks
- * (kernel/bench_figures.c) time the two paths side by side in one run of one kernel.
+ * (kernel/debug/bench_figures.c) time the two paths side by side in one run of one kernel.
  */
 #include "kernel/stack.h"
-#include "arch/x86_64/io.h"
-#include "kernel/percpu.h"
-#include "kernel/printk.h"
-#include "kernel/string.h"
+#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/percpu.h"
+#include "kernel/printk/printk.h"
+#include "kernel/lib/string.h"
 #include "mm/page_alloc.h"
 #include "mm/vmalloc.h"
 

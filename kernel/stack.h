@@ -23,7 +23,7 @@
 #define KERNEL_STACK_H
 
 #include "config.h"
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 
 #define VMAP_STACK	  CONFIG_VMAP_STACK
 #define THREAD_SIZE	  CONFIG_THREAD_SIZE

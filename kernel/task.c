@@ -1,8 +1,8 @@
 /* Creating, ending, killing and reaping tasks. */
 #include "kernel/sched.h"
-#include "arch/x86_64/io.h"
-#include "kernel/printk.h"
-#include "kernel/string.h"
+#include "arch/x86_64/asm/io.h"
+#include "kernel/printk/printk.h"
+#include "kernel/lib/string.h"
 #include "mm/slab.h"
 
 extern u8 ret_from_kthread[];

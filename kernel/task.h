@@ -6,9 +6,9 @@
 #ifndef KERNEL_TASK_H
 #define KERNEL_TASK_H
 
-#include "kernel/percpu.h"
+#include "arch/x86_64/percpu.h"
 #include "kernel/stack.h"
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 
 #define TASK_COMM_LEN 16
 

@@ -1,8 +1,8 @@
 /* Time: the jiffies tick (PIT at HZ) and the TSC rate, calibrated against the PIT. */
 #include "kernel/time.h"
-#include "arch/x86_64/io.h"
+#include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/pit.h"
-#include "kernel/printk.h"
+#include "kernel/printk/printk.h"
 
 volatile u64 jiffies;
 u64 tsc_khz;

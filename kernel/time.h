@@ -1,7 +1,7 @@
 #ifndef KERNEL_TIME_H
 #define KERNEL_TIME_H
 
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 
 #define HZ 100
 

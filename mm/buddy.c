@@ -6,7 +6,7 @@
  * struct page at 12 bytes. Only the first page of a block records the order; the other pages
  * just say whether they are part of a free (flags 0) or an allocated (PG_tail) block.
  */
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 #include "mm/buddy.h"
 
 /* Pages in a block of the given order. */

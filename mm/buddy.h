@@ -14,7 +14,7 @@
 #ifndef MM_BUDDY_H
 #define MM_BUDDY_H
 
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 
 #define MAX_PAGE_ORDER 10 /* largest block: 2^10 pages = 4 MiB */
 #define NR_PAGE_ORDERS (MAX_PAGE_ORDER + 1)

@@ -1,9 +1,9 @@
 #include "mm/page_alloc.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/stacktrace.h"
-#include "kernel/printk.h"
-#include "kernel/spinlock.h"
-#include "kernel/string.h"
+#include "kernel/printk/printk.h"
+#include "kernel/locking/spinlock.h"
+#include "kernel/lib/string.h"
 
 extern u8 _kernel_phys_start[], _kernel_end[];
 

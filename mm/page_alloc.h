@@ -8,7 +8,7 @@
 #ifndef MM_PAGE_ALLOC_H
 #define MM_PAGE_ALLOC_H
 
-#include "kernel/multiboot2.h"
+#include "boot/multiboot2.h"
 #include "mm/buddy.h"
 
 void *alloc_pages(unsigned int order);

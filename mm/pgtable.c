@@ -1,9 +1,9 @@
 #include "mm/pgtable.h"
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/io.h"
+#include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/stacktrace.h"
-#include "kernel/printk.h"
-#include "kernel/string.h"
+#include "kernel/printk/printk.h"
+#include "kernel/lib/string.h"
 #include "mm/page_alloc.h"
 
 extern u8 _text[], _etext[], _rodata[], _erodata[], _data[], _ebss[], _ksyms[], _kernel_end[];

@@ -6,7 +6,7 @@
 #define MM_PGTABLE_H
 
 #include "arch/x86_64/paging.h"
-#include "kernel/multiboot2.h"
+#include "boot/multiboot2.h"
 
 /* Physical address of the kernel's PML4; every future address space copies its top half. */
 extern u64 kernel_pml4_phys;

@@ -4,7 +4,7 @@
  */
 #include "mm/ptdump.h"
 #include "arch/x86_64/paging.h"
-#include "kernel/printk.h"
+#include "kernel/printk/printk.h"
 
 /* LAB1: BEGIN walk the kernel half of the page tables and report runs of like pages */
 

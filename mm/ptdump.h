@@ -6,7 +6,7 @@
 #ifndef MM_PTDUMP_H
 #define MM_PTDUMP_H
 
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 
 /*
  * One run of virtual addresses [start, end) whose pages all have the same effective rights and

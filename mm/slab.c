@@ -10,9 +10,9 @@
 #include "mm/slab.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/stacktrace.h"
-#include "kernel/printk.h"
-#include "kernel/spinlock.h"
-#include "kernel/string.h"
+#include "kernel/printk/printk.h"
+#include "kernel/locking/spinlock.h"
+#include "kernel/lib/string.h"
 #include "mm/page_alloc.h"
 
 #define NR_CLASSES  8 /* 16, 32, ..., 2048 */

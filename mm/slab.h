@@ -5,7 +5,7 @@
 #ifndef MM_SLAB_H
 #define MM_SLAB_H
 
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 
 #define KMALLOC_MIN_SIZE 16
 #define KMALLOC_MAX_SIZE 2048

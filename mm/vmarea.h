@@ -7,7 +7,7 @@
 #ifndef MM_VMAREA_H
 #define MM_VMAREA_H
 
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 
 struct vmarea {
 	u64 span_start; /* first byte of the leading guard */

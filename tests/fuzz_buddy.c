@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 #include "mm/buddy.h"
 
 /*

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/types.h"
-#include "kernel/multiboot2.h"
+#include "kernel/lib/types.h"
+#include "boot/multiboot2.h"
 
 /* Touch everything a successful parse points at, so over-long results are caught here. */
 static void walk_result(const struct mb2_info *mi)

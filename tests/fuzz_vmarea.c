@@ -7,7 +7,7 @@
  *       -o /tmp/fuzz_vmarea && /tmp/fuzz_vmarea -max_total_time=20
  */
 // host-test-sources: mm/vmarea.c
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 #include "mm/vmarea.h"
 
 #include <stdio.h>

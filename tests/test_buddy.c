@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 #include "mm/buddy.h"
 #include "tests/tap.h"
 

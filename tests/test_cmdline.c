@@ -1,13 +1,13 @@
 /*
- * Host unit tests for kernel/cmdline.c.
+ * Host unit tests for boot/cmdline.c.
  *
  * Handlers append "key=value;" (known) or "?key=value;" (unknown) to a log string, so each
  * case is checked with one string compare that also shows the order of the calls.
  */
 #include <string.h>
 
-#include "kernel/types.h"
-#include "kernel/cmdline.h"
+#include "kernel/lib/types.h"
+#include "boot/cmdline.h"
 #include "tests/tap.h"
 
 static char log_buf[1024];

@@ -1,11 +1,11 @@
 /*
- * Host unit tests for kernel/glob.c.
+ * Host unit tests for kernel/lib/glob.c.
  */
 #include <string.h>
 #include <time.h>
 
-#include "kernel/types.h"
-#include "kernel/glob.h"
+#include "kernel/lib/types.h"
+#include "kernel/lib/glob.h"
 #include "tests/tap.h"
 
 static void expect(const char *pattern, const char *str, bool want)
@@ -35,7 +35,7 @@ static const struct {
 	{ "mm.vmalloc*", "mm.vmalloc", true },
 	{ "mm.vmalloc*", "mm.vmalloc_area", true },
 	{ "mm.vmalloc*", "mm.vmap", false },
-	{ "*.c", "kernel/main.c", true },
+	{ "*.c", "kernel/init/main.c", true },
 	{ "*.c", "main.h", false },
 	{ "a*b*c", "aXXbYYc", true },
 	{ "a*b*c", "aXXcYYb", false },

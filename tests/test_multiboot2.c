@@ -1,5 +1,5 @@
 /*
- * Host unit tests for kernel/multiboot2.c.
+ * Host unit tests for boot/multiboot2.c.
  *
  * Info blocks are assembled with a small builder, then copied into a heap allocation of
  * exactly max_size bytes, so AddressSanitizer reports any read past the end of the block.
@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kernel/types.h"
-#include "kernel/multiboot2.h"
+#include "kernel/lib/types.h"
+#include "boot/multiboot2.h"
 #include "tests/tap.h"
 
 #define BUILD_CAP 4096

@@ -9,7 +9,7 @@
  * 10,000-area tree whose height must stay within the AVL bound.
  */
 // host-test-sources: mm/vmarea.c
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 #include "mm/vmarea.h"
 #include "tests/tap.h"
 

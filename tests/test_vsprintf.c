@@ -7,7 +7,7 @@
 int kernel_snprintf(char *buf, size_t size, const char *fmt, ...);
 #define snprintf  kernel_snprintf
 #define vsnprintf kernel_vsnprintf
-#include "kernel/vsprintf.c"
+#include "kernel/lib/vsprintf.c"
 #undef snprintf
 #undef vsnprintf
 

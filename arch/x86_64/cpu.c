@@ -1,7 +1,7 @@
 /* CPUID feature detection. Bit positions are from the Intel SDM vol. 2, CPUID. */
 #include "arch/x86_64/cpu.h"
-#include "kernel/printk.h"
-#include "kernel/string.h"
+#include "kernel/printk/printk.h"
+#include "kernel/lib/string.h"
 
 struct cpu_features boot_cpu;
 

@@ -2,7 +2,7 @@
 #ifndef ARCH_CPU_H
 #define ARCH_CPU_H
 
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 
 struct cpu_features {
 	char vendor[13];

@@ -2,7 +2,7 @@
 #ifndef ARCH_GDT_H
 #define ARCH_GDT_H
 
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 
 #define KERNEL_CS 0x08
 #define KERNEL_DS 0x10

@@ -4,9 +4,9 @@
  */
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/gdt.h"
-#include "arch/x86_64/io.h"
+#include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/pic.h"
-#include "kernel/percpu.h"
+#include "arch/x86_64/percpu.h"
 
 #define NR_VECTORS     48
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate (IF cleared on entry) */

@@ -2,7 +2,7 @@
 #ifndef ARCH_IDT_H
 #define ARCH_IDT_H
 
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 
 /* What arch/x86_64/entry.asm saves on every exception and interrupt, lowest address first. */
 struct pt_regs {

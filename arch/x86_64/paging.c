@@ -1,5 +1,5 @@
 #include "arch/x86_64/paging.h"
-#include "arch/x86_64/io.h"
+#include "arch/x86_64/asm/io.h"
 
 bool pt_walk(u64 pml4_pa, u64 va, struct pt_walk *w)
 {

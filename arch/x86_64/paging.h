@@ -9,7 +9,7 @@
 #ifndef ARCH_PAGING_H
 #define ARCH_PAGING_H
 
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 
 #define KERNEL_HALF_START 0xffff800000000000UL
 #define PAGE_OFFSET	  0xffff888000000000UL

@@ -3,7 +3,7 @@
  * with CPU exceptions. All lines start masked; request_irq() unmasks the ones with a handler.
  */
 #include "arch/x86_64/pic.h"
-#include "arch/x86_64/io.h"
+#include "arch/x86_64/asm/io.h"
 
 #define PIC1_CMD       0x20
 #define PIC1_DATA      0x21

@@ -1,7 +1,7 @@
 #ifndef ARCH_PIC_H
 #define ARCH_PIC_H
 
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 
 void pic_init(void);
 void pic_unmask(unsigned int irq);

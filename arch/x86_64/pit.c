@@ -1,7 +1,7 @@
 /* The 8254 programmable interval timer: the periodic tick on IRQ 0. */
 #include "arch/x86_64/pit.h"
 #include "arch/x86_64/idt.h"
-#include "arch/x86_64/io.h"
+#include "arch/x86_64/asm/io.h"
 
 #define PIT_CH0		    0x40
 #define PIT_CH2		    0x42

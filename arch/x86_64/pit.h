@@ -1,7 +1,7 @@
 #ifndef ARCH_PIT_H
 #define ARCH_PIT_H
 
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 
 #define PIT_HZ 1193182
 

@@ -4,8 +4,8 @@
  */
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/io.h"
-#include "kernel/printk.h"
+#include "arch/x86_64/asm/io.h"
+#include "kernel/printk/printk.h"
 
 #define QEMU_DEBUG_EXIT_PORT 0xf4
 #define KBC_STATUS	     0x64

@@ -6,7 +6,7 @@
 #define QEMU_EXIT_FAILURE 0x11 /* exit status 35 */
 
 void qemu_exit(int value);
-/* Set by the firmware layer (kernel/acpi.c): how this machine powers off and resets. */
+/* Set by the firmware layer (kernel/drivers/acpi.c): how this machine powers off and resets. */
 extern void (*pm_power_off)(void);
 extern void (*pm_restart)(void);
 __attribute__((noreturn)) void machine_power_off(void);

@@ -2,7 +2,7 @@
 #ifndef ARCH_SETJMP_H
 #define ARCH_SETJMP_H
 
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 
 struct jmp_buf {
 	u64 rbx, rbp, r12, r13, r14, r15, rsp, rip;

@@ -9,8 +9,8 @@
  */
 #include "arch/x86_64/stacktrace.h"
 #include "arch/x86_64/paging.h"
-#include "kernel/ksyms.h"
-#include "kernel/printk.h"
+#include "kernel/lib/ksyms.h"
+#include "kernel/printk/printk.h"
 
 static bool frame_readable(u64 rbp, u64 lo, u64 hi)
 {

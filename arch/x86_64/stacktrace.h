@@ -1,7 +1,7 @@
 #ifndef ARCH_STACKTRACE_H
 #define ARCH_STACKTRACE_H
 
-#include "kernel/types.h"
+#include "kernel/lib/types.h"
 
 #define BACKTRACE_MAX_FRAMES 24
 

@@ -1,9 +1,9 @@
 /* Exception names and the register dump every oops prints. */
 #include "arch/x86_64/idt.h"
-#include "arch/x86_64/io.h"
+#include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/stacktrace.h"
-#include "kernel/ksyms.h"
-#include "kernel/printk.h"
+#include "kernel/lib/ksyms.h"
+#include "kernel/printk/printk.h"
 
 static const char *const trap_names[32] = {
 	[0] = "divide error",

@@ -5,9 +5,9 @@
  * a stack's guard page unmapped.
  */
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/io.h"
-#include "kernel/ktest.h"
-#include "kernel/printk.h"
+#include "arch/x86_64/asm/io.h"
+#include "kernel/debug/ktest.h"
+#include "kernel/printk/printk.h"
 #include "kernel/task.h"
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"

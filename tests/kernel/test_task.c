@@ -3,9 +3,9 @@
  * zeroed when reused, never shared, with unmapped guards between them; clean failure when memory
  * runs out; and the seed's argument: fragmented memory still gives VMAP stacks.
  */
-#include "arch/x86_64/io.h"
-#include "kernel/ktest.h"
-#include "kernel/printk.h"
+#include "arch/x86_64/asm/io.h"
+#include "kernel/debug/ktest.h"
+#include "kernel/printk/printk.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
 #include "mm/page_alloc.h"

@@ -3,12 +3,12 @@
  * produce the full oops (register dump, symbolized backtrace naming the faulting function).
  */
 #include "arch/x86_64/idt.h"
-#include "kernel/ksyms.h"
-#include "kernel/ktest.h"
-#include "kernel/printk.h"
-#include "kernel/setup.h"
-#include "kernel/string.h"
-#include "kernel/vsprintf.h"
+#include "kernel/lib/ksyms.h"
+#include "kernel/debug/ktest.h"
+#include "kernel/printk/printk.h"
+#include "boot/setup.h"
+#include "kernel/lib/string.h"
+#include "kernel/lib/vsprintf.h"
 
 KTEST(boot, cmdline_reaches_kernel)
 {

@@ -1,0 +1,47 @@
+/*
+ * Per-CPU data. Everything that differs between CPUs lives in one struct percpu, reached through
+ * one accessor, this_cpu(), which reads the structure's own address from %gs:0. There is one CPU
+ * today; SMP means one more struct percpu and GS base per CPU, and no other code changes.
+ */
+#ifndef KERNEL_PERCPU_H
+#define KERNEL_PERCPU_H
+
+#include "arch/x86_64/gdt.h"
+#include "kernel/lib/types.h"
+
+#define NR_CPUS		     1
+#define MAX_HELD_LOCKS	     8
+#define NR_CACHED_STACKS_MAX 8
+
+struct task;
+struct spinlock;
+struct fault_catch;
+
+struct percpu {
+	struct percpu *self; /* must stay first: this_cpu() reads %gs:0 */
+	u32 cpu;
+	struct task *curr; /* the running task (use `current`) */
+	struct task *idle;
+	struct task *prev_dead; /* a dead task whose stack the next task releases */
+	struct cpu_arch arch;	/* GDT, TSS and IST stacks */
+	const struct spinlock *held_locks[MAX_HELD_LOCKS];
+	int nr_held_locks;
+	int irq_depth;				 /* > 0 while in an interrupt handler */
+	int fault_depth;			 /* > 0 while in an exception handler */
+	struct fault_catch *fault_catch;	 /* armed by tests that expect a fault */
+	void *stack_cache[NR_CACHED_STACKS_MAX]; /* see kernel/stack.c */
+};
+
+extern struct percpu boot_percpu;
+
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+
+	asm volatile("mov %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+void percpu_init_boot_cpu(void);
+
+#endif

@@ -1,9 +1,0 @@
-#ifndef ARCH_VGA_H
-#define ARCH_VGA_H
-
-#include "kernel/types.h"
-
-/* Register the VGA text console at the given virtual address of 0xB8000. */
-void vga_console_init(void *text_buffer);
-
-#endif

@@ -1,0 +1,22 @@
+/* What the boot loader told us, and what the command line asked for. */
+#ifndef BOOT_SETUP_H
+#define BOOT_SETUP_H
+
+#include "boot/multiboot2.h"
+
+#define KERNEL_NAME    "vmstack"
+#define KERNEL_VERSION "0.1"
+
+struct boot_params {
+	struct mb2_info mb;    /* the parsed multiboot2 information */
+	u64 mb_phys;	       /* where the information block is (reserved in mm) */
+	const char *test_glob; /* test=<glob>: run in-kernel tests, then power off */
+	bool bench;	       /* bench: run the benchmarks, then power off */
+	char bench_name[64];
+};
+
+extern struct boot_params boot_params;
+
+void kernel_main(u32 magic, u64 mb_phys);
+
+#endif

@@ -1,0 +1,97 @@
+#include "kernel/debug/ktest.h"
+#include "arch/x86_64/setjmp.h"
+#include "kernel/fault.h"
+#include "kernel/lib/glob.h"
+#include "arch/x86_64/percpu.h"
+#include "kernel/printk/printk.h"
+#include "kernel/lib/vsprintf.h"
+
+extern const struct ktest __ktests_start[], __ktests_end[];
+
+static bool current_failed;
+static const char *skip_reason;
+
+void ktest_fail(const char *file, int line, const char *fmt, ...)
+{
+	char buf[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	printk(KERN_ERR "# %s:%d: %s\n", file, line, buf);
+	current_failed = true;
+}
+
+void ktest_skip(const char *reason)
+{
+	skip_reason = reason;
+}
+
+bool ktest_failed(void)
+{
+	return current_failed;
+}
+
+bool ktest_expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec)
+{
+	struct fault_catch fc = { 0 };
+	struct percpu *cpu = this_cpu();
+
+	if (kernel_setjmp(&fc.jb) == 0) {
+		cpu->fault_catch = &fc;
+		fn(arg);
+		cpu->fault_catch = NULL;
+		return false;
+	}
+	/* Back from the fault handler through kernel_longjmp(); it already disarmed the catch. */
+	if (rec)
+		*rec = fc.rec;
+	return true;
+}
+
+int ktest_count(const char *glob)
+{
+	const struct ktest *t;
+	int n = 0;
+
+	for (t = __ktests_start; t < __ktests_end; t++)
+		n += glob_match(glob, t->name);
+	return n;
+}
+
+void ktest_list(void)
+{
+	const struct ktest *t;
+
+	for (t = __ktests_start; t < __ktests_end; t++)
+		printk("  %s\n", t->name);
+}
+
+/*
+ * Output that both Perl's prove and Linux's KUnit parser read: "TAP version 13", a plan, then
+ * one unindented result line per test; diagnostics start with '#'.
+ */
+int ktest_run(const char *glob)
+{
+	const struct ktest *t;
+	int n = 0, failed = 0;
+
+	printk("TAP version 13\n1..%d\n", ktest_count(glob));
+	for (t = __ktests_start; t < __ktests_end; t++) {
+		if (!glob_match(glob, t->name))
+			continue;
+		current_failed = false;
+		skip_reason = NULL;
+		printk("# running %s\n", t->name);
+		t->fn();
+		n++;
+		if (skip_reason)
+			printk("ok %d %s # SKIP %s\n", n, t->name, skip_reason);
+		else
+			printk("%sok %d %s\n", current_failed ? "not " : "", n, t->name);
+		failed += current_failed;
+	}
+	printk("# %d tests, %d passed, %d failed\n", n, n - failed, failed);
+	return failed;
+}

@@ -1,0 +1,143 @@
+#include "kernel/debug/lkdtm.h"
+#include "arch/x86_64/asm/io.h"
+#include "kernel/printk/printk.h"
+#include "kernel/locking/spinlock.h"
+#include "kernel/lib/string.h"
+#include "kernel/task.h"
+
+/*
+ * With VMAP_STACK=n nothing stops an overrun, so the tests bound it themselves (about 1 KiB
+ * below the stack) and read rather than write far away: enough to show that the overrun goes
+ * unnoticed, without wrecking the machine at random.
+ */
+#define NOVMAP_OVERRUN_LIMIT 1024
+
+/* VMAP_STACK=n: would the next frame reach more than the limit below the stack? */
+static bool past_novmap_limit(void)
+{
+	u64 fp = (u64)__builtin_frame_address(0);
+	u64 frame = THREAD_SIZE / 8 + 64;
+
+	return !VMAP_STACK && fp < current->stack.base - NOVMAP_OVERRUN_LIMIT + 2 * frame;
+}
+
+/* As lkdtm's recursive_loop: a big local buffer per frame, written so it cannot be elided. */
+static noinline int recursive_loop(int remaining)
+{
+	volatile char buf[THREAD_SIZE / 8];
+
+	memset((char *)buf, remaining & 0xff, sizeof(buf));
+	if (!remaining || past_novmap_limit())
+		return buf[7];
+	return recursive_loop(remaining - 1) + buf[0];
+}
+
+/* Deep enough for about twice the stack: the guard must stop it long before. */
+#define RECURSION_DEPTH (2 * THREAD_SIZE / (THREAD_SIZE / 8))
+
+static int exhaust_stack(void *arg)
+{
+	recursive_loop(RECURSION_DEPTH);
+	pr_err("FAIL: stack exhaustion was not caught (VMAP_STACK=%d)\n", VMAP_STACK);
+	return 1;
+}
+
+static int exhaust_stack_irqs_off(void *arg)
+{
+	local_irq_disable();
+	recursive_loop(RECURSION_DEPTH);
+	local_irq_enable();
+	pr_err("FAIL: stack exhaustion with interrupts off was not caught\n");
+	return 1;
+}
+
+static DEFINE_SPINLOCK(lkdtm_lock);
+
+static int exhaust_stack_locked(void *arg)
+{
+	u64 flags = spin_lock_irqsave(&lkdtm_lock);
+
+	recursive_loop(RECURSION_DEPTH);
+	spin_unlock_irqrestore(&lkdtm_lock, flags);
+	pr_err("FAIL: stack exhaustion while holding a lock was not caught\n");
+	return 1;
+}
+
+static int guard_page_leading(void *arg)
+{
+	const volatile u8 *p = (const u8 *)current->stack.base - 1;
+
+	pr_info("lkdtm: reading the byte just below the stack, at %p\n", p);
+	(void)*p;
+	pr_err("FAIL: accessed the page below the stack (VMAP_STACK=%d)\n", VMAP_STACK);
+	return 1;
+}
+
+static int guard_page_trailing(void *arg)
+{
+	const volatile u8 *p = (const u8 *)stack_top(&current->stack);
+
+	pr_info("lkdtm: reading the byte just above the stack, at %p\n", p);
+	(void)*p;
+	pr_err("FAIL: accessed the page above the stack (VMAP_STACK=%d)\n", VMAP_STACK);
+	return 1;
+}
+
+/*
+ * One frame bigger than the stack and its guard together. -fstack-clash-protection makes the
+ * compiler touch each page of it as RSP moves down, so the guard is hit first; without that,
+ * RSP would jump over the guard into whatever lies below.
+ */
+static noinline int big_frame(u64 size)
+{
+	volatile u8 vla[size];
+	u8 *far_end = (u8 *)vla;
+
+	/* VMAP_STACK=n: only read the far end; a write would corrupt whatever lies below. */
+	if (VMAP_STACK)
+		vla[0] = 1;
+	asm volatile("" : "+r"(far_end));
+	return *(volatile u8 *)far_end;
+}
+
+static int stack_big_frame(void *arg)
+{
+	big_frame(THREAD_SIZE + 3 * 4096);
+	pr_err("FAIL: a frame larger than the guard went unnoticed (VMAP_STACK=%d)\n", VMAP_STACK);
+	return 1;
+}
+
+const struct lkdtm_test lkdtm_tests[] = {
+	{ "STACK_GUARD_PAGE_LEADING", "read the byte just below the stack", guard_page_leading },
+	{ "STACK_GUARD_PAGE_TRAILING", "read the byte just above the stack", guard_page_trailing },
+	{ "EXHAUST_STACK", "recurse with a big local buffer until the stack runs out",
+	  exhaust_stack },
+	{ "STACK_BIG_FRAME", "one frame larger than the stack and its guard", stack_big_frame },
+	{ "EXHAUST_STACK_IRQS_OFF", "EXHAUST_STACK with interrupts disabled",
+	  exhaust_stack_irqs_off },
+	{ "EXHAUST_STACK_LOCKED", "EXHAUST_STACK holding a spinlock: must panic, not kill",
+	  exhaust_stack_locked },
+};
+const int lkdtm_nr_tests = ARRAY_SIZE(lkdtm_tests);
+
+const struct lkdtm_test *lkdtm_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < lkdtm_nr_tests; i++) {
+		if (!strcmp(lkdtm_tests[i].name, name))
+			return &lkdtm_tests[i];
+	}
+	return NULL;
+}
+
+int lkdtm_run(const struct lkdtm_test *t, int *status, int *pid)
+{
+	struct task *task = kthread_run(t->fn, NULL, "lkdtm");
+
+	if (!task)
+		return -1;
+	if (pid)
+		*pid = task->pid;
+	return wait(task->pid, status);
+}

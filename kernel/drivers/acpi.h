@@ -1,0 +1,26 @@
+/*
+ * Just enough ACPI to power off and reset a real PC: find the FADT through the RSDP that GRUB
+ * hands over, read the PM1 control ports and the reset register, and the \_S5 sleep type from
+ * the DSDT. No AML interpreter: \_S5 is a simple package that can be read directly.
+ */
+#ifndef KERNEL_ACPI_H
+#define KERNEL_ACPI_H
+
+#include "boot/multiboot2.h"
+
+void acpi_init(const struct mb2_info *mb);
+/* What acpi_init found, for `bootinfo` and tests. */
+struct acpi_info {
+	bool fadt_found;
+	bool s5_found;
+	u16 pm1a_cnt, pm1b_cnt;
+	u16 slp_typa, slp_typb;
+	bool reset_supported;
+	u8 reset_space; /* 0 memory, 1 I/O */
+	u64 reset_addr;
+	u8 reset_value;
+	bool has_8042; /* IAPC_BOOT_ARCH says there is a PS/2 controller */
+};
+extern struct acpi_info acpi;
+
+#endif

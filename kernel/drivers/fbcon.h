@@ -1,0 +1,12 @@
+#ifndef KERNEL_FBCON_H
+#define KERNEL_FBCON_H
+
+#include "boot/multiboot2.h"
+
+/*
+ * A text console on the linear framebuffer GRUB hands over (the only screen there is under
+ * UEFI). Returns true if it took over the screen. Needs vmalloc (it maps the framebuffer).
+ */
+bool fbcon_init(const struct mb2_framebuffer *fb);
+
+#endif

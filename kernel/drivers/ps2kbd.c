@@ -1,0 +1,130 @@
+/*
+ * The PS/2 keyboard behind the i8042 controller. The controller translates the keyboard's
+ * scancodes to set 1 (firmware leaves translation on), so a key press is one byte (or 0xE0 and
+ * a byte for the extra keys) and its release is the same code with bit 7 set.
+ *
+ * Keys become the bytes a terminal would send: letters, digits, punctuation, Enter as '\r',
+ * Backspace as 0x7f, Ctrl+letter as 0x01..0x1a, arrows as ESC [ A..D.
+ */
+#include "kernel/drivers/ps2kbd.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/asm/io.h"
+#include "kernel/printk/console.h"
+#include "kernel/printk/printk.h"
+
+#define I8042_DATA	   0x60
+#define I8042_STATUS	   0x64
+#define STATUS_OUTPUT_FULL 0x01
+
+#define SC_LSHIFT   0x2a
+#define SC_RSHIFT   0x36
+#define SC_CTRL	    0x1d
+#define SC_CAPSLOCK 0x3a
+#define SC_EXTENDED 0xe0
+#define SC_RELEASE  0x80
+
+/* Scancode set 1, unshifted and shifted; 0 where a key gives no character. */
+static const char keymap[0x3a] = {
+	0,    0x1b, '1', '2', '3', '4', '5', '6', '7', '8', '9',  '0', '-', '=',  0x7f,
+	'\t', 'q',  'w', 'e', 'r', 't', 'y', 'u', 'i', 'o', 'p',  '[', ']', '\r', 0,
+	'a',  's',  'd', 'f', 'g', 'h', 'j', 'k', 'l', ';', '\'', '`', 0,   '\\', 'z',
+	'x',  'c',  'v', 'b', 'n', 'm', ',', '.', '/', 0,   '*',  0,   ' ',
+};
+static const char keymap_shift[0x3a] = {
+	0,    0x1b, '!', '@', '#', '$', '%', '^', '&', '*', '(', ')', '_', '+',	 0x7f,
+	'\t', 'Q',  'W', 'E', 'R', 'T', 'Y', 'U', 'I', 'O', 'P', '{', '}', '\r', 0,
+	'A',  'S',  'D', 'F', 'G', 'H', 'J', 'K', 'L', ':', '"', '~', 0,   '|',	 'Z',
+	'X',  'C',  'V', 'B', 'N', 'M', '<', '>', '?', 0,   '*', 0,   ' ',
+};
+
+static bool shift, ctrl, capslock, extended;
+
+static void push_arrow(char final)
+{
+	console_input_push(0x1b);
+	console_input_push('[');
+	console_input_push(final);
+}
+
+static void handle_extended(u8 code)
+{
+	switch (code) {
+	case 0x48:
+		push_arrow('A');
+		break;
+	case 0x50:
+		push_arrow('B');
+		break;
+	case 0x4d:
+		push_arrow('C');
+		break;
+	case 0x4b:
+		push_arrow('D');
+		break;
+	case 0x1c:
+		console_input_push('\r'); /* keypad Enter */
+		break;
+	}
+}
+
+static char translate(u8 code)
+{
+	char c;
+
+	if (code >= sizeof(keymap))
+		return 0;
+	c = shift ? keymap_shift[code] : keymap[code];
+	if (capslock && c >= 'a' && c <= 'z')
+		c -= 'a' - 'A';
+	else if (capslock && c >= 'A' && c <= 'Z')
+		c += 'a' - 'A';
+	if (ctrl && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+		c &= 0x1f;
+	return c;
+}
+
+static void handle_scancode(u8 sc)
+{
+	bool released = sc & SC_RELEASE;
+	u8 code = sc & ~SC_RELEASE;
+	char c;
+
+	if (sc == SC_EXTENDED) {
+		extended = true;
+		return;
+	}
+	if (code == SC_LSHIFT || code == SC_RSHIFT) {
+		shift = !released;
+	} else if (code == SC_CTRL) {
+		ctrl = !released; /* left, or right with the 0xE0 prefix */
+	} else if (!released && extended) {
+		handle_extended(code);
+	} else if (!released && code == SC_CAPSLOCK) {
+		capslock = !capslock;
+	} else if (!released && (c = translate(code))) {
+		console_input_push(c);
+	}
+	extended = false;
+}
+
+static void ps2kbd_irq(struct pt_regs *regs)
+{
+	while (inb(I8042_STATUS) & STATUS_OUTPUT_FULL)
+		handle_scancode(inb(I8042_DATA));
+}
+
+void ps2kbd_init(void)
+{
+	int i;
+
+	/* No controller answers 0xff on its status port. */
+	if (inb(I8042_STATUS) == 0xff) {
+		pr_info("ps2kbd: no i8042 controller\n");
+		return;
+	}
+	/* Drop whatever the firmware left in the output buffer. */
+	for (i = 0; i < 16 && (inb(I8042_STATUS) & STATUS_OUTPUT_FULL); i++)
+		inb(I8042_DATA);
+	request_irq(1, ps2kbd_irq);
+	pr_info("ps2kbd: PS/2 keyboard on IRQ 1\n");
+}

@@ -1,0 +1,10 @@
+#ifndef ARCH_SERIAL_H
+#define ARCH_SERIAL_H
+
+#include "kernel/lib/types.h"
+
+void serial_init(void);
+void serial_putc(char c);
+void serial_enable_rx_irq(void);
+
+#endif

@@ -1,0 +1,184 @@
+/*
+ * kernel_main: the C entry point. boot/entry.asm gets here in long mode, on the boot stack,
+ * with the multiboot2 magic and the physical address of the boot information.
+ */
+#include "boot/setup.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/pic.h"
+#include "arch/x86_64/power.h"
+#include "kernel/drivers/serial.h"
+#include "kernel/drivers/vga.h"
+#include "kernel/drivers/ps2kbd.h"
+#include "kernel/drivers/acpi.h"
+#include "kernel/debug/bench.h"
+#include "boot/cmdline.h"
+#include "kernel/drivers/fbcon.h"
+#include "kernel/fault.h"
+#include "kernel/debug/ktest.h"
+#include "arch/x86_64/percpu.h"
+#include "kernel/printk/printk.h"
+#include "kernel/shell/shell.h"
+#include "kernel/lib/string.h"
+#include "kernel/task.h"
+#include "kernel/time.h"
+#include "mm/mm.h"
+
+/* The multiboot2 information is small; anything claiming more than this is not to be trusted. */
+#define MB2_MAX_INFO_SIZE (1 << 20)
+#define VGA_TEXT_PHYS	  0xb8000
+
+struct boot_params boot_params;
+struct percpu boot_percpu;
+/* Until ist_stacks_init(), #DF, NMI and #MC share this small stack. */
+static u8 boot_ist_stack[4096] __attribute__((aligned(16)));
+/* The boot stack: what kernel_main runs on until the first task has a guarded stack. */
+u8 boot_stack[16384] __attribute__((aligned(16)));
+extern u8 boot_stack_top[];
+asm(".globl boot_stack_top\n.set boot_stack_top, boot_stack + 16384");
+
+void percpu_init_boot_cpu(void)
+{
+	boot_percpu.self = &boot_percpu;
+	boot_percpu.cpu = 0;
+	wrmsr(MSR_GS_BASE, (u64)&boot_percpu);
+}
+
+static void set_test(const char *key, const char *value, void *ctx)
+{
+	static char glob[128];
+
+	strlcpy(glob, *value ? value : "*", sizeof(glob));
+	boot_params.test_glob = glob;
+}
+
+static void set_loglevel(const char *key, const char *value, void *ctx)
+{
+	u64 level;
+
+	if (kstrtou64(value, &level) || level > 8)
+		pr_warn("cmdline: loglevel=%s is not a number from 0 to 8; ignored\n", value);
+	else
+		console_loglevel = level;
+}
+
+static void set_bench(const char *key, const char *value, void *ctx)
+{
+	boot_params.bench = true;
+	strlcpy(boot_params.bench_name, value, sizeof(boot_params.bench_name));
+}
+
+static void unknown_param(const char *key, const char *value, void *ctx)
+{
+	pr_warn("cmdline: unknown parameter '%s' ignored\n", key);
+}
+
+static const struct cmdline_param kernel_params[] = {
+	{ "test", set_test },
+	{ "loglevel", set_loglevel },
+	{ "bench", set_bench },
+	{ NULL, NULL },
+};
+
+static void parse_cmdline(void)
+{
+	static char buf[1024];
+	char err[128];
+	const char *cmdline = boot_params.mb.cmdline ? boot_params.mb.cmdline : "";
+
+	pr_info("Command line: %s\n", cmdline);
+	if (cmdline_parse(cmdline, buf, sizeof(buf), kernel_params, unknown_param, NULL, err,
+			  sizeof(err)) < 0)
+		pr_warn("cmdline: %s\n", err);
+}
+
+/* Parse the boot information or stop with the reason: reading garbage helps nobody. */
+static void parse_boot_info(u32 magic, u64 mb_phys)
+{
+	char err[160];
+
+	if (magic != MB2_BOOTLOADER_MAGIC)
+		panic("multiboot2: bad magic %#x", magic);
+	boot_params.mb_phys = mb_phys;
+	if (mb2_parse(phys_to_virt(mb_phys), MB2_MAX_INFO_SIZE, &boot_params.mb, err, sizeof(err)) <
+	    0)
+		panic("multiboot2: malformed boot information: %s", err);
+}
+
+/*
+ * VGA text exists where GRUB left the screen in EGA text mode: a framebuffer tag of type
+ * EGA text, or no framebuffer tag and no UEFI (BIOS boots default to text mode).
+ */
+static void console_init(void)
+{
+	struct mb2_framebuffer *fb = &boot_params.mb.fb;
+
+	if (fb->present && fb->type == MB2_FB_TYPE_EGA_TEXT)
+		vga_console_init(phys_to_virt(fb->addr));
+	else if (!fb->present && !boot_params.mb.has_efi64_system_table)
+		vga_console_init(phys_to_virt(VGA_TEXT_PHYS));
+}
+
+static void run_tests_and_exit(const char *glob)
+{
+	int failed;
+
+	if (!ktest_count(glob)) {
+		pr_err("ktest: no test matches '%s'. The tests are:\n", glob);
+		ktest_list();
+		qemu_exit(QEMU_EXIT_FAILURE);
+		machine_halt();
+	}
+	failed = ktest_run(glob);
+	qemu_exit(failed ? QEMU_EXIT_FAILURE : QEMU_EXIT_SUCCESS);
+	machine_halt();
+}
+
+/* The first task, on a guarded stack: runs the benchmarks, the tests or the shell. */
+static int init_main(void *arg)
+{
+	if (boot_params.bench)
+		bench_main(boot_params.bench_name);
+	if (boot_params.test_glob)
+		run_tests_and_exit(boot_params.test_glob);
+	shell_run();
+}
+
+void kernel_main(u32 magic, u64 mb_phys)
+{
+	struct percpu *cpu;
+
+	percpu_init_boot_cpu();
+	cpu = this_cpu();
+	serial_init();
+	cpu_detect();
+	parse_boot_info(magic, mb_phys);
+	console_init();
+	pr_info("%s %s: a teaching kernel with virtually mapped kernel stacks\n", KERNEL_NAME,
+		KERNEL_VERSION);
+	pr_info("Booted by %s\n",
+		boot_params.mb.bootloader_name ? boot_params.mb.bootloader_name : "unknown");
+	parse_cmdline();
+	cpu_print_features();
+
+	gdt_init(&cpu->arch);
+	tss_set_ist(&cpu->arch, IST_DF, (u64)boot_ist_stack + sizeof(boot_ist_stack));
+	tss_set_ist(&cpu->arch, IST_NMI, (u64)boot_ist_stack + sizeof(boot_ist_stack));
+	tss_set_ist(&cpu->arch, IST_MCE, (u64)boot_ist_stack + sizeof(boot_ist_stack));
+	idt_init();
+	fault_init();
+	mm_init(&boot_params.mb, mb_phys);
+	ist_stacks_init();
+	fbcon_init(&boot_params.mb.fb);
+	acpi_init(&boot_params.mb);
+	pic_init();
+	time_init();
+	serial_enable_rx_irq();
+	ps2kbd_init();
+	local_irq_enable();
+
+	sched_start(init_main);
+}

@@ -1,0 +1,33 @@
+/*
+ * Consoles: where printk output goes (serial, VGA text, framebuffer) and where the shell's input
+ * comes from (serial and keyboard interrupts feed one input queue).
+ */
+#ifndef KERNEL_CONSOLE_H
+#define KERNEL_CONSOLE_H
+
+#include "kernel/lib/types.h"
+
+struct console {
+	const char *name;
+	/* Write n bytes; level is the printk level of the message (for colours). */
+	void (*write)(const char *s, size_t n, int level);
+	struct console *next;
+};
+
+void register_console(struct console *con);
+void console_write(const char *s, size_t n, int level);
+
+/* Input: drivers push bytes from their interrupt handlers; readers block until a byte arrives. */
+void console_input_push(u8 c);
+int console_getc(void);
+bool console_input_pending(void);
+
+/* Who wakes a reader blocked in console_getc() (the scheduler installs itself here). */
+struct console_waiter {
+	void (*wait)(void *ctx);
+	void (*wake)(void *ctx);
+	void *ctx;
+};
+void console_set_waiter(const struct console_waiter *w);
+
+#endif

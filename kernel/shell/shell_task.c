@@ -1,0 +1,142 @@
+/* Shell commands about tasks: ps, spawn, kill, and meminfo's stack lines. */
+#include "kernel/debug/lkdtm.h"
+#include "kernel/printk/printk.h"
+#include "kernel/shell/shell_cmds.h"
+#include "kernel/lib/string.h"
+#include "kernel/task.h"
+#include "kernel/time.h"
+
+static const char *state_name(enum task_state s)
+{
+	static const char *const names[] = { "new",	 "runnable", "running",
+					     "sleeping", "blocked",  "dead" };
+
+	return s < ARRAY_SIZE(names) ? names[s] : "?";
+}
+
+static void ps_line(struct task *t, void *ctx)
+{
+	u64 used = t->stack.base ? stack_high_water(&t->stack) : t->max_stack_used;
+	u64 g = stack_guard_size();
+
+	if (t->stack.base)
+		printk("%5d %-15s %-9s %016lx-%016lx %3lu KiB guard %5lu/%lu\n", t->pid, t->comm,
+		       state_name(t->state), t->stack.base, stack_top(&t->stack), g >> 10, used,
+		       (u64)THREAD_SIZE);
+	else
+		printk("%5d %-15s %-9s (stack released)                                 %5lu/%lu\n",
+		       t->pid, t->comm, state_name(t->state), used, (u64)THREAD_SIZE);
+}
+
+int cmd_ps(int argc, char **argv)
+{
+	printk("  PID NAME            STATE     STACK (guards below and above)                     "
+	       "  USED/SIZE\n");
+	for_each_task(ps_line, NULL);
+	return 0;
+}
+
+void shell_meminfo_stacks(void)
+{
+	struct stack_stats st;
+
+	stack_stats(&st);
+	printk("KernelStack:  %10lu kB  (%lu stacks of %u KiB in use, %s)\n",
+	       st.in_use * (THREAD_SIZE >> 10), st.in_use, THREAD_SIZE >> 10,
+	       VMAP_STACK ? "vmapped with guard pages" : "direct-mapped, no guards");
+	printk("StackCache:   %10lu kB  (%lu cached of %d; %lu hits, %lu misses)\n",
+	       st.cached * (THREAD_SIZE >> 10), st.cached, NR_CACHED_STACKS, st.cache_hits,
+	       st.cache_misses);
+}
+
+/* A demo task: counts and sleeps, forever, until killed. */
+static int counter_task(void *arg)
+{
+	u64 n;
+
+	for (n = 0;; n++)
+		sleep_ms(100 + 10 * (u64)arg);
+	return 0;
+}
+
+static bool parse_count(const char *s, u64 max, u64 *out, const char *what)
+{
+	if (kstrtou64(s, out) || *out > max) {
+		pr_err("%s: '%s' is not a number from 0 to %lu\n", what, s, max);
+		return false;
+	}
+	return true;
+}
+
+int cmd_spawn(int argc, char **argv)
+{
+	u64 n, i;
+
+	if (argc != 2) {
+		pr_err("usage: spawn <n>   (start n demo tasks that count and sleep)\n");
+		return -1;
+	}
+	if (!parse_count(argv[1], 1000, &n, "spawn"))
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct task *t = kthread_create(counter_task, (void *)(i % 10), "counter");
+
+		if (!t) {
+			pr_err("spawn: out of memory after %lu tasks\n", i);
+			return -1;
+		}
+		kthread_detach(t);
+		wake_up_process(t);
+		printk("started pid %d\n", t->pid);
+	}
+	return 0;
+}
+
+int cmd_kill(int argc, char **argv)
+{
+	u64 pid;
+	int err;
+
+	if (argc != 2) {
+		pr_err("usage: kill <pid>\n");
+		return -1;
+	}
+	if (!parse_count(argv[1], 0x7fffffff, &pid, "kill"))
+		return -1;
+	err = kill(pid);
+	if (err == -1)
+		pr_err("kill: no task with pid %lu\n", pid);
+	else if (err == -2)
+		pr_err("kill: pid %lu cannot be killed (idle, init and the shell itself)\n", pid);
+	else
+		printk("killed pid %lu\n", pid);
+	return err ? -1 : 0;
+}
+
+int cmd_lkdtm(int argc, char **argv)
+{
+	const struct lkdtm_test *t;
+	int i, status, pid;
+
+	if (argc != 2) {
+		pr_err("usage: lkdtm <NAME>   (lkdtm list: the tests)\n");
+		return -1;
+	}
+	if (!strcmp(argv[1], "list")) {
+		for (i = 0; i < lkdtm_nr_tests; i++)
+			printk("  %-26s %s\n", lkdtm_tests[i].name, lkdtm_tests[i].what);
+		return 0;
+	}
+	t = lkdtm_find(argv[1]);
+	if (!t) {
+		pr_err("lkdtm: unknown test '%s' (lkdtm list: the tests)\n", argv[1]);
+		return -1;
+	}
+	printk("lkdtm: performing %s in a new task\n", t->name);
+	if (lkdtm_run(t, &status, &pid)) {
+		pr_err("lkdtm: could not start a task (out of memory)\n");
+		return -1;
+	}
+	printk("lkdtm: %s: pid %d %s (status %#x)\n", t->name, pid, exit_how_name(status), status);
+	return 0;
+}

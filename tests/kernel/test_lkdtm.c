@@ -1,0 +1,297 @@
+/*
+ * Stack overflows: every lkdtm crash test kills exactly its own task, with the full report,
+ * while a sibling keeps running; a thousand in a row leave memory exactly as it was; two
+ * overflowing tasks are both caught; a neighbour's stack is never touched.
+ * With VMAP_STACK=n the same tests show the "before" picture instead (see lkdtm.novmap_*).
+ */
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/asm/io.h"
+#include "kernel/debug/lkdtm.h"
+#include "kernel/debug/ktest.h"
+#include "kernel/printk/printk.h"
+#include "kernel/lib/string.h"
+#include "kernel/task.h"
+#include "kernel/lib/vsprintf.h"
+#include "mm/page_alloc.h"
+#include "mm/pgtable.h"
+#include "mm/slab.h"
+#include "mm/vmalloc.h"
+
+static volatile u64 sibling_count;
+
+static int sibling(void *arg)
+{
+	for (;;) {
+		sibling_count++;
+		sleep_ms(10);
+	}
+	return 0;
+}
+
+/* Run one lkdtm test with a sibling counting; check the kill, the report and the sibling. */
+static void overflow_kills_only_the_task(const char *name, const char *how)
+{
+	const struct lkdtm_test *lt = lkdtm_find(name);
+	struct task *sib = kthread_run(sibling, NULL, "sibling");
+	u64 mark = printk_log_mark(), before;
+	int status = -1, pid;
+	char line[64];
+
+	KT_ASSERT(lt && sib);
+	if (!VMAP_STACK) {
+		ktest_skip("VMAP_STACK=n: no guard pages (see lkdtm.novmap_*)");
+		kill(sib->pid);
+		wait(sib->pid, &status);
+		return;
+	}
+	sleep_ms(30);
+	before = sibling_count;
+	KT_ASSERT(lkdtm_run(lt, &status, &pid) == 0);
+	KT_EXPECT_MSG(EXIT_HOW(status) == EXIT_STACK_OVERFLOW, "%s ended with status %#x", name,
+		      status);
+	KT_EXPECT(printk_log_contains(mark, "BUG: stack guard page was hit at "));
+	KT_EXPECT(printk_log_contains(mark, how));
+	snprintf(line, sizeof(line), "PID: %d Comm: lkdtm", pid);
+	KT_EXPECT(printk_log_contains(mark, line));
+	KT_EXPECT(printk_log_contains(mark, "RIP: 0008:"));
+	KT_EXPECT(printk_log_contains(mark, "Call Trace:"));
+	KT_EXPECT(printk_log_contains(mark, "kthread_start+0x"));
+	KT_EXPECT(!printk_log_contains(mark, "FAIL:"));
+	/* The sibling still runs after the overflow. */
+	sleep_ms(50);
+	KT_EXPECT_MSG(sibling_count > before, "sibling stopped at %lu", sibling_count);
+	KT_EXPECT(kill(sib->pid) == 0);
+	KT_EXPECT(wait(sib->pid, &status) == 0);
+}
+
+KTEST(lkdtm, stack_guard_page_leading)
+{
+	overflow_kills_only_the_task("STACK_GUARD_PAGE_LEADING",
+				     "kernel stack overflow (page-fault)");
+}
+
+KTEST(lkdtm, stack_guard_page_trailing)
+{
+	overflow_kills_only_the_task("STACK_GUARD_PAGE_TRAILING",
+				     "kernel stack overflow (page-fault)");
+}
+
+KTEST(lkdtm, exhaust_stack)
+{
+	u64 mark = printk_log_mark();
+
+	overflow_kills_only_the_task("EXHAUST_STACK", "kernel stack overflow (double-fault)");
+	/* The backtrace names the function that recursed (GCC may add a suffix: .isra.0). */
+	if (VMAP_STACK)
+		KT_EXPECT(printk_log_contains(mark, "] recursive_loop"));
+}
+
+KTEST(lkdtm, stack_big_frame)
+{
+	u64 mark = printk_log_mark();
+
+	overflow_kills_only_the_task("STACK_BIG_FRAME", "kernel stack overflow (double-fault)");
+	if (VMAP_STACK)
+		KT_EXPECT(printk_log_contains(mark, "] big_frame"));
+}
+
+KTEST(lkdtm, exhaust_stack_irqs_off)
+{
+	overflow_kills_only_the_task("EXHAUST_STACK_IRQS_OFF",
+				     "kernel stack overflow (double-fault)");
+}
+
+struct mem_baseline {
+	u64 free_pages;
+	struct vmalloc_stats vm;
+	struct kmalloc_stats slab;
+};
+
+static void mem_baseline(struct mem_baseline *b)
+{
+	drain_stack_cache();
+	b->free_pages = nr_free_pages();
+	vmalloc_stats(&b->vm);
+	kmalloc_stats(&b->slab);
+}
+
+KTEST(lkdtm, thousand_overflows_back_to_baseline)
+{
+	const struct lkdtm_test *lt = lkdtm_find("EXHAUST_STACK");
+	struct mem_baseline a, b;
+	int i, status, saved = console_loglevel, killed = 0;
+
+	if (!VMAP_STACK) {
+		ktest_skip("VMAP_STACK=n");
+		return;
+	}
+	KT_ASSERT(lkdtm_run(lt, &status, NULL) == 0); /* warm up */
+	mem_baseline(&a);
+	/* Every report still goes into the log in full; only the console is spared 1,000 of them.
+	 */
+	console_loglevel = 0;
+	for (i = 0; i < 1000; i++) {
+		if (lkdtm_run(lt, &status, NULL) == 0 && EXIT_HOW(status) == EXIT_STACK_OVERFLOW)
+			killed++;
+	}
+	console_loglevel = saved;
+	mem_baseline(&b);
+	KT_EXPECT_MSG(killed == 1000, "%d of 1000 overflows killed their task", killed);
+	KT_EXPECT_MSG(a.free_pages == b.free_pages, "free pages %lu -> %lu", a.free_pages,
+		      b.free_pages);
+	KT_EXPECT(a.vm.nr_areas == b.vm.nr_areas && a.vm.pages == b.vm.pages);
+	KT_EXPECT(a.slab.objects == b.slab.objects);
+}
+
+static int run_exhaust(void *arg)
+{
+	return lkdtm_find("EXHAUST_STACK")->fn(arg);
+}
+
+KTEST(lkdtm, two_tasks_overflow_back_to_back)
+{
+	struct task *a = kthread_create(run_exhaust, NULL, "overflow-a");
+	struct task *b = kthread_create(run_exhaust, NULL, "overflow-b");
+	u64 mark = printk_log_mark();
+	int sa, sb;
+
+	KT_ASSERT(a && b);
+	if (!VMAP_STACK) {
+		ktest_skip("VMAP_STACK=n");
+		kill(a->pid);
+		kill(b->pid);
+		wait(a->pid, &sa);
+		wait(b->pid, &sb);
+		return;
+	}
+	wake_up_process(a);
+	wake_up_process(b);
+	KT_ASSERT(wait(a->pid, &sa) == 0 && wait(b->pid, &sb) == 0);
+	KT_EXPECT(EXIT_HOW(sa) == EXIT_STACK_OVERFLOW && EXIT_HOW(sb) == EXIT_STACK_OVERFLOW);
+	KT_EXPECT(printk_log_contains(mark, "Comm: overflow-a"));
+	KT_EXPECT(printk_log_contains(mark, "Comm: overflow-b"));
+}
+
+static u64 checksum(u64 start, u64 len)
+{
+	u64 sum = 0, i;
+
+	for (i = 0; i < len; i += 8)
+		sum = sum * 31 + *(u64 *)(start + i);
+	return sum;
+}
+
+/*
+ * The victim's stack lies just below the overflowing task's (first fit puts the later area
+ * above): the overrun runs towards it, and must stop at the guard without touching it. The
+ * victim is created but never started, so nothing else changes its stack either.
+ */
+KTEST(lkdtm, neighbour_stack_untouched)
+{
+	struct task *victim, *t;
+	u64 sum_before, sum_after;
+	int status;
+
+	if (!VMAP_STACK) {
+		ktest_skip("VMAP_STACK=n: see lkdtm.novmap_overrun_is_silent");
+		return;
+	}
+	drain_stack_cache();
+	victim = kthread_create(sibling, NULL, "victim");
+	t = kthread_create(run_exhaust, NULL, "overflow");
+	KT_ASSERT(victim && t);
+	KT_EXPECT_MSG(t->stack.base > victim->stack.base, "overflowing stack %#lx, victim %#lx",
+		      t->stack.base, victim->stack.base);
+	/* Nothing but guard pages between them. */
+	KT_EXPECT(t->stack.base - stack_top(&victim->stack) == 2 * stack_guard_size());
+	sum_before = checksum(victim->stack.base, THREAD_SIZE);
+	wake_up_process(t);
+	KT_ASSERT(wait(t->pid, &status) == 0);
+	KT_EXPECT(EXIT_HOW(status) == EXIT_STACK_OVERFLOW);
+	sum_after = checksum(victim->stack.base, THREAD_SIZE);
+	KT_EXPECT(sum_before == sum_after);
+	KT_EXPECT(kill(victim->pid) == 0);
+	KT_EXPECT(wait(victim->pid, &status) == 0);
+}
+
+KTEST(lkdtm, ist_stacks_are_guarded)
+{
+	struct tss *tss = &this_cpu()->arch.tss;
+	int i;
+
+	for (i = 0; i < NR_IST; i++) {
+		u64 top = tss->ist[i];
+
+		KT_EXPECT(top >= VMALLOC_START && top < VMALLOC_END);
+		KT_EXPECT(lookup_kernel_page(top - 8, NULL, NULL));
+		KT_EXPECT(!lookup_kernel_page(top, NULL, NULL));
+		KT_EXPECT(!lookup_kernel_page(top - 8192 - 1, NULL, NULL));
+	}
+}
+
+/* VMAP_STACK=n: overrun about 1 KiB below the stack with interrupts off, then look. */
+static noinline int bounded_recursion(int depth)
+{
+	volatile char buf[THREAD_SIZE / 8];
+
+	memset((char *)buf, 0x5a, sizeof(buf));
+	if ((u64)buf < current->stack.base - 1024 + sizeof(buf) || depth > 64)
+		return buf[0];
+	return bounded_recursion(depth + 1) + buf[1];
+}
+
+static int silent_overrun(void *arg)
+{
+	bool *canary_broken = arg;
+
+	local_irq_disable();
+	bounded_recursion(0);
+	*canary_broken = !stack_end_intact(&current->stack);
+	/* Put the canary back, or the switch away from us would panic (the next test shows it). */
+	*(u64 *)current->stack.base = STACK_END_MAGIC;
+	local_irq_enable();
+	return 0;
+}
+
+/*
+ * The "before" picture: a direct-mapped stack overrun into the stack below it goes unnoticed at
+ * the time; only the canary shows it, and only when the scheduler next looks.
+ */
+KTEST(lkdtm, novmap_overrun_is_silent)
+{
+	static u8 saved[2048];
+	struct task *victim, *t;
+	bool canary_broken = false;
+	u64 victim_top_sum;
+	int status;
+
+	if (VMAP_STACK) {
+		ktest_skip("VMAP_STACK=y: guard pages catch this (see lkdtm.exhaust_stack)");
+		return;
+	}
+	victim = kthread_create(sibling, NULL, "victim");
+	t = kthread_create(silent_overrun, &canary_broken, "overrun");
+	KT_ASSERT(victim && t);
+	if (stack_top(&victim->stack) != t->stack.base) {
+		ktest_skip("the two stacks did not come out physically adjacent");
+		kill(t->pid);
+		kill(victim->pid);
+		wait(t->pid, &status);
+		wait(victim->pid, &status);
+		return;
+	}
+	memcpy(saved, (void *)(stack_top(&victim->stack) - sizeof(saved)), sizeof(saved));
+	victim_top_sum = checksum(stack_top(&victim->stack) - sizeof(saved), sizeof(saved));
+	wake_up_process(t);
+	KT_ASSERT(wait(t->pid, &status) == 0);
+	KT_EXPECT_MSG(EXIT_HOW(status) == EXIT_NORMAL, "the overrun was caught: status %#x",
+		      status);
+	KT_EXPECT_MSG(canary_broken, "the overrun did not reach the canary");
+	KT_EXPECT_MSG(checksum(stack_top(&victim->stack) - sizeof(saved), sizeof(saved)) !=
+			      victim_top_sum,
+		      "the neighbour's stack was not overwritten");
+	/* Repair the victim (its saved frame was overwritten), then dispose of it unrun. */
+	memcpy((void *)(stack_top(&victim->stack) - sizeof(saved)), saved, sizeof(saved));
+	KT_EXPECT(kill(victim->pid) == 0);
+	KT_EXPECT(wait(victim->pid, &status) == 0);
+}
