@@ -23,8 +23,8 @@
  *
  * Pure logic: no libc, no allocation, no printing.
  */
-#ifndef KERNEL_CMDLINE_H
-#define KERNEL_CMDLINE_H
+#ifndef BOOT_CMDLINE_H
+#define BOOT_CMDLINE_H
 
 #include "kernel/lib/types.h"
 

@@ -8,8 +8,8 @@
  *
  * Pure logic: no libc, no allocation, no printing. Host unit tests use it unchanged.
  */
-#ifndef KERNEL_MULTIBOOT2_H
-#define KERNEL_MULTIBOOT2_H
+#ifndef BOOT_MULTIBOOT2_H
+#define BOOT_MULTIBOOT2_H
 
 #include "kernel/lib/types.h"
 

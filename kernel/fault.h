@@ -7,7 +7,14 @@
 
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/setjmp.h"
-#include "kernel/debug/ktest.h"
+
+/* What a caught fault looked like. */
+struct fault_record {
+	u64 vector;
+	u64 rip;
+	u64 cr2;
+	u64 error_code;
+};
 
 struct fault_catch {
 	struct jmp_buf jb;

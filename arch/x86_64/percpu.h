@@ -3,8 +3,8 @@
  * one accessor, this_cpu(), which reads the structure's own address from %gs:0. There is one CPU
  * today; SMP means one more struct percpu and GS base per CPU, and no other code changes.
  */
-#ifndef KERNEL_PERCPU_H
-#define KERNEL_PERCPU_H
+#ifndef ARCH_PERCPU_H
+#define ARCH_PERCPU_H
 
 #include "arch/x86_64/gdt.h"
 #include "kernel/lib/types.h"

@@ -6,6 +6,7 @@
 #ifndef KERNEL_KTEST_H
 #define KERNEL_KTEST_H
 
+#include "kernel/fault.h"
 #include "kernel/lib/types.h"
 
 struct ktest {
@@ -44,14 +45,6 @@ bool ktest_failed(void);
 			return;                                                                    \
 		}                                                                                  \
 	} while (0)
-
-/* What a caught fault looked like. */
-struct fault_record {
-	u64 vector;
-	u64 rip;
-	u64 cr2;
-	u64 error_code;
-};
 
 /*
  * Run fn(arg) expecting it to fault. The fault gets the full oops report (register dump and

@@ -3,8 +3,8 @@
  * hands over, read the PM1 control ports and the reset register, and the \_S5 sleep type from
  * the DSDT. No AML interpreter: \_S5 is a simple package that can be read directly.
  */
-#ifndef KERNEL_ACPI_H
-#define KERNEL_ACPI_H
+#ifndef DRIVERS_ACPI_H
+#define DRIVERS_ACPI_H
 
 #include "boot/multiboot2.h"
 

@@ -1,5 +1,5 @@
-#ifndef KERNEL_FBCON_H
-#define KERNEL_FBCON_H
+#ifndef DRIVERS_FBCON_H
+#define DRIVERS_FBCON_H
 
 #include "boot/multiboot2.h"
 

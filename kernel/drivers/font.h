@@ -1,6 +1,6 @@
 /* The console font: 8x8 glyphs for printable ASCII (scripts/font/font8x8.txt). */
-#ifndef KERNEL_FONT_H
-#define KERNEL_FONT_H
+#ifndef DRIVERS_FONT_H
+#define DRIVERS_FONT_H
 
 #include "kernel/lib/types.h"
 

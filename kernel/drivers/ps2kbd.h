@@ -1,5 +1,5 @@
-#ifndef ARCH_PS2KBD_H
-#define ARCH_PS2KBD_H
+#ifndef DRIVERS_PS2KBD_H
+#define DRIVERS_PS2KBD_H
 
 /* The PS/2 keyboard on IRQ 1: key presses become console input, like bytes from the serial port. */
 void ps2kbd_init(void);

@@ -1,5 +1,5 @@
-#ifndef ARCH_SERIAL_H
-#define ARCH_SERIAL_H
+#ifndef DRIVERS_SERIAL_H
+#define DRIVERS_SERIAL_H
 
 #include "kernel/lib/types.h"
 

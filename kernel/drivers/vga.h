@@ -1,5 +1,5 @@
-#ifndef ARCH_VGA_H
-#define ARCH_VGA_H
+#ifndef DRIVERS_VGA_H
+#define DRIVERS_VGA_H
 
 #include "kernel/lib/types.h"
 
