@@ -9,34 +9,13 @@
  *  3. Anything else is not handled here: arch prints the oops and panics.
  */
 #include "kernel/fault.h"
-#include "arch/x86_64/gdt.h"
 #include "arch/x86_64/asm/io.h"
-#include "arch/x86_64/stacktrace.h"
+#include "arch/x86_64/traps.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/printk/printk.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/task.h"
 #include "kernel/lib/vsprintf.h"
-#include "mm/pgtable.h"
-#include "mm/vmalloc.h"
-
-#define IST_STACK_SIZE 8192 /* as Linux since 2021: one page is too easy to overflow */
-
-/* The IST stacks, each behind unmapped guard pages, so they too cannot overflow silently. */
-void ist_stacks_init(void)
-{
-	static const char *const names[NR_IST] = { "ist #DF", "ist NMI", "ist #MC" };
-	struct percpu *cpu = this_cpu();
-	int i;
-
-	for (i = 0; i < NR_IST; i++) {
-		u8 *stack = __vmalloc_guarded(IST_STACK_SIZE, 1, names[i], NULL);
-
-		if (!stack)
-			panic("fault: no memory for the IST stacks");
-		tss_set_ist(&cpu->arch, i + 1, (u64)stack + IST_STACK_SIZE);
-	}
-}
 
 static void show_task_line(const struct task *t)
 {
@@ -69,9 +48,7 @@ static const char *why_not_killable(struct task *t, char *buf, size_t len)
  */
 static void kill_overflowing_task(struct task *t)
 {
-	struct percpu *cpu = this_cpu();
-
-	cpu->fault_depth = 0;
+	exception_abandon();
 	printk(KERN_EMERG "---[ end trace: killing %s (pid %d) for a kernel stack overflow ]---\n",
 	       t->comm, t->pid);
 	do_exit(EXIT_STATUS(EXIT_STACK_OVERFLOW, 0));
@@ -98,9 +75,8 @@ static bool handle_stack_overflow(struct pt_regs *regs, const char *how)
 	printk(KERN_EMERG "kernel stack overflow (%s): %04lx [#%lu]\n", how, regs->error_code,
 	       overflow_count);
 	show_task_line(t);
-	show_regs(regs);
 	/* Only the task's own stack is walked: its guard pages are not readable. */
-	show_backtrace(regs->rip, regs->rsp, regs->rbp, t->stack.base, stack_top(&t->stack));
+	show_regs(regs, t->stack.base, stack_top(&t->stack));
 	why = why_not_killable(t, why_buf, sizeof(why_buf));
 	if (why)
 		panic("kernel stack overflow in %s (pid %d): %s", t->comm, t->pid, why);
@@ -152,9 +128,7 @@ static bool catch_expected_fault(struct pt_regs *regs)
 	fc->rec.cr2 = read_cr2();
 	fc->rec.error_code = regs->error_code;
 	/* Return from the exception into kernel_longjmp(jb, 1) instead of the faulting code. */
-	regs->rip = (u64)kernel_longjmp;
-	regs->rdi = (u64)&fc->jb;
-	regs->rsi = 1;
+	exception_resume_longjmp(regs, &fc->jb, 1);
 	return true;
 }
 

@@ -22,7 +22,5 @@ struct fault_catch {
 };
 
 void fault_init(void);
-/* Once vmalloc works: guarded IST stacks for #DF, NMI and #MC. */
-void ist_stacks_init(void);
 
 #endif

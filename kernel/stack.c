@@ -2,9 +2,12 @@
  * Kernel stacks. Both kinds exist in every build: the configuration (VMAP_STACK) only decides
  * which kind alloc_thread_stack() gives to tasks. Keeping both compiled lets the benchmarks
  * (kernel/debug/bench_figures.c) time the two paths side by side in one run of one kernel.
+ * The other stacks the kernel runs on - the boot stack and the IST stacks of #DF, NMI and #MC -
+ * are made here too, at the end of this file.
  */
 #include "kernel/stack.h"
 #include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/gdt.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/printk/printk.h"
 #include "kernel/lib/string.h"
@@ -233,4 +236,38 @@ void stack_stats(struct stack_stats *st)
 	st->cached = nr_cached();
 	st->cache_hits = cache_hits;
 	st->cache_misses = cache_misses;
+}
+
+/* ---------------------------------------------------------------- boot and IST stacks */
+
+/* The boot stack: what kernel_main runs on until the first task has a guarded stack. */
+u8 boot_stack[BOOT_STACK_SIZE] __attribute__((aligned(16)));
+asm(".globl boot_stack_top\n.set boot_stack_top, boot_stack + 16384");
+_Static_assert(BOOT_STACK_SIZE == 16384, "boot_stack_top is set for a 16 KiB boot stack");
+
+/* Until ist_stacks_init(), #DF, NMI and #MC share this small stack: it has no guard. */
+static u8 boot_ist_stack[PAGE_SIZE] __attribute__((aligned(16)));
+
+void boot_ist_stacks_init(void)
+{
+	struct percpu *cpu = this_cpu();
+	int ist;
+
+	for (ist = 1; ist <= NR_IST; ist++)
+		tss_set_ist(&cpu->arch, ist, (u64)boot_ist_stack + sizeof(boot_ist_stack));
+}
+
+void ist_stacks_init(void)
+{
+	static const char *const names[NR_IST] = { "ist #DF", "ist NMI", "ist #MC" };
+	struct percpu *cpu = this_cpu();
+	int i;
+
+	for (i = 0; i < NR_IST; i++) {
+		u8 *stack = __vmalloc_guarded(IST_STACK_SIZE, 1, names[i], NULL);
+
+		if (!stack)
+			panic("stack: no memory for the IST stacks");
+		tss_set_ist(&cpu->arch, i + 1, (u64)stack + IST_STACK_SIZE);
+	}
 }

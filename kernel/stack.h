@@ -102,4 +102,16 @@ void stack_stats(struct stack_stats *st);
 /* Empty this CPU's cache (tests and benchmarks that want the uncached path). */
 void drain_stack_cache(void);
 
+/*
+ * The stacks that are not a task's. The boot stack: kernel_main runs on it until the first task
+ * starts (boot/entry.asm loads RSP with boot_stack_top). The IST stacks: the CPU switches to one
+ * for #DF, NMI and #MC whatever RSP was, which is how a #DF survives a task stack that is full.
+ * Until vmalloc works they share one small boot IST stack; then each gets IST_STACK_SIZE bytes
+ * in the vmalloc range between guard pages, so they too cannot overflow silently.
+ */
+#define BOOT_STACK_SIZE 16384
+#define IST_STACK_SIZE	8192 /* as Linux since 2021: one page is too easy to overflow */
+void boot_ist_stacks_init(void);
+void ist_stacks_init(void);
+
 #endif

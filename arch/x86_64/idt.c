@@ -7,6 +7,8 @@
 #include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/setjmp.h"
+#include "arch/x86_64/traps.h"
 
 #define NR_VECTORS     48
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate (IF cleared on entry) */
@@ -116,9 +118,24 @@ void trap_dispatch(struct pt_regs *regs)
 		handle_irq(regs);
 		return;
 	}
+	/* Entering exception context: the policy reads the depth to know what it interrupted. */
 	cpu->fault_depth++;
 	handled = exception_handler && exception_handler(regs);
 	if (!handled)
 		die("unhandled exception", regs);
 	cpu->fault_depth--;
+}
+
+void exception_abandon(void)
+{
+	this_cpu()->fault_depth--;
+}
+
+void exception_resume_longjmp(struct pt_regs *regs, struct jmp_buf *jb, int val)
+{
+	/* iretq "returns" into kernel_longjmp(jb, val): the System V ABI passes them in rdi, rsi.
+	 */
+	regs->rip = (u64)kernel_longjmp;
+	regs->rdi = (u64)jb;
+	regs->rsi = val;
 }

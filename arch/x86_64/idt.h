@@ -43,10 +43,13 @@ void request_irq(unsigned int irq, irq_handler_t handler);
 /* Called on the way out of every outermost interrupt (the scheduler preempts from here). */
 void set_irq_exit_hook(void (*hook)(struct pt_regs *regs));
 
-const char *trap_name(u64 vector);
-void show_regs(const struct pt_regs *regs);
-/* The oops body: #PF decoding, exception line, registers, a backtrace bounded to [lo, hi). */
-void show_fault(const char *why, const struct pt_regs *regs, u64 stack_lo, u64 stack_hi);
-__attribute__((noreturn)) void die(const char *why, struct pt_regs *regs);
+struct jmp_buf;
+/*
+ * The two ways an exception handler leaves its frame other than by returning into the code
+ * that faulted. exception_abandon(): the frame is never returned to (its task is being killed).
+ * exception_resume_longjmp(): the return from the exception lands in kernel_longjmp(jb, val).
+ */
+void exception_abandon(void);
+void exception_resume_longjmp(struct pt_regs *regs, struct jmp_buf *jb, int val);
 
 #endif

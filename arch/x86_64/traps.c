@@ -1,5 +1,5 @@
 /* Exception names and the register dump every oops prints. */
-#include "arch/x86_64/idt.h"
+#include "arch/x86_64/traps.h"
 #include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/stacktrace.h"
 #include "kernel/lib/ksyms.h"
@@ -56,7 +56,7 @@ static void show_page_fault(const struct pt_regs *regs)
 	       ec & PF_RSVD ? ", reserved bit set" : "");
 }
 
-void show_regs(const struct pt_regs *regs)
+void show_regs(const struct pt_regs *regs, u64 stack_lo, u64 stack_hi)
 {
 	char sym[128];
 
@@ -70,6 +70,7 @@ void show_regs(const struct pt_regs *regs)
 	printk(KERN_EMERG "R13: %016lx R14: %016lx R15: %016lx\n", regs->r13, regs->r14, regs->r15);
 	printk(KERN_EMERG "CR0: %016lx CR2: %016lx CR3: %016lx CR4: %016lx\n", read_cr0(),
 	       read_cr2(), read_cr3(), read_cr4());
+	show_backtrace(regs->rip, regs->rsp, regs->rbp, stack_lo, stack_hi);
 }
 
 static int oops_count;
@@ -80,8 +81,7 @@ void show_fault(const char *why, const struct pt_regs *regs, u64 stack_lo, u64 s
 		show_page_fault(regs);
 	printk(KERN_EMERG "Oops: %s: %04lx [#%d] (%s)\n", trap_name(regs->vector), regs->error_code,
 	       ++oops_count, why);
-	show_regs(regs);
-	show_backtrace(regs->rip, regs->rsp, regs->rbp, stack_lo, stack_hi);
+	show_regs(regs, stack_lo, stack_hi);
 }
 
 void die(const char *why, struct pt_regs *regs)

@@ -32,21 +32,6 @@
 #define VGA_TEXT_PHYS	  0xb8000
 
 struct boot_params boot_params;
-struct percpu boot_percpu;
-/* Until ist_stacks_init(), #DF, NMI and #MC share this small stack. */
-static u8 boot_ist_stack[4096] __attribute__((aligned(16)));
-/* The boot stack: what kernel_main runs on until the first task has a guarded stack. */
-u8 boot_stack[16384] __attribute__((aligned(16)));
-extern u8 boot_stack_top[];
-asm(".globl boot_stack_top\n.set boot_stack_top, boot_stack + 16384");
-
-void percpu_init_boot_cpu(void)
-{
-	boot_percpu.self = &boot_percpu;
-	boot_percpu.cpu = 0;
-	wrmsr(MSR_GS_BASE, (u64)&boot_percpu);
-}
-
 static void set_test(const char *key, const char *value, void *ctx)
 {
 	static char glob[128];
@@ -165,9 +150,7 @@ void kernel_main(u32 magic, u64 mb_phys)
 	cpu_print_features();
 
 	gdt_init(&cpu->arch);
-	tss_set_ist(&cpu->arch, IST_DF, (u64)boot_ist_stack + sizeof(boot_ist_stack));
-	tss_set_ist(&cpu->arch, IST_NMI, (u64)boot_ist_stack + sizeof(boot_ist_stack));
-	tss_set_ist(&cpu->arch, IST_MCE, (u64)boot_ist_stack + sizeof(boot_ist_stack));
+	boot_ist_stacks_init();
 	idt_init();
 	fault_init();
 	mm_init(&boot_params.mb, mb_phys);
