@@ -6,10 +6,10 @@
 /* The boot page tables map physical 0-4 GiB: the allocator may use only that until the switch. */
 #define BOOT_DIRECT_MAP_LIMIT (4UL << 30)
 
-void mm_init(const struct mb2_info *mb, u64 mb_phys)
+void mm_init(const struct memmap *map)
 {
-	page_alloc_init(mb, mb_phys, BOOT_DIRECT_MAP_LIMIT);
-	paging_init(mb);
-	page_alloc_add_above(mb, BOOT_DIRECT_MAP_LIMIT);
+	page_alloc_init(map, BOOT_DIRECT_MAP_LIMIT);
+	paging_init(map);
+	page_alloc_add_above(map, BOOT_DIRECT_MAP_LIMIT);
 	vmalloc_init();
 }

@@ -12,21 +12,14 @@ static struct buddy_zone zone;
 static DEFINE_SPINLOCK(zone_lock);
 static u64 bad_frees;
 
-static bool is_ram(u32 type)
-{
-	return type == MB2_MMAP_AVAILABLE;
-}
-
-static u64 find_max_phys(const struct mb2_info *mb)
+static u64 find_max_phys(const struct memmap *map)
 {
 	u64 max = 0;
 	u32 i;
 
-	for (i = 0; i < mb->mmap.nr_entries; i++) {
-		const struct mb2_mmap_entry *e = mb2_mmap_entry(mb, i);
-
-		if (is_ram(e->type) && e->addr + e->len > max)
-			max = e->addr + e->len;
+	for (i = 0; i < map->nr_regions; i++) {
+		if (map->regions[i].type == MEM_RAM && map->regions[i].end > max)
+			max = map->regions[i].end;
 	}
 	return ALIGN_DOWN(max, PAGE_SIZE);
 }
@@ -36,44 +29,63 @@ static bool overlaps(u64 a, u64 alen, u64 b, u64 blen)
 	return a < b + blen && b < a + alen;
 }
 
+/* The first address from `at` on where size bytes clash with neither the kernel nor a reserve. */
+static u64 step_past_in_use(const struct memmap *map, u64 at, u64 size)
+{
+	u64 kstart = (u64)_kernel_phys_start, kend = (u64)_kernel_end - KERNEL_VMA;
+	bool moved = true;
+	u32 i;
+
+	/* Each step moves `at` up past one range, so at most nr_reserved + 1 rounds move it. */
+	while (moved) {
+		moved = false;
+		if (overlaps(at, size, kstart, kend - kstart)) {
+			at = ALIGN_UP(kend, PAGE_SIZE);
+			moved = true;
+		}
+		for (i = 0; i < map->nr_reserved; i++) {
+			const struct mem_region *r = &map->reserved[i];
+
+			if (overlaps(at, size, r->start, r->end - r->start)) {
+				at = ALIGN_UP(r->end, PAGE_SIZE);
+				moved = true;
+			}
+		}
+	}
+	return at;
+}
+
 /*
  * The page map (one struct page per page frame) needs memory before there is an allocator: take
  * it from the first usable region, below `limit`, that clashes with nothing already in use.
  */
-static u64 place_page_map(const struct mb2_info *mb, u64 mb_phys, u64 size, u64 limit)
+static u64 place_page_map(const struct memmap *map, u64 size, u64 limit)
 {
-	u64 kstart = (u64)_kernel_phys_start, kend = (u64)_kernel_end - KERNEL_VMA;
 	u32 i;
 
-	for (i = 0; i < mb->mmap.nr_entries; i++) {
-		const struct mb2_mmap_entry *e = mb2_mmap_entry(mb, i);
-		u64 at = ALIGN_UP(MAX(e->addr, 0x100000UL), PAGE_SIZE);
+	for (i = 0; i < map->nr_regions; i++) {
+		const struct mem_region *r = &map->regions[i];
+		u64 at;
 
-		if (!is_ram(e->type))
+		if (r->type != MEM_RAM)
 			continue;
-		/* Step past the kernel image and the boot information if they are in the way. */
-		if (overlaps(at, size, kstart, kend - kstart))
-			at = ALIGN_UP(kend, PAGE_SIZE);
-		if (overlaps(at, size, mb_phys, mb->total_size))
-			at = ALIGN_UP(mb_phys + mb->total_size, PAGE_SIZE);
-		if (overlaps(at, size, kstart, kend - kstart))
-			at = ALIGN_UP(kend, PAGE_SIZE);
-		if (at + size <= e->addr + e->len && at + size <= limit)
+		at = step_past_in_use(map, ALIGN_UP(MAX(r->start, 0x100000UL), PAGE_SIZE), size);
+		if (at + size <= r->end && at + size <= limit)
 			return at;
 	}
 	panic("mm: no room below %#lx for the page map (%lu KiB)", limit, size >> 10);
 }
 
-static void add_ram(const struct mb2_info *mb, u64 from, u64 to)
+static void add_ram(const struct memmap *map, u64 from, u64 to)
 {
 	u32 i;
 
-	for (i = 0; i < mb->mmap.nr_entries; i++) {
-		const struct mb2_mmap_entry *e = mb2_mmap_entry(mb, i);
-		u64 start = ALIGN_UP(MAX(e->addr, from), PAGE_SIZE);
-		u64 end = ALIGN_DOWN(MIN(e->addr + e->len, to), PAGE_SIZE);
+	for (i = 0; i < map->nr_regions; i++) {
+		const struct mem_region *r = &map->regions[i];
+		u64 start = ALIGN_UP(MAX(r->start, from), PAGE_SIZE);
+		u64 end = ALIGN_DOWN(MIN(r->end, to), PAGE_SIZE);
 
-		if (is_ram(e->type) && start < end)
+		if (r->type == MEM_RAM && start < end)
 			buddy_add_range(&zone, start >> PAGE_SHIFT, (end - start) >> PAGE_SHIFT);
 	}
 }
@@ -85,37 +97,36 @@ static void reserve(u64 start, u64 end)
 	buddy_reserve_range(&zone, start >> PAGE_SHIFT, (end - start) >> PAGE_SHIFT);
 }
 
-void page_alloc_init(const struct mb2_info *mb, u64 mb_phys, u64 limit)
+void page_alloc_init(const struct memmap *map, u64 limit)
 {
 	u64 span, map_size, map_phys;
 	u32 i;
 
-	max_phys_addr = find_max_phys(mb);
+	max_phys_addr = find_max_phys(map);
 	if (!max_phys_addr)
 		panic("mm: the memory map has no usable RAM");
 	span = max_phys_addr >> PAGE_SHIFT;
 	map_size = ALIGN_UP(span * sizeof(struct page), PAGE_SIZE);
-	map_phys = place_page_map(mb, mb_phys, map_size, limit);
+	map_phys = place_page_map(map, map_size, limit);
 	buddy_init(&zone, phys_to_virt(map_phys), 0, span);
 
 	/* What must never be handed out: BIOS area, kernel, boot information, modules, the map. */
 	reserve(0, 0x100000);
 	reserve((u64)_kernel_phys_start, (u64)_kernel_end - KERNEL_VMA);
-	reserve(mb_phys, mb_phys + mb->total_size);
-	for (i = 0; i < mb->nr_modules; i++)
-		reserve(mb->modules[i].start, mb->modules[i].end);
+	for (i = 0; i < map->nr_reserved; i++)
+		reserve(map->reserved[i].start, map->reserved[i].end);
 	reserve(map_phys, map_phys + map_size);
-	add_ram(mb, 0, limit);
+	add_ram(map, 0, limit);
 	pr_info("mm: %lu MiB of RAM up to %#lx; page map %lu KiB at %#lx\n",
 		(buddy_managed_pages(&zone) * PAGE_SIZE) >> 20, max_phys_addr, map_size >> 10,
 		map_phys);
 }
 
-void page_alloc_add_above(const struct mb2_info *mb, u64 limit)
+void page_alloc_add_above(const struct memmap *map, u64 limit)
 {
 	u64 flags = spin_lock_irqsave(&zone_lock);
 
-	add_ram(mb, limit, ~0UL);
+	add_ram(map, limit, ~0UL);
 	spin_unlock_irqrestore(&zone_lock, flags);
 }
 

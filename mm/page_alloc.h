@@ -8,8 +8,8 @@
 #ifndef MM_PAGE_ALLOC_H
 #define MM_PAGE_ALLOC_H
 
-#include "boot/multiboot2.h"
 #include "mm/buddy.h"
+#include "mm/memmap.h"
 
 void *alloc_pages(unsigned int order);
 void free_pages(void *addr, unsigned int order);
@@ -38,7 +38,7 @@ u64 nr_free_pages(void);
 extern u64 max_phys_addr;
 
 /* Boot: manage usable RAM below `limit` now (the rest later, once the direct map covers it). */
-void page_alloc_init(const struct mb2_info *mb, u64 mb_phys, u64 limit);
-void page_alloc_add_above(const struct mb2_info *mb, u64 limit);
+void page_alloc_init(const struct memmap *map, u64 limit);
+void page_alloc_add_above(const struct memmap *map, u64 limit);
 
 #endif

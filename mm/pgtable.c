@@ -219,32 +219,31 @@ static void map_direct_huge(u64 pa, int level)
 }
 
 /* Memory the direct map must cover: RAM, the firmware tables the kernel reads, the first MiB. */
-static bool is_direct_mapped_type(const struct mb2_mmap_entry *e)
+static bool is_direct_mapped(const struct mem_region *r)
 {
-	return e->type == MB2_MMAP_AVAILABLE || e->type == MB2_MMAP_ACPI_RECLAIMABLE ||
-	       e->type == MB2_MMAP_NVS || e->addr < 0x100000;
+	return r->type == MEM_RAM || r->type == MEM_FIRMWARE || r->start < 0x100000;
 }
 
-/* Does the 2 MiB chunk at pa hold any memory of a direct-mapped type? */
-static bool chunk_needed(const struct mb2_info *mb, u64 pa)
+/* Does the 2 MiB chunk at pa hold any memory that must be direct-mapped? */
+static bool chunk_needed(const struct memmap *map, u64 pa)
 {
 	u32 i;
 
-	for (i = 0; i < mb->mmap.nr_entries; i++) {
-		const struct mb2_mmap_entry *e = mb2_mmap_entry(mb, i);
+	for (i = 0; i < map->nr_regions; i++) {
+		const struct mem_region *r = &map->regions[i];
 
-		if (is_direct_mapped_type(e) && e->addr < pa + HUGE_2M && pa < e->addr + e->len)
+		if (is_direct_mapped(r) && r->start < pa + HUGE_2M && pa < r->end)
 			return true;
 	}
 	return false;
 }
 
-static bool gib_needed(const struct mb2_info *mb, u64 pa)
+static bool gib_needed(const struct memmap *map, u64 pa)
 {
 	u64 off;
 
 	for (off = 0; off < HUGE_1G; off += HUGE_2M) {
-		if (!chunk_needed(mb, pa + off))
+		if (!chunk_needed(map, pa + off))
 			return false;
 	}
 	return true;
@@ -254,30 +253,28 @@ static bool gib_needed(const struct mb2_info *mb, u64 pa)
  * The direct map covers memory in 2 MiB chunks, and uses a 1 GiB page wherever a whole aligned
  * GiB is needed and the CPU has 1 GiB pages. Holes (the PCI hole below 4 GiB) stay unmapped.
  */
-static void map_direct(const struct mb2_info *mb)
+static void map_direct(const struct memmap *map)
 {
 	u64 pa = 0, end = 0;
 	u32 i;
 
-	for (i = 0; i < mb->mmap.nr_entries; i++) {
-		const struct mb2_mmap_entry *e = mb2_mmap_entry(mb, i);
-
-		if (is_direct_mapped_type(e))
-			end = MAX(end, ALIGN_UP(e->addr + e->len, HUGE_2M));
+	for (i = 0; i < map->nr_regions; i++) {
+		if (is_direct_mapped(&map->regions[i]))
+			end = MAX(end, ALIGN_UP(map->regions[i].end, HUGE_2M));
 	}
 	while (pa < end) {
-		if (boot_cpu.gbpages && IS_ALIGNED(pa, HUGE_1G) && gib_needed(mb, pa)) {
+		if (boot_cpu.gbpages && IS_ALIGNED(pa, HUGE_1G) && gib_needed(map, pa)) {
 			map_direct_huge(pa, 3);
 			pa += HUGE_1G;
 			continue;
 		}
-		if (chunk_needed(mb, pa))
+		if (chunk_needed(map, pa))
 			map_direct_huge(pa, 2);
 		pa += HUGE_2M;
 	}
 }
 
-void paging_init(const struct mb2_info *mb)
+void paging_init(const struct memmap *map)
 {
 	int i;
 
@@ -290,7 +287,7 @@ void paging_init(const struct mb2_info *mb)
 	for (i = PT_ENTRIES / 2; i < PT_ENTRIES; i++)
 		kernel_pml4[i] = table_phys(new_table()) | PTE_PRESENT | PTE_WRITE;
 	map_kernel_image();
-	map_direct(mb);
+	map_direct(map);
 
 	if (boot_cpu.pge)
 		write_cr4(read_cr4() | CR4_PGE);

@@ -6,13 +6,13 @@
 #define MM_PGTABLE_H
 
 #include "arch/x86_64/paging.h"
-#include "boot/multiboot2.h"
+#include "mm/memmap.h"
 
 /* Physical address of the kernel's PML4; every future address space copies its top half. */
 extern u64 kernel_pml4_phys;
 
 /* Build the kernel image mapping and the direct map of all RAM, then switch CR3 to them. */
-void paging_init(const struct mb2_info *mb);
+void paging_init(const struct memmap *map);
 
 #define PAGE_KERNEL (PTE_PRESENT | PTE_WRITE | PTE_GLOBAL | PTE_NX)
 

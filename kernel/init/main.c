@@ -32,6 +32,7 @@
 #define VGA_TEXT_PHYS	  0xb8000
 
 struct boot_params boot_params;
+static struct memmap memmap;
 static void set_test(const char *key, const char *value, void *ctx)
 {
 	static char glob[128];
@@ -93,6 +94,35 @@ static void parse_boot_info(u32 magic, u64 mb_phys)
 		panic("multiboot2: malformed boot information: %s", err);
 }
 
+/* The multiboot2 memory map and what the boot information occupies, in mm's own terms. */
+static void build_memmap(struct memmap *map)
+{
+	const struct mb2_info *mb = &boot_params.mb;
+	u32 i;
+
+	for (i = 0; i < mb->mmap.nr_entries; i++) {
+		const struct mb2_mmap_entry *e = mb2_mmap_entry(mb, i);
+		enum mem_type type = e->type == MB2_MMAP_AVAILABLE	    ? MEM_RAM
+				     : e->type == MB2_MMAP_ACPI_RECLAIMABLE ? MEM_FIRMWARE
+				     : e->type == MB2_MMAP_NVS		    ? MEM_FIRMWARE
+									    : MEM_RESERVED;
+
+		if (!memmap_add(map->regions, &map->nr_regions, MEMMAP_MAX_REGIONS, e->addr,
+				e->addr + e->len, type)) {
+			pr_warn("mm: the memory map has %u entries; using the first %u\n",
+				mb->mmap.nr_entries, MEMMAP_MAX_REGIONS);
+			break;
+		}
+	}
+	memmap_add(map->reserved, &map->nr_reserved, MEMMAP_MAX_RESERVED, boot_params.mb_phys,
+		   boot_params.mb_phys + mb->total_size, MEM_RESERVED);
+	/* The boot information and every module fit: MB2_MAX_MODULES < MEMMAP_MAX_RESERVED. */
+	for (i = 0; i < mb->nr_modules; i++)
+		memmap_add(map->reserved, &map->nr_reserved, MEMMAP_MAX_RESERVED,
+			   mb->modules[i].start, mb->modules[i].end, MEM_RESERVED);
+}
+_Static_assert(MB2_MAX_MODULES < MEMMAP_MAX_RESERVED, "room for the boot information and modules");
+
 /*
  * VGA text exists where GRUB left the screen in EGA text mode: a framebuffer tag of type
  * EGA text, or no framebuffer tag and no UEFI (BIOS boots default to text mode).
@@ -153,7 +183,8 @@ void kernel_main(u32 magic, u64 mb_phys)
 	boot_ist_stacks_init();
 	idt_init();
 	fault_init();
-	mm_init(&boot_params.mb, mb_phys);
+	build_memmap(&memmap);
+	mm_init(&memmap);
 	ist_stacks_init();
 	fbcon_init(&boot_params.mb.fb);
 	acpi_init(&boot_params.mb);
