@@ -29,6 +29,9 @@ static const char *why_not_killable(struct task *t, char *buf, size_t len)
 
 	if (t->is_idle)
 		return "the idle task cannot be killed";
+	/* As Linux: without init there is no shell and no way to power off. */
+	if (t->pid == 1)
+		return "Attempted to kill init!";
 	if (cpu->irq_depth)
 		return "overflow in interrupt context";
 	if (cpu->fault_depth > 1)
@@ -57,21 +60,43 @@ static void kill_overflowing_task(struct task *t)
 /* LAB4: BEGIN recognise a task stack overflow, report it, and kill the task (or panic) */
 static u64 overflow_count;
 
-static bool handle_stack_overflow(struct pt_regs *regs, const char *how)
+/*
+ * Where an overrun of t's stack faulted, or 0 if this fault is not one. Only evidence that
+ * cannot be stale counts. CR2 alone proves nothing on a #DF: it keeps the address of the last
+ * page fault, and the stack cache hands the same range to the next task. So a #DF is an overrun
+ * if its saved RSP is in a guard or in the page below (stack-clash probes), or if CR2 is in a
+ * guard while RSP is still within a page of the base (the push or call that failed). A #PF
+ * taken on a good stack is one if CR2 is in a guard: the page below is another area's.
+ */
+static u64 overflow_address(const struct task *t, const struct pt_regs *regs, bool double_fault)
+{
+	const struct kernel_stack *s = &t->stack;
+	u64 cr2 = read_cr2();
+
+	if (!double_fault)
+		return stack_guard_hit(s, cr2) ? cr2 : 0;
+	if (stack_overflow_hit(s, regs->rsp))
+		return regs->rsp;
+	if (stack_guard_hit(s, cr2) && regs->rsp >= s->base && regs->rsp < s->base + PAGE_SIZE)
+		return cr2;
+	return 0;
+}
+
+static bool handle_stack_overflow(struct pt_regs *regs, const char *how, bool double_fault)
 {
 	struct task *t = current;
-	u64 cr2 = read_cr2();
 	char why_buf[128];
 	const char *why;
+	u64 addr;
 
 	if (!t || !t->stack.base)
 		return false;
-	if (!stack_overflow_hit(&t->stack, cr2) && !stack_overflow_hit(&t->stack, regs->rsp))
+	addr = overflow_address(t, regs, double_fault);
+	if (!addr)
 		return false;
 	overflow_count++;
 	printk(KERN_EMERG "BUG: stack guard page was hit at %016lx (stack is %016lx..%016lx)\n",
-	       stack_overflow_hit(&t->stack, cr2) ? cr2 : regs->rsp, t->stack.base,
-	       stack_top(&t->stack) - 1);
+	       addr, t->stack.base, stack_top(&t->stack) - 1);
 	printk(KERN_EMERG "kernel stack overflow (%s): %04lx [#%lu]\n", how, regs->error_code,
 	       overflow_count);
 	show_task_line(t);
@@ -86,14 +111,15 @@ static bool handle_stack_overflow(struct pt_regs *regs, const char *how)
 #if 0  /* LAB4: STUB */
 /*
  * TODO: was this fault (a #DF, or a #PF while RSP was still good) an overrun of the current
- * task's stack? Decide from CR2 and from the RSP saved in regs, with stack_overflow_hit().
- * If it was: print the report in Linux's words (BUG: stack guard page was hit at ..., kernel
+ * task's stack? Decide from CR2 and from the RSP saved in regs, with stack_guard_hit() and
+ * stack_overflow_hit() - and mind that CR2 keeps the address of the last page fault, whichever
+ * task took it: a #DF with a stale CR2 in this range must not count. If it was: print the report in Linux's words (BUG: stack guard page was hit at ..., kernel
  * stack overflow (<how>), the task, the registers, a backtrace bounded to the task's stack),
  * then kill the task with do_exit(EXIT_STATUS(EXIT_STACK_OVERFLOW, 0)) - or panic with the
  * reason when killing it is not safe (the idle task, an interrupt, a lock held). Return false
  * for any other fault. As it is, every overflow ends in a panic.
  */
-static bool handle_stack_overflow(struct pt_regs *regs, const char *how)
+static bool handle_stack_overflow(struct pt_regs *regs, const char *how, bool double_fault)
 {
 	/* The two helpers above are there for you; these lines only keep them "used". */
 	(void)why_not_killable;
@@ -104,7 +130,7 @@ static bool handle_stack_overflow(struct pt_regs *regs, const char *how)
 
 static bool handle_double_fault(struct pt_regs *regs)
 {
-	if (handle_stack_overflow(regs, "double-fault"))
+	if (handle_stack_overflow(regs, "double-fault", true))
 		return true;
 	/* Not a task stack overflow: there is nothing to blame, and nothing to resume. */
 	show_fault("double fault, not a task stack overflow", regs, 0, 0);
@@ -136,7 +162,7 @@ static bool kernel_exception(struct pt_regs *regs)
 {
 	if (regs->vector == X86_TRAP_DF)
 		return handle_double_fault(regs);
-	if (regs->vector == X86_TRAP_PF && handle_stack_overflow(regs, "page-fault"))
+	if (regs->vector == X86_TRAP_PF && handle_stack_overflow(regs, "page-fault", false))
 		return true;
 	if (catch_expected_fault(regs))
 		return true;

@@ -123,11 +123,14 @@ void trap_dispatch(struct pt_regs *regs)
 	handled = exception_handler && exception_handler(regs);
 	if (!handled)
 		die("unhandled exception", regs);
+	/* CR2 would keep this fault's address and mislead whoever reads it next: clear it. */
+	write_cr2(0);
 	cpu->fault_depth--;
 }
 
 void exception_abandon(void)
 {
+	write_cr2(0);
 	this_cpu()->fault_depth--;
 }
 

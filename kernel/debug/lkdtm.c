@@ -107,6 +107,30 @@ static int stack_big_frame(void *arg)
 	return 1;
 }
 
+/*
+ * A double fault that is not a stack overflow, with CR2 pointing into this task's own guard, as
+ * an earlier overflow in the same (cached, reused) stack range leaves it. RSP is made
+ * non-canonical, so the push faults (#SS) and so does the delivery of that fault on the same
+ * RSP: a second contributory fault, a #DF. The only right answer is a panic.
+ */
+static int double_fault(void *arg)
+{
+	if (!VMAP_STACK) {
+		pr_err("lkdtm: DOUBLE_FAULT needs VMAP_STACK=y\n");
+		return 1;
+	}
+	write_cr2(current->stack.base - 8);
+	asm volatile("mov %%rsp, %%rbx\n\t"
+		     "mov %0, %%rsp\n\t"
+		     "push %%rax\n\t"
+		     "mov %%rbx, %%rsp"
+		     :
+		     : "r"(0x8000000000000000UL)
+		     : "rbx", "memory");
+	pr_err("FAIL: a push with a non-canonical RSP did not fault\n");
+	return 1;
+}
+
 const struct lkdtm_test lkdtm_tests[] = {
 	{ "STACK_GUARD_PAGE_LEADING", "read the byte just below the stack", guard_page_leading },
 	{ "STACK_GUARD_PAGE_TRAILING", "read the byte just above the stack", guard_page_trailing },
@@ -117,6 +141,8 @@ const struct lkdtm_test lkdtm_tests[] = {
 	  exhaust_stack_irqs_off },
 	{ "EXHAUST_STACK_LOCKED", "EXHAUST_STACK holding a spinlock: must panic, not kill",
 	  exhaust_stack_locked },
+	{ "DOUBLE_FAULT", "a #DF that is no overflow, with a stale CR2 in the guard: must panic",
+	  double_fault },
 };
 const int lkdtm_nr_tests = ARRAY_SIZE(lkdtm_tests);
 

@@ -119,7 +119,7 @@ const struct shell_command shell_commands[] = {
 	{ "ps", "", "tasks, their stacks and stack use", cmd_ps },
 	{ "spawn", "<n>", "start n demo tasks that count and sleep", cmd_spawn },
 	{ "kill", "<pid>", "end a task", cmd_kill },
-	{ "lkdtm", "<NAME>|list", "crash tests: overrun a kernel stack", cmd_lkdtm },
+	{ "lkdtm", "<NAME> [here]|list", "crash tests: overrun a kernel stack", cmd_lkdtm },
 	{ "ktest", "<glob>|list", "run in-kernel tests", cmd_ktest },
 	{ "bench", "[list|smoke|glob]", "benchmarks: stack costs, timed", cmd_bench },
 	{ "poweroff", "", "power the machine off", cmd_poweroff },

@@ -295,3 +295,29 @@ KTEST(lkdtm, novmap_overrun_is_silent)
 	KT_EXPECT(kill(victim->pid) == 0);
 	KT_EXPECT(wait(victim->pid, &status) == 0);
 }
+
+static void read_byte(void *addr)
+{
+	(void)*(volatile u8 *)addr;
+}
+
+/*
+ * The page below a stack's leading guard belongs to the area below (its trailing guard). A stray
+ * read there by a task whose RSP is fine is an ordinary bad access, not this task's overflow: the
+ * extra page counts only for RSP on a #DF (stack-clash probes), never for CR2 on a #PF.
+ */
+KTEST(lkdtm, a_read_below_the_guard_is_an_oops_not_an_overflow)
+{
+	u64 addr = current->stack.base - stack_guard_size() - 8, mark = printk_log_mark();
+	struct fault_record rec;
+
+	if (!VMAP_STACK) {
+		ktest_skip("VMAP_STACK=n: the page below is mapped");
+		return;
+	}
+	KT_ASSERT(ktest_expect_fault(read_byte, (void *)addr, &rec));
+	KT_EXPECT(rec.vector == X86_TRAP_PF);
+	KT_EXPECT(rec.cr2 == addr);
+	KT_EXPECT(!printk_log_contains(mark, "stack guard page was hit"));
+	KT_EXPECT(printk_log_contains(mark, "BUG: unable to handle page fault"));
+}

@@ -57,6 +57,11 @@ static inline u64 read_cr2(void)
 	return v;
 }
 
+static inline void write_cr2(u64 v)
+{
+	asm volatile("mov %0, %%cr2" : : "r"(v));
+}
+
 static inline u64 read_cr3(void)
 {
 	u64 v;
