@@ -139,15 +139,20 @@ static bool handle_double_fault(struct pt_regs *regs)
 	panic("double fault");
 }
 
-/* The test armed a catch: print the whole oops, then resume at the test's kernel_setjmp(). */
+/*
+ * The current task armed a catch: print the whole oops, then resume at its kernel_setjmp(). Only
+ * a fault of the task's own code counts, not one in an interrupt handler or in another
+ * exception handler that happened to run while the catch was armed.
+ */
 static bool catch_expected_fault(struct pt_regs *regs)
 {
 	struct percpu *cpu = this_cpu();
-	struct fault_catch *fc = cpu->fault_catch;
+	struct task *t = current;
+	struct fault_catch *fc = t ? t->fault_catch : NULL;
 
-	if (!fc)
+	if (!fc || cpu->irq_depth || cpu->fault_depth > 1)
 		return false;
-	cpu->fault_catch = NULL;
+	t->fault_catch = NULL;
 	show_fault("expected by a test", regs, 0, 0);
 	fc->rec.vector = regs->vector;
 	fc->rec.rip = regs->rip;

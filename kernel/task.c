@@ -121,6 +121,8 @@ void do_exit(int status)
 	t = current;
 	t->exit_status = status;
 	t->state = TASK_DEAD;
+	/* A catch armed by the task lies on the stack about to be freed: it must catch nothing. */
+	t->fault_catch = NULL;
 	__wake_up_all(&t->exit_wait);
 	/* The next task frees our stack (finish_task_switch): we are still running on it. */
 	__schedule();

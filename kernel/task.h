@@ -33,6 +33,8 @@ enum exit_how {
 #define EXIT_CODE(status)      ((status)&0xff)
 const char *exit_how_name(int status);
 
+struct fault_catch;
+
 struct wait_queue {
 	struct task *head;
 };
@@ -56,6 +58,8 @@ struct task {
 	struct task *wq_next;	       /* link in that queue */
 	struct task *rq_next;	       /* link in the run queue or the sleep list */
 	struct task *all_next;	       /* link in the list of all tasks */
+	/* Armed by a test that expects a fault in this task (kernel/fault.c); dies with it. */
+	struct fault_catch *fault_catch;
 };
 
 static inline struct task *current_task(void)

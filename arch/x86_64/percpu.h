@@ -15,7 +15,6 @@
 
 struct task;
 struct spinlock;
-struct fault_catch;
 
 struct percpu {
 	struct percpu *self; /* must stay first: this_cpu() reads %gs:0 */
@@ -28,7 +27,6 @@ struct percpu {
 	int nr_held_locks;
 	int irq_depth;				 /* > 0 while in an interrupt handler */
 	int fault_depth;			 /* > 0 while in an exception handler */
-	struct fault_catch *fault_catch;	 /* armed by tests that expect a fault */
 	void *stack_cache[NR_CACHED_STACKS_MAX]; /* see kernel/stack.c */
 };
 

@@ -1,4 +1,5 @@
 #include "kernel/debug/ktest.h"
+#include "kernel/task.h"
 #include "arch/x86_64/setjmp.h"
 #include "kernel/fault.h"
 #include "kernel/lib/glob.h"
@@ -36,12 +37,11 @@ bool ktest_failed(void)
 bool ktest_expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec)
 {
 	struct fault_catch fc = { 0 };
-	struct percpu *cpu = this_cpu();
 
 	if (kernel_setjmp(&fc.jb) == 0) {
-		cpu->fault_catch = &fc;
+		current->fault_catch = &fc;
 		fn(arg);
-		cpu->fault_catch = NULL;
+		current->fault_catch = NULL;
 		return false;
 	}
 	/* Back from the fault handler through kernel_longjmp(); it already disarmed the catch. */

@@ -397,3 +397,47 @@ KTEST(task, runs_on_a_task_stack)
 	if (VMAP_STACK)
 		KT_EXPECT(rsp >= VMALLOC_START && rsp < VMALLOC_END);
 }
+
+/* Two tasks that expect a fault at once: each catch belongs to its own task. */
+static volatile bool catch_armed, catch_go;
+
+static void read_address(void *addr)
+{
+	(void)*(volatile u8 *)addr;
+}
+
+static void wait_then_fault(void *addr)
+{
+	catch_armed = true;
+	while (!catch_go)
+		sleep_ms(1);
+	read_address(addr);
+}
+
+static int fault_with_catch(void *arg)
+{
+	struct fault_record rec;
+
+	if (!ktest_expect_fault(wait_then_fault, (void *)0x18, &rec))
+		return 1;
+	return rec.cr2 == 0x18 ? 0 : 2;
+}
+
+KTEST(task, a_fault_catch_belongs_to_the_task_that_armed_it)
+{
+	struct fault_record rec;
+	struct task *t;
+	int status = -1;
+
+	catch_armed = catch_go = false;
+	t = kthread_run(fault_with_catch, NULL, "catcher");
+	KT_ASSERT(t);
+	while (!catch_armed)
+		sleep_ms(1);
+	/* This task's own catch, armed and used while the other task's is armed too. */
+	KT_EXPECT(ktest_expect_fault(read_address, (void *)0x10, &rec));
+	KT_EXPECT(rec.cr2 == 0x10);
+	catch_go = true;
+	KT_ASSERT(wait(t->pid, &status) == 0);
+	KT_EXPECT_MSG(status == EXIT_STATUS(EXIT_NORMAL, 0), "the catcher ended with %#x", status);
+}
