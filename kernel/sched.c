@@ -109,6 +109,9 @@ void __schedule(void)
 	check_stack_end(prev);
 	check_stack_end(next);
 	next->switches++;
+	/* The kill_disable() depth belongs to the task, like its registers. */
+	prev->nokill = cpu->nokill;
+	cpu->nokill = next->nokill;
 	tss_set_rsp0(&cpu->arch, stack_top(&next->stack));
 	cpu->curr = next;
 	last = __switch_to_asm(&prev->rsp, next->rsp, prev);
@@ -122,6 +125,7 @@ void schedule(void)
 
 	__schedule();
 	spin_unlock_irqrestore(&sched_lock, flags);
+	stop_if_asked();
 }
 
 void yield(void)
@@ -136,6 +140,7 @@ __attribute__((noreturn)) void kthread_start(struct task *prev)
 
 	finish_task_switch(prev);
 	spin_unlock_irqrestore(&sched_lock, X86_EFLAGS_IF);
+	stop_if_asked(); /* killed before it ever ran */
 	self = current;
 	exit(self->fn(self->arg));
 }
@@ -153,6 +158,7 @@ void sleep_ms(u64 ms)
 	sleepers = t;
 	__schedule();
 	spin_unlock_irqrestore(&sched_lock, flags);
+	stop_if_asked();
 }
 
 void __sleep_list_remove(struct task *t)
@@ -209,6 +215,7 @@ void wait_queue_sleep(struct wait_queue *wq)
 
 	__wait_queue_sleep(wq);
 	spin_unlock_irqrestore(&sched_lock, flags);
+	stop_if_asked();
 }
 
 void wake_up_all(struct wait_queue *wq)

@@ -42,7 +42,7 @@ static void prepare_initial_frame(struct task *t)
 	t->rsp = (u64)sp;
 }
 
-struct task *kthread_create(int (*fn)(void *arg), void *arg, const char *name)
+static struct task *__kthread_create(int (*fn)(void *arg), void *arg, const char *name)
 {
 	struct task *t = kzalloc(sizeof(*t));
 	u64 flags;
@@ -64,6 +64,17 @@ struct task *kthread_create(int (*fn)(void *arg), void *arg, const char *name)
 	all_tasks = t;
 	task_count++;
 	spin_unlock_irqrestore(&sched_lock, flags);
+	return t;
+}
+
+struct task *kthread_create(int (*fn)(void *arg), void *arg, const char *name)
+{
+	struct task *t;
+
+	/* Until the task is on the list of all tasks, only our locals know its memory. */
+	kill_disable();
+	t = __kthread_create(fn, arg, name);
+	kill_enable();
 	return t;
 }
 
@@ -164,8 +175,15 @@ int wait(int pid, int *status)
 		spin_unlock_irqrestore(&sched_lock, flags);
 		return -1;
 	}
-	while (t->state != TASK_DEAD)
+	while (t->state != TASK_DEAD) {
+		/* Asked to stop while waiting: give up the wait, and stop at the next safe point.
+		 */
+		if (current->stop_pending) {
+			spin_unlock_irqrestore(&sched_lock, flags);
+			return -1;
+		}
 		__wait_queue_sleep(&t->exit_wait);
+	}
 	/* Dead, but the task that ran next may not have released the stack yet. */
 	if (t->stack.base)
 		__release_dead_task(t);
@@ -194,32 +212,72 @@ static void __detach_from_lists(struct task *t)
 	}
 }
 
-/*
- * A task that is not running was stopped at a switch, never inside a spinlock (those keep
- * interrupts off), so ending it leaves no shared structure half-changed.
- */
-int kill(int pid)
+/* End a task that never ran: nothing of its own can be in flight. */
+static void __kill_new_task(struct task *t)
 {
-	u64 flags = spin_lock_irqsave(&sched_lock);
-	struct task *t = __find_task(pid);
-
-	if (!t || t->state == TASK_DEAD) {
-		spin_unlock_irqrestore(&sched_lock, flags);
-		return -1;
-	}
-	if (t->is_idle || t->pid == 1 || t == current) {
-		spin_unlock_irqrestore(&sched_lock, flags);
-		return -2;
-	}
-	__detach_from_lists(t);
 	t->exit_status = EXIT_STATUS(EXIT_KILLED, 0);
 	t->state = TASK_DEAD;
 	__release_dead_task(t);
 	__wake_up_all(&t->exit_wait);
 	if (t->detached)
 		__reap_task(t);
-	spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+/*
+ * A task that has run may have been preempted in the middle of vmalloc() or kthread_create(),
+ * between taking memory and recording it: ending it there would leak. So kill() only asks: the
+ * task is woken if it sleeps, and ends itself at its next safe point (stop_if_asked()).
+ */
+static int __kill(struct task *t)
+{
+	if (!t || t->state == TASK_DEAD)
+		return -1;
+	if (t->is_idle || t->pid == 1 || t == current)
+		return -2;
+	if (t->state == TASK_NEW) {
+		__kill_new_task(t);
+		return 0;
+	}
+	t->stop_pending = true;
+	if (t->state == TASK_SLEEPING || t->state == TASK_BLOCKED) {
+		__detach_from_lists(t);
+		__enqueue(t);
+	}
 	return 0;
+}
+
+int kill(int pid)
+{
+	u64 flags = spin_lock_irqsave(&sched_lock);
+	int err = __kill(__find_task(pid));
+
+	spin_unlock_irqrestore(&sched_lock, flags);
+	return err;
+}
+
+int kill_and_reap(int pid, int *status)
+{
+	u64 flags = spin_lock_irqsave(&sched_lock);
+	struct task *t = __find_task(pid);
+	int err = __kill(t);
+
+	/* Reaped by us, not at its death: a detached task would be freed under our feet. */
+	if (!err)
+		t->detached = false;
+	spin_unlock_irqrestore(&sched_lock, flags);
+	if (err)
+		return err;
+	/* If someone else waits for it already, they reap it; it ends all the same. */
+	wait(pid, status);
+	return 0;
+}
+
+void stop_if_asked(void)
+{
+	struct task *t = current;
+
+	if (t->stop_pending && !this_cpu()->nokill && !nr_held_locks())
+		do_exit(EXIT_STATUS(EXIT_KILLED, 0));
 }
 
 void for_each_task(void (*fn)(struct task *t, void *ctx), void *ctx)

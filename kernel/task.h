@@ -60,6 +60,8 @@ struct task {
 	struct task *all_next;	       /* link in the list of all tasks */
 	/* Armed by a test that expects a fault in this task (kernel/fault.c); dies with it. */
 	struct fault_catch *fault_catch;
+	bool stop_pending; /* kill() asked it to end: it does at its next safe point */
+	int nokill;	   /* this_cpu()->nokill while switched out */
 };
 
 static inline struct task *current_task(void)
@@ -80,8 +82,16 @@ __attribute__((noreturn)) void exit(int code);
 __attribute__((noreturn)) void do_exit(int status);
 /* Wait for pid to end and reap it; returns 0 and its exit status, or -1 if no such task. */
 int wait(int pid, int *status);
-/* End another task; 0, or -1 (no such pid), -2 (not killable: idle, current, init). */
+/*
+ * End another task: 0, or -1 (no such pid), -2 (not killable: idle, current, init). A task that
+ * never ran ends at once; any other ends itself at its next safe point: when it wakes from a
+ * sleep, yields or is preempted with no lock held and no allocation in flight (kill_disable()).
+ */
 int kill(int pid);
+/* kill(), then wait for the end and reap it, even if detached (the shell's `kill`). */
+int kill_and_reap(int pid, int *status);
+/* A safe point: end the current task here if kill() asked it to and nothing is in flight. */
+void stop_if_asked(void);
 
 void yield(void);
 void sleep_ms(u64 ms);

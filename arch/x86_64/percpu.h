@@ -25,8 +25,9 @@ struct percpu {
 	struct cpu_arch arch;	/* GDT, TSS and IST stacks */
 	const struct spinlock *held_locks[MAX_HELD_LOCKS];
 	int nr_held_locks;
-	int irq_depth;				 /* > 0 while in an interrupt handler */
-	int fault_depth;			 /* > 0 while in an exception handler */
+	int nokill;	 /* > 0: the running task may not be ended here (kill_disable) */
+	int irq_depth;	 /* > 0 while in an interrupt handler */
+	int fault_depth; /* > 0 while in an exception handler */
 	void *stack_cache[NR_CACHED_STACKS_MAX]; /* see kernel/stack.c */
 };
 
@@ -38,6 +39,21 @@ static inline struct percpu *this_cpu(void)
 
 	asm volatile("mov %%gs:0, %0" : "=r"(p));
 	return p;
+}
+
+/*
+ * Between these, the running task has something in flight (memory taken and not yet recorded):
+ * kill() waits until kill_enable() and the next safe point. They nest; the scheduler keeps the
+ * count per task. vmalloc(), vfree() and kthread_create() use them.
+ */
+static inline void kill_disable(void)
+{
+	this_cpu()->nokill++;
+}
+
+static inline void kill_enable(void)
+{
+	this_cpu()->nokill--;
 }
 
 void percpu_init_boot_cpu(void);

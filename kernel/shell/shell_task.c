@@ -103,7 +103,7 @@ int cmd_kill(int argc, char **argv)
 	}
 	if (!parse_count(argv[1], 0x7fffffff, &pid, "kill"))
 		return -1;
-	err = kill(pid);
+	err = kill_and_reap(pid, NULL);
 	if (err == -1)
 		pr_err("kill: no task with pid %lu\n", pid);
 	else if (err == -2)
