@@ -23,7 +23,8 @@ static void show_task_line(const struct task *t)
 }
 
 /* Why killing the faulting task now would not be safe, or NULL if it is. */
-static const char *why_not_killable(struct task *t, char *buf, size_t len)
+static const char *why_not_killable(struct task *t, const struct pt_regs *regs, char *buf,
+				    size_t len)
 {
 	struct percpu *cpu = this_cpu();
 
@@ -32,7 +33,11 @@ static const char *why_not_killable(struct task *t, char *buf, size_t len)
 	/* As Linux: without init there is no shell and no way to power off. */
 	if (t->pid == 1)
 		return "Attempted to kill init!";
-	if (cpu->irq_depth)
+	/*
+	 * In IRQ entry the handler has not run yet, and irq_complete_lost() can finish the
+	 * interrupt; inside a handler (one that ran on this stack) it cannot be finished.
+	 */
+	if (cpu->irq_depth && !in_entry_text(regs->rip))
 		return "overflow in interrupt context";
 	if (cpu->fault_depth > 1)
 		return "overflow inside an exception handler";
@@ -49,8 +54,10 @@ static const char *why_not_killable(struct task *t, char *buf, size_t len)
  * stack for a #PF: either way this exception frame is abandoned for good (the SDM: a #DF
  * "cannot be restarted or resumed"), and do_exit() switches away, never to return.
  */
-static void kill_overflowing_task(struct task *t)
+static void kill_overflowing_task(struct task *t, struct pt_regs *regs)
 {
+	/* An interrupt whose entry overran the stack is handled now, or the PIC waits forever. */
+	irq_complete_lost(regs);
 	exception_abandon();
 	printk(KERN_EMERG "---[ end trace: killing %s (pid %d) for a kernel stack overflow ]---\n",
 	       t->comm, t->pid);
@@ -95,17 +102,18 @@ static bool handle_stack_overflow(struct pt_regs *regs, const char *how, bool do
 	if (!addr)
 		return false;
 	overflow_count++;
-	printk(KERN_EMERG "BUG: stack guard page was hit at %016lx (stack is %016lx..%016lx)\n",
+	printk(KERN_EMERG
+	       "BUG: TASK stack guard page was hit at %016lx (stack is %016lx..%016lx)\n",
 	       addr, t->stack.base, stack_top(&t->stack) - 1);
 	printk(KERN_EMERG "kernel stack overflow (%s): %04lx [#%lu]\n", how, regs->error_code,
 	       overflow_count);
 	show_task_line(t);
 	/* Only the task's own stack is walked: its guard pages are not readable. */
 	show_regs(regs, t->stack.base, stack_top(&t->stack));
-	why = why_not_killable(t, why_buf, sizeof(why_buf));
+	why = why_not_killable(t, regs, why_buf, sizeof(why_buf));
 	if (why)
 		panic("kernel stack overflow in %s (pid %d): %s", t->comm, t->pid, why);
-	kill_overflowing_task(t);
+	kill_overflowing_task(t, regs);
 	return true;
 }
 #if 0  /* LAB4: STUB */
@@ -113,10 +121,11 @@ static bool handle_stack_overflow(struct pt_regs *regs, const char *how, bool do
  * TODO: was this fault (a #DF, or a #PF while RSP was still good) an overrun of the current
  * task's stack? Decide from CR2 and from the RSP saved in regs, with stack_guard_hit() and
  * stack_overflow_hit() - and mind that CR2 keeps the address of the last page fault, whichever
- * task took it: a #DF with a stale CR2 in this range must not count. If it was: print the report in Linux's words (BUG: stack guard page was hit at ..., kernel
- * stack overflow (<how>), the task, the registers, a backtrace bounded to the task's stack),
- * then kill the task with do_exit(EXIT_STATUS(EXIT_STACK_OVERFLOW, 0)) - or panic with the
- * reason when killing it is not safe (the idle task, an interrupt, a lock held). Return false
+ * task took it: a #DF with a stale CR2 in this range must not count. If it was: print the
+ * report in Linux's words (BUG: TASK stack guard page was hit at ..., kernel stack overflow
+ * (<how>), the task, the registers and a backtrace bounded to the task's stack), then kill the
+ * task with kill_overflowing_task() - or panic with the reason why_not_killable() gives when
+ * killing it is not safe (init, the idle task, an interrupt handler, a lock held). Return false
  * for any other fault. As it is, every overflow ends in a panic.
  */
 static bool handle_stack_overflow(struct pt_regs *regs, const char *how, bool double_fault)
@@ -128,10 +137,25 @@ static bool handle_stack_overflow(struct pt_regs *regs, const char *how, bool do
 }
 #endif /* LAB4: END */
 
+/* A #DF from an overrun of one of this CPU's own stacks (IRQ, NMI, #MC): nothing to kill. */
+static void check_cpu_stack_overflow(struct pt_regs *regs)
+{
+	u64 lo, hi;
+	const char *name = cpu_stack_overflow_hit(regs->rsp, &lo, &hi);
+
+	if (!name)
+		return;
+	printk(KERN_EMERG "BUG: %s stack guard page was hit at %016lx (stack is %016lx..%016lx)\n",
+	       name, regs->rsp, lo, hi - 1);
+	show_fault("kernel stack overflow", regs, lo, hi);
+	panic("kernel stack overflow on the %s stack", name);
+}
+
 static bool handle_double_fault(struct pt_regs *regs)
 {
 	if (handle_stack_overflow(regs, "double-fault", true))
 		return true;
+	check_cpu_stack_overflow(regs);
 	/* Not a task stack overflow: there is nothing to blame, and nothing to resume. */
 	show_fault("double fault, not a task stack overflow", regs, 0, 0);
 	if (current)

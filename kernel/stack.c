@@ -2,8 +2,8 @@
  * Kernel stacks. Both kinds exist in every build: the configuration (VMAP_STACK) only decides
  * which kind alloc_thread_stack() gives to tasks. Keeping both compiled lets the benchmarks
  * (kernel/debug/bench_figures.c) time the two paths side by side in one run of one kernel.
- * The other stacks the kernel runs on - the boot stack and the IST stacks of #DF, NMI and #MC -
- * are made here too, at the end of this file.
+ * The other stacks the kernel runs on - the boot stack, the IRQ stack and the IST stacks of #DF,
+ * NMI and #MC - are made here too, at the end of this file.
  */
 #include "kernel/stack.h"
 #include "arch/x86_64/asm/io.h"
@@ -248,6 +248,37 @@ _Static_assert(BOOT_STACK_SIZE == 16384, "boot_stack_top is set for a 16 KiB boo
 /* Until ist_stacks_init(), #DF, NMI and #MC share this small stack: it has no guard. */
 static u8 boot_ist_stack[PAGE_SIZE] __attribute__((aligned(16)));
 
+/* This CPU's stacks that are not a task's: where they are, for the overflow reports. */
+static struct cpu_stack {
+	const char *name;
+	u64 base, top;
+} cpu_stacks[NR_IST + 1];
+
+static void record_cpu_stack(int i, const char *name, u64 base, u64 size)
+{
+	cpu_stacks[i].name = name;
+	cpu_stacks[i].base = base;
+	cpu_stacks[i].top = base + size;
+}
+
+const char *cpu_stack_overflow_hit(u64 addr, u64 *base, u64 *top)
+{
+	unsigned int i;
+
+	/* As for a task's stack: the guards, and the page below the leading one (probes). */
+	for (i = 0; i < ARRAY_SIZE(cpu_stacks); i++) {
+		const struct cpu_stack *s = &cpu_stacks[i];
+
+		if (s->name && ((addr >= s->base - 2 * PAGE_SIZE && addr < s->base) ||
+				(addr >= s->top && addr < s->top + PAGE_SIZE))) {
+			*base = s->base;
+			*top = s->top;
+			return s->name;
+		}
+	}
+	return NULL;
+}
+
 void boot_ist_stacks_init(void)
 {
 	struct percpu *cpu = this_cpu();
@@ -260,6 +291,7 @@ void boot_ist_stacks_init(void)
 void ist_stacks_init(void)
 {
 	static const char *const names[NR_IST] = { "ist #DF", "ist NMI", "ist #MC" };
+	static const char *const short_names[NR_IST] = { "#DF", "NMI", "#MC" };
 	struct percpu *cpu = this_cpu();
 	int i;
 
@@ -269,5 +301,16 @@ void ist_stacks_init(void)
 		if (!stack)
 			panic("stack: no memory for the IST stacks");
 		tss_set_ist(&cpu->arch, i + 1, (u64)stack + IST_STACK_SIZE);
+		record_cpu_stack(i + 1, short_names[i], (u64)stack, IST_STACK_SIZE);
 	}
+}
+
+void irq_stack_init(void)
+{
+	u8 *stack = __vmalloc_guarded(IRQ_STACK_SIZE, 1, "irq stack", NULL);
+
+	if (!stack)
+		panic("stack: no memory for the IRQ stack");
+	this_cpu()->irq_stack_top = (u64)stack + IRQ_STACK_SIZE;
+	record_cpu_stack(0, "IRQ", (u64)stack, IRQ_STACK_SIZE);
 }

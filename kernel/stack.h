@@ -113,5 +113,16 @@ void drain_stack_cache(void);
 #define IST_STACK_SIZE	8192 /* as Linux since 2021: one page is too easy to overflow */
 void boot_ist_stacks_init(void);
 void ist_stacks_init(void);
+/*
+ * The IRQ stack: interrupt handlers run here, not on the task they interrupted, which keeps only
+ * the entry frame (176 bytes) on the task's stack. 16 KiB between guard pages, as Linux's.
+ */
+#define IRQ_STACK_SIZE 16384
+void irq_stack_init(void);
+/*
+ * Is addr where an overrun of one of this CPU's own stacks (IRQ, NMI, #MC, #DF) faults? Its name
+ * ("IRQ", ...) and bounds if so, else NULL.
+ */
+const char *cpu_stack_overflow_hit(u64 addr, u64 *base, u64 *top);
 
 #endif

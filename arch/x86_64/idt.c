@@ -9,6 +9,7 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/setjmp.h"
 #include "arch/x86_64/traps.h"
+#include "kernel/printk/printk.h"
 
 #define NR_VECTORS     48
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate (IF cleared on entry) */
@@ -29,6 +30,7 @@ struct idt_ptr {
 } __attribute__((packed));
 
 extern const u64 isr_stub_table[NR_VECTORS];
+extern const u8 __entry_text_start[], __entry_text_end[];
 
 static struct idt_gate idt[256];
 static trap_handler_t exception_handler;
@@ -92,19 +94,25 @@ void set_irq_exit_hook(void (*hook)(struct pt_regs *regs))
 	irq_exit_hook = hook;
 }
 
-static void handle_irq(struct pt_regs *regs)
+/* The first half of an IRQ, on the IRQ stack: the driver's handler, then the EOI. */
+void do_irq(struct pt_regs *regs)
 {
 	unsigned int irq = regs->vector - IRQ_BASE;
-	struct percpu *cpu = this_cpu();
 
 	if (pic_is_spurious(irq))
 		return;
-	cpu->irq_depth++;
 	if (irq_handlers[irq])
 		irq_handlers[irq](regs);
-	cpu->irq_depth--;
 	/* EOI before the exit hook: it may switch tasks, and the PIC must not wait for that. */
 	pic_eoi(irq);
+}
+
+/* The second half, back on the interrupted stack: leave IRQ context, maybe preempt. */
+void irq_exit(struct pt_regs *regs)
+{
+	struct percpu *cpu = this_cpu();
+
+	cpu->irq_depth--;
 	if (cpu->irq_depth == 0 && irq_exit_hook)
 		irq_exit_hook(regs);
 }
@@ -114,10 +122,6 @@ void trap_dispatch(struct pt_regs *regs)
 	struct percpu *cpu = this_cpu();
 	bool handled;
 
-	if (regs->vector >= IRQ_BASE) {
-		handle_irq(regs);
-		return;
-	}
 	/* Entering exception context: the policy reads the depth to know what it interrupted. */
 	cpu->fault_depth++;
 	handled = exception_handler && exception_handler(regs);
@@ -126,6 +130,32 @@ void trap_dispatch(struct pt_regs *regs)
 	/* CR2 would keep this fault's address and mislead whoever reads it next: clear it. */
 	write_cr2(0);
 	cpu->fault_depth--;
+}
+
+bool in_entry_text(u64 addr)
+{
+	return addr >= (u64)__entry_text_start && addr < (u64)__entry_text_end;
+}
+
+void irq_complete_lost(struct pt_regs *regs)
+{
+	struct percpu *cpu = this_cpu();
+	u16 lost = pic_in_service();
+	unsigned int irq;
+
+	/* Whatever interrupt this CPU was entering is abandoned with the frames it pushed. */
+	cpu->irq_depth = 0;
+	for (irq = 0; irq < NR_IRQS; irq++) {
+		if (!(lost & (1u << irq)))
+			continue;
+		printk(KERN_EMERG "IRQ %u was taken but its entry overran the stack: handled now\n",
+		       irq);
+		cpu->irq_depth++;
+		if (irq_handlers[irq])
+			irq_handlers[irq](regs);
+		cpu->irq_depth--;
+		pic_eoi(irq);
+	}
 }
 
 void exception_abandon(void)

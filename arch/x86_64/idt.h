@@ -50,6 +50,14 @@ struct jmp_buf;
  * exception_resume_longjmp(): the return from the exception lands in kernel_longjmp(jb, val).
  */
 void exception_abandon(void);
+/* Is addr in the exception and interrupt entry code (arch/x86_64/entry.asm)? */
+bool in_entry_text(u64 addr);
+/*
+ * After a stack overflow in interrupt entry or delivery: the CPU took an interrupt whose handler
+ * never ran and the PIC waits for its EOI - no more ticks or input until it gets one. Run the
+ * handler now, acknowledge it, and leave IRQ context (the frames it was in are abandoned).
+ */
+void irq_complete_lost(struct pt_regs *regs);
 void exception_resume_longjmp(struct pt_regs *regs, struct jmp_buf *jb, int val);
 
 #endif

@@ -16,9 +16,15 @@
 struct task;
 struct spinlock;
 
+/* Offsets that arch/x86_64/entry.asm uses with %gs (checked below). */
+#define PERCPU_IRQ_DEPTH     12
+#define PERCPU_IRQ_STACK_TOP 16
+
 struct percpu {
 	struct percpu *self; /* must stay first: this_cpu() reads %gs:0 */
 	u32 cpu;
+	int irq_depth;	   /* > 0 from the first instruction of an IRQ's entry to its exit */
+	u64 irq_stack_top; /* where IRQ handlers run (kernel/stack.c), 0: on the current stack */
 	struct task *curr; /* the running task (use `current`) */
 	struct task *idle;
 	struct task *prev_dead; /* a dead task whose stack the next task releases */
@@ -26,10 +32,13 @@ struct percpu {
 	const struct spinlock *held_locks[MAX_HELD_LOCKS];
 	int nr_held_locks;
 	int nokill;	 /* > 0: the running task may not be ended here (kill_disable) */
-	int irq_depth;	 /* > 0 while in an interrupt handler */
 	int fault_depth; /* > 0 while in an exception handler */
 	void *stack_cache[NR_CACHED_STACKS_MAX]; /* see kernel/stack.c */
 };
+
+_Static_assert(__builtin_offsetof(struct percpu, irq_depth) == PERCPU_IRQ_DEPTH, "entry.asm");
+_Static_assert(__builtin_offsetof(struct percpu, irq_stack_top) == PERCPU_IRQ_STACK_TOP,
+	       "entry.asm");
 
 extern struct percpu boot_percpu;
 

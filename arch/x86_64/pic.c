@@ -57,6 +57,18 @@ void pic_eoi(unsigned int irq)
 	outb(PIC1_CMD, PIC_EOI);
 }
 
+/* Which IRQs the PICs have delivered and not yet had an EOI for: bit n is IRQ n. */
+u16 pic_in_service(void)
+{
+	u16 isr;
+
+	outb(PIC1_CMD, OCW3_READ_ISR);
+	outb(PIC2_CMD, OCW3_READ_ISR);
+	isr = inb(PIC1_CMD) | (u16)inb(PIC2_CMD) << 8;
+	/* Line 2 is the slave's cascade, not an IRQ of its own. */
+	return isr & ~(1u << 2);
+}
+
 /*
  * IRQ 7 and 15 also arrive when a request went away before the CPU acknowledged it. Such a
  * spurious interrupt has no in-service bit set and must not get an EOI from its own PIC.

@@ -38,3 +38,16 @@ ret_from_kthread:
 	xor ebp, ebp
 	call kthread_start
 	ud2				; kthread_start never returns
+
+; call_on_stack(stack_top, fn, arg): call fn(arg) with RSP = stack_top, then come back to the
+; stack we were on. RBP keeps the frame chain, so a backtrace from fn leads back here.
+global call_on_stack
+call_on_stack:
+	push rbp
+	mov rbp, rsp
+	mov rsp, rdi
+	mov rdi, rdx
+	call rsi
+	mov rsp, rbp
+	pop rbp
+	ret

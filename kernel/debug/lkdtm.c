@@ -1,5 +1,7 @@
 #include "kernel/debug/lkdtm.h"
 #include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/switch.h"
 #include "kernel/printk/printk.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/lib/string.h"
@@ -108,6 +110,62 @@ static int stack_big_frame(void *arg)
 }
 
 /*
+ * Leave only `left` bytes of the stack and wait for an interrupt with interrupts on. The CPU
+ * pushes its frame (40 bytes) and the entry code the registers (136 more) on this stack: with
+ * 160 left the entry code overruns it, with 16 left the CPU's own delivery does. The #DF comes
+ * with an interrupt taken and not acknowledged; the kill must finish it, or no tick and no key
+ * would ever arrive again.
+ */
+static __attribute__((noreturn)) void spin_with_bytes_left(u64 left)
+{
+	asm volatile("mov %0, %%rsp\n\t"
+		     "sti\n\t"
+		     "1: jmp 1b"
+		     :
+		     : "r"(current->stack.base + left));
+	__builtin_unreachable();
+}
+
+static int exhaust_stack_irq_entry(void *arg)
+{
+	if (!VMAP_STACK) {
+		pr_err("lkdtm: this test needs VMAP_STACK=y\n");
+		return 1;
+	}
+	spin_with_bytes_left(160);
+}
+
+static int exhaust_stack_irq_delivery(void *arg)
+{
+	if (!VMAP_STACK) {
+		pr_err("lkdtm: this test needs VMAP_STACK=y\n");
+		return 1;
+	}
+	spin_with_bytes_left(16);
+}
+
+static void recurse_here(void *arg)
+{
+	recursive_loop(RECURSION_DEPTH);
+}
+
+/* Overrun this CPU's IRQ stack (interrupts off, so no real interrupt runs there meanwhile). */
+static int exhaust_irq_stack(void *arg)
+{
+	u64 top = this_cpu()->irq_stack_top;
+
+	if (!VMAP_STACK || !top) {
+		pr_err("lkdtm: this test needs VMAP_STACK=y and an IRQ stack\n");
+		return 1;
+	}
+	local_irq_disable();
+	call_on_stack(top, recurse_here, NULL);
+	local_irq_enable();
+	pr_err("FAIL: the IRQ stack overrun was not caught\n");
+	return 1;
+}
+
+/*
  * A double fault that is not a stack overflow, with CR2 pointing into this task's own guard, as
  * an earlier overflow in the same (cached, reused) stack range leaves it. RSP is made
  * non-canonical, so the push faults (#SS) and so does the delivery of that fault on the same
@@ -141,6 +199,11 @@ const struct lkdtm_test lkdtm_tests[] = {
 	  exhaust_stack_irqs_off },
 	{ "EXHAUST_STACK_LOCKED", "EXHAUST_STACK holding a spinlock: must panic, not kill",
 	  exhaust_stack_locked },
+	{ "EXHAUST_STACK_IRQ_ENTRY", "an interrupt's entry code overruns the stack",
+	  exhaust_stack_irq_entry },
+	{ "EXHAUST_STACK_IRQ_DELIVERY", "the CPU's interrupt frame overruns the stack",
+	  exhaust_stack_irq_delivery },
+	{ "EXHAUST_IRQ_STACK", "overrun the IRQ stack: must panic naming it", exhaust_irq_stack },
 	{ "DOUBLE_FAULT", "a #DF that is no overflow, with a stale CR2 in the guard: must panic",
 	  double_fault },
 };

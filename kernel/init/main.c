@@ -186,6 +186,7 @@ void kernel_main(u32 magic, u64 mb_phys)
 	build_memmap(&memmap);
 	mm_init(&memmap);
 	ist_stacks_init();
+	irq_stack_init();
 	fbcon_init(&boot_params.mb.fb);
 	acpi_init(&boot_params.mb);
 	pic_init();

@@ -49,7 +49,7 @@ static void overflow_kills_only_the_task(const char *name, const char *how)
 	KT_ASSERT(lkdtm_run(lt, &status, &pid) == 0);
 	KT_EXPECT_MSG(EXIT_HOW(status) == EXIT_STACK_OVERFLOW, "%s ended with status %#x", name,
 		      status);
-	KT_EXPECT(printk_log_contains(mark, "BUG: stack guard page was hit at "));
+	KT_EXPECT(printk_log_contains(mark, "BUG: TASK stack guard page was hit at "));
 	KT_EXPECT(printk_log_contains(mark, how));
 	snprintf(line, sizeof(line), "PID: %d Comm: lkdtm", pid);
 	KT_EXPECT(printk_log_contains(mark, line));
