@@ -10,6 +10,7 @@
  */
 #include "kernel/fault.h"
 #include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/switch.h"
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/printk/printk.h"
@@ -187,11 +188,41 @@ static bool catch_expected_fault(struct pt_regs *regs)
 	return true;
 }
 
+struct pf_overflow {
+	struct pt_regs *regs;
+	bool handled;
+};
+
+static void handle_pf_overflow(void *arg)
+{
+	struct pf_overflow *pf = arg;
+
+	pf->handled = handle_stack_overflow(pf->regs, "page-fault", false);
+}
+
+/*
+ * A #PF is taken on the stack it interrupted, and a task that hit its guard may have little of
+ * that stack left: too little for printk. So the report is made on this CPU's IRQ stack, which
+ * is free (interrupts are off in an exception handler), unless that is where we already are. A
+ * kill never comes back; the IRQ stack's top is where the next interrupt starts anyway.
+ */
+static bool handle_page_fault(struct pt_regs *regs)
+{
+	struct pf_overflow pf = { regs, false };
+	u64 top = this_cpu()->irq_stack_top, sp = (u64)__builtin_frame_address(0);
+
+	if (top && (sp > top || sp < top - IRQ_STACK_SIZE))
+		call_on_stack(top, handle_pf_overflow, &pf);
+	else
+		handle_pf_overflow(&pf);
+	return pf.handled;
+}
+
 static bool kernel_exception(struct pt_regs *regs)
 {
 	if (regs->vector == X86_TRAP_DF)
 		return handle_double_fault(regs);
-	if (regs->vector == X86_TRAP_PF && handle_stack_overflow(regs, "page-fault", false))
+	if (regs->vector == X86_TRAP_PF && handle_page_fault(regs))
 		return true;
 	if (catch_expected_fault(regs))
 		return true;

@@ -144,6 +144,26 @@ static int exhaust_stack_irq_delivery(void *arg)
 	spin_with_bytes_left(16);
 }
 
+/*
+ * Read the byte below the stack with only 512 bytes of it left. The #PF itself is taken on this
+ * stack without trouble, but printing the report takes more than what is left: the report must
+ * be printed from another stack, or the kill turns into a nested fault and a panic.
+ */
+static int guard_page_leading_nearly_full(void *arg)
+{
+	if (!VMAP_STACK) {
+		pr_err("lkdtm: this test needs VMAP_STACK=y\n");
+		return 1;
+	}
+	asm volatile("mov %0, %%rsp\n\t"
+		     "movb (%1), %%al\n\t"
+		     "ud2"
+		     :
+		     : "r"(current->stack.base + 512), "r"(current->stack.base - 1)
+		     : "rax", "memory");
+	__builtin_unreachable();
+}
+
 static void recurse_here(void *arg)
 {
 	recursive_loop(RECURSION_DEPTH);
@@ -199,6 +219,8 @@ const struct lkdtm_test lkdtm_tests[] = {
 	  exhaust_stack_irqs_off },
 	{ "EXHAUST_STACK_LOCKED", "EXHAUST_STACK holding a spinlock: must panic, not kill",
 	  exhaust_stack_locked },
+	{ "STACK_GUARD_PAGE_LEADING_NEARLY_FULL", "read below the stack with 512 bytes of it left",
+	  guard_page_leading_nearly_full },
 	{ "EXHAUST_STACK_IRQ_ENTRY", "an interrupt's entry code overruns the stack",
 	  exhaust_stack_irq_entry },
 	{ "EXHAUST_STACK_IRQ_DELIVERY", "the CPU's interrupt frame overruns the stack",

@@ -76,6 +76,46 @@ KTEST(lkdtm, stack_guard_page_trailing)
 				     "kernel stack overflow (page-fault)");
 }
 
+/* The report is printed from the IRQ stack: the 512 bytes left would not hold printk. */
+KTEST(lkdtm, stack_guard_page_leading_nearly_full)
+{
+	const struct lkdtm_test *lt = lkdtm_find("STACK_GUARD_PAGE_LEADING_NEARLY_FULL");
+	u64 mark = printk_log_mark();
+	int status = -1;
+
+	if (!VMAP_STACK) {
+		ktest_skip("VMAP_STACK=n: no guard pages");
+		return;
+	}
+	/* The test moves RSP itself, so the backtrace has no frames to show between. */
+	KT_ASSERT(lt && lkdtm_run(lt, &status, NULL) == 0);
+	KT_EXPECT_MSG(EXIT_HOW(status) == EXIT_STACK_OVERFLOW, "status %#x", status);
+	KT_EXPECT(printk_log_contains(mark, "BUG: TASK stack guard page was hit at "));
+	KT_EXPECT(printk_log_contains(mark, "kernel stack overflow (page-fault)"));
+	KT_EXPECT(!printk_log_contains(mark, "double-fault"));
+}
+
+/* The interrupt whose entry overran the stack is finished late; the sibling's ticks go on. */
+KTEST(lkdtm, exhaust_stack_irq_entry)
+{
+	u64 mark = printk_log_mark();
+
+	overflow_kills_only_the_task("EXHAUST_STACK_IRQ_ENTRY",
+				     "kernel stack overflow (double-fault)");
+	if (VMAP_STACK)
+		KT_EXPECT(printk_log_contains(mark, "was taken but its entry overran the stack"));
+}
+
+KTEST(lkdtm, exhaust_stack_irq_delivery)
+{
+	u64 mark = printk_log_mark();
+
+	overflow_kills_only_the_task("EXHAUST_STACK_IRQ_DELIVERY",
+				     "kernel stack overflow (double-fault)");
+	if (VMAP_STACK)
+		KT_EXPECT(printk_log_contains(mark, "was taken but its entry overran the stack"));
+}
+
 KTEST(lkdtm, exhaust_stack)
 {
 	u64 mark = printk_log_mark();
