@@ -4,6 +4,7 @@
 #include "arch/x86_64/stacktrace.h"
 #include "kernel/printk/printk.h"
 #include "kernel/lib/string.h"
+#include "kernel/locking/spinlock.h"
 #include "mm/page_alloc.h"
 
 extern u8 _text[], _etext[], _rodata[], _erodata[], _data[], _ebss[], _ksyms[], _kernel_end[];
@@ -26,43 +27,92 @@ static pte_t *new_table(void)
 }
 
 /*
- * The entry for va at `level` (3 = PDPT ... 1 = PT), creating missing tables on the way down;
- * NULL if a table could not be allocated, or a huge page is in the way.
+ * kernel_pt_lock (Linux: init_mm.page_table_lock) is held for every change of the kernel's page
+ * tables after boot and for every walk that could race with one: a task preempted in the middle
+ * of a walk could otherwise write a PTE into a page table that another task has just emptied
+ * and freed, or two tasks could both install a table for the same missing entry, one of them
+ * (and its mappings) lost.
  */
-static pte_t *walk_create(u64 va, int level)
+static DEFINE_SPINLOCK(kernel_pt_lock);
+
+/* Called between allocating a table and installing it, with the lock free (tests only). */
+void (*pgtable_test_hook)(u64 va);
+
+/*
+ * Under the lock: the entry for va at `level` (3 = PDPT ... 1 = PT). NULL if a table is missing
+ * on the way (*missing: the upper entry that must point to a new one) or if a huge page is in
+ * the way (*missing = NULL).
+ */
+static pte_t *walk_locked(u64 va, int level, pte_t **missing)
 {
 	pte_t *table = kernel_pml4;
 	int l;
 
+	*missing = NULL;
 	for (l = 4; l > level; l--) {
 		pte_t *e = &table[pt_index(va, l)];
 
 		if (!(*e & PTE_PRESENT)) {
-			pte_t *t = get_zeroed_page();
-
-			if (!t)
-				return NULL;
-			/* Upper levels allow everything; the leaf entry decides the rights. */
-			*e = table_phys(t) | PTE_PRESENT | PTE_WRITE;
-		} else if (*e & PTE_HUGE) {
+			*missing = e;
 			return NULL;
 		}
+		if (*e & PTE_HUGE)
+			return NULL;
 		table = phys_to_virt(*e & PTE_ADDR_MASK);
 	}
 	return &table[pt_index(va, level)];
 }
 
+/*
+ * The entry for va at `level`, creating missing tables on the way; returns with kernel_pt_lock
+ * held (*flags for the unlock), the entry NULL if a table could not be allocated or a huge page
+ * is in the way. A table is allocated with the lock free (as Linux's __pte_alloc), then
+ * installed only if the entry is still missing: someone else's table wins, and ours goes back.
+ */
+static pte_t *walk_create(u64 va, int level, u64 *flags)
+{
+	for (;;) {
+		pte_t *missing, *e, *t;
+
+		*flags = spin_lock_irqsave(&kernel_pt_lock);
+		e = walk_locked(va, level, &missing);
+		if (e || !missing)
+			return e;
+		spin_unlock_irqrestore(&kernel_pt_lock, *flags);
+		t = get_zeroed_page();
+		if (pgtable_test_hook)
+			pgtable_test_hook(va);
+		*flags = spin_lock_irqsave(&kernel_pt_lock);
+		if (!t)
+			return NULL;
+		/* Walk again: the upper tables may have changed while the lock was free. */
+		e = walk_locked(va, level, &missing);
+		if (missing) {
+			/* Upper levels allow everything; the leaf entry decides the rights. */
+			*missing = table_phys(t) | PTE_PRESENT | PTE_WRITE;
+			t = NULL;
+		}
+		spin_unlock_irqrestore(&kernel_pt_lock, *flags);
+		if (t)
+			free_page(t);
+	}
+}
+
 int map_kernel_page(u64 va, u64 pa, u64 flags)
 {
-	pte_t *pte = walk_create(va, 1);
+	u64 irq;
+	pte_t *pte = walk_create(va, 1, &irq);
+	int err = 0;
 
 	if (!pte)
-		return -1;
-	if (*pte & PTE_PRESENT)
-		return -2;
-	/* A new entry replaces a not-present one: no stale TLB entry can exist, so no flush. */
-	*pte = (pa & PTE_ADDR_MASK) | flags;
-	return 0;
+		err = -1;
+	else if (*pte & PTE_PRESENT)
+		err = -2;
+	else
+		/* A new entry replaces a not-present one: no stale TLB entry, so no flush. */
+		*pte = (pa & PTE_ADDR_MASK) | flags;
+	spin_unlock_irqrestore(&kernel_pt_lock, irq);
+	return err;
 }
 
 static bool table_empty(const pte_t *table)
@@ -147,6 +197,7 @@ static void clear_ptes(pte_t *pt, u64 va, u64 end, void (*put_page)(u64 pa, void
 void unmap_kernel_range(u64 va, u64 npages, void (*put_page)(u64 pa, void *ctx), void *ctx)
 {
 	u64 end = va + npages * PAGE_SIZE, flushed = va;
+	u64 irq = spin_lock_irqsave(&kernel_pt_lock);
 
 	while (va < end) {
 		u64 next = MIN(ALIGN_DOWN(va, HUGE_2M) + HUGE_2M, end);
@@ -167,13 +218,18 @@ void unmap_kernel_range(u64 va, u64 npages, void (*put_page)(u64 pa, void *ctx),
 		va = next;
 	}
 	flush_tlb_kernel_range(flushed, end);
+	spin_unlock_irqrestore(&kernel_pt_lock, irq);
 }
 
 bool lookup_kernel_page(u64 va, u64 *pa, u64 *entry)
 {
 	struct pt_walk w;
 
-	if (!pt_walk(kernel_pml4_phys, va, &w))
+	u64 irq = spin_lock_irqsave(&kernel_pt_lock);
+	bool found = pt_walk(kernel_pml4_phys, va, &w);
+
+	spin_unlock_irqrestore(&kernel_pt_lock, irq);
+	if (!found)
 		return false;
 	if (pa)
 		*pa = w.pa;
@@ -210,12 +266,13 @@ static void map_kernel_image(void)
 /* Map one 2 MiB (level 2) or 1 GiB (level 3) page of the direct map: no-execute, global. */
 static void map_direct_huge(u64 pa, int level)
 {
-	u64 va = PAGE_OFFSET + pa;
-	pte_t *e = walk_create(va, level);
+	u64 va = PAGE_OFFSET + pa, irq;
+	pte_t *e = walk_create(va, level, &irq);
 
 	if (!e)
 		panic("mm: cannot build the direct map at %#lx", va);
 	*e = pa | PTE_PRESENT | PTE_WRITE | PTE_HUGE | PTE_NX | (boot_cpu.pge ? PTE_GLOBAL : 0);
+	spin_unlock_irqrestore(&kernel_pt_lock, irq);
 }
 
 /* Memory the direct map must cover: RAM, the firmware tables the kernel reads, the first MiB. */

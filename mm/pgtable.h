@@ -23,6 +23,8 @@ int map_kernel_page(u64 va, u64 pa, u64 flags);
  * the physical address of every page that was mapped. Page tables left empty are freed.
  */
 void unmap_kernel_range(u64 va, u64 npages, void (*put_page)(u64 pa, void *ctx), void *ctx);
+/* Tests only: called inside map_kernel_page() between making a page table and installing it. */
+extern void (*pgtable_test_hook)(u64 va);
 /* Translate va in the kernel's tables; false if not mapped. */
 bool lookup_kernel_page(u64 va, u64 *pa, u64 *entry);
 

@@ -396,3 +396,48 @@ KTEST(buddy, order2_fails_with_4_free_pages)
 	KT_EXPECT(buddy_alloc(&z, 2) == 0);
 	KT_EXPECT_MSG(buddy_check(&z, why, sizeof(why)) == 0, "zone inconsistent: %s", why);
 }
+
+/* Two tasks mapping pages of one 2 MiB region whose page table does not exist yet. */
+static u64 racing_va;
+static void *racing_page;
+static int racing_err = 1;
+
+static void map_the_other_page(u64 va)
+{
+	pgtable_test_hook = NULL; /* once: this map makes its tables undisturbed */
+	racing_err = map_kernel_page(racing_va, virt_to_phys(racing_page), PAGE_KERNEL);
+}
+
+/*
+ * The hook runs where a preempted mapper would stop: after it found the table missing and made
+ * one, before it installs it. The other mapper's table must win, and the first one's go back.
+ */
+KTEST(mm, racing_table_installs_lose_no_mapping)
+{
+	/* The far end of the vmalloc range: nothing else maps there. */
+	u64 a = ALIGN_DOWN(VMALLOC_END - 4 * HUGE_2M, HUGE_2M), b = a + PAGE_SIZE, pa, before;
+	void *pa_page = alloc_page(), *pb_page = alloc_page();
+
+	KT_ASSERT(pa_page && pb_page);
+	KT_ASSERT(!lookup_kernel_page(a, NULL, NULL) && !lookup_kernel_page(b, NULL, NULL));
+	/* Once, so the upper tables exist: only the last-level table is made and freed below. */
+	KT_ASSERT(map_kernel_page(a, virt_to_phys(pa_page), PAGE_KERNEL) == 0);
+	unmap_kernel_range(a, 1, NULL, NULL);
+	before = nr_free_pages();
+
+	racing_va = b;
+	racing_page = pb_page;
+	racing_err = 1;
+	pgtable_test_hook = map_the_other_page;
+	KT_EXPECT(map_kernel_page(a, virt_to_phys(pa_page), PAGE_KERNEL) == 0);
+	pgtable_test_hook = NULL;
+	KT_EXPECT(racing_err == 0);
+	KT_EXPECT(lookup_kernel_page(a, &pa, NULL) && pa == virt_to_phys(pa_page));
+	KT_EXPECT_MSG(lookup_kernel_page(b, &pa, NULL) && pa == virt_to_phys(pb_page),
+		      "the other task's mapping was lost");
+	unmap_kernel_range(a, 2, NULL, NULL);
+	KT_EXPECT_MSG(nr_free_pages() == before, "%lu pages free, %lu before: a table leaked",
+		      nr_free_pages(), before);
+	free_page(pa_page);
+	free_page(pb_page);
+}
