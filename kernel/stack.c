@@ -173,14 +173,10 @@ bool stack_end_intact(const struct kernel_stack *s)
 	return true;
 }
 
+/* A vmapped stack is a vmalloc area: mm/vmarea.c says where its guards are. */
 bool stack_guard_hit(const struct kernel_stack *s, u64 addr)
 {
-	u64 guard = stack_guard_size();
-
-	if (!s->base)
-		return false;
-	return (addr >= s->base - guard && addr < s->base) ||
-	       (addr >= stack_top(s) && addr < stack_top(s) + guard);
+	return s->base && s->vm && vmarea_in_guard(&s->vm->va, addr);
 }
 
 bool stack_overflow_hit(const struct kernel_stack *s, u64 addr)
@@ -251,15 +247,8 @@ static u8 boot_ist_stack[PAGE_SIZE] __attribute__((aligned(16)));
 /* This CPU's stacks that are not a task's: where they are, for the overflow reports. */
 static struct cpu_stack {
 	const char *name;
-	u64 base, top;
+	struct vm_struct *vm;
 } cpu_stacks[NR_IST + 1];
-
-static void record_cpu_stack(int i, const char *name, u64 base, u64 size)
-{
-	cpu_stacks[i].name = name;
-	cpu_stacks[i].base = base;
-	cpu_stacks[i].top = base + size;
-}
 
 const char *cpu_stack_overflow_hit(u64 addr, u64 *base, u64 *top)
 {
@@ -267,13 +256,13 @@ const char *cpu_stack_overflow_hit(u64 addr, u64 *base, u64 *top)
 
 	/* As for a task's stack: the guards, and the page below the leading one (probes). */
 	for (i = 0; i < ARRAY_SIZE(cpu_stacks); i++) {
-		const struct cpu_stack *s = &cpu_stacks[i];
+		const struct vmarea *va = cpu_stacks[i].vm ? &cpu_stacks[i].vm->va : NULL;
 
-		if (s->name && ((addr >= s->base - 2 * PAGE_SIZE && addr < s->base) ||
-				(addr >= s->top && addr < s->top + PAGE_SIZE))) {
-			*base = s->base;
-			*top = s->top;
-			return s->name;
+		if (va && (vmarea_in_guard(va, addr) ||
+			   (addr >= va->span_start - PAGE_SIZE && addr < va->span_start))) {
+			*base = va->addr;
+			*top = vmarea_addr_end(va);
+			return cpu_stacks[i].name;
 		}
 	}
 	return NULL;
@@ -296,21 +285,22 @@ void ist_stacks_init(void)
 	int i;
 
 	for (i = 0; i < NR_IST; i++) {
-		u8 *stack = __vmalloc_guarded(IST_STACK_SIZE, 1, names[i], NULL);
+		struct cpu_stack *cs = &cpu_stacks[i + 1];
+		u8 *stack = __vmalloc_guarded(IST_STACK_SIZE, 1, names[i], &cs->vm);
 
 		if (!stack)
 			panic("stack: no memory for the IST stacks");
 		tss_set_ist(&cpu->arch, i + 1, (u64)stack + IST_STACK_SIZE);
-		record_cpu_stack(i + 1, short_names[i], (u64)stack, IST_STACK_SIZE);
+		cs->name = short_names[i];
 	}
 }
 
 void irq_stack_init(void)
 {
-	u8 *stack = __vmalloc_guarded(IRQ_STACK_SIZE, 1, "irq stack", NULL);
+	u8 *stack = __vmalloc_guarded(IRQ_STACK_SIZE, 1, "irq stack", &cpu_stacks[0].vm);
 
 	if (!stack)
 		panic("stack: no memory for the IRQ stack");
 	this_cpu()->irq_stack_top = (u64)stack + IRQ_STACK_SIZE;
-	record_cpu_stack(0, "IRQ", (u64)stack, IRQ_STACK_SIZE);
+	cpu_stacks[0].name = "IRQ";
 }

@@ -5,6 +5,7 @@
  */
 #include "mm/vmalloc.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/stacktrace.h"
 #include "kernel/printk/printk.h"
 #include "kernel/locking/spinlock.h"
@@ -15,6 +16,8 @@
 
 static struct vmarea_space vmalloc_space;
 static DEFINE_SPINLOCK(vmap_area_lock);
+
+void (*vmalloc_test_hook)(u64 page_index);
 
 void vmalloc_init(void)
 {
@@ -60,32 +63,70 @@ static void release_vm_area(struct vm_struct *vm, u64 mapped)
 	kfree(vm);
 }
 
-void *__vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose, struct vm_struct **out)
+/*
+ * Map every page of a new area, the i-th at page_phys(i, ctx) (PHYS_ADDR_INVALID: no memory).
+ * On failure, undo: unmap what was mapped, give the area back. One copy of the unwinding for
+ * vmalloc, vmap and ioremap. Between kill_disable() and kill_enable() (arch/x86_64/percpu.h):
+ * pages taken and not yet mapped are known only to this function's locals.
+ */
+static void *map_area(struct vm_struct *vm, u64 (*page_phys)(u64 i, void *ctx), void *ctx)
 {
-	u64 npages = ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT, i;
-	struct vm_struct *vm;
+	u64 i;
 
-	if (!size)
-		return NULL;
-	vm = get_vm_area(npages, guard_pages, purpose);
-	if (!vm)
-		return NULL;
-	vm->owns_pages = true;
-	/* The guard pages are simply never mapped: an absent PTE costs no physical page. */
-	for (i = 0; i < npages; i++) {
-		void *page = alloc_page();
+	for (i = 0; i < vm->va.npages; i++) {
+		u64 pa;
 
-		if (!page ||
-		    map_kernel_page(vm->va.addr + i * PAGE_SIZE, virt_to_phys(page), PAGE_KERNEL)) {
-			if (page)
-				free_page(page);
+		if (vmalloc_test_hook)
+			vmalloc_test_hook(i);
+		pa = page_phys(i, ctx);
+
+		if (pa == PHYS_ADDR_INVALID ||
+		    map_kernel_page(vm->va.addr + i * PAGE_SIZE, pa, PAGE_KERNEL)) {
+			if (pa != PHYS_ADDR_INVALID && vm->owns_pages)
+				free_page(phys_to_virt(pa));
 			release_vm_area(vm, i);
 			return NULL;
 		}
 	}
-	if (out)
-		*out = vm;
 	return (void *)vm->va.addr;
+}
+
+static u64 new_page(u64 i, void *ctx)
+{
+	void *page = alloc_page();
+
+	return page ? virt_to_phys(page) : PHYS_ADDR_INVALID;
+}
+
+static u64 given_page(u64 i, void *pages)
+{
+	return virt_to_phys(((void **)pages)[i]);
+}
+
+static u64 device_page(u64 i, void *first)
+{
+	return (u64)first + i * PAGE_SIZE;
+}
+
+void *__vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose, struct vm_struct **out)
+{
+	u64 npages = ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT;
+	struct vm_struct *vm;
+	void *addr = NULL;
+
+	if (!size)
+		return NULL;
+	kill_disable();
+	vm = get_vm_area(npages, guard_pages, purpose);
+	if (vm) {
+		vm->owns_pages = true;
+		/* The guard pages are simply never mapped: an absent PTE costs no physical page. */
+		addr = map_area(vm, new_page, NULL);
+	}
+	if (addr && out)
+		*out = vm;
+	kill_enable();
+	return addr;
 }
 
 void *vmalloc(size_t size)
@@ -104,19 +145,15 @@ void *vzalloc(size_t size)
 
 void *vmap(void **pages, u64 count)
 {
-	struct vm_struct *vm = get_vm_area(count, VMALLOC_GUARD_PAGES, "vmap");
-	u64 i;
+	struct vm_struct *vm;
+	void *addr = NULL;
 
-	if (!vm)
-		return NULL;
-	for (i = 0; i < count; i++) {
-		if (map_kernel_page(vm->va.addr + i * PAGE_SIZE, virt_to_phys(pages[i]),
-				    PAGE_KERNEL)) {
-			release_vm_area(vm, i);
-			return NULL;
-		}
-	}
-	return (void *)vm->va.addr;
+	kill_disable();
+	vm = get_vm_area(count, VMALLOC_GUARD_PAGES, "vmap");
+	if (vm)
+		addr = map_area(vm, given_page, pages);
+	kill_enable();
+	return addr;
 }
 
 void vfree(const void *addr)
@@ -126,27 +163,18 @@ void vfree(const void *addr)
 
 	if (!addr)
 		return;
+	/* From the lookup to the release, the area is known only to this function. */
+	kill_disable();
 	flags = spin_lock_irqsave(&vmap_area_lock);
 	va = vmarea_lookup(&vmalloc_space, (u64)addr);
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
+	if (va)
+		release_vm_area(va->owner, va->npages);
+	kill_enable();
 	if (!va) {
 		pr_err("BUG: vfree(%p): not the start of a vmalloc area (double free?)\n", addr);
 		dump_stack();
-		return;
 	}
-	release_vm_area(va->owner, va->npages);
-}
-
-struct vm_struct *find_vm_area_span(u64 addr, bool *in_guard)
-{
-	struct vmarea *va = vmarea_find(&vmalloc_space, addr);
-
-	/* No lock: this runs in fault handlers; the caller only reads an area it knows is live. */
-	if (!va)
-		return NULL;
-	if (in_guard)
-		*in_guard = vmarea_in_guard(va, addr);
-	return va->owner;
 }
 
 void vmalloc_stats(struct vmalloc_stats *st)
@@ -183,19 +211,16 @@ void vmallocinfo(void)
 void *ioremap(u64 phys, size_t size)
 {
 	u64 first = ALIGN_DOWN(phys, PAGE_SIZE);
-	u64 npages = (ALIGN_UP(phys + size, PAGE_SIZE) - first) >> PAGE_SHIFT, i;
-	struct vm_struct *vm = get_vm_area(npages, VMALLOC_GUARD_PAGES, "ioremap");
+	u64 npages = (ALIGN_UP(phys + size, PAGE_SIZE) - first) >> PAGE_SHIFT;
+	struct vm_struct *vm;
+	u8 *addr = NULL;
 
-	if (!vm)
-		return NULL;
-	for (i = 0; i < npages; i++) {
-		if (map_kernel_page(vm->va.addr + i * PAGE_SIZE, first + i * PAGE_SIZE,
-				    PAGE_KERNEL)) {
-			release_vm_area(vm, i);
-			return NULL;
-		}
-	}
-	return (void *)(vm->va.addr + (phys - first));
+	kill_disable();
+	vm = get_vm_area(npages, VMALLOC_GUARD_PAGES, "ioremap");
+	if (vm)
+		addr = map_area(vm, device_page, (void *)first);
+	kill_enable();
+	return addr ? addr + (phys - first) : NULL;
 }
 
 void iounmap(const void *addr)

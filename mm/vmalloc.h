@@ -17,6 +17,8 @@ struct vm_struct {
 };
 
 void vmalloc_init(void);
+/* Tests only: called before each page of a new area is mapped. */
+extern void (*vmalloc_test_hook)(u64 page_index);
 
 void *vmalloc(size_t size);
 void *vzalloc(size_t size);
@@ -32,9 +34,6 @@ static inline void vunmap(const void *addr)
 {
 	vfree(addr);
 }
-
-/* The area whose span (guards included) holds addr, or NULL; and is addr in one of its guards? */
-struct vm_struct *find_vm_area_span(u64 addr, bool *in_guard);
 
 struct vmalloc_stats {
 	u64 nr_areas;

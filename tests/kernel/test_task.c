@@ -462,28 +462,90 @@ static int hold_memory_across_a_switch(void *arg)
 	return 0;
 }
 
-KTEST(task, kill_waits_until_no_allocation_is_in_flight)
+/* Start fn, wait until *midway says it is where we want it, kill it and reap it. */
+static void kill_when_midway(int (*fn)(void *arg), volatile bool *midway)
 {
-	struct vmalloc_stats before, after;
-	u64 free_before;
 	struct task *t;
 	int status = -1;
 
-	drain_stack_cache();
-	free_before = nr_free_pages();
-	vmalloc_stats(&before);
-	hog_midway = false;
-	t = kthread_run(hold_memory_across_a_switch, NULL, "hog");
+	*midway = false;
+	t = kthread_run(fn, NULL, "midway");
 	KT_ASSERT(t);
-	while (!hog_midway)
+	while (!*midway)
 		yield();
 	KT_EXPECT(kill(t->pid) == 0);
 	KT_ASSERT(wait(t->pid, &status) == 0);
 	KT_EXPECT_MSG(status == EXIT_STATUS(EXIT_KILLED, 0), "status %#x", status);
+}
+
+/* Free pages and vmalloc areas, with no stack cached. */
+struct vm_baseline {
+	u64 free_pages, nr_areas;
+};
+
+static void vm_baseline(struct vm_baseline *b)
+{
+	struct vmalloc_stats st;
+
 	drain_stack_cache();
-	vmalloc_stats(&after);
-	KT_EXPECT_MSG(after.nr_areas == before.nr_areas, "vmalloc areas %lu, before %lu",
-		      after.nr_areas, before.nr_areas);
-	KT_EXPECT_MSG(nr_free_pages() == free_before, "free pages %lu, before %lu", nr_free_pages(),
-		      free_before);
+	vmalloc_stats(&st);
+	b->free_pages = nr_free_pages();
+	b->nr_areas = st.nr_areas;
+}
+
+#define KT_EXPECT_BASELINE(b)                                                                      \
+	do {                                                                                       \
+		struct vm_baseline now;                                                            \
+		vm_baseline(&now);                                                                 \
+		KT_EXPECT_MSG(now.nr_areas == (b).nr_areas, "vmalloc areas %lu, before %lu",       \
+			      now.nr_areas, (b).nr_areas);                                         \
+		KT_EXPECT_MSG(now.free_pages == (b).free_pages, "free pages %lu, before %lu",      \
+			      now.free_pages, (b).free_pages);                                     \
+	} while (0)
+
+KTEST(task, kill_waits_until_no_allocation_is_in_flight)
+{
+	struct vm_baseline before;
+
+	vm_baseline(&before);
+	kill_when_midway(hold_memory_across_a_switch, &hog_midway);
+	KT_EXPECT_BASELINE(before);
+}
+
+/* A task stopped (by the hook) in the middle of vmalloc() when kill() comes. */
+static void *volatile midway_area;
+static volatile bool in_vmalloc;
+
+static void yield_inside_vmalloc(u64 page_index)
+{
+	if (page_index == 2) {
+		vmalloc_test_hook = NULL;
+		in_vmalloc = true;
+		yield(); /* a safe point, were it not inside vmalloc */
+	}
+}
+
+static int vmalloc_then_sleep(void *arg)
+{
+	/* Interrupts off: the only switch before the result is stored is the one in the hook. */
+	local_irq_disable();
+	vmalloc_test_hook = yield_inside_vmalloc; /* this task's vmalloc, not its creator's */
+	midway_area = vmalloc(4 * PAGE_SIZE);
+	local_irq_enable();
+	for (;;)
+		sleep_ms(1);
+	return 0;
+}
+
+KTEST(task, kill_mid_vmalloc_leaks_nothing)
+{
+	struct vm_baseline before;
+
+	vm_baseline(&before);
+	midway_area = NULL;
+	kill_when_midway(vmalloc_then_sleep, &in_vmalloc);
+	vmalloc_test_hook = NULL;
+	KT_EXPECT_MSG(midway_area, "killed inside vmalloc: the area was left half-built");
+	vfree(midway_area);
+	KT_EXPECT_BASELINE(before);
 }
