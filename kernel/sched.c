@@ -218,16 +218,6 @@ void wait_queue_sleep(struct wait_queue *wq)
 	stop_if_asked();
 }
 
-void wake_up_all(struct wait_queue *wq)
-{
-	u64 flags = spin_lock_irqsave(&sched_lock);
-
-	__wake_up_all(wq);
-	if (rq_head)
-		need_resched = true;
-	spin_unlock_irqrestore(&sched_lock, flags);
-}
-
 /* The timer tick: wake sleepers whose time has come, and end the running task's slice. */
 static void sched_tick(void)
 {

@@ -31,8 +31,8 @@
 #define NR_CACHED_STACKS  CONFIG_NR_CACHED_STACKS
 #define STACK_END_MAGIC	  0x57AC6E9DUL
 
-#if THREAD_SIZE % 4096 || THREAD_SIZE < 8192 || THREAD_SIZE > 65536
-#error "THREAD_SIZE must be a multiple of 4096, from 8192 to 65536"
+#if THREAD_SIZE % PAGE_SIZE || THREAD_SIZE < 8192 || THREAD_SIZE > 65536
+#error "THREAD_SIZE must be a multiple of PAGE_SIZE (4096), from 8192 to 65536"
 #endif
 /* The buddy order of a direct-mapped stack: the smallest block that holds THREAD_SIZE bytes. */
 #define THREAD_SIZE_ORDER                                                                          \
@@ -55,7 +55,7 @@ static inline u64 stack_top(const struct kernel_stack *s)
 
 static inline u64 stack_guard_size(void)
 {
-	return VMAP_STACK ? STACK_GUARD_PAGES * 4096UL : 0;
+	return VMAP_STACK ? STACK_GUARD_PAGES * PAGE_SIZE : 0;
 }
 
 /*
@@ -72,7 +72,8 @@ void free_thread_stack(struct kernel_stack *s);
  *
  * vmap: pages mapped in the vmalloc range with guards; with use_cache, taken from and given
  * back to this CPU's cache when it can be, else straight from vmalloc and back to vfree.
- * direct: one order-2 (THREAD_SIZE) block of the direct map with STACK_END_MAGIC at the bottom.
+ * direct: one THREAD_SIZE_ORDER block of the direct map (order 2 for 16 KiB) with STACK_END_MAGIC
+ * at the bottom.
  */
 int vmap_stack_alloc(struct kernel_stack *s, bool use_cache);
 void vmap_stack_free(struct kernel_stack *s, bool use_cache);

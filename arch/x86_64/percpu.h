@@ -27,7 +27,6 @@ struct percpu {
 	u64 irq_stack_top; /* where IRQ handlers run (kernel/stack.c), 0: on the current stack */
 	struct task *curr; /* the running task (use `current`) */
 	struct task *idle;
-	struct task *prev_dead; /* a dead task whose stack the next task releases */
 	struct cpu_arch arch;	/* GDT, TSS and IST stacks */
 	const struct spinlock *held_locks[MAX_HELD_LOCKS];
 	int nr_held_locks;

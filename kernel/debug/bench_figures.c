@@ -1,5 +1,5 @@
 /*
- * The figures of the benchmark (issue 6), in groups that share a set-up; kernel/debug/bench.c runs
+ * The figures of the benchmark, in groups that share a set-up; kernel/debug/bench.c runs
  * them. Every stack path hands out a zeroed THREAD_SIZE stack, as Linux does, so like is compared
  * with like, and a bare memset of THREAD_SIZE bytes is the floor under all of them.
  *
@@ -72,28 +72,31 @@ static u64 run_stack_uncached(void)
 	return vmap_stack_alloc_free(false);
 }
 
-/* The VMAP_STACK=n path: an order-2 block, zeroed, with the canary. */
+/*
+ * The VMAP_STACK=n path: one THREAD_SIZE_ORDER block (order 2 for 16 KiB stacks; the figure
+ * keeps that name), zeroed, with the canary.
+ */
 static u64 run_order2(void)
 {
 	struct kernel_stack s;
 	u64 t0 = bench_clock();
 
 	if (direct_stack_alloc(&s)) {
-		bench_fail("no order-2 block free");
+		bench_fail("no THREAD_SIZE_ORDER block free");
 		return 0;
 	}
 	direct_stack_free(&s);
 	return bench_clock() - t0;
 }
 
-/* The buddy allocator alone: what the order-2 path costs besides its memset. */
+/* The buddy allocator alone: what the direct-mapped path costs besides its memset. */
 static u64 run_order2_nozero(void)
 {
 	u64 t0 = bench_clock();
 	void *p = alloc_pages(THREAD_SIZE_ORDER);
 
 	if (!p) {
-		bench_fail("no order-2 block free");
+		bench_fail("no THREAD_SIZE_ORDER block free");
 		return 0;
 	}
 	free_pages(p, THREAD_SIZE_ORDER);

@@ -29,11 +29,6 @@ void ktest_skip(const char *reason)
 	skip_reason = reason;
 }
 
-bool ktest_failed(void)
-{
-	return current_failed;
-}
-
 bool ktest_expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec)
 {
 	struct fault_catch fc = { 0 };

@@ -24,7 +24,6 @@ struct ktest {
 void ktest_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void ktest_skip(const char *reason);
-bool ktest_failed(void);
 
 #define KT_EXPECT(cond)                                                                            \
 	do {                                                                                       \

@@ -104,7 +104,7 @@ static noinline int big_frame(u64 size)
 
 static int stack_big_frame(void *arg)
 {
-	big_frame(THREAD_SIZE + 3 * 4096);
+	big_frame(THREAD_SIZE + 3 * PAGE_SIZE);
 	pr_err("FAIL: a frame larger than the guard went unnoticed (VMAP_STACK=%d)\n", VMAP_STACK);
 	return 1;
 }

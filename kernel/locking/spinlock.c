@@ -55,11 +55,6 @@ void spin_unlock_irqrestore(struct spinlock *lock, u64 flags)
 	local_irq_restore(flags);
 }
 
-bool spin_is_locked(const struct spinlock *lock)
-{
-	return lock->locked;
-}
-
 int nr_held_locks(void)
 {
 	return this_cpu()->nr_held_locks;

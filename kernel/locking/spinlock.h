@@ -26,7 +26,6 @@ struct spinlock {
 void spin_lock_init(struct spinlock *lock, const char *name);
 u64 spin_lock_irqsave(struct spinlock *lock);
 void spin_unlock_irqrestore(struct spinlock *lock, u64 flags);
-bool spin_is_locked(const struct spinlock *lock);
 
 /* Number of locks this CPU holds now; the names are returned through held_lock_name(). */
 int nr_held_locks(void);

@@ -40,11 +40,6 @@ void console_input_push(u8 c)
 		waiter->wake(waiter->ctx);
 }
 
-bool console_input_pending(void)
-{
-	return input_head != input_tail;
-}
-
 int console_getc(void)
 {
 	u64 flags = local_irq_save();

@@ -20,7 +20,6 @@ void console_write(const char *s, size_t n, int level);
 /* Input: drivers push bytes from their interrupt handlers; readers block until a byte arrives. */
 void console_input_push(u8 c);
 int console_getc(void);
-bool console_input_pending(void);
 
 /* Who wakes a reader blocked in console_getc() (the scheduler installs itself here). */
 struct console_waiter {
