@@ -99,7 +99,13 @@ $(BUILD)/kernel.elf: $(OBJS) linker.ld scripts/gen-ksyms
 	@mv $@.tmp $@
 
 iso: $(BUILD)/kernel.iso
-$(BUILD)/kernel.iso: $(BUILD)/kernel.elf scripts/mkiso
+# The command line is baked into the ISO's grub.cfg: a stamp rewritten only when CMDLINE changes
+# makes `make run CMDLINE=...` rebuild the ISO, and only then.
+$(BUILD)/cmdline.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(subst ','\'',$(CMDLINE))' > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+$(BUILD)/kernel.iso: $(BUILD)/kernel.elf scripts/mkiso $(BUILD)/cmdline.stamp
 	@echo "  ISO     $@"
 	$(Q)scripts/mkiso $< $@ "$(CMDLINE)"
 

@@ -1,0 +1,58 @@
+# shellcheck shell=bash
+# What scripts/run-tests and scripts/grade share: boot a kernel in QEMU with input typed on the
+# serial port, and judge what it printed. Sourced, not run.
+
+# qemu_boot ELF ISO CMDLINE INPUT LOG [QEMU options...]: make ISO with this kernel command line,
+# boot it with INPUT (printf %b escapes) typed on the serial port, and keep the console, without
+# carriage returns, in LOG. Sets status: scripts/qemu-run's (0 powered off, 1 panic or failed
+# tests, 2 CPU reset), 124 if it ran past QEMU_TIMEOUT seconds (default 180), 99 if no ISO.
+qemu_boot() {
+	local elf=$1 iso=$2 cmdline=$3 input=$4 out=$5
+	shift 5
+	mkdir -p "$(dirname "$iso")"
+	if ! scripts/mkiso "$elf" "$iso" "$cmdline" >"$out" 2>&1; then
+		# Seen once in a long while: say so, keep its output, and try once more.
+		echo "qemu_boot: note: scripts/mkiso failed ($(tail -n 1 "$out")); trying again" >&2
+		if ! scripts/mkiso "$elf" "$iso" "$cmdline" >"$out" 2>&1; then
+			status=99
+			return
+		fi
+	fi
+	printf '%b' "$input" | timeout "${QEMU_TIMEOUT:-180}" scripts/qemu-run "$iso" "$@" 2>&1 |
+		tr -d '\r' >"$out"
+	status=${PIPESTATUS[1]}
+}
+
+# tap_count LOG: the TAP (KTAP) results in LOG: sets tap_ok, tap_notok and tap_plan (empty if
+# the log has no plan line).
+tap_count() {
+	tap_ok=$(grep -cE '^ok [0-9]+' "$1")
+	tap_notok=$(grep -cE '^not ok [0-9]+' "$1")
+	tap_plan=$(grep -m1 -oE '^1\.\.[0-9]+' "$1" | cut -d. -f3)
+}
+
+# tap_problem: after tap_count on a boot's log and with that boot's $status, why the run is not
+# a complete pass of its plan; prints nothing if it is. A "not ok" line is a problem of its own,
+# reported by the caller.
+tap_problem() {
+	if [ "$status" -eq 124 ]; then
+		echo "timed out after ${QEMU_TIMEOUT:-180}s"
+	elif [ "$status" -eq 99 ]; then
+		echo "could not make an ISO (scripts/mkiso)"
+	elif [ -z "$tap_plan" ]; then
+		echo "no KTAP plan (QEMU exit status $status)"
+	elif [ $((tap_ok + tap_notok)) -ne "$tap_plan" ]; then
+		echo "plan 1..$tap_plan but $((tap_ok + tap_notok)) results (QEMU exit status $status)"
+	elif [ "$status" -ne 0 ] && [ "$tap_notok" -eq 0 ]; then
+		echo "all tests ok but QEMU exit status $status"
+	fi
+}
+
+# missing_lines LOG RE...: each extended regular expression that no line of LOG matches.
+missing_lines() {
+	local out=$1 re
+	shift
+	for re; do
+		grep -qE -- "$re" "$out" || echo "$re"
+	done
+}
