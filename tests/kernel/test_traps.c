@@ -1,27 +1,11 @@
 /*
- * Boot and exception tests: the command line arrives, and a deliberate #UD, #GP and #PF each
- * produce the full oops (register dump, symbolized backtrace naming the faulting function).
+ * Exceptions: a deliberate #UD, #GP and #PF each produce the full oops (register dump,
+ * symbolized backtrace naming the faulting function), and a test survives the fault it expected.
  */
 #include "arch/x86_64/idt.h"
-#include "kernel/lib/ksyms.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/printk/printk.h"
-#include "boot/setup.h"
-#include "kernel/lib/string.h"
 #include "kernel/lib/vsprintf.h"
-
-KTEST(boot, cmdline_reaches_kernel)
-{
-	KT_ASSERT(boot_params.mb.cmdline);
-	KT_EXPECT(strstr(boot_params.mb.cmdline, "test="));
-	KT_EXPECT(boot_params.test_glob);
-}
-
-KTEST(boot, memory_map_present)
-{
-	KT_EXPECT(boot_params.mb.mmap.present);
-	KT_EXPECT(boot_params.mb.mmap.nr_entries > 0);
-}
 
 static noinline void trigger_ud(void *arg)
 {
@@ -101,16 +85,4 @@ KTEST(traps, no_fault_no_catch)
 	/* A function that does not fault must come back as "no fault", having run. */
 	KT_EXPECT(!ktest_expect_fault(harmless, &ran, &rec));
 	KT_EXPECT(ran == 1);
-}
-
-KTEST(ksyms, lookup)
-{
-	u64 addr = ksym_address("kernel_main");
-	char buf[80];
-
-	KT_ASSERT(addr);
-	ksym_format(addr + 5, buf, sizeof(buf));
-	KT_EXPECT_MSG(!strncmp(buf, "kernel_main+0x5/0x", 18), "got %s", buf);
-	ksym_format(0x1234, buf, sizeof(buf));
-	KT_EXPECT_MSG(!strcmp(buf, "0x0000000000001234"), "got %s", buf);
 }

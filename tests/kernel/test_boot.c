@@ -1,0 +1,17 @@
+/* Boot: what the boot loader handed over reaches the kernel. */
+#include "boot/setup.h"
+#include "kernel/debug/ktest.h"
+#include "kernel/lib/string.h"
+
+KTEST(boot, cmdline_reaches_kernel)
+{
+	KT_ASSERT(boot_params.mb.cmdline);
+	KT_EXPECT(strstr(boot_params.mb.cmdline, "test="));
+	KT_EXPECT(boot_params.test_glob);
+}
+
+KTEST(boot, memory_map_present)
+{
+	KT_EXPECT(boot_params.mb.mmap.present);
+	KT_EXPECT(boot_params.mb.mmap.nr_entries > 0);
+}
