@@ -7,7 +7,6 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/asm/io.h"
-#include "kernel/printk/console.h"
 #include "kernel/printk/printk.h"
 #include "kernel/time.h"
 
@@ -218,6 +217,17 @@ void wait_queue_sleep(struct wait_queue *wq)
 	stop_if_asked();
 }
 
+void wake_up_all(struct wait_queue *wq)
+{
+	u64 flags = spin_lock_irqsave(&sched_lock);
+
+	__wake_up_all(wq);
+	/* A woken task runs at the next return from an interrupt, not a whole slice later. */
+	if (rq_head)
+		need_resched = true;
+	spin_unlock_irqrestore(&sched_lock, flags);
+}
+
 /* The timer tick: wake sleepers whose time has come, and end the running task's slice. */
 static void sched_tick(void)
 {
@@ -263,25 +273,6 @@ static int idle_loop(void *arg)
 	return 0;
 }
 
-/* The console reader sleeps on this queue until an input interrupt wakes it. */
-static struct wait_queue console_wq;
-
-static void console_wait(void *ctx)
-{
-	wait_queue_sleep(&console_wq);
-}
-
-static void console_wake(void *ctx)
-{
-	u64 flags = spin_lock_irqsave(&sched_lock);
-
-	__wake_up_all(&console_wq);
-	need_resched = true;
-	spin_unlock_irqrestore(&sched_lock, flags);
-}
-
-static const struct console_waiter console_waiter = { console_wait, console_wake, NULL };
-
 /* The boot context becomes this dead task: switched away from once, never resumed. */
 static struct task boot_task = { .pid = -1, .comm = "boot", .state = TASK_DEAD };
 
@@ -305,7 +296,6 @@ void sched_start(int (*init)(void *arg))
 	cpu->curr = &boot_task;
 	set_tick_hook(sched_tick);
 	set_irq_exit_hook(sched_irq_exit);
-	console_set_waiter(&console_waiter);
 	wake_up_process(first);
 	schedule();
 	panic("sched: the boot context was resumed");

@@ -99,6 +99,8 @@ void schedule(void);
 
 /* Wait queues: sleep until woken; the caller checks its condition again after waking. */
 void wait_queue_sleep(struct wait_queue *wq);
+/* Wake every task sleeping on wq (from an interrupt handler too). */
+void wake_up_all(struct wait_queue *wq);
 
 /* Boot: make the idle task and start `init` on a guarded stack; the boot stack is left behind. */
 __attribute__((noreturn)) void sched_start(int (*init)(void *arg));

@@ -17,6 +17,7 @@
 #include "kernel/debug/bench.h"
 #include "boot/cmdline.h"
 #include "kernel/drivers/fbcon.h"
+#include "kernel/console_wait.h"
 #include "kernel/fault.h"
 #include "kernel/debug/ktest.h"
 #include "arch/x86_64/percpu.h"
@@ -195,5 +196,6 @@ void kernel_main(u32 magic, u64 mb_phys)
 	ps2kbd_init();
 	local_irq_enable();
 
+	console_wait_init();
 	sched_start(init_main);
 }
