@@ -1,4 +1,5 @@
 #include "mm/page_alloc.h"
+#include "mm/fail.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/stacktrace.h"
 #include "kernel/printk/printk.h"
@@ -132,8 +133,13 @@ void page_alloc_add_above(const struct memmap *map, u64 limit)
 
 void *alloc_pages(unsigned int order)
 {
-	u64 flags = spin_lock_irqsave(&zone_lock);
-	s64 pfn = buddy_alloc(&zone, order);
+	u64 flags;
+	s64 pfn;
+
+	if (should_fail_alloc())
+		return NULL;
+	flags = spin_lock_irqsave(&zone_lock);
+	pfn = buddy_alloc(&zone, order);
 
 	spin_unlock_irqrestore(&zone_lock, flags);
 	if (pfn == BUDDY_NO_PAGE)

@@ -8,6 +8,7 @@
  *   | slab header | obj | obj | obj | ... |        one 4 KiB page
  */
 #include "mm/slab.h"
+#include "mm/fail.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/stacktrace.h"
 #include "kernel/printk/printk.h"
@@ -115,6 +116,8 @@ void *kmalloc(size_t size)
 		dump_stack();
 		return NULL;
 	}
+	if (should_fail_alloc())
+		return NULL;
 	c = class_of(size);
 	flags = spin_lock_irqsave(&slab_lock);
 	s = slab_with_room(c);

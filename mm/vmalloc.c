@@ -4,6 +4,7 @@
  * physically contiguous memory, which is why it still works when memory is fragmented.
  */
 #include "mm/vmalloc.h"
+#include "mm/fail.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/stacktrace.h"
@@ -37,7 +38,7 @@ static struct vm_struct *get_vm_area(u64 npages, u32 guard, const char *purpose)
 	vm->purpose = purpose;
 	vm->va.owner = vm;
 	flags = spin_lock_irqsave(&vmap_area_lock);
-	err = vmarea_alloc(&vmalloc_space, &vm->va, npages, guard);
+	err = should_fail_alloc() ? -1 : vmarea_alloc(&vmalloc_space, &vm->va, npages, guard);
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
 	if (err) {
 		kfree(vm);

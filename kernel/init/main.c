@@ -26,6 +26,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
+#include "mm/fail.h"
 #include "mm/mm.h"
 
 /* The multiboot2 information is small; anything claiming more than this is not to be trusted. */
@@ -52,6 +53,17 @@ static void set_loglevel(const char *key, const char *value, void *ctx)
 		console_loglevel = level;
 }
 
+/* fail=<n>: the n-th allocation from boot on fails (mm/fail.h); the boot may not survive it. */
+static void set_fail(const char *key, const char *value, void *ctx)
+{
+	u64 n;
+
+	if (kstrtou64(value, &n))
+		pr_warn("cmdline: fail=%s is not a number; ignored\n", value);
+	else
+		fail_nth_set(n);
+}
+
 static void set_bench(const char *key, const char *value, void *ctx)
 {
 	boot_params.bench = true;
@@ -64,9 +76,8 @@ static void unknown_param(const char *key, const char *value, void *ctx)
 }
 
 static const struct cmdline_param kernel_params[] = {
-	{ "test", set_test },
-	{ "loglevel", set_loglevel },
-	{ "bench", set_bench },
+	{ "test", set_test },	{ "loglevel", set_loglevel },
+	{ "bench", set_bench }, { "fail", set_fail },
 	{ NULL, NULL },
 };
 

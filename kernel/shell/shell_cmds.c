@@ -116,6 +116,7 @@ const struct shell_command shell_commands[] = {
 	{ "vmallocinfo", "", "the vmalloc areas, like /proc/vmallocinfo", cmd_vmallocinfo },
 	{ "pagewalk", "<addr>", "walk the page tables for an address", cmd_pagewalk },
 	{ "ptdump", "", "the kernel half's page tables as runs with rights", cmd_ptdump },
+	{ "fail", "[n]", "make the n-th allocation from now fail (failure injection)", cmd_fail },
 	{ "ps", "", "tasks, their stacks and stack use", cmd_ps },
 	{ "spawn", "<n>", "start n demo tasks that count and sleep", cmd_spawn },
 	{ "kill", "<pid>", "end a task", cmd_kill },

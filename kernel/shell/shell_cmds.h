@@ -6,6 +6,7 @@ int cmd_meminfo(int argc, char **argv);
 int cmd_vmallocinfo(int argc, char **argv);
 int cmd_pagewalk(int argc, char **argv);
 int cmd_ptdump(int argc, char **argv);
+int cmd_fail(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_spawn(int argc, char **argv);
 int cmd_kill(int argc, char **argv);

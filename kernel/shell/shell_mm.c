@@ -4,6 +4,7 @@
 #include "kernel/shell/shell_cmds.h"
 #include "kernel/lib/string.h"
 #include "kernel/lib/vsprintf.h"
+#include "mm/fail.h"
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
 #include "mm/ptdump.h"
@@ -179,5 +180,25 @@ int cmd_ptdump(int argc, char **argv)
 	printk("kernel half of the page tables at CR3 %#lx (RW/ro, NX/x, G global, U user)\n",
 	       read_cr3() & PTE_ADDR_MASK);
 	ptdump_walk(read_cr3() & PTE_ADDR_MASK, ptdump_print, &region);
+	return 0;
+}
+
+int cmd_fail(int argc, char **argv)
+{
+	u64 n;
+
+	if (argc == 1) {
+		printk("fail: %lu allocations made to fail since boot\n", fail_nth_injected());
+		return 0;
+	}
+	if (argc != 2 || kstrtou64(argv[1], &n)) {
+		pr_err("usage: fail <n>   (the n-th allocation from now fails; 0: none)\n");
+		return -1;
+	}
+	fail_nth_set(n);
+	if (n)
+		printk("fail: allocation %lu from now will fail\n", n);
+	else
+		printk("fail: off\n");
 	return 0;
 }

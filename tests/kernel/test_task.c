@@ -8,6 +8,7 @@
 #include "kernel/printk/printk.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
+#include "mm/fail.h"
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
@@ -548,4 +549,61 @@ KTEST(task, kill_mid_vmalloc_leaks_nothing)
 	KT_EXPECT_MSG(midway_area, "killed inside vmalloc: the area was left half-built");
 	vfree(midway_area);
 	KT_EXPECT_BASELINE(before);
+}
+
+/* Free pages, vmalloc areas and slab objects: what a failed path must leave as it found. */
+struct alloc_baseline {
+	struct vm_baseline vm;
+	u64 objects;
+};
+
+static void alloc_baseline(struct alloc_baseline *b)
+{
+	struct kmalloc_stats st;
+
+	vm_baseline(&b->vm);
+	kmalloc_stats(&st);
+	b->objects = st.objects;
+}
+
+static bool same_alloc_baseline(const struct alloc_baseline *a, const struct alloc_baseline *b)
+{
+	return a->vm.free_pages == b->vm.free_pages && a->vm.nr_areas == b->vm.nr_areas &&
+	       a->objects == b->objects;
+}
+
+/*
+ * Make the 1st, 2nd, ... allocation of kthread_create() fail, one run each, until a run makes
+ * fewer allocations than the one meant to fail: each failure must give NULL and leave memory
+ * exactly as it was. The cache is drained first, so the stack comes from vmalloc.
+ */
+KTEST(task, every_failed_allocation_of_kthread_create_leaks_nothing)
+{
+	struct alloc_baseline before, after;
+	struct task *t;
+	int status;
+	u64 n;
+
+	/* Once through, so that slab pages and page tables the path needs already exist. */
+	drain_stack_cache();
+	t = kthread_create(return_arg, NULL, "warmup");
+	KT_ASSERT(t && kill(t->pid) == 0 && wait(t->pid, &status) == 0);
+	for (n = 1; n < 100; n++) {
+		alloc_baseline(&before);
+		fail_nth_set(n);
+		t = kthread_create(return_arg, NULL, "failing");
+		fail_nth_set(0);
+		if (t) {
+			/* Fewer than n allocations: every one of them has failed once. */
+			KT_EXPECT(kill(t->pid) == 0 && wait(t->pid, &status) == 0);
+			break;
+		}
+		alloc_baseline(&after);
+		KT_EXPECT_MSG(same_alloc_baseline(&before, &after),
+			      "allocation %lu failed: pages %lu/%lu areas %lu/%lu objects %lu/%lu",
+			      n, after.vm.free_pages, before.vm.free_pages, after.vm.nr_areas,
+			      before.vm.nr_areas, after.objects, before.objects);
+	}
+	printk("# kthread_create: failed each of its %lu allocations in turn\n", n - 1);
+	KT_EXPECT(n > 3 && n < 100);
 }
