@@ -5,6 +5,7 @@
 #   make debug      QEMU halted, waiting for gdb  make fuzz    fuzz the pure-logic parsers/allocators
 #   make grade      grade the labs (LAB=<n>: one)  make handout LAB=<n>   a lab's student tree
 #   make bench      boot, run the benchmarks, write build/bench.json
+#   make torture    1,000 stack overflows at random points (ROUNDS=, SEED=)
 #
 # Variables: CROSS_COMPILE, CMDLINE, QEMU_ARGS, KVM=1, and the kernel options below.
 
@@ -47,7 +48,7 @@ OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/%.o,$
 # Prerequisites such as $$(call host_sources,%) are expanded per target.
 .SECONDEXPANSION:
 
-.PHONY: all iso run run-uefi debug test bench fuzz clean deps format host-tests grade handout
+.PHONY: all iso run run-uefi debug test torture bench fuzz clean deps format host-tests grade handout
 all: $(BUILD)/kernel.elf
 
 # The configuration header is rewritten only when an option changes, so a change rebuilds all.
@@ -141,6 +142,14 @@ handout:
 test:
 	@scripts/install-deps test
 	scripts/run-tests
+
+# The stack torture: overflows at random points, each followed by a check that the system is
+# whole; a panic the overflow policy gives is counted and the kernel booted again (make test runs
+# 100 rounds). ROUNDS and SEED pick the run; the seed of a failing round replays it.
+ROUNDS ?= 1000
+SEED ?= 0x5eed
+torture: deps
+	scripts/torture $(ROUNDS) $(SEED)
 
 # Boot with `bench` on the command line: results on the terminal, in $(BUILD)/bench.log and
 # $(BUILD)/bench.json. BENCH=<glob> picks figures, BENCH=smoke runs each a few times only.

@@ -47,6 +47,9 @@ static const char *why_not_killable(struct task *t, const struct pt_regs *regs, 
 			 held_lock_name(0), nr_held_locks() > 1 ? " (and more)" : "");
 		return buf;
 	}
+	/* Inside vmalloc() and the like: memory taken and not yet recorded would leak. */
+	if (cpu->nokill)
+		return "an allocation is in flight (kill_disable): killing it would leak";
 	return NULL;
 }
 
@@ -90,9 +93,9 @@ static u64 overflow_address(const struct task *t, const struct pt_regs *regs, bo
 	return 0;
 }
 
-static bool handle_stack_overflow(struct pt_regs *regs, const char *how, bool double_fault)
+static bool handle_stack_overflow(struct task *t, struct pt_regs *regs, const char *how,
+				  bool double_fault)
 {
-	struct task *t = current;
 	char why_buf[128];
 	const char *why;
 	u64 addr;
@@ -119,8 +122,8 @@ static bool handle_stack_overflow(struct pt_regs *regs, const char *how, bool do
 }
 #if 0  /* LAB4: STUB */
 /*
- * TODO: was this fault (a #DF, or a #PF while RSP was still good) an overrun of the current
- * task's stack? Decide from CR2 and from the RSP saved in regs, with stack_guard_hit() and
+ * TODO: was this fault (a #DF, or a #PF while RSP was still good) an overrun of task t's
+ * stack? Decide from CR2 and from the RSP saved in regs, with stack_guard_hit() and
  * stack_overflow_hit() - and mind that CR2 keeps the address of the last page fault, whichever
  * task took it: a #DF with a stale CR2 in this range must not count. If it was: print the
  * report in Linux's words (BUG: TASK stack guard page was hit at ..., kernel stack overflow
@@ -129,7 +132,8 @@ static bool handle_stack_overflow(struct pt_regs *regs, const char *how, bool do
  * killing it is not safe (init, the idle task, an interrupt handler, a lock held). Return false
  * for any other fault. As it is, every overflow ends in a panic.
  */
-static bool handle_stack_overflow(struct pt_regs *regs, const char *how, bool double_fault)
+static bool handle_stack_overflow(struct task *t, struct pt_regs *regs, const char *how,
+				  bool double_fault)
 {
 	/* The two helpers above are there for you; these lines only keep them "used". */
 	(void)why_not_killable;
@@ -152,9 +156,18 @@ static void check_cpu_stack_overflow(struct pt_regs *regs)
 	panic("kernel stack overflow on the %s stack", name);
 }
 
+/*
+ * Whose stack a #DF may have overrun: the current task's, or - in the middle of a switch, when
+ * `current` already names the next task but __switch_to_asm() still pushes on the previous
+ * one's stack - the task being switched from.
+ */
 static bool handle_double_fault(struct pt_regs *regs)
 {
-	if (handle_stack_overflow(regs, "double-fault", true))
+	struct task *from = this_cpu()->switching_from;
+
+	if (handle_stack_overflow(current, regs, "double-fault", true))
+		return true;
+	if (from && handle_stack_overflow(from, regs, "double-fault", true))
 		return true;
 	check_cpu_stack_overflow(regs);
 	/* Not a task stack overflow: there is nothing to blame, and nothing to resume. */
@@ -197,7 +210,7 @@ static void handle_pf_overflow(void *arg)
 {
 	struct pf_overflow *pf = arg;
 
-	pf->handled = handle_stack_overflow(pf->regs, "page-fault", false);
+	pf->handled = handle_stack_overflow(current, pf->regs, "page-fault", false);
 }
 
 /*

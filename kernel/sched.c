@@ -82,6 +82,7 @@ void __release_dead_task(struct task *t)
 /* Runs in the new task, right after the switch: the previous task may now be cleaned up. */
 static void finish_task_switch(struct task *prev)
 {
+	this_cpu()->switching_from = NULL;
 	if (prev->state == TASK_DEAD) {
 		/* "Task is done with its stack": it no longer runs on it, so give it back. */
 		__release_dead_task(prev);
@@ -113,6 +114,8 @@ void __schedule(void)
 	cpu->nokill = next->nokill;
 	tss_set_rsp0(&cpu->arch, stack_top(&next->stack));
 	cpu->curr = next;
+	/* Until the new task runs, an overflow in the switch itself is on prev's stack. */
+	cpu->switching_from = prev;
 	last = __switch_to_asm(&prev->rsp, next->rsp, prev);
 	/* Back in prev, some time later; `last` is the task that ran just before. */
 	finish_task_switch(last);
@@ -249,13 +252,35 @@ static void sched_tick(void)
 	spin_unlock_irqrestore(&sched_lock, flags);
 }
 
+/*
+ * A switch needs stack of its own (schedule(), __schedule(), __switch_to_asm()). A task with less
+ * than this left is not preempted for a while: if it overruns its stack it will do so in its own
+ * code, where it can be killed, and not inside the scheduler with sched_lock held, where the
+ * overflow policy must panic. After PREEMPT_DEFER_MAX exits it is preempted anyway, so that a
+ * task spinning near the end of its stack cannot keep the CPU.
+ */
+#define PREEMPT_STACK_RESERVE 1024
+#define PREEMPT_DEFER_MAX     10
+
+static bool low_on_stack(const struct task *t)
+{
+	u64 sp = (u64)__builtin_frame_address(0);
+
+	return t->stack.base && sp >= t->stack.base && sp - t->stack.base < PREEMPT_STACK_RESERVE;
+}
+
 /* Preemption: on the way out of an interrupt, switch if the slice is over. */
 static void sched_irq_exit(struct pt_regs *regs)
 {
+	static int deferred;
 	struct percpu *cpu = this_cpu();
 
-	if (need_resched && cpu->curr && !cpu->fault_depth)
-		schedule();
+	if (!need_resched || !cpu->curr || cpu->fault_depth)
+		return;
+	if (low_on_stack(cpu->curr) && deferred++ < PREEMPT_DEFER_MAX)
+		return;
+	deferred = 0;
+	schedule();
 }
 
 static int idle_loop(void *arg)

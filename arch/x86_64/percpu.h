@@ -27,7 +27,8 @@ struct percpu {
 	u64 irq_stack_top; /* where IRQ handlers run (kernel/stack.c), 0: on the current stack */
 	struct task *curr; /* the running task (use `current`) */
 	struct task *idle;
-	struct cpu_arch arch;	/* GDT, TSS and IST stacks */
+	struct task *switching_from; /* during a switch: the task whose stack is being left */
+	struct cpu_arch arch;	     /* GDT, TSS and IST stacks */
 	const struct spinlock *held_locks[MAX_HELD_LOCKS];
 	int nr_held_locks;
 	int nokill;	 /* > 0: the running task may not be ended here (kill_disable) */

@@ -121,6 +121,8 @@ const struct shell_command shell_commands[] = {
 	{ "spawn", "<n>", "start n demo tasks that count and sleep", cmd_spawn },
 	{ "kill", "<pid>", "end a task", cmd_kill },
 	{ "lkdtm", "<NAME> [here]|list", "crash tests: overrun a kernel stack", cmd_lkdtm },
+	{ "stacktorture", "<rounds> [seed [first]]", "overflows at random points, checked",
+	  cmd_stacktorture },
 	{ "ktest", "<glob>|list", "run in-kernel tests", cmd_ktest },
 	{ "bench", "[list|smoke|glob]", "benchmarks: stack costs, timed", cmd_bench },
 	{ "poweroff", "", "power the machine off", cmd_poweroff },

@@ -1,5 +1,6 @@
 /* Shell commands about tasks: ps, spawn, kill, and meminfo's stack lines. */
 #include "kernel/debug/lkdtm.h"
+#include "kernel/debug/torture.h"
 #include "kernel/printk/printk.h"
 #include "kernel/shell/shell_cmds.h"
 #include "kernel/lib/string.h"
@@ -149,4 +150,22 @@ int cmd_lkdtm(int argc, char **argv)
 	}
 	printk("lkdtm: %s: pid %d %s (status %#x)\n", t->name, pid, exit_how_name(status), status);
 	return 0;
+}
+
+int cmd_stacktorture(int argc, char **argv)
+{
+	u64 rounds, seed = 0x5eed, first = 0;
+	struct torture_result res;
+	bool ok;
+
+	if (argc < 2 || argc > 4 || kstrtou64(argv[1], &rounds) ||
+	    (argc > 2 && kstrtou64(argv[2], &seed)) || (argc > 3 && kstrtou64(argv[3], &first))) {
+		pr_err("usage: stacktorture <rounds> [seed [first round]]\n");
+		return -1;
+	}
+	printk("stacktorture: rounds %lu..%lu, seed %#lx\n", first, rounds, seed);
+	ok = stacktorture(rounds, seed, first, false, &res);
+	printk("stacktorture-done: %s: %lu killed, %lu without overflow, seed %#lx\n",
+	       ok ? "system whole after every round" : "FAILED", res.killed, res.survived, seed);
+	return ok ? 0 : -1;
 }

@@ -7,6 +7,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/asm/io.h"
 #include "kernel/debug/lkdtm.h"
+#include "kernel/debug/torture.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/printk/printk.h"
 #include "kernel/lib/string.h"
@@ -360,4 +361,22 @@ KTEST(lkdtm, a_read_below_the_guard_is_an_oops_not_an_overflow)
 	KT_EXPECT(rec.cr2 == addr);
 	KT_EXPECT(!printk_log_contains(mark, "stack guard page was hit"));
 	KT_EXPECT(printk_log_contains(mark, "BUG: unable to handle page fault"));
+}
+
+/*
+ * The stack torture where every overflow must be killed (no lock, allocation or scheduler in
+ * the way): 30 rounds from a fixed seed, each followed by the torture's check that the system is
+ * whole. scripts/torture runs the full torture, panics included.
+ */
+KTEST(lkdtm, torture_kills_leave_the_system_whole)
+{
+	struct torture_result res;
+
+	if (!VMAP_STACK) {
+		ktest_skip("VMAP_STACK=n: overruns go unnoticed (see lkdtm.novmap_*)");
+		return;
+	}
+	KT_EXPECT(stacktorture(30, 0x7e57, 0, true, &res));
+	printk("# %lu killed, %lu without overflow\n", res.killed, res.survived);
+	KT_EXPECT_MSG(res.killed >= 15, "only %lu of 30 rounds overflowed", res.killed);
 }
