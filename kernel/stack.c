@@ -9,8 +9,10 @@
 #include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/stacktrace.h"
 #include "kernel/printk/printk.h"
 #include "kernel/lib/string.h"
+#include "kernel/task.h"
 #include "mm/page_alloc.h"
 #include "mm/vmalloc.h"
 
@@ -268,6 +270,29 @@ const char *cpu_stack_overflow_hit(u64 addr, u64 *base, u64 *top)
 	return NULL;
 }
 
+/* For backtraces (arch/x86_64/stacktrace.c): this CPU's stacks and the running task's. */
+static const char *stack_lookup(u64 addr, u64 *lo, u64 *hi)
+{
+	struct task *t = this_cpu()->curr;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cpu_stacks); i++) {
+		const struct vmarea *va = cpu_stacks[i].vm ? &cpu_stacks[i].vm->va : NULL;
+
+		if (va && addr >= va->addr && addr < vmarea_addr_end(va)) {
+			*lo = va->addr;
+			*hi = vmarea_addr_end(va);
+			return cpu_stacks[i].name;
+		}
+	}
+	if (t && t->stack.base && addr >= t->stack.base && addr < stack_top(&t->stack)) {
+		*lo = t->stack.base;
+		*hi = stack_top(&t->stack);
+		return "TASK";
+	}
+	return NULL;
+}
+
 void boot_ist_stacks_init(void)
 {
 	struct percpu *cpu = this_cpu();
@@ -303,4 +328,5 @@ void irq_stack_init(void)
 		panic("stack: no memory for the IRQ stack");
 	this_cpu()->irq_stack_top = (u64)stack + IRQ_STACK_SIZE;
 	cpu_stacks[0].name = "IRQ";
+	set_stack_lookup(stack_lookup);
 }

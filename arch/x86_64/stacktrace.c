@@ -10,6 +10,7 @@
 #include "arch/x86_64/stacktrace.h"
 #include "arch/x86_64/paging.h"
 #include "kernel/lib/ksyms.h"
+#include "kernel/lib/string.h"
 #include "kernel/printk/printk.h"
 
 static bool frame_readable(u64 rbp, u64 lo, u64 hi)
@@ -59,12 +60,53 @@ static u64 return_address_before_frame(u64 rip, u64 rsp, u64 lo, u64 hi)
 	return *(u64 *)slot;
 }
 
+static const char *(*stack_lookup)(u64 addr, u64 *lo, u64 *hi);
+
+void set_stack_lookup(const char *(*lookup)(u64 addr, u64 *lo, u64 *hi))
+{
+	stack_lookup = lookup;
+}
+
+/*
+ * The walk was bounded to [*lo, *hi) and the next frame is outside: if it is on another known
+ * stack (the task an interrupt came from), say so as Linux does and carry on there.
+ */
+static bool cross_stack(u64 next, u64 *lo, u64 *hi, const char **name)
+{
+	const char *to;
+	u64 nlo, nhi;
+
+	if (!stack_lookup || *lo >= *hi || (next >= *lo && next < *hi))
+		return false;
+	to = stack_lookup(next, &nlo, &nhi);
+	if (!to || nlo == *lo)
+		return false;
+	if (*name)
+		printk(KERN_EMERG " </%s>\n", *name);
+	printk(KERN_EMERG " <%s>\n", to);
+	*name = to;
+	*lo = nlo;
+	*hi = nhi;
+	return true;
+}
+
 void show_backtrace(u64 rip, u64 rsp, u64 rbp, u64 lo, u64 hi)
 {
+	const char *name = NULL;
 	u64 caller;
 	int depth;
 
 	printk(KERN_EMERG "Call Trace:\n");
+	/* A walk that starts off a task's stack names the stack it starts on. */
+	if (stack_lookup && lo < hi) {
+		u64 l, h;
+
+		name = stack_lookup(lo, &l, &h);
+		if (name && strcmp(name, "TASK"))
+			printk(KERN_EMERG " <%s>\n", name);
+		else
+			name = NULL;
+	}
 	print_frame(rip, false);
 	if (rsp && (caller = return_address_before_frame(rip, rsp, lo, hi)))
 		print_frame(caller, true);
@@ -85,6 +127,10 @@ void show_backtrace(u64 rip, u64 rsp, u64 rbp, u64 lo, u64 hi)
 		if (!ret)
 			return;
 		print_frame(ret, true);
+		if (name && cross_stack(next, &lo, &hi, &name)) {
+			rbp = next;
+			continue;
+		}
 		/* Frames move towards higher addresses; anything else is a loop or garbage. */
 		if (next && next <= rbp) {
 			printk(KERN_EMERG " (frame pointer %016lx goes backwards: stop)\n", next);
