@@ -12,6 +12,7 @@ struct boot_params {
 	u64 mb_phys;	       /* where the information block is (reserved in mm) */
 	const char *test_glob; /* test=<glob>: run in-kernel tests, then power off */
 	bool bench;	       /* bench: run the benchmarks, then power off */
+	bool icount;	       /* icount: QEMU's -icount shift=0 makes the TSC count instructions */
 	char bench_name[64];
 };
 

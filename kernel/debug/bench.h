@@ -6,8 +6,10 @@
  *
  *	bench: <name> median_cycles=<n> median_ns=<n> min=<n> max=<n> runs=<n>
  *
- * (min and max in cycles), and a table follows at the end. kernel/debug/bench.c is the harness,
- * kernel/debug/bench_figures.c the figures; docs/BENCHMARKS.md says what each one measures.
+ * (min and max in cycles) - or, with `icount` on the command line (QEMU's -icount shift=0),
+ * `bench: <name> instructions=<n> min=<n> max=<n> runs=<n>` - and a table follows at the end.
+ *kernel/debug/bench.c is the harness, kernel/debug/bench_figures.c the figures; docs/BENCHMARKS.md
+ *says what each one measures.
  */
 #ifndef KERNEL_BENCH_H
 #define KERNEL_BENCH_H
@@ -54,6 +56,9 @@ extern const struct bench_group bench_groups[];
 extern const int bench_nr_groups;
 /* Fill in the names that depend on the configuration (THREAD_SIZE); called before any use. */
 void bench_figures_init(void);
+/* The memset of a whole stack, and the figures that contain one (NULL-terminated). */
+const char *bench_floor_name(void);
+const char *const *bench_zeroing_names(void);
 
 /*
  * The TSC, read when every earlier instruction has completed (the lfence in rdtsc_ordered())

@@ -492,3 +492,16 @@ void bench_figures_init(void)
 	for (g = 0; g < bench_nr_groups; g++)
 		BUG_ON(bench_groups[g].nr_ops > BENCH_MAX_OPS);
 }
+
+const char *bench_floor_name(void)
+{
+	return memset_name;
+}
+
+const char *const *bench_zeroing_names(void)
+{
+	static const char *names[] = { "stack_alloc_free_cached", "stack_alloc_free_uncached",
+				       order_name, NULL };
+
+	return names;
+}

@@ -53,6 +53,14 @@ static void set_loglevel(const char *key, const char *value, void *ctx)
 		console_loglevel = level;
 }
 
+/* icount: the TSC counts instructions (QEMU -icount shift=0,sleep=off); benchmarks say so. */
+static void set_icount(const char *key, const char *value, void *ctx)
+{
+	if (*value)
+		pr_warn("cmdline: icount takes no value; '%s' ignored\n", value);
+	boot_params.icount = true;
+}
+
 /* fail=<n>: the n-th allocation from boot on fails (mm/fail.h); the boot may not survive it. */
 static void set_fail(const char *key, const char *value, void *ctx)
 {
@@ -76,9 +84,8 @@ static void unknown_param(const char *key, const char *value, void *ctx)
 }
 
 static const struct cmdline_param kernel_params[] = {
-	{ "test", set_test },	{ "loglevel", set_loglevel },
-	{ "bench", set_bench }, { "fail", set_fail },
-	{ NULL, NULL },
+	{ "test", set_test }, { "loglevel", set_loglevel }, { "bench", set_bench },
+	{ "fail", set_fail }, { "icount", set_icount },	    { NULL, NULL },
 };
 
 static void parse_cmdline(void)
