@@ -131,6 +131,12 @@ void page_alloc_add_above(const struct memmap *map, u64 limit)
 	spin_unlock_irqrestore(&zone_lock, flags);
 }
 
+/* The page frame number of a direct-map address. */
+static u64 virt_to_page_pfn(const void *addr)
+{
+	return ((u64)addr - PAGE_OFFSET) >> PAGE_SHIFT;
+}
+
 void *alloc_pages(unsigned int order)
 {
 	u64 flags;
@@ -184,6 +190,47 @@ void free_pages(void *addr, unsigned int order)
 	spin_unlock_irqrestore(&zone_lock, flags);
 	if (err)
 		report_bad_free(addr, order, err, (va - PAGE_OFFSET) >> PAGE_SHIFT);
+}
+
+int alloc_pages_bulk(unsigned int n, void **pages)
+{
+	unsigned int i;
+	u64 flags;
+	s64 pfn;
+
+	flags = spin_lock_irqsave(&zone_lock);
+	for (i = 0; i < n; i++) {
+		/* Each page is an allocation of its own, for failure injection too. */
+		pfn = should_fail_alloc() ? BUDDY_NO_PAGE : buddy_alloc(&zone, 0);
+		if (pfn == BUDDY_NO_PAGE)
+			break;
+		pages[i] = phys_to_virt((u64)pfn << PAGE_SHIFT);
+	}
+	if (i < n) {
+		/* All or nothing: give back what was taken. */
+		while (i--)
+			buddy_free(&zone, (virt_to_page_pfn(pages[i])), 0);
+	}
+	spin_unlock_irqrestore(&zone_lock, flags);
+	return i == n ? 0 : -1;
+}
+
+void free_pages_bulk(void **pages, unsigned int n)
+{
+	unsigned int i;
+	u64 flags;
+	int err;
+
+	flags = spin_lock_irqsave(&zone_lock);
+	for (i = 0; i < n; i++) {
+		err = buddy_free(&zone, virt_to_page_pfn(pages[i]), 0);
+		if (err) {
+			spin_unlock_irqrestore(&zone_lock, flags);
+			report_bad_free(pages[i], 0, err, virt_to_page_pfn(pages[i]));
+			flags = spin_lock_irqsave(&zone_lock);
+		}
+	}
+	spin_unlock_irqrestore(&zone_lock, flags);
 }
 
 void page_stats(struct page_stats *st)

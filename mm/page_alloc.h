@@ -21,6 +21,12 @@ static inline void free_page(void *addr)
 {
 	free_pages(addr, 0);
 }
+/*
+ * n order-0 pages under one lock (a stack's, a vmalloc area's): 0 and all of them in pages[],
+ * or -1 and none. free_pages_bulk() gives n order-0 pages back, under one lock too.
+ */
+int alloc_pages_bulk(unsigned int n, void **pages);
+void free_pages_bulk(void **pages, unsigned int n);
 /* An order-0 page filled with zeroes (page tables, stacks). */
 void *get_zeroed_page(void);
 

@@ -115,6 +115,32 @@ int map_kernel_page(u64 va, u64 pa, u64 flags)
 	return err;
 }
 
+int map_kernel_range(u64 va, u64 npages, const u64 *pa, u64 flags, u64 *mapped)
+{
+	u64 i = 0, irq;
+
+	*mapped = 0;
+	while (i < npages) {
+		/* One walk per page table: the entries up to the next 2 MiB boundary follow it. */
+		pte_t *pte = walk_create(va + i * PAGE_SIZE, 1, &irq);
+		u64 end = MIN(npages, i + PT_ENTRIES - pt_index(va + i * PAGE_SIZE, 1));
+		int err = pte ? 0 : -1;
+
+		for (; !err && i < end; i++, pte++) {
+			if (*pte & PTE_PRESENT) {
+				err = -2;
+				break;
+			}
+			*pte = (pa[i] & PTE_ADDR_MASK) | flags;
+			(*mapped)++;
+		}
+		spin_unlock_irqrestore(&kernel_pt_lock, irq);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static bool table_empty(const pte_t *table)
 {
 	int i;

@@ -19,6 +19,11 @@ void paging_init(const struct memmap *map);
 /* Map one 4 KiB page in the kernel half; 0, -1 (no memory for a table), -2 (already mapped). */
 int map_kernel_page(u64 va, u64 pa, u64 flags);
 /*
+ * Map npages 4 KiB pages from va on, the i-th at physical pa[i], with one walk per page table;
+ * 0, or -1 / -2 as map_kernel_page() when it stopped. *mapped: how many it mapped, from va on.
+ */
+int map_kernel_range(u64 va, u64 npages, const u64 *pa, u64 flags, u64 *mapped);
+/*
  * Unmap npages 4 KiB pages from va on and flush them from the TLB; put_page (may be NULL) gets
  * the physical address of every page that was mapped. Page tables left empty are freed.
  */

@@ -20,6 +20,9 @@ static DEFINE_SPINLOCK(vmap_area_lock);
 
 void (*vmalloc_test_hook)(u64 page_index);
 
+/* Pages mapped or freed per call to the page allocator and per walk of the page tables. */
+#define MAP_BATCH 16
+
 void vmalloc_init(void)
 {
 	vmarea_space_init(&vmalloc_space, VMALLOC_START, VMALLOC_END);
@@ -47,17 +50,31 @@ static struct vm_struct *get_vm_area(u64 npages, u32 guard, const char *purpose)
 	return vm;
 }
 
+/* The pages an unmap hands back, freed a batch at a time under one lock. */
+struct page_batch {
+	void *pages[MAP_BATCH];
+	unsigned int n;
+};
+
 static void free_unmapped_page(u64 pa, void *ctx)
 {
-	free_page(phys_to_virt(pa));
+	struct page_batch *b = ctx;
+
+	b->pages[b->n++] = phys_to_virt(pa);
+	if (b->n == MAP_BATCH) {
+		free_pages_bulk(b->pages, b->n);
+		b->n = 0;
+	}
 }
 
 /* Unmap the first `mapped` pages of vm (freeing them if it owns them) and release the area. */
 static void release_vm_area(struct vm_struct *vm, u64 mapped)
 {
+	struct page_batch batch = { .n = 0 };
 	u64 flags;
 
-	unmap_kernel_range(vm->va.addr, mapped, vm->owns_pages ? free_unmapped_page : NULL, NULL);
+	unmap_kernel_range(vm->va.addr, mapped, vm->owns_pages ? free_unmapped_page : NULL, &batch);
+	free_pages_bulk(batch.pages, batch.n);
 	flags = spin_lock_irqsave(&vmap_area_lock);
 	vmarea_free(&vmalloc_space, &vm->va);
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
@@ -65,48 +82,69 @@ static void release_vm_area(struct vm_struct *vm, u64 mapped)
 }
 
 /*
- * Map every page of a new area, the i-th at page_phys(i, ctx) (PHYS_ADDR_INVALID: no memory).
- * On failure, undo: unmap what was mapped, give the area back. One copy of the unwinding for
- * vmalloc, vmap and ioremap. Between kill_disable() and kill_enable() (arch/x86_64/percpu.h):
- * pages taken and not yet mapped are known only to this function's locals.
+ * Map every page of a new area, MAP_BATCH at a time: the pages of a batch come from fill() (new
+ * ones in one call to the page allocator for vmalloc, given ones for vmap, device memory for
+ * ioremap) and go into the page tables with one walk per table. On failure, undo: unmap what
+ * was mapped, give the area back. One copy of the unwinding for vmalloc, vmap and ioremap.
+ * Between kill_disable() and kill_enable() (arch/x86_64/percpu.h): pages taken and not yet
+ * mapped are known only to this function's locals.
  */
-static void *map_area(struct vm_struct *vm, u64 (*page_phys)(u64 i, void *ctx), void *ctx)
+static void *map_area(struct vm_struct *vm, int (*fill)(u64 first, u64 n, u64 *pa, void *ctx),
+		      void *ctx)
 {
-	u64 i;
+	u64 pa[MAP_BATCH], first, n, mapped;
 
-	for (i = 0; i < vm->va.npages; i++) {
-		u64 pa;
-
+	for (first = 0; first < vm->va.npages; first += n) {
+		n = MIN(vm->va.npages - first, (u64)MAP_BATCH);
 		if (vmalloc_test_hook)
-			vmalloc_test_hook(i);
-		pa = page_phys(i, ctx);
-
-		if (pa == PHYS_ADDR_INVALID ||
-		    map_kernel_page(vm->va.addr + i * PAGE_SIZE, pa, PAGE_KERNEL)) {
-			if (pa != PHYS_ADDR_INVALID && vm->owns_pages)
-				free_page(phys_to_virt(pa));
-			release_vm_area(vm, i);
-			return NULL;
+			vmalloc_test_hook(first);
+		if (fill(first, n, pa, ctx))
+			goto undo;
+		if (map_kernel_range(vm->va.addr + first * PAGE_SIZE, n, pa, PAGE_KERNEL,
+				     &mapped)) {
+			/* The pages it did not map are still ours alone: give them back. */
+			if (vm->owns_pages) {
+				while (mapped < n)
+					free_page(phys_to_virt(pa[mapped++]));
+			}
+			first += mapped;
+			goto undo;
 		}
 	}
 	return (void *)vm->va.addr;
+undo:
+	release_vm_area(vm, first);
+	return NULL;
 }
 
-static u64 new_page(u64 i, void *ctx)
+static int new_pages(u64 first, u64 n, u64 *pa, void *ctx)
 {
-	void *page = alloc_page();
+	void *pages[MAP_BATCH];
+	u64 i;
 
-	return page ? virt_to_phys(page) : PHYS_ADDR_INVALID;
+	if (alloc_pages_bulk(n, pages))
+		return -1;
+	for (i = 0; i < n; i++)
+		pa[i] = virt_to_phys(pages[i]);
+	return 0;
 }
 
-static u64 given_page(u64 i, void *pages)
+static int given_pages(u64 first, u64 n, u64 *pa, void *pages)
 {
-	return virt_to_phys(((void **)pages)[i]);
+	u64 i;
+
+	for (i = 0; i < n; i++)
+		pa[i] = virt_to_phys(((void **)pages)[first + i]);
+	return 0;
 }
 
-static u64 device_page(u64 i, void *first)
+static int device_pages(u64 first, u64 n, u64 *pa, void *start)
 {
-	return (u64)first + i * PAGE_SIZE;
+	u64 i;
+
+	for (i = 0; i < n; i++)
+		pa[i] = (u64)start + (first + i) * PAGE_SIZE;
+	return 0;
 }
 
 void *__vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose, struct vm_struct **out)
@@ -122,7 +160,7 @@ void *__vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose, struc
 	if (vm) {
 		vm->owns_pages = true;
 		/* The guard pages are simply never mapped: an absent PTE costs no physical page. */
-		addr = map_area(vm, new_page, NULL);
+		addr = map_area(vm, new_pages, NULL);
 	}
 	if (addr && out)
 		*out = vm;
@@ -152,7 +190,7 @@ void *vmap(void **pages, u64 count)
 	kill_disable();
 	vm = get_vm_area(count, VMALLOC_GUARD_PAGES, "vmap");
 	if (vm)
-		addr = map_area(vm, given_page, pages);
+		addr = map_area(vm, given_pages, pages);
 	kill_enable();
 	return addr;
 }
@@ -219,7 +257,7 @@ void *ioremap(u64 phys, size_t size)
 	kill_disable();
 	vm = get_vm_area(npages, VMALLOC_GUARD_PAGES, "ioremap");
 	if (vm)
-		addr = map_area(vm, device_page, (void *)first);
+		addr = map_area(vm, device_pages, (void *)first);
 	kill_enable();
 	return addr ? addr + (phys - first) : NULL;
 }

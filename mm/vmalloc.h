@@ -17,7 +17,7 @@ struct vm_struct {
 };
 
 void vmalloc_init(void);
-/* Tests only: called before each page of a new area is mapped. */
+/* Tests only: called before each batch of a new area's pages (index of its first) is mapped. */
 extern void (*vmalloc_test_hook)(u64 page_index);
 
 void *vmalloc(size_t size);

@@ -519,7 +519,7 @@ static volatile bool in_vmalloc;
 
 static void yield_inside_vmalloc(u64 page_index)
 {
-	if (page_index == 2) {
+	if (page_index == 0) {
 		vmalloc_test_hook = NULL;
 		in_vmalloc = true;
 		yield(); /* a safe point, were it not inside vmalloc */
