@@ -91,7 +91,7 @@ void vmap_stack_free(struct kernel_stack *s, bool use_cache)
 		local_irq_restore(flags);
 	}
 	if (!cached)
-		vfree((void *)s->base);
+		vfree_area(s->vm);
 	s->base = 0;
 	s->vm = NULL;
 }

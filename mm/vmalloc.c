@@ -195,6 +195,13 @@ void *vmap(void **pages, u64 count)
 	return addr;
 }
 
+void vfree_area(struct vm_struct *vm)
+{
+	kill_disable();
+	release_vm_area(vm, vm->va.npages);
+	kill_enable();
+}
+
 void vfree(const void *addr)
 {
 	struct vmarea *va;

@@ -27,6 +27,11 @@ void *__vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose, struc
 /* Map `count` existing pages (direct-map addresses) contiguously; vunmap/vfree keeps them. */
 void *vmap(void **pages, u64 count);
 void vfree(const void *addr);
+/*
+ * vfree() for a caller that already holds the area (__vmalloc_guarded's vm): no search of the
+ * area tree, so freeing costs the same however many areas exist (a task's stack).
+ */
+void vfree_area(struct vm_struct *vm);
 /* Map physical device memory; iounmap() with the page-aligned address it lies in. */
 void *ioremap(u64 phys, size_t size);
 void iounmap(const void *addr);
