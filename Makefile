@@ -22,6 +22,8 @@ VMAP_STACK ?= y
 THREAD_SIZE ?= 16384
 STACK_GUARD_PAGES ?= 1
 NR_CACHED_STACKS ?= 2
+# y: a reused stack has only the pages its last task wrote zeroed (their PTEs' dirty bits say which).
+STACK_ZERO_DIRTY ?= n
 BUILD ?= build
 
 CMDLINE ?=
@@ -58,7 +60,8 @@ $(BUILD)/config.h: FORCE
 	   echo '#define CONFIG_VMAP_STACK $(if $(filter y,$(VMAP_STACK)),1,0)'; \
 	   echo '#define CONFIG_THREAD_SIZE $(THREAD_SIZE)'; \
 	   echo '#define CONFIG_STACK_GUARD_PAGES $(STACK_GUARD_PAGES)'; \
-	   echo '#define CONFIG_NR_CACHED_STACKS $(NR_CACHED_STACKS)'; } > $@.tmp
+	   echo '#define CONFIG_NR_CACHED_STACKS $(NR_CACHED_STACKS)'; \
+	   echo '#define CONFIG_STACK_ZERO_DIRTY $(if $(filter y,$(STACK_ZERO_DIRTY)),1,0)'; } > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 FORCE:
 

@@ -14,6 +14,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/task.h"
 #include "mm/page_alloc.h"
+#include "mm/pgtable.h"
 #include "mm/vmalloc.h"
 
 static u64 nr_in_use, cache_hits, cache_misses;
@@ -51,6 +52,31 @@ static bool cache_put(struct vm_struct *vm)
 	return false;
 }
 
+/*
+ * Fresh or reused, a stack starts all zero: nothing of the last task leaks through. With
+ * STACK_ZERO_DIRTY a reused stack has only the pages its last task wrote zeroed. The CPU sets a
+ * PTE's dirty bit on the first write through it; after zeroing, the bits are cleared (and the
+ * TLB entries flushed, or a cached "dirty" entry would let writes leave no trace), so the next
+ * task's writes show up again. Most tasks touch one page of four.
+ */
+static void zero_stack(struct kernel_stack *s, bool reused)
+{
+	u64 npages = THREAD_SIZE / PAGE_SIZE, dirty, i;
+
+	if (!STACK_ZERO_DIRTY || !reused) {
+		memset((void *)s->base, 0, THREAD_SIZE);
+		if (STACK_ZERO_DIRTY)
+			kernel_range_dirty(s->base, npages, true);
+		return;
+	}
+	dirty = kernel_range_dirty(s->base, npages, false);
+	for (i = 0; i < npages; i++) {
+		if (dirty & (1UL << i))
+			memset((void *)(s->base + i * PAGE_SIZE), 0, PAGE_SIZE);
+	}
+	kernel_range_dirty(s->base, npages, true);
+}
+
 int vmap_stack_alloc(struct kernel_stack *s, bool use_cache)
 {
 	struct vm_struct *vm = NULL;
@@ -75,8 +101,7 @@ int vmap_stack_alloc(struct kernel_stack *s, bool use_cache)
 			return -1;
 		s->base = (u64)base;
 	}
-	/* Fresh or reused, a stack starts all zero: nothing of the last task leaks through. */
-	memset((void *)s->base, 0, THREAD_SIZE);
+	zero_stack(s, vm != NULL);
 	return 0;
 }
 

@@ -247,6 +247,34 @@ void unmap_kernel_range(u64 va, u64 npages, void (*put_page)(u64 pa, void *ctx),
 	spin_unlock_irqrestore(&kernel_pt_lock, irq);
 }
 
+u64 kernel_range_dirty(u64 va, u64 npages, bool clear)
+{
+	u64 irq = spin_lock_irqsave(&kernel_pt_lock), mask = 0, i;
+	pte_t *pt = NULL;
+
+	for (i = 0; i < npages && i < 64; i++) {
+		u64 a = va + i * PAGE_SIZE;
+		pte_t *pte;
+
+		if (!pt || pt_index(a, 1) == 0) {
+			pte_t *pde = pde_of(a);
+
+			pt = pde ? phys_to_virt(*pde & PTE_ADDR_MASK) : NULL;
+		}
+		pte = pt ? &pt[pt_index(a, 1)] : NULL;
+		if (!pte || !(*pte & PTE_PRESENT) || !(*pte & PTE_DIRTY))
+			continue;
+		mask |= 1UL << i;
+		if (clear) {
+			*pte &= ~PTE_DIRTY;
+			/* A TLB entry that still says dirty would let writes leave no trace. */
+			invlpg(a);
+		}
+	}
+	spin_unlock_irqrestore(&kernel_pt_lock, irq);
+	return mask;
+}
+
 bool lookup_kernel_page(u64 va, u64 *pa, u64 *entry)
 {
 	struct pt_walk w;

@@ -28,6 +28,12 @@ int map_kernel_range(u64 va, u64 npages, const u64 *pa, u64 flags, u64 *mapped);
  * the physical address of every page that was mapped. Page tables left empty are freed.
  */
 void unmap_kernel_range(u64 va, u64 npages, void (*put_page)(u64 pa, void *ctx), void *ctx);
+/*
+ * Which of the npages (at most 64) pages from va on have their PTE's dirty bit set: bit i for
+ * page i. With clear, the bits are also cleared and the pages' TLB entries flushed, so that the
+ * next write through them sets the bit again.
+ */
+u64 kernel_range_dirty(u64 va, u64 npages, bool clear);
 /* Tests only: called inside map_kernel_page() between making a page table and installing it. */
 extern void (*pgtable_test_hook)(u64 va);
 /* Translate va in the kernel's tables; false if not mapped. */

@@ -5,6 +5,7 @@
  */
 #include "arch/x86_64/asm/io.h"
 #include "kernel/debug/ktest.h"
+#include "kernel/lib/string.h"
 #include "kernel/printk/printk.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
@@ -608,4 +609,47 @@ KTEST(task, every_failed_allocation_of_kthread_create_leaks_nothing)
 	/* The task and its stack at least: with VMAP_STACK also the area and each page. */
 	KT_EXPECT_MSG(n - 1 >= (VMAP_STACK ? 3 + THREAD_SIZE / PAGE_SIZE : 2) && n < 100,
 		      "%lu allocation points", n - 1);
+}
+
+/* Fill everything below the frame with a pattern, from the stack's base up. */
+static int scribble_on_own_stack(void *arg)
+{
+	u64 below = (u64)__builtin_frame_address(0) - 512;
+
+	*(u64 *)arg = current->stack.base;
+	memset((void *)current->stack.base, 0xa5, below - current->stack.base);
+	return 0;
+}
+
+/* Is the stack, from its base to below this frame, all zero? 0 if so. */
+static int check_own_stack_zero(void *arg)
+{
+	const u8 *p = (const u8 *)current->stack.base;
+	u64 below = (u64)__builtin_frame_address(0) - 512, n = 0;
+
+	*(u64 *)arg = current->stack.base;
+	for (; (u64)p < below; p++)
+		n += *p != 0;
+	return n ? 1 : 0;
+}
+
+/*
+ * A task writes a pattern over its whole stack and dies; the next task gets that stack from the
+ * cache and must find nothing of it (with STACK_ZERO_DIRTY too: only the pages written are
+ * zeroed, and that must be all of them).
+ */
+KTEST(task, a_reused_stack_is_all_zero)
+{
+	u64 first = 0, second = 0;
+	struct task *t;
+	int status = -1;
+
+	drain_stack_cache();
+	t = kthread_run(scribble_on_own_stack, &first, "scribble");
+	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
+	t = kthread_run(check_own_stack_zero, &second, "check");
+	KT_ASSERT(t && wait(t->pid, &status) == 0);
+	if (VMAP_STACK && NR_CACHED_STACKS)
+		KT_EXPECT_MSG(second == first, "the second task got another stack");
+	KT_EXPECT_MSG(status == 0, "the reused stack held the last task's bytes");
 }
