@@ -611,20 +611,26 @@ KTEST(task, every_failed_allocation_of_kthread_create_leaks_nothing)
 		      "%lu allocation points", n - 1);
 }
 
+/* Where a task may scribble: from the base up, but past the canary of a direct-mapped stack. */
+static u64 scribble_start(void)
+{
+	return current->stack.base + (VMAP_STACK ? 0 : sizeof(u64));
+}
+
 /* Fill everything below the frame with a pattern, from the stack's base up. */
 static int scribble_on_own_stack(void *arg)
 {
 	u64 below = (u64)__builtin_frame_address(0) - 512;
 
 	*(u64 *)arg = current->stack.base;
-	memset((void *)current->stack.base, 0xa5, below - current->stack.base);
+	memset((void *)scribble_start(), 0xa5, below - scribble_start());
 	return 0;
 }
 
 /* Is the stack, from its base to below this frame, all zero? 0 if so. */
 static int check_own_stack_zero(void *arg)
 {
-	const u8 *p = (const u8 *)current->stack.base;
+	const u8 *p = (const u8 *)scribble_start();
 	u64 below = (u64)__builtin_frame_address(0) - 512, n = 0;
 
 	*(u64 *)arg = current->stack.base;
