@@ -1,38 +1,44 @@
 ; Exception and interrupt entry: one small stub per vector, then a common path that saves the
 ; registers as a struct pt_regs (arch/x86_64/idt.h) and calls C.
 ;
-; vector  name                          error code  stack      stub
-;   0     #DE divide error              no          current    isr0
-;   1     #DB debug                     no          current    isr1
-;   2     NMI                           no          IST2       isr2
-;   3     #BP breakpoint                no          current    isr3
-;   4     #OF overflow                  no          current    isr4
-;   5     #BR bound range exceeded      no          current    isr5
-;   6     #UD invalid opcode            no          current    isr6
-;   7     #NM device not available      no          current    isr7
-;   8     #DF double fault              yes (0)     IST1       isr8
-;   9     coprocessor segment overrun   no          current    isr9
-;  10     #TS invalid TSS               yes         current    isr10
-;  11     #NP segment not present       yes         current    isr11
-;  12     #SS stack-segment fault       yes         current    isr12
-;  13     #GP general protection        yes         current    isr13
-;  14     #PF page fault                yes         current    isr14
-;  15     reserved                      no          current    isr15
-;  16     #MF x87 floating point        no          current    isr16
-;  17     #AC alignment check           yes         current    isr17
-;  18     #MC machine check             no          IST3       isr18
-;  19     #XM SIMD floating point       no          current    isr19
-;  20     #VE virtualization            no          current    isr20
-;  21     #CP control protection        yes         current    isr21
-; 22-28   reserved                      no          current    isr22..isr28
-;  29     #VC VMM communication         yes         current    isr29
-;  30     #SX security                  yes         current    isr30
-;  31     reserved                      no          current    isr31
-; 32-47   IRQ 0-15 of the 8259 PICs     no          IRQ stack  irq0..irq15 (IRQ 0 the timer,
-;                                                              1 the keyboard, 4 the serial port)
+; vector  mnemonic  name                           error code  stack      stub
+;   0     #DE       divide error                   no          current    isr0
+;   1     #DB       debug                          no          current    isr1
+;   2     NMI       non-maskable interrupt         no          IST2       isr2
+;   3     #BP       breakpoint                     no          current    isr3
+;   4     #OF       overflow                       no          current    isr4
+;   5     #BR       BOUND range exceeded           no          current    isr5
+;   6     #UD       invalid opcode                 no          current    isr6
+;   7     #NM       device not available           no          current    isr7
+;   8     #DF       double fault                   yes (0)     IST1       isr8
+;   9     -         coprocessor segment overrun    no          current    isr9
+;  10     #TS       invalid TSS                    yes         current    isr10
+;  11     #NP       segment not present            yes         current    isr11
+;  12     #SS       stack-segment fault            yes         current    isr12
+;  13     #GP       general protection             yes         current    isr13
+;  14     #PF       page fault                     yes         current    isr14
+;  15     -         reserved                       no          current    isr15
+;  16     #MF       x87 floating-point error       no          current    isr16
+;  17     #AC       alignment check                yes (0)     current    isr17
+;  18     #MC       machine check                  no          IST3       isr18
+;  19     #XM       SIMD floating-point            no          current    isr19
+;  20     #VE       virtualization                 no          current    isr20
+;  21     #CP       control protection             yes         current    isr21
+; 22-27   -         reserved                       no          current    isr22..isr27
+;  28     #HV       hypervisor injection (AMD)     no          current    isr28
+;  29     #VC       VMM communication (AMD)        yes         current    isr29
+;  30     #SX       security (AMD)                 yes         current    isr30
+;  31     -         reserved                       no          current    isr31
+; 32-47   IRQ 0-15  the 8259 PICs' interrupts      no          IRQ stack  irq0..irq15
 ;
-; Error codes: Intel SDM vol. 3, table "Protected-Mode Exceptions and Interrupts". IST slots:
-; ist_for_vector() in idt.c. Every stub leaves the same frame: error code (real or 0), vector.
+; (IRQ 0 is the timer, 1 the keyboard, 4 the serial port; "IRQ stack": the registers are saved
+; on the interrupted stack, the handler runs on the IRQ stack, see below.)
+;
+; Error codes: vectors 0-21, Intel SDM vol. 3A, table 6-1 "Protected-Mode Exceptions and
+; Interrupts" (22-31 are reserved there); 28-30, AMD APM vol. 2, table 8-1. Only exceptions the
+; CPU raises push one: an INT n or an external interrupt on those vectors would not. IST slots:
+; ist_for_vector() in idt.c, IST_DF/IST_NMI/IST_MCE in gdt.h. Every stub leaves the same frame:
+; error code (real or 0), vector. isr_stub_table at the end gives idt_init() their addresses.
 ;
 ; Exceptions run on the stack they interrupted (or their IST stack). An IRQ saves its registers
 ; on the interrupted stack - 176 bytes with the CPU's own frame - and runs its handler on the
@@ -72,54 +78,54 @@ irq%1:
 	jmp irq_common
 %endmacro
 
-ISR_NOERR 0
-ISR_NOERR 1
-ISR_NOERR 2
-ISR_NOERR 3
-ISR_NOERR 4
-ISR_NOERR 5
-ISR_NOERR 6
-ISR_NOERR 7
-ISR_ERR 8
-ISR_NOERR 9
-ISR_ERR 10
-ISR_ERR 11
-ISR_ERR 12
-ISR_ERR 13
-ISR_ERR 14
-ISR_NOERR 15
-ISR_NOERR 16
-ISR_ERR 17
-ISR_NOERR 18
-ISR_NOERR 19
-ISR_NOERR 20
-ISR_ERR 21
-ISR_NOERR 22
-ISR_NOERR 23
-ISR_NOERR 24
-ISR_NOERR 25
-ISR_NOERR 26
-ISR_NOERR 27
-ISR_NOERR 28
-ISR_ERR 29
-ISR_ERR 30
-ISR_NOERR 31
-IRQ 0
-IRQ 1
-IRQ 2
-IRQ 3
-IRQ 4
-IRQ 5
-IRQ 6
-IRQ 7
-IRQ 8
-IRQ 9
-IRQ 10
-IRQ 11
-IRQ 12
-IRQ 13
-IRQ 14
-IRQ 15
+ISR_NOERR 0	; #DE divide error
+ISR_NOERR 1	; #DB debug
+ISR_NOERR 2	; NMI (IST2)
+ISR_NOERR 3	; #BP breakpoint
+ISR_NOERR 4	; #OF overflow
+ISR_NOERR 5	; #BR BOUND range exceeded
+ISR_NOERR 6	; #UD invalid opcode
+ISR_NOERR 7	; #NM device not available
+ISR_ERR 8	; #DF double fault (IST1)
+ISR_NOERR 9	; coprocessor segment overrun
+ISR_ERR 10	; #TS invalid TSS
+ISR_ERR 11	; #NP segment not present
+ISR_ERR 12	; #SS stack-segment fault
+ISR_ERR 13	; #GP general protection
+ISR_ERR 14	; #PF page fault
+ISR_NOERR 15	; reserved
+ISR_NOERR 16	; #MF x87 floating-point error
+ISR_ERR 17	; #AC alignment check
+ISR_NOERR 18	; #MC machine check (IST3)
+ISR_NOERR 19	; #XM SIMD floating-point
+ISR_NOERR 20	; #VE virtualization
+ISR_ERR 21	; #CP control protection
+ISR_NOERR 22	; reserved
+ISR_NOERR 23	; reserved
+ISR_NOERR 24	; reserved
+ISR_NOERR 25	; reserved
+ISR_NOERR 26	; reserved
+ISR_NOERR 27	; reserved
+ISR_NOERR 28	; #HV hypervisor injection
+ISR_ERR 29	; #VC VMM communication
+ISR_ERR 30	; #SX security
+ISR_NOERR 31	; reserved
+IRQ 0		; vector 32: timer (PIT)
+IRQ 1		; vector 33: keyboard
+IRQ 2		; vector 34: cascade from the second PIC
+IRQ 3		; vector 35
+IRQ 4		; vector 36: serial port COM1
+IRQ 5		; vector 37
+IRQ 6		; vector 38
+IRQ 7		; vector 39 (also the first PIC's spurious IRQ)
+IRQ 8		; vector 40
+IRQ 9		; vector 41
+IRQ 10		; vector 42
+IRQ 11		; vector 43
+IRQ 12		; vector 44
+IRQ 13		; vector 45
+IRQ 14		; vector 46
+IRQ 15		; vector 47 (also the second PIC's spurious IRQ)
 
 %macro SAVE_REGS 0
 	push rax
@@ -184,15 +190,12 @@ irq_common:
 	iretq
 
 section .rodata
+; The stubs' addresses by vector, for idt_init() (idt.c: isr_stub_table[NR_VECTORS]).
 global isr_stub_table
 isr_stub_table:
-%assign i 0
-%rep 32
-	dq isr%+i
-%assign i i + 1
-%endrep
-%assign i 0
-%rep 16
-	dq irq%+i
-%assign i i + 1
-%endrep
+	dq isr0, isr1, isr2, isr3, isr4, isr5, isr6, isr7	; vectors 0-7
+	dq isr8, isr9, isr10, isr11, isr12, isr13, isr14, isr15	; vectors 8-15
+	dq isr16, isr17, isr18, isr19, isr20, isr21, isr22, isr23	; vectors 16-23
+	dq isr24, isr25, isr26, isr27, isr28, isr29, isr30, isr31	; vectors 24-31
+	dq irq0, irq1, irq2, irq3, irq4, irq5, irq6, irq7	; vectors 32-39
+	dq irq8, irq9, irq10, irq11, irq12, irq13, irq14, irq15	; vectors 40-47
