@@ -30,6 +30,8 @@ int map_kernel_range(u64 va, u64 npages, const u64 *pa, u64 flags, u64 *mapped);
 void unmap_kernel_range(u64 va, u64 npages, void (*put_page)(u64 pa, void *ctx), void *ctx);
 /* Tests only: called inside map_kernel_page() between making a page table and installing it. */
 extern void (*pgtable_test_hook)(u64 va);
+/* Tests only: called in a map with the entry to write found, before writing it (lock held). */
+extern void (*pgtable_walked_test_hook)(u64 va);
 /* Translate va in the kernel's tables; false if not mapped. */
 bool lookup_kernel_page(u64 va, u64 *pa, u64 *entry);
 
