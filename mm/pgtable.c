@@ -37,6 +37,12 @@ static DEFINE_SPINLOCK(kernel_pt_lock);
 
 /* Called between allocating a table and installing it, with the lock free (tests only). */
 void (*pgtable_test_hook)(u64 va);
+/*
+ * Called where a walk has found the entry it will write, before the write (tests only): the
+ * point where, without the lock, a preempted mapper held a pointer into a table that another
+ * task could empty and free.
+ */
+void (*pgtable_walked_test_hook)(u64 va);
 
 /*
  * Under the lock: the entry for va at `level` (3 = PDPT ... 1 = PT). NULL if a table is missing
@@ -76,6 +82,8 @@ static pte_t *walk_create(u64 va, int level, u64 *flags)
 
 		*flags = spin_lock_irqsave(&kernel_pt_lock);
 		e = walk_locked(va, level, &missing);
+		if (e && pgtable_walked_test_hook)
+			pgtable_walked_test_hook(va);
 		if (e || !missing)
 			return e;
 		spin_unlock_irqrestore(&kernel_pt_lock, *flags);

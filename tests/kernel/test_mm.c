@@ -6,6 +6,7 @@
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/asm/io.h"
 #include "kernel/debug/ktest.h"
+#include "kernel/locking/spinlock.h"
 #include "kernel/printk/printk.h"
 #include "boot/setup.h"
 #include "kernel/lib/string.h"
@@ -340,6 +341,78 @@ KTEST(mm, racing_table_installs_lose_no_mapping)
 	KT_EXPECT_MSG(lookup_kernel_page(b, &pa, NULL) && pa == virt_to_phys(pb_page),
 		      "the other task's mapping was lost");
 	unmap_kernel_range(a, 2, NULL, NULL);
+	KT_EXPECT_MSG(nr_free_pages() == before, "%lu pages free, %lu before: a table leaked",
+		      nr_free_pages(), before);
+	free_page(pa_page);
+	free_page(pb_page);
+}
+
+/* A mapper that has walked to its entry, and the task that unmaps the region's other page. */
+static u64 unmapped_va;
+static bool walk_hook_ran, walk_was_preempted, walk_held_lock;
+
+static bool holds_lock(const char *name)
+{
+	int i;
+
+	for (i = 0; i < nr_held_locks(); i++) {
+		if (!strcmp(held_lock_name(i), name))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Preempt here the way the timer would: only if interrupts are on (the irq-exit hook is the
+ * only place a task is switched away without asking). The other task then unmaps the region's
+ * last page, which frees its page table.
+ */
+static void preempt_after_walk(u64 va)
+{
+	pgtable_walked_test_hook = NULL; /* once: the other task's walk runs undisturbed */
+	walk_hook_ran = true;
+	walk_held_lock = holds_lock("kernel_pt_lock");
+	if (irqs_disabled())
+		return;
+	walk_was_preempted = true;
+	unmap_kernel_range(unmapped_va, 1, NULL, NULL);
+}
+
+/*
+ * The other race: a mapper has read a present page-directory entry and holds a pointer into
+ * the page table, and another task frees that table before the mapper writes its PTE. Under
+ * kernel_pt_lock the mapper cannot be preempted there, so the other unmap must wait its turn.
+ */
+KTEST(mm, page_table_is_not_freed_under_a_mapper)
+{
+	u64 a = ALIGN_DOWN(VMALLOC_END - 8 * HUGE_2M, HUGE_2M), b = a + PAGE_SIZE, pa, before;
+	void *pa_page = alloc_page(), *pb_page = alloc_page();
+
+	KT_ASSERT(pa_page && pb_page);
+	/* With interrupts off here the hook could never preempt: the test would prove nothing. */
+	KT_ASSERT(!irqs_disabled());
+	KT_ASSERT(!lookup_kernel_page(a, NULL, NULL) && !lookup_kernel_page(b, NULL, NULL));
+	/* Once, so the upper tables exist: only the last-level table is made and freed below. */
+	KT_ASSERT(map_kernel_page(a, virt_to_phys(pa_page), PAGE_KERNEL) == 0);
+	unmap_kernel_range(a, 1, NULL, NULL);
+	before = nr_free_pages();
+
+	KT_ASSERT(map_kernel_page(b, virt_to_phys(pb_page), PAGE_KERNEL) == 0);
+	unmapped_va = b;
+	walk_hook_ran = walk_was_preempted = walk_held_lock = false;
+	pgtable_walked_test_hook = preempt_after_walk;
+	KT_EXPECT(map_kernel_page(a, virt_to_phys(pa_page), PAGE_KERNEL) == 0);
+	pgtable_walked_test_hook = NULL;
+	KT_ASSERT(walk_hook_ran);
+	KT_EXPECT_MSG(!walk_was_preempted,
+		      "a mapper was preemptible between its walk and its write");
+	KT_EXPECT_MSG(walk_held_lock, "kernel_pt_lock is not in the held-lock list at the write");
+	if (!walk_was_preempted)
+		unmap_kernel_range(b, 1, NULL, NULL); /* the other task, once the lock is free */
+	KT_EXPECT_MSG(lookup_kernel_page(a, &pa, NULL) && pa == virt_to_phys(pa_page),
+		      "the mapping was written into a freed page table");
+	KT_EXPECT(!lookup_kernel_page(b, NULL, NULL));
+	unmap_kernel_range(a, 1, NULL, NULL);
 	KT_EXPECT_MSG(nr_free_pages() == before, "%lu pages free, %lu before: a table leaked",
 		      nr_free_pages(), before);
 	free_page(pa_page);
