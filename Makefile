@@ -156,7 +156,7 @@ torture: deps
 
 # Boot with `bench` on the command line: results on the terminal, in $(BUILD)/bench.log and
 # $(BUILD)/bench.json. BENCH=<glob> picks figures, BENCH=smoke runs each a few times only.
-# Both builds side by side, with the issue's targets checked: scripts/bench-compare.
+# Both builds side by side, with the targets of docs/BENCHMARKS.md checked: scripts/bench-compare.
 BENCH ?=
 ICOUNT ?= 0
 bench: deps

@@ -204,8 +204,8 @@ static const struct bench_result *find_result(const char *name)
 }
 
 /*
- * Under TCG the 16 KiB memset that zeroes a stack is most of every stack figure; on hardware it
- * is a few hundred cycles. What the allocators themselves cost is the figure above that floor.
+ * Under TCG the THREAD_SIZE memset that zeroes a stack is most of every stack figure; on hardware
+ * it is a few hundred cycles. What the allocators themselves cost is the figure above that floor.
  */
 static void print_above_floor(void)
 {

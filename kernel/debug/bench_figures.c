@@ -73,8 +73,8 @@ static u64 run_stack_uncached(void)
 }
 
 /*
- * The VMAP_STACK=n path: one THREAD_SIZE_ORDER block (order 2 for 16 KiB stacks; the figure
- * keeps that name), zeroed, with the canary.
+ * The VMAP_STACK=n path: one THREAD_SIZE_ORDER block (order 2 for 16 KiB stacks; the figure's
+ * name, order<n>_alloc_free, follows it), zeroed, with the canary.
  */
 static u64 run_order2(void)
 {
@@ -208,9 +208,9 @@ static const struct bench_op switch_ops[] = {
 /* ---------------------------------------------------------------- TLB reach */
 
 /*
- * 1024 stacks of 4 pages: 4096 4 KiB mappings, more than the second-level TLB of current CPUs
- * holds (1536 to 3072 entries), while the same memory in the direct map is a handful of huge
- * pages.
+ * 1024 stacks of THREAD_SIZE / PAGE_SIZE pages: with 16 KiB stacks 4096 4 KiB mappings, more
+ * than the second-level TLB of current CPUs holds (1536 to 3072 entries), while the same memory
+ * in the direct map is a handful of huge pages.
  */
 #define TOUCH_STACKS 1024
 

@@ -277,7 +277,7 @@ KTEST(lkdtm, ist_stacks_are_guarded)
 		KT_EXPECT(top >= VMALLOC_START && top < VMALLOC_END);
 		KT_EXPECT(lookup_kernel_page(top - 8, NULL, NULL));
 		KT_EXPECT(!lookup_kernel_page(top, NULL, NULL));
-		KT_EXPECT(!lookup_kernel_page(top - 8192 - 1, NULL, NULL));
+		KT_EXPECT(!lookup_kernel_page(top - IST_STACK_SIZE - 1, NULL, NULL));
 	}
 }
 

@@ -240,7 +240,8 @@ KTEST(task, cached_stack_is_zeroed)
 KTEST(task, stacks_never_share_pages_and_have_guards)
 {
 	struct task *t[8];
-	int i, j, k, status;
+	int i, j, status;
+	u64 k;
 
 	for (i = 0; i < 8; i++) {
 		t[i] = kthread_create(return_arg, NULL, "layout");
@@ -263,9 +264,9 @@ KTEST(task, stacks_never_share_pages_and_have_guards)
 					  t[j]->stack.base - stack_guard_size() ||
 				  t[j]->stack.base + THREAD_SIZE + stack_guard_size() <=
 					  base - stack_guard_size());
-			for (k = 0; k < THREAD_SIZE / 4096; k++) {
-				lookup_kernel_page(base + k * 4096UL, &pa_i, NULL);
-				lookup_kernel_page(t[j]->stack.base + k * 4096UL, &pa_j, NULL);
+			for (k = 0; k < THREAD_SIZE / PAGE_SIZE; k++) {
+				lookup_kernel_page(base + k * PAGE_SIZE, &pa_i, NULL);
+				lookup_kernel_page(t[j]->stack.base + k * PAGE_SIZE, &pa_j, NULL);
 				KT_EXPECT(pa_i != pa_j);
 			}
 		}
@@ -326,8 +327,9 @@ KTEST(task, out_of_memory_fails_cleanly)
 
 /*
  * Fragment physical memory: take every free page, then give back every other one. Half the
- * memory is free, but no two free pages are buddies, so no order-1 (let alone order-2) block
- * exists. VMAP stacks need only single pages; direct-mapped stacks need an order-2 block.
+ * memory is free, but no two free pages are buddies, so no block of order 1 or more exists.
+ * VMAP stacks need only single pages; direct-mapped stacks need a THREAD_SIZE_ORDER block
+ * (order 1 at least: THREAD_SIZE is 8 KiB or more).
  */
 KTEST(task, fragmented_memory)
 {
@@ -363,7 +365,8 @@ KTEST(task, fragmented_memory)
 	if (VMAP_STACK) {
 		KT_EXPECT_MSG(t, "VMAP stack could not be made from single pages");
 	} else {
-		KT_EXPECT_MSG(!t, "a direct-mapped stack was made without an order-2 block");
+		KT_EXPECT_MSG(!t,
+			      "a direct-mapped stack was made without a THREAD_SIZE_ORDER block");
 	}
 	if (t) {
 		KT_EXPECT(wait(t->pid, &status) == 0 && EXIT_CODE(status) == 7);
