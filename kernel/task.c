@@ -179,6 +179,8 @@ int wait(int pid, int *status)
 		/* Asked to stop while waiting: give up the wait, and stop at the next safe point.
 		 */
 		if (current->stop_pending) {
+			/* Nobody will wait for it now: it is freed at its death, not left over. */
+			t->detached = true;
 			spin_unlock_irqrestore(&sched_lock, flags);
 			return -1;
 		}
@@ -259,11 +261,18 @@ int kill_and_reap(int pid, int *status)
 {
 	u64 flags = spin_lock_irqsave(&sched_lock);
 	struct task *t = __find_task(pid);
-	int err = __kill(t);
+	bool detached = t && t->detached;
+	int err;
 
-	/* Reaped by us, not at its death: a detached task would be freed under our feet. */
-	if (!err)
+	/*
+	 * Reaped by us, not at its death: a detached task would be freed under our feet - already
+	 * inside __kill() if it never ran - so it stops being detached first.
+	 */
+	if (t)
 		t->detached = false;
+	err = __kill(t);
+	if (err && t)
+		t->detached = detached;
 	spin_unlock_irqrestore(&sched_lock, flags);
 	if (err)
 		return err;

@@ -662,3 +662,49 @@ KTEST(task, a_reused_stack_is_all_zero)
 		KT_EXPECT_MSG(second == first, "the second task got another stack");
 	KT_EXPECT_MSG(status == 0, "the reused stack held the last task's bytes");
 }
+
+static int sleep_200ms(void *arg)
+{
+	sleep_ms(200);
+	return 0;
+}
+
+static int wait_for_child(void *arg)
+{
+	return wait(((struct task *)arg)->pid, NULL);
+}
+
+/*
+ * A task killed while it waits for a child gives up the wait; the child, now without a waiter,
+ * must be freed at its death, not left on the task list for ever.
+ */
+KTEST(task, killing_a_waiter_leaves_no_orphan)
+{
+	u64 tasks = nr_tasks();
+	struct task *child = kthread_run(sleep_200ms, NULL, "child");
+	struct task *waiter;
+	int status;
+
+	KT_ASSERT(child);
+	waiter = kthread_run(wait_for_child, child, "waiter");
+	KT_ASSERT(waiter);
+	sleep_ms(20);
+	KT_EXPECT(kill(waiter->pid) == 0);
+	KT_ASSERT(wait(waiter->pid, &status) == 0);
+	/* Wait for a state: the child ends after its sleep and is freed, as if detached. */
+	while (nr_tasks() != tasks)
+		sleep_ms(10);
+	KT_EXPECT(nr_tasks() == tasks);
+}
+
+/* kill_and_reap() of a detached task that never ran: it is reaped once, with its status. */
+KTEST(task, kill_and_reap_of_a_detached_new_task)
+{
+	struct task *t = kthread_create(return_arg, NULL, "new");
+	int status = 0x1234;
+
+	KT_ASSERT(t);
+	kthread_detach(t);
+	KT_EXPECT(kill_and_reap(t->pid, &status) == 0);
+	KT_EXPECT_MSG(status == EXIT_STATUS(EXIT_KILLED, 0), "status %#x", status);
+}
