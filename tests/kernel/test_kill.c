@@ -1,0 +1,232 @@
+/*
+ * kill() and failed allocations leave nothing behind: a task is ended only at a safe point (never
+ * with an allocation in flight), a killed waiter orphans nobody, and every allocation of task
+ * creation can fail with memory exactly as it was.
+ */
+#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/percpu.h"
+#include "kernel/debug/ktest.h"
+#include "kernel/printk/printk.h"
+#include "kernel/stack.h"
+#include "kernel/task.h"
+#include "mm/fail.h"
+#include "mm/page_alloc.h"
+#include "mm/slab.h"
+#include "mm/vmalloc.h"
+
+static int return_arg(void *arg)
+{
+	return (int)(u64)arg;
+}
+
+/* A task with memory in flight across a switch: vmalloc'd, not yet recorded anywhere. */
+static volatile bool hog_midway;
+
+static int hold_memory_across_a_switch(void *arg)
+{
+	for (;;) {
+		void *p;
+
+		kill_disable();
+		p = vmalloc(4 * PAGE_SIZE);
+		hog_midway = true;
+		yield(); /* kill() runs now, while p is known only to this frame */
+		vfree(p);
+		kill_enable();
+		sleep_ms(1);
+	}
+	return 0;
+}
+
+/* Start fn, wait until *midway says it is where we want it, kill it and reap it. */
+static void kill_when_midway(int (*fn)(void *arg), volatile bool *midway)
+{
+	struct task *t;
+	int status = -1;
+
+	*midway = false;
+	t = kthread_run(fn, NULL, "midway");
+	KT_ASSERT(t);
+	while (!*midway)
+		yield();
+	KT_EXPECT(kill(t->pid) == 0);
+	KT_ASSERT(wait(t->pid, &status) == 0);
+	KT_EXPECT_MSG(status == EXIT_STATUS(EXIT_KILLED, 0), "status %#x", status);
+}
+
+/* Free pages and vmalloc areas, with no stack cached. */
+struct vm_baseline {
+	u64 free_pages, nr_areas;
+};
+
+static void vm_baseline(struct vm_baseline *b)
+{
+	struct vmalloc_stats st;
+
+	drain_stack_cache();
+	vmalloc_stats(&st);
+	b->free_pages = nr_free_pages();
+	b->nr_areas = st.nr_areas;
+}
+
+#define KT_EXPECT_BASELINE(b)                                                                      \
+	do {                                                                                       \
+		struct vm_baseline now;                                                            \
+		vm_baseline(&now);                                                                 \
+		KT_EXPECT_MSG(now.nr_areas == (b).nr_areas, "vmalloc areas %lu, before %lu",       \
+			      now.nr_areas, (b).nr_areas);                                         \
+		KT_EXPECT_MSG(now.free_pages == (b).free_pages, "free pages %lu, before %lu",      \
+			      now.free_pages, (b).free_pages);                                     \
+	} while (0)
+
+KTEST(kill, kill_waits_until_no_allocation_is_in_flight)
+{
+	struct vm_baseline before;
+
+	vm_baseline(&before);
+	kill_when_midway(hold_memory_across_a_switch, &hog_midway);
+	KT_EXPECT_BASELINE(before);
+}
+
+/* A task stopped (by the hook) in the middle of vmalloc() when kill() comes. */
+static void *volatile midway_area;
+static volatile bool in_vmalloc;
+
+static void yield_inside_vmalloc(u64 page_index)
+{
+	if (page_index == 0) {
+		vmalloc_test_hook = NULL;
+		in_vmalloc = true;
+		yield(); /* a safe point, were it not inside vmalloc */
+	}
+}
+
+static int vmalloc_then_sleep(void *arg)
+{
+	/* Interrupts off: the only switch before the result is stored is the one in the hook. */
+	local_irq_disable();
+	vmalloc_test_hook = yield_inside_vmalloc; /* this task's vmalloc, not its creator's */
+	midway_area = vmalloc(4 * PAGE_SIZE);
+	local_irq_enable();
+	for (;;)
+		sleep_ms(1);
+	return 0;
+}
+
+KTEST(kill, kill_mid_vmalloc_leaks_nothing)
+{
+	struct vm_baseline before;
+
+	vm_baseline(&before);
+	midway_area = NULL;
+	kill_when_midway(vmalloc_then_sleep, &in_vmalloc);
+	vmalloc_test_hook = NULL;
+	KT_EXPECT_MSG(midway_area, "killed inside vmalloc: the area was left half-built");
+	vfree(midway_area);
+	KT_EXPECT_BASELINE(before);
+}
+
+/* Free pages, vmalloc areas and slab objects: what a failed path must leave as it found. */
+struct alloc_baseline {
+	struct vm_baseline vm;
+	u64 objects;
+};
+
+static void alloc_baseline(struct alloc_baseline *b)
+{
+	struct kmalloc_stats st;
+
+	vm_baseline(&b->vm);
+	kmalloc_stats(&st);
+	b->objects = st.objects;
+}
+
+static bool same_alloc_baseline(const struct alloc_baseline *a, const struct alloc_baseline *b)
+{
+	return a->vm.free_pages == b->vm.free_pages && a->vm.nr_areas == b->vm.nr_areas &&
+	       a->objects == b->objects;
+}
+
+/*
+ * Make the 1st, 2nd, ... allocation of kthread_create() fail, one run each, until a run makes
+ * fewer allocations than the one meant to fail: each failure must give NULL and leave memory
+ * exactly as it was. The cache is drained first, so the stack comes from vmalloc.
+ */
+KTEST(kill, every_failed_allocation_of_kthread_create_leaks_nothing)
+{
+	struct alloc_baseline before, after;
+	struct task *t;
+	int status;
+	u64 n;
+
+	/* Once through, so that slab pages and page tables the path needs already exist. */
+	drain_stack_cache();
+	t = kthread_create(return_arg, NULL, "warmup");
+	KT_ASSERT(t && kill(t->pid) == 0 && wait(t->pid, &status) == 0);
+	for (n = 1; n < 100; n++) {
+		alloc_baseline(&before);
+		fail_nth_set(n);
+		t = kthread_create(return_arg, NULL, "failing");
+		fail_nth_set(0);
+		if (t) {
+			/* Fewer than n allocations: every one of them has failed once. */
+			KT_EXPECT(kill(t->pid) == 0 && wait(t->pid, &status) == 0);
+			break;
+		}
+		alloc_baseline(&after);
+		KT_EXPECT_MSG(same_alloc_baseline(&before, &after),
+			      "allocation %lu failed: pages %lu/%lu areas %lu/%lu objects %lu/%lu",
+			      n, after.vm.free_pages, before.vm.free_pages, after.vm.nr_areas,
+			      before.vm.nr_areas, after.objects, before.objects);
+	}
+	printk("# kthread_create: failed each of its %lu allocations in turn\n", n - 1);
+	/* The task and its stack at least: with VMAP_STACK also the area and each page. */
+	KT_EXPECT_MSG(n - 1 >= (VMAP_STACK ? 3 + THREAD_SIZE / PAGE_SIZE : 2) && n < 100,
+		      "%lu allocation points", n - 1);
+}
+
+static int sleep_200ms(void *arg)
+{
+	sleep_ms(200);
+	return 0;
+}
+
+static int wait_for_child(void *arg)
+{
+	return wait(((struct task *)arg)->pid, NULL);
+}
+
+/*
+ * A task killed while it waits for a child gives up the wait; the child, now without a waiter,
+ * must be freed at its death, not left on the task list for ever.
+ */
+KTEST(kill, killing_a_waiter_leaves_no_orphan)
+{
+	u64 tasks = nr_tasks();
+	struct task *child = kthread_run(sleep_200ms, NULL, "child");
+	struct task *waiter;
+	int status;
+
+	KT_ASSERT(child);
+	waiter = kthread_run(wait_for_child, child, "waiter");
+	KT_ASSERT(waiter);
+	sleep_ms(20);
+	KT_EXPECT(kill(waiter->pid) == 0);
+	KT_ASSERT(wait(waiter->pid, &status) == 0);
+	/* Wait for a state: the child ends after its sleep and is freed, as if detached. */
+	while (nr_tasks() != tasks)
+		sleep_ms(10);
+	KT_EXPECT(nr_tasks() == tasks);
+}
+
+/* kill_and_reap() of a detached task that never ran: it is reaped once, with its status. */
+KTEST(kill, kill_and_reap_of_a_detached_new_task)
+{
+	struct task *t = kthread_create(return_arg, NULL, "new");
+	int status = 0x1234;
+
+	KT_ASSERT(t);
+	kthread_detach(t);
+	KT_EXPECT(kill_and_reap(t->pid, &status) == 0);
+	KT_EXPECT_MSG(status == EXIT_STATUS(EXIT_KILLED, 0), "status %#x", status);
+}
