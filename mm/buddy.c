@@ -191,8 +191,8 @@ static int check_free_args(const struct buddy_zone *z, u64 pfn, unsigned int ord
 	if (!pfn_in_zone(z, pfn))
 		return BUDDY_ENOTALLOC;
 	p = pfn_to_page(z, pfn);
-	/* The first page of a free block, or any other page of one. */
-	if (p->flags == PG_buddy || p->flags == 0)
+	/* The first page of a free block, any other page of one, or a page freed and parked. */
+	if (p->flags == PG_buddy || p->flags == 0 || p->flags == (PG_head | PG_parked))
 		return BUDDY_EDOUBLE;
 	/* A reserved page, or a page inside an allocated block but not its first. */
 	if (p->flags != PG_head)
@@ -213,6 +213,20 @@ int buddy_free(struct buddy_zone *z, u64 pfn, unsigned int order)
 	set_tail_flags(z, pfn, order, 0);
 	free_block(z, pfn, order);
 	return 0;
+}
+
+int buddy_park(struct buddy_zone *z, u64 pfn)
+{
+	int err = check_free_args(z, pfn, 0);
+
+	if (!err)
+		pfn_to_page(z, pfn)->flags = PG_head | PG_parked;
+	return err;
+}
+
+void buddy_unpark(struct buddy_zone *z, u64 pfn)
+{
+	pfn_to_page(z, pfn)->flags = PG_head;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -325,7 +339,7 @@ unsigned int buddy_block_order(const struct buddy_zone *z, u64 pfn)
 	if (!pfn_in_zone(z, pfn))
 		return BUDDY_NO_ORDER;
 	p = pfn_to_page(z, pfn);
-	if (p->flags != PG_buddy && p->flags != PG_head)
+	if (p->flags != PG_buddy && (p->flags & ~PG_parked) != PG_head)
 		return BUDDY_NO_ORDER;
 	return p->order;
 }
@@ -496,7 +510,10 @@ static int check_pages(struct check *c)
 		if (p->flags == PG_buddy) {
 			if (check_free_block(c, pfn, p->order))
 				return -1;
-		} else if (p->flags == PG_head) {
+		} else if (p->flags == PG_head || p->flags == (PG_head | PG_parked)) {
+			if (p->flags & PG_parked && p->order != 0)
+				return fail(c, "parked page is not an order-0 block", pfn,
+					    p->order);
 			if (check_used_block(c, pfn, p->order))
 				return -1;
 		} else {

@@ -27,6 +27,8 @@
  *   PG_buddy			first page of a free block; order gives its size
  *   0				any other page of a free block
  *   PG_head			first page of an allocated block; order gives its size
+ *   PG_head | PG_parked	an allocated order-0 page its owner has freed, parked on a
+ *				per-CPU list (mm/page_alloc.c) until it comes back to the zone
  *   PG_tail			any other page of an allocated block
  */
 #define PG_reserved 0x01
@@ -34,6 +36,7 @@
 #define PG_buddy    0x04
 #define PG_head	    0x08
 #define PG_tail	    0x10
+#define PG_parked   0x20
 
 #define BUDDY_NIL      0xffffffffu	/* "no page" in the free list links */
 #define BUDDY_MAX_SPAN ((u64)BUDDY_NIL) /* map indices must fit in a u32 below BUDDY_NIL */
@@ -91,6 +94,15 @@ s64 buddy_alloc(struct buddy_zone *z, unsigned int order);
  * pfn whose block has been allocated again since cannot be detected: it is the new owner's.
  */
 int buddy_free(struct buddy_zone *z, u64 pfn, unsigned int order);
+
+/*
+ * A freed order-0 page that is not given back to the zone yet, but kept on a per-CPU list for
+ * the next allocation (Linux's per-CPU page lists). buddy_park() checks the free as buddy_free()
+ * would and marks the page parked, so a second free of it is a double free; buddy_unpark()
+ * clears the mark, for the page to be handed out again or given to buddy_free().
+ */
+int buddy_park(struct buddy_zone *z, u64 pfn);
+void buddy_unpark(struct buddy_zone *z, u64 pfn);
 
 /* Order of the free or allocated block starting at pfn, or BUDDY_NO_ORDER. */
 unsigned int buddy_block_order(const struct buddy_zone *z, u64 pfn);

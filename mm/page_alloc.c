@@ -1,6 +1,8 @@
 #include "mm/page_alloc.h"
 #include "mm/fail.h"
+#include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/stacktrace.h"
 #include "kernel/printk/printk.h"
 #include "kernel/locking/spinlock.h"
@@ -137,6 +139,122 @@ static u64 virt_to_page_pfn(const void *addr)
 	return ((u64)addr - PAGE_OFFSET) >> PAGE_SHIFT;
 }
 
+/* ---------------------------------------------------------------- per-CPU page lists */
+
+/*
+ * Most allocations are single pages (vmalloc areas, stacks, page tables, slabs), and most are
+ * freed again soon. Giving each back to the zone merges it with its buddies, only for the next
+ * allocation to split a block again: a walk down and up the orders, under the zone lock, for
+ * every page. So, as Linux does, each CPU parks up to PCP_HIGH freed pages on a list of its own
+ * and hands them out again first. Only its own CPU touches a list, with interrupts off: no lock.
+ * The zone lock is taken once per PCP_BATCH pages, to refill an empty list or drain a full one.
+ *
+ * A parked page is still allocated as far as the zone knows, marked PG_parked (mm/buddy.h), so
+ * freeing it twice is still caught. It counts as free in nr_free_pages(); page_stats() gives
+ * this CPU's parked pages back to the zone first, so meminfo shows memory fully merged.
+ */
+#define PCP_BATCH 16
+#define PCP_HIGH  64
+
+struct per_cpu_pages {
+	u64 pfn[PCP_HIGH]; /* oldest first: the hot pages, freed last, are handed out first */
+	unsigned int count;
+};
+
+static struct per_cpu_pages pcp_lists[NR_CPUS];
+
+static struct per_cpu_pages *this_pcp(void)
+{
+	return &pcp_lists[this_cpu()->cpu];
+}
+
+/* Give the n oldest parked pages back to the zone. Interrupts are off. */
+static void pcp_drain(struct per_cpu_pages *pcp, unsigned int n)
+{
+	u64 flags = spin_lock_irqsave(&zone_lock);
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		buddy_unpark(&zone, pcp->pfn[i]);
+		buddy_free(&zone, pcp->pfn[i], 0);
+	}
+	spin_unlock_irqrestore(&zone_lock, flags);
+	pcp->count -= n;
+	memmove(pcp->pfn, pcp->pfn + n, pcp->count * sizeof(pcp->pfn[0]));
+}
+
+/* Take one page from the list, refilling it from the zone if it is empty. Interrupts are off. */
+static s64 pcp_take(struct per_cpu_pages *pcp)
+{
+	u64 flags;
+	s64 pfn;
+
+	if (!pcp->count) {
+		flags = spin_lock_irqsave(&zone_lock);
+		while (pcp->count < PCP_BATCH) {
+			pfn = buddy_alloc(&zone, 0);
+			if (pfn == BUDDY_NO_PAGE)
+				break;
+			buddy_park(&zone, (u64)pfn);
+			pcp->pfn[pcp->count++] = (u64)pfn;
+		}
+		spin_unlock_irqrestore(&zone_lock, flags);
+		if (!pcp->count)
+			return BUDDY_NO_PAGE;
+	}
+	pfn = (s64)pcp->pfn[--pcp->count];
+	buddy_unpark(&zone, (u64)pfn);
+	return pfn;
+}
+
+/*
+ * Park one freed page; a refused free changes nothing and is returned. Interrupts are off. The
+ * zone lock is not needed: only the page's owner changes the state of an allocated page.
+ */
+static int pcp_put(struct per_cpu_pages *pcp, u64 pfn)
+{
+	int err = buddy_park(&zone, pfn);
+
+	if (err)
+		return err;
+	if (pcp->count == PCP_HIGH)
+		pcp_drain(pcp, PCP_BATCH);
+	pcp->pfn[pcp->count++] = pfn;
+	return 0;
+}
+
+/* Give all of this CPU's parked pages back to the zone (Linux's drain_local_pages()). */
+void drain_local_pages(void)
+{
+	u64 flags = local_irq_save();
+	struct per_cpu_pages *pcp = this_pcp();
+
+	if (pcp->count)
+		pcp_drain(pcp, pcp->count);
+	local_irq_restore(flags);
+}
+
+static u64 nr_parked_pages(void)
+{
+	u64 n = 0;
+	int cpu;
+
+	for (cpu = 0; cpu < NR_CPUS; cpu++)
+		n += pcp_lists[cpu].count;
+	return n;
+}
+
+/* ---------------------------------------------------------------- allocation and freeing */
+
+static s64 zone_alloc(unsigned int order)
+{
+	u64 flags = spin_lock_irqsave(&zone_lock);
+	s64 pfn = buddy_alloc(&zone, order);
+
+	spin_unlock_irqrestore(&zone_lock, flags);
+	return pfn;
+}
+
 void *alloc_pages(unsigned int order)
 {
 	u64 flags;
@@ -144,10 +262,18 @@ void *alloc_pages(unsigned int order)
 
 	if (should_fail_alloc())
 		return NULL;
-	flags = spin_lock_irqsave(&zone_lock);
-	pfn = buddy_alloc(&zone, order);
-
-	spin_unlock_irqrestore(&zone_lock, flags);
+	if (order == 0) {
+		flags = local_irq_save();
+		pfn = pcp_take(this_pcp());
+		local_irq_restore(flags);
+	} else {
+		pfn = zone_alloc(order);
+		/* Parked pages may be what a block is missing: merge them back and try again. */
+		if (pfn == BUDDY_NO_PAGE && this_pcp()->count) {
+			drain_local_pages();
+			pfn = zone_alloc(order);
+		}
+	}
 	if (pfn == BUDDY_NO_PAGE)
 		return NULL;
 	return phys_to_virt((u64)pfn << PAGE_SHIFT);
@@ -175,7 +301,7 @@ static void report_bad_free(void *addr, unsigned int order, int err, u64 pfn)
 
 void free_pages(void *addr, unsigned int order)
 {
-	u64 va = (u64)addr, flags;
+	u64 va = (u64)addr, pfn = (va - PAGE_OFFSET) >> PAGE_SHIFT, flags;
 	int err;
 
 	if (va < PAGE_OFFSET || va >= PAGE_OFFSET + max_phys_addr || !IS_ALIGNED(va, PAGE_SIZE)) {
@@ -185,23 +311,31 @@ void free_pages(void *addr, unsigned int order)
 		dump_stack();
 		return;
 	}
-	flags = spin_lock_irqsave(&zone_lock);
-	err = buddy_free(&zone, (va - PAGE_OFFSET) >> PAGE_SHIFT, order);
-	spin_unlock_irqrestore(&zone_lock, flags);
+	if (order == 0) {
+		flags = local_irq_save();
+		err = pcp_put(this_pcp(), pfn);
+		local_irq_restore(flags);
+	} else {
+		flags = spin_lock_irqsave(&zone_lock);
+		err = buddy_free(&zone, pfn, order);
+		spin_unlock_irqrestore(&zone_lock, flags);
+	}
 	if (err)
-		report_bad_free(addr, order, err, (va - PAGE_OFFSET) >> PAGE_SHIFT);
+		report_bad_free(addr, order, err, pfn);
 }
 
 int alloc_pages_bulk(unsigned int n, void **pages)
 {
+	struct per_cpu_pages *pcp;
 	unsigned int i;
 	u64 flags;
 	s64 pfn;
 
-	flags = spin_lock_irqsave(&zone_lock);
+	flags = local_irq_save();
+	pcp = this_pcp();
 	for (i = 0; i < n; i++) {
 		/* Each page is an allocation of its own, for failure injection too. */
-		pfn = should_fail_alloc() ? BUDDY_NO_PAGE : buddy_alloc(&zone, 0);
+		pfn = should_fail_alloc() ? BUDDY_NO_PAGE : pcp_take(pcp);
 		if (pfn == BUDDY_NO_PAGE)
 			break;
 		pages[i] = phys_to_virt((u64)pfn << PAGE_SHIFT);
@@ -209,9 +343,9 @@ int alloc_pages_bulk(unsigned int n, void **pages)
 	if (i < n) {
 		/* All or nothing: give back what was taken. */
 		while (i--)
-			buddy_free(&zone, (virt_to_page_pfn(pages[i])), 0);
+			pcp_put(pcp, virt_to_page_pfn(pages[i]));
 	}
-	spin_unlock_irqrestore(&zone_lock, flags);
+	local_irq_restore(flags);
 	return i == n ? 0 : -1;
 }
 
@@ -221,25 +355,27 @@ void free_pages_bulk(void **pages, unsigned int n)
 	u64 flags;
 	int err;
 
-	flags = spin_lock_irqsave(&zone_lock);
+	flags = local_irq_save();
 	for (i = 0; i < n; i++) {
-		err = buddy_free(&zone, virt_to_page_pfn(pages[i]), 0);
+		err = pcp_put(this_pcp(), virt_to_page_pfn(pages[i]));
 		if (err) {
-			spin_unlock_irqrestore(&zone_lock, flags);
+			local_irq_restore(flags);
 			report_bad_free(pages[i], 0, err, virt_to_page_pfn(pages[i]));
-			flags = spin_lock_irqsave(&zone_lock);
+			flags = local_irq_save();
 		}
 	}
-	spin_unlock_irqrestore(&zone_lock, flags);
+	local_irq_restore(flags);
 }
 
 void page_stats(struct page_stats *st)
 {
-	u64 flags = spin_lock_irqsave(&zone_lock);
 	unsigned int o;
+	u64 flags;
 
+	drain_local_pages();
+	flags = spin_lock_irqsave(&zone_lock);
 	st->total = buddy_managed_pages(&zone);
-	st->free = buddy_free_pages(&zone);
+	st->free = buddy_free_pages(&zone) + nr_parked_pages();
 	st->reserved = buddy_reserved_pages(&zone);
 	for (o = 0; o < NR_PAGE_ORDERS; o++)
 		st->free_blocks[o] = buddy_nr_free_blocks(&zone, o);
@@ -249,5 +385,5 @@ void page_stats(struct page_stats *st)
 
 u64 nr_free_pages(void)
 {
-	return buddy_free_pages(&zone);
+	return buddy_free_pages(&zone) + nr_parked_pages();
 }

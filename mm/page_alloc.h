@@ -27,6 +27,8 @@ static inline void free_page(void *addr)
  */
 int alloc_pages_bulk(unsigned int n, void **pages);
 void free_pages_bulk(void **pages, unsigned int n);
+/* Give this CPU's parked free pages (see mm/page_alloc.c) back to the zone. */
+void drain_local_pages(void);
 /* An order-0 page filled with zeroes (page tables, stacks). */
 void *get_zeroed_page(void);
 

@@ -18,7 +18,7 @@
 #include "mm/buddy.h"
 #include "tests/tap.h"
 
-#define PLAN 73
+#define PLAN 78
 
 /* Zone A: pfns [3, 4136), usable [0, 640) + [1024, 2000) + [2001, 5000), pinned [100, 300). */
 #define BASE_A	  3
@@ -428,6 +428,32 @@ static void expect_free_error(u64 pfn, unsigned int order, int want, const char 
 	       (unsigned long long)pfn, order, buddy_strerror(err));
 }
 
+/* A parked page (a per-CPU list's) is still allocated to the zone, and freeing it twice is caught.
+ */
+static void test_park(void)
+{
+	s64 p, q;
+	u64 free_before;
+
+	setup_zone_a();
+	p = buddy_alloc(&za, 0);
+	q = buddy_alloc(&za, 2);
+	free_before = buddy_free_pages(&za);
+	tap_ok(p >= 0 && q >= 0 && buddy_park(&za, (u64)p) == 0 &&
+		       buddy_free_pages(&za) == free_before && zone_ok(&za),
+	       "park: a parked page stays allocated, and the zone checks out");
+	tap_ok(buddy_park(&za, (u64)p) == BUDDY_EDOUBLE, "park: parking it again is a double free");
+	expect_free_error((u64)p, 0, BUDDY_EDOUBLE, "free of a parked page");
+	tap_ok(buddy_park(&za, (u64)q) == BUDDY_EORDER &&
+		       buddy_park(&za, (u64)q + 1) == BUDDY_ENOTALLOC &&
+		       buddy_park(&za, 700) == BUDDY_ENOTALLOC,
+	       "park: only an allocated order-0 page can be parked");
+	buddy_unpark(&za, (u64)p);
+	tap_ok(buddy_free(&za, (u64)p, 0) == 0 && buddy_free(&za, (u64)q, 2) == 0 &&
+		       counts_are(&za, baseline_a) && zone_ok(&za),
+	       "park: unparked, it frees and merges back to the baseline");
+}
+
 static void test_errors(void)
 {
 	s64 a, b, f;
@@ -778,6 +804,7 @@ int main(void)
 	test_split_merge();
 	test_exhaustion();
 	test_errors();
+	test_park();
 	test_checker();
 	test_random();
 	tap_ok(tap_count == PLAN - 1, "ran the %d planned checks (%d before this one)", PLAN,
