@@ -18,6 +18,22 @@
 static struct vmarea_space vmalloc_space;
 static DEFINE_SPINLOCK(vmap_area_lock);
 
+/*
+ * The lazy purge. vfree() unmaps an area and frees its pages at once, but leaves the area in the
+ * tree, marked freed, on the purge list: its range is not handed out again until a purge takes a
+ * whole batch of freed areas out of the tree. A purge runs once LAZY_MAX_PAGES pages wait, when
+ * an allocation finds no room, or on vmalloc_purge().
+ *
+ * Why: taking an area out of the tree costs O(log n) in the number of areas, and batching it
+ * keeps vfree() flat however many stacks live (docs/BENCHMARKS.md has the figures: the cost is
+ * moved, not removed). On SMP the purge is also the place for the TLB shootdown: a range may be
+ * handed out again only once no CPU's TLB still holds it. Linux does the same (lazy_max_pages,
+ * __purge_vmap_area_lazy); here one CPU's unmap has already flushed the only TLB.
+ */
+#define LAZY_MAX_PAGES 32
+static struct vm_struct *purge_list; /* under vmap_area_lock */
+static u64 nr_lazy, lazy_pages, nr_purges;
+
 void (*vmalloc_test_hook)(u64 page_index);
 
 /* Pages mapped or freed per call to the page allocator and per walk of the page tables. */
@@ -32,22 +48,53 @@ void vmalloc_init(void)
 
 static struct vm_struct *get_vm_area(u64 npages, u32 guard, const char *purpose)
 {
-	struct vm_struct *vm = kzalloc(sizeof(*vm));
+	/* Not kzalloc: vmarea_alloc() sets every field of vm->va, and the rest is set here. */
+	struct vm_struct *vm = kmalloc(sizeof(*vm));
 	u64 flags;
 	int err;
 
 	if (!vm)
 		return NULL;
 	vm->purpose = purpose;
+	vm->owns_pages = false;
+	vm->freed = false;
+	vm->purge_next = NULL;
 	vm->va.owner = vm;
+	if (should_fail_alloc())
+		goto fail;
 	flags = spin_lock_irqsave(&vmap_area_lock);
-	err = should_fail_alloc() ? -1 : vmarea_alloc(&vmalloc_space, &vm->va, npages, guard);
+	err = vmarea_alloc(&vmalloc_space, &vm->va, npages, guard);
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
-	if (err) {
-		kfree(vm);
-		return NULL;
+	/* No room: maybe there is, in the ranges freed areas still hold. */
+	if (err && nr_lazy) {
+		vmalloc_purge();
+		flags = spin_lock_irqsave(&vmap_area_lock);
+		err = vmarea_alloc(&vmalloc_space, &vm->va, npages, guard);
+		spin_unlock_irqrestore(&vmap_area_lock, flags);
 	}
-	return vm;
+	if (!err)
+		return vm;
+fail:
+	kfree(vm);
+	return NULL;
+}
+
+void vmalloc_purge(void)
+{
+	struct vm_struct *list, *vm;
+	u64 flags = spin_lock_irqsave(&vmap_area_lock);
+
+	list = purge_list;
+	for (vm = list; vm; vm = vm->purge_next)
+		vmarea_free(&vmalloc_space, &vm->va);
+	purge_list = NULL;
+	nr_lazy = lazy_pages = 0;
+	nr_purges += list != NULL;
+	spin_unlock_irqrestore(&vmap_area_lock, flags);
+	while ((vm = list)) {
+		list = vm->purge_next;
+		kfree(vm);
+	}
 }
 
 /* The pages an unmap hands back, freed a batch at a time under one lock. */
@@ -67,18 +114,28 @@ static void free_unmapped_page(u64 pa, void *ctx)
 	}
 }
 
-/* Unmap the first `mapped` pages of vm (freeing them if it owns them) and release the area. */
+/*
+ * Unmap the first `mapped` pages of vm (freeing them if it owns them) and put the area on the
+ * purge list; purge the list if enough waits.
+ */
 static void release_vm_area(struct vm_struct *vm, u64 mapped)
 {
 	struct page_batch batch = { .n = 0 };
+	bool purge;
 	u64 flags;
 
 	unmap_kernel_range(vm->va.addr, mapped, vm->owns_pages ? free_unmapped_page : NULL, &batch);
 	free_pages_bulk(batch.pages, batch.n);
 	flags = spin_lock_irqsave(&vmap_area_lock);
-	vmarea_free(&vmalloc_space, &vm->va);
+	vm->freed = true;
+	vm->purge_next = purge_list;
+	purge_list = vm;
+	nr_lazy++;
+	lazy_pages += vm->va.npages;
+	purge = lazy_pages >= LAZY_MAX_PAGES;
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
-	kfree(vm);
+	if (purge)
+		vmalloc_purge();
 }
 
 /*
@@ -205,6 +262,7 @@ void vfree_area(struct vm_struct *vm)
 void vfree(const void *addr)
 {
 	struct vmarea *va;
+	bool freed;
 	u64 flags;
 
 	if (!addr)
@@ -213,11 +271,15 @@ void vfree(const void *addr)
 	kill_disable();
 	flags = spin_lock_irqsave(&vmap_area_lock);
 	va = vmarea_lookup(&vmalloc_space, (u64)addr);
+	freed = va && ((struct vm_struct *)va->owner)->freed;
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
-	if (va)
+	if (va && !freed)
 		release_vm_area(va->owner, va->npages);
 	kill_enable();
-	if (!va) {
+	if (freed) {
+		pr_err("BUG: vfree(%p): the area was freed already (double free)\n", addr);
+		dump_stack();
+	} else if (!va) {
 		pr_err("BUG: vfree(%p): not the start of a vmalloc area (double free?)\n", addr);
 		dump_stack();
 	}
@@ -227,8 +289,10 @@ void vmalloc_stats(struct vmalloc_stats *st)
 {
 	u64 flags = spin_lock_irqsave(&vmap_area_lock);
 
-	st->nr_areas = vmalloc_space.nr_areas;
-	st->pages = vmalloc_space.used_pages;
+	st->nr_areas = vmalloc_space.nr_areas - nr_lazy;
+	st->pages = vmalloc_space.used_pages - lazy_pages;
+	st->nr_lazy = nr_lazy;
+	st->nr_purges = nr_purges;
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
 }
 
@@ -241,11 +305,13 @@ void vmallocinfo(void)
 	for (va = vmarea_first(&vmalloc_space); va; va = vmarea_next(va)) {
 		struct vm_struct *vm = va->owner;
 
-		printk("0x%016lx-0x%016lx %8lu pages=%lu guard=%u %s\n", va->addr,
+		printk("0x%016lx-0x%016lx %8lu pages=%lu guard=%u %s%s\n", va->addr,
 		       va->addr + va->npages * PAGE_SIZE, va->npages * PAGE_SIZE, va->npages,
-		       va->guard, vm->purpose);
+		       va->guard, vm->purpose, vm->freed ? " (freed, waiting for a purge)" : "");
 	}
-	printk("%lu areas, %lu pages mapped\n", vmalloc_space.nr_areas, vmalloc_space.used_pages);
+	printk("%lu areas, %lu pages mapped; %lu freed areas waiting for a purge (at %u pages)\n",
+	       vmalloc_space.nr_areas - nr_lazy, vmalloc_space.used_pages - lazy_pages, nr_lazy,
+	       LAZY_MAX_PAGES);
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
 }
 

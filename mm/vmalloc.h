@@ -14,6 +14,8 @@ struct vm_struct {
 	struct vmarea va;    /* where it is, with its guards */
 	const char *purpose; /* shown by vmallocinfo: "vmalloc", "stack", ... */
 	bool owns_pages;     /* vfree frees the pages (vmalloc) or not (vmap) */
+	bool freed;	     /* unmapped, waiting on the purge list to leave the tree */
+	struct vm_struct *purge_next;
 };
 
 void vmalloc_init(void);
@@ -42,9 +44,17 @@ static inline void vunmap(const void *addr)
 
 struct vmalloc_stats {
 	u64 nr_areas;
-	u64 pages; /* mapped pages in all areas */
+	u64 pages;     /* mapped pages in all areas */
+	u64 nr_lazy;   /* freed areas whose range is not free yet (see vmalloc_purge()) */
+	u64 nr_purges; /* purges since boot */
 };
 void vmalloc_stats(struct vmalloc_stats *st);
+/*
+ * Take every freed area out of the tree now, so their ranges and vm_structs are free (Linux's
+ * vm_unmap_aliases()). vfree() does it by itself once LAZY_MAX_PAGES pages wait; call it before
+ * counting memory against a baseline.
+ */
+void vmalloc_purge(void);
 void vmallocinfo(void);
 
 #endif

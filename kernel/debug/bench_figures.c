@@ -15,6 +15,9 @@
 #include "kernel/task.h"
 #include "kernel/lib/vsprintf.h"
 #include "mm/page_alloc.h"
+#include "mm/pgtable.h"
+#include "mm/slab.h"
+#include "mm/vmarea.h"
 #include "mm/vmalloc.h"
 
 /* A figure that runs with interrupts off, and one that creates or switches tasks. */
@@ -159,6 +162,90 @@ static const struct bench_op stack_path_ops[] = {
 	FIGURE(order_name, run_order2),
 	FIGURE(order_nozero_name, run_order2_nozero),
 	TASK_FIGURE("task_create_exit_reap", run_task_create_exit_reap),
+};
+
+/* ---------------------------------------------------------------- the uncached stack, step by step
+ */
+
+/*
+ * What stack_alloc_free_uncached is made of, each step alone and undone at once: the vm_struct
+ * from the slab, the area in the tree, the pages from the page allocator, and the PTEs (map,
+ * then unmap with its TLB flush). The sum is close to the whole; the rest is locks and calls.
+ */
+#define STACK_PAGES (THREAD_SIZE / PAGE_SIZE)
+
+static struct vmarea_space step_space;
+static struct vm_struct *step_vm;
+static u64 step_pa[STACK_PAGES];
+
+static int steps_setup(u64 unused)
+{
+	u64 i;
+
+	/* A space as large as the vmalloc range, empty: the tree's own cost, without its lock. */
+	vmarea_space_init(&step_space, VMALLOC_START, VMALLOC_END);
+	if (!__vmalloc_guarded(THREAD_SIZE, STACK_GUARD_PAGES, "bench", &step_vm))
+		return -1;
+	for (i = 0; i < STACK_PAGES; i++)
+		lookup_kernel_page(step_vm->va.addr + i * PAGE_SIZE, &step_pa[i], NULL);
+	return 0;
+}
+
+static void steps_teardown(void)
+{
+	vfree_area(step_vm);
+}
+
+static u64 run_step_vm_struct(void)
+{
+	u64 t0 = bench_clock();
+
+	kfree(kmalloc(sizeof(struct vm_struct)));
+	return bench_clock() - t0;
+}
+
+static u64 run_step_area(void)
+{
+	struct vmarea va;
+	u64 t0 = bench_clock();
+
+	if (vmarea_alloc(&step_space, &va, STACK_PAGES, STACK_GUARD_PAGES)) {
+		bench_fail("no room in an empty space");
+		return 0;
+	}
+	vmarea_free(&step_space, &va);
+	return bench_clock() - t0;
+}
+
+static u64 run_step_pages(void)
+{
+	void *pages[STACK_PAGES];
+	u64 t0 = bench_clock();
+
+	if (alloc_pages_bulk(STACK_PAGES, pages)) {
+		bench_fail("no pages for a stack");
+		return 0;
+	}
+	free_pages_bulk(pages, STACK_PAGES);
+	return bench_clock() - t0;
+}
+
+/* Unmap the stack's PTEs (with the flush) and put the same pages back. */
+static u64 run_step_ptes(void)
+{
+	u64 t0 = bench_clock(), mapped;
+
+	unmap_kernel_range(step_vm->va.addr, STACK_PAGES, NULL, NULL);
+	if (map_kernel_range(step_vm->va.addr, STACK_PAGES, step_pa, PAGE_KERNEL, &mapped))
+		bench_fail("no memory for a page table");
+	return bench_clock() - t0;
+}
+
+static const struct bench_op step_ops[] = {
+	FIGURE("step_vm_struct", run_step_vm_struct),
+	FIGURE("step_area", run_step_area),
+	FIGURE("step_pages", run_step_pages),
+	FIGURE("step_ptes", run_step_ptes),
 };
 
 /* ---------------------------------------------------------------- context switch */
@@ -387,6 +474,26 @@ static u64 run_live_free(void)
 }
 
 /*
+ * Where the free's tree work went: vfree() leaves a freed area in the tree until a purge takes a
+ * batch out (mm/vmalloc.c). Time the purge of exactly one area, the stack just freed.
+ */
+static u64 run_live_purge(void)
+{
+	struct kernel_stack s;
+	u64 t0;
+
+	if (vmap_stack_alloc(&s, false)) {
+		bench_fail("no memory for a vmapped stack");
+		return 0;
+	}
+	vmalloc_purge();
+	vmap_stack_free(&s, false);
+	t0 = bench_clock();
+	vmalloc_purge();
+	return bench_clock() - t0;
+}
+
+/*
  * The worst place for one more stack: alone in a page table. Live stacks fill the vmalloc range
  * up to the next 2 MiB boundary, so every allocation there makes and zeroes a page table, and
  * every free scans it, finds it empty and frees it (mm/pgtable.c returns empty page tables).
@@ -421,16 +528,19 @@ static const struct bench_op ptedge_ops[] = {
 static const struct bench_op live10_ops[] = {
 	FIGURE("stack_alloc_uncached_live10", run_live_alloc),
 	FIGURE("stack_free_uncached_live10", run_live_free),
+	FIGURE("stack_purge_one_live10", run_live_purge),
 };
 
 static const struct bench_op live1000_ops[] = {
 	FIGURE("stack_alloc_uncached_live1000", run_live_alloc),
 	FIGURE("stack_free_uncached_live1000", run_live_free),
+	FIGURE("stack_purge_one_live1000", run_live_purge),
 };
 
 static const struct bench_op live10000_ops[] = {
 	FIGURE("stack_alloc_uncached_live10000", run_live_alloc),
 	FIGURE("stack_free_uncached_live10000", run_live_free),
+	FIGURE("stack_purge_one_live10000", run_live_purge),
 };
 
 /* ---------------------------------------------------------------- the list */
@@ -443,6 +553,11 @@ const struct bench_group bench_groups[] = {
 	  .runs = 1001,
 	  .setup = stack_paths_setup,
 	  .teardown = stack_paths_teardown },
+	{ .what = "the uncached stack path, step by step",
+	  OPS(step_ops),
+	  .runs = 1001,
+	  .setup = steps_setup,
+	  .teardown = steps_teardown },
 	{ .what = "a switch between two tasks (yield ping-pong)",
 	  OPS(switch_ops),
 	  .runs = 1001,

@@ -220,6 +220,7 @@ static void take_baseline(struct baseline *b)
 	struct vmalloc_stats vs;
 
 	drain_stack_cache();
+	vmalloc_purge(); /* freed areas keep their vm_struct until a purge */
 	kmalloc_stats(&ks);
 	vmalloc_stats(&vs);
 	/* A size class's first slab page stays once used: count it as free. */

@@ -64,6 +64,7 @@ static void vm_baseline(struct vm_baseline *b)
 	struct vmalloc_stats st;
 
 	drain_stack_cache();
+	vmalloc_purge(); /* freed areas keep their vm_struct until a purge */
 	vmalloc_stats(&st);
 	b->free_pages = nr_free_pages();
 	b->nr_areas = st.nr_areas;

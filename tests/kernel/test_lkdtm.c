@@ -154,6 +154,7 @@ struct mem_baseline {
 static void mem_baseline(struct mem_baseline *b)
 {
 	drain_stack_cache();
+	vmalloc_purge(); /* freed areas keep their vm_struct until a purge */
 	b->free_pages = nr_free_pages();
 	vmalloc_stats(&b->vm);
 	kmalloc_stats(&b->slab);

@@ -58,6 +58,27 @@ KTEST(mm, bad_frees_reported_not_applied)
 	KT_EXPECT(b.bad_frees == a.bad_frees + 4);
 }
 
+/* A freed page waits on this CPU's list (mm/page_alloc.c): freeing it again is still caught. */
+KTEST(mm, double_free_of_a_parked_page_reported)
+{
+	struct page_stats a, b;
+	u64 mark = printk_log_mark();
+	void *p = alloc_page();
+
+	KT_ASSERT(p);
+	free_page(p);
+	free_page(p); /* double free, while the page is parked */
+	KT_EXPECT(printk_log_contains(mark, "BUG: free_pages("));
+	KT_EXPECT(printk_log_contains(mark, "already free"));
+	page_stats(&a);
+	p = alloc_page();
+	KT_ASSERT(p);
+	free_page(p);
+	page_stats(&b);
+	KT_EXPECT_MSG(a.free == b.free && a.bad_frees == b.bad_frees,
+		      "the page list was damaged by the double free");
+}
+
 static void write_byte(void *p)
 {
 	*(volatile u8 *)p = 0x42;
@@ -262,8 +283,35 @@ KTEST(mm, vfree_bad_address_reported)
 	vfree(v + 16);
 	KT_EXPECT(printk_log_contains(mark, "not the start of a vmalloc area"));
 	vfree(v);
-	vfree(v); /* double */
+	mark = printk_log_mark();
+	vfree(v); /* double: the area waits for a purge, or is gone */
+	KT_EXPECT(printk_log_contains(mark, "double free"));
 	KT_EXPECT(lookup_kernel_page((u64)v, NULL, NULL) == false);
+}
+
+/* vfree() leaves the area for a batched purge; its range is handed out again only after one. */
+KTEST(mm, freed_areas_are_purged_in_batches)
+{
+	struct vmalloc_stats a, b;
+	u8 *v, *w;
+
+	vmalloc_purge();
+	vmalloc_stats(&a);
+	v = vmalloc(PAGE_SIZE);
+	KT_ASSERT(v);
+	vfree(v);
+	vmalloc_stats(&b);
+	KT_EXPECT(b.nr_areas == a.nr_areas && b.nr_lazy == 1 && b.nr_purges == a.nr_purges);
+	w = vmalloc(PAGE_SIZE);
+	KT_ASSERT(w);
+	KT_EXPECT_MSG(w != v, "a range was handed out again before its purge");
+	vfree(w);
+	vmalloc_purge();
+	vmalloc_stats(&b);
+	KT_EXPECT(b.nr_areas == a.nr_areas && b.nr_lazy == 0 && b.nr_purges == a.nr_purges + 1);
+	w = vmalloc(PAGE_SIZE);
+	KT_EXPECT_MSG(w == v, "the purged range at %p was not reused (got %p)", v, w);
+	vfree(w);
 }
 
 KTEST(mm, vmap_maps_given_pages)

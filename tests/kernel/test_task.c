@@ -131,6 +131,7 @@ struct baseline {
 
 static void take_baseline(struct baseline *b)
 {
+	vmalloc_purge(); /* freed areas keep their vm_struct until a purge */
 	b->free_pages = nr_free_pages();
 	vmalloc_stats(&b->vm);
 	kmalloc_stats(&b->slab);
