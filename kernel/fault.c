@@ -178,9 +178,31 @@ static bool handle_double_fault(struct pt_regs *regs)
 }
 
 /*
+ * An exception other than #DF is taken on the stack it interrupted, and a task that faulted near
+ * the end of its stack (or hit its guard) may have little of it left: too little for printk. So
+ * reports are made on this CPU's IRQ stack, which is free (interrupts are off in an exception
+ * handler), unless that is where we already are. A kill never comes back; the IRQ stack's top is
+ * where the next interrupt starts anyway.
+ */
+static void run_on_irq_stack(void (*fn)(void *arg), void *arg)
+{
+	u64 top = this_cpu()->irq_stack_top, sp = (u64)__builtin_frame_address(0);
+
+	if (top && (sp > top || sp < top - IRQ_STACK_SIZE))
+		call_on_stack(top, fn, arg);
+	else
+		fn(arg);
+}
+
+static void show_expected_fault(void *regs)
+{
+	show_fault("expected by a test", regs, 0, 0);
+}
+
+/*
  * The current task armed a catch: print the whole oops, then resume at its kernel_setjmp(). Only
- * a fault of the task's own code counts, not one in an interrupt handler or in another
- * exception handler that happened to run while the catch was armed.
+ * a fault of the task's own code counts, not one in an interrupt handler, in another exception
+ * handler, or an NMI or machine check that happened to come while the catch was armed.
  */
 static bool catch_expected_fault(struct pt_regs *regs)
 {
@@ -190,8 +212,11 @@ static bool catch_expected_fault(struct pt_regs *regs)
 
 	if (!fc || cpu->irq_depth || cpu->fault_depth > 1)
 		return false;
+	/* NMI and #MC come from outside, whatever the task was doing: never "expected". */
+	if (regs->vector == X86_TRAP_NMI || regs->vector == X86_TRAP_MC)
+		return false;
 	t->fault_catch = NULL;
-	show_fault("expected by a test", regs, 0, 0);
+	run_on_irq_stack(show_expected_fault, regs);
 	fc->rec.vector = regs->vector;
 	fc->rec.rip = regs->rip;
 	fc->rec.cr2 = read_cr2();
@@ -213,22 +238,49 @@ static void handle_pf_overflow(void *arg)
 	pf->handled = handle_stack_overflow(current, pf->regs, "page-fault", false);
 }
 
-/*
- * A #PF is taken on the stack it interrupted, and a task that hit its guard may have little of
- * that stack left: too little for printk. So the report is made on this CPU's IRQ stack, which
- * is free (interrupts are off in an exception handler), unless that is where we already are. A
- * kill never comes back; the IRQ stack's top is where the next interrupt starts anyway.
- */
 static bool handle_page_fault(struct pt_regs *regs)
 {
 	struct pf_overflow pf = { regs, false };
-	u64 top = this_cpu()->irq_stack_top, sp = (u64)__builtin_frame_address(0);
 
-	if (top && (sp > top || sp < top - IRQ_STACK_SIZE))
-		call_on_stack(top, handle_pf_overflow, &pf);
-	else
-		handle_pf_overflow(&pf);
+	run_on_irq_stack(handle_pf_overflow, &pf);
 	return pf.handled;
+}
+
+struct out_of_stack {
+	struct task *t;
+	struct pt_regs *regs;
+	u64 left;
+};
+
+static void kill_out_of_stack(void *arg)
+{
+	struct out_of_stack *o = arg;
+	struct task *t = o->t;
+
+	printk(KERN_EMERG "BUG: TASK stack nearly exhausted: %lu bytes left, too few to switch "
+			  "away from it (stack is %016lx..%016lx)\n",
+	       o->left, t->stack.base, stack_top(&t->stack) - 1);
+	show_task_line(t);
+	show_regs(o->regs, t->stack.base, stack_top(&t->stack));
+	printk(KERN_EMERG "---[ end trace: killing %s (pid %d): it cannot be preempted ]---\n",
+	       t->comm, t->pid);
+	do_exit(EXIT_STATUS(EXIT_STACK_OVERFLOW, 0));
+}
+
+/*
+ * Called on the way out of an interrupt, interrupts off, with the IRQ stack free (irq_depth is
+ * 0): the report runs there, since the task's stack has no room for printk.
+ */
+bool kill_task_out_of_stack(struct pt_regs *regs, u64 left)
+{
+	struct out_of_stack o = { current, regs, left };
+	u64 top = this_cpu()->irq_stack_top;
+	char why[128];
+
+	if (!o.t || !top || why_not_killable(o.t, regs, why, sizeof(why)))
+		return false;
+	call_on_stack(top, kill_out_of_stack, &o);
+	return false; /* not reached: do_exit() never returns */
 }
 
 static bool kernel_exception(struct pt_regs *regs)

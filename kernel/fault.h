@@ -22,5 +22,11 @@ struct fault_catch {
 };
 
 void fault_init(void);
+/*
+ * The scheduler's last resort for a task that keeps spinning with `left` bytes of stack, too few
+ * to switch away from it: report it and kill it from the IRQ stack, never to return. Returns
+ * false if the task may not be killed now (it is init or idle, or in kill_disable()).
+ */
+bool kill_task_out_of_stack(struct pt_regs *regs, u64 left);
 
 #endif

@@ -60,8 +60,9 @@ struct task {
 	struct task *all_next;	       /* link in the list of all tasks */
 	/* Armed by a test that expects a fault in this task (kernel/fault.c); dies with it. */
 	struct fault_catch *fault_catch;
-	bool stop_pending; /* kill() asked it to end: it does at its next safe point */
-	int nokill;	   /* this_cpu()->nokill while switched out */
+	bool stop_pending;    /* kill() asked it to end: it does at its next safe point */
+	int nokill;	      /* this_cpu()->nokill while switched out */
+	int preempt_deferred; /* preemptions put off for want of stack (kernel/sched.c) */
 };
 
 static inline struct task *current_task(void)

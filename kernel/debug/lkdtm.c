@@ -116,7 +116,7 @@ static int stack_big_frame(void *arg)
  * with an interrupt taken and not acknowledged; the kill must finish it, or no tick and no key
  * would ever arrive again.
  */
-static __attribute__((noreturn)) void spin_with_bytes_left(u64 left)
+__attribute__((noreturn)) void lkdtm_spin_with_bytes_left(u64 left)
 {
 	asm volatile("mov %0, %%rsp\n\t"
 		     "sti\n\t"
@@ -132,7 +132,7 @@ static int exhaust_stack_irq_entry(void *arg)
 		pr_err("lkdtm: this test needs VMAP_STACK=y\n");
 		return 1;
 	}
-	spin_with_bytes_left(160);
+	lkdtm_spin_with_bytes_left(160);
 }
 
 static int exhaust_stack_irq_delivery(void *arg)
@@ -141,7 +141,7 @@ static int exhaust_stack_irq_delivery(void *arg)
 		pr_err("lkdtm: this test needs VMAP_STACK=y\n");
 		return 1;
 	}
-	spin_with_bytes_left(16);
+	lkdtm_spin_with_bytes_left(16);
 }
 
 /*

@@ -5,6 +5,8 @@
 #ifndef KERNEL_LKDTM_H
 #define KERNEL_LKDTM_H
 
+#include "kernel/lib/types.h"
+
 struct lkdtm_test {
 	const char *name;
 	const char *what;
@@ -17,5 +19,7 @@ extern const int lkdtm_nr_tests;
 const struct lkdtm_test *lkdtm_find(const char *name);
 /* Run one in a new task and wait: 0 and its exit status, or -1 (no memory for the task). */
 int lkdtm_run(const struct lkdtm_test *t, int *status, int *pid);
+/* In the calling task: leave only `left` bytes of its stack and spin with interrupts on. */
+__attribute__((noreturn)) void lkdtm_spin_with_bytes_left(u64 left);
 
 #endif

@@ -120,6 +120,45 @@ KTEST(lkdtm, exhaust_stack_irq_delivery)
 		KT_EXPECT(printk_log_contains(mark, "was taken but its entry overran the stack"));
 }
 
+static int spin_near_the_end(void *left)
+{
+	lkdtm_spin_with_bytes_left((u64)left);
+}
+
+/*
+ * A task spinning with little stack left, interrupts on. Preempting it needs stack of its own
+ * (the switch) and so does ending it; with every amount left, from what the interrupt entry
+ * just fits in up to past the preemption reserve, the task must end - killed by the overflow
+ * policy, or preempted and then killed by kill() - and never take the kernel down.
+ */
+KTEST(lkdtm, spinning_near_the_end_of_the_stack_never_panics)
+{
+	static const u64 lefts[] = { 176, 208, 240, 272, 304,  336, 384,
+				     448, 512, 640, 768, 1024, 1280 };
+	unsigned int i;
+
+	if (!VMAP_STACK) {
+		ktest_skip("VMAP_STACK=n: an overrun is silent there");
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(lefts); i++) {
+		struct task *t = kthread_run(spin_near_the_end, (void *)lefts[i], "spinner");
+		int status = -1, pid;
+
+		KT_ASSERT(t);
+		pid = t->pid;
+		sleep_ms(30); /* it runs now: it is preempted, or ended by the overflow policy */
+		kill(pid);
+		KT_ASSERT(wait(pid, &status) == 0);
+		printk("# %lu bytes left: %s\n", lefts[i],
+		       EXIT_HOW(status) == EXIT_STACK_OVERFLOW ? "ended by the overflow policy"
+							       : "preempted, then killed");
+		KT_EXPECT_MSG(EXIT_HOW(status) == EXIT_STACK_OVERFLOW ||
+				      status == EXIT_STATUS(EXIT_KILLED, 0),
+			      "%lu bytes left: status %#x", lefts[i], status);
+	}
+}
+
 KTEST(lkdtm, exhaust_stack)
 {
 	u64 mark = printk_log_mark();

@@ -6,6 +6,8 @@
 #include "kernel/debug/ktest.h"
 #include "kernel/printk/printk.h"
 #include "kernel/lib/vsprintf.h"
+#include "kernel/stack.h"
+#include "kernel/task.h"
 
 static noinline void trigger_ud(void *arg)
 {
@@ -85,4 +87,35 @@ KTEST(traps, no_fault_no_catch)
 	/* A function that does not fault must come back as "no fault", having run. */
 	KT_EXPECT(!ktest_expect_fault(harmless, &ran, &rec));
 	KT_EXPECT(ran == 1);
+}
+
+/* Fault with only `left` bytes of the stack below: the #UD frame itself still fits. */
+static noinline void ud_with_bytes_left(void *left)
+{
+	asm volatile("mov %0, %%rsp\n\t"
+		     "ud2"
+		     :
+		     : "r"(current->stack.base + (u64)left));
+}
+
+/*
+ * The oops of an expected fault takes more stack than a nearly full one has: it is printed
+ * from the IRQ stack, and the test gets its fault back, down to a few hundred bytes left.
+ */
+KTEST(traps, an_expected_fault_with_little_stack_left_is_caught)
+{
+	static const u64 lefts[] = { 1024, 768, 512, 384 };
+	struct fault_record rec;
+	unsigned int i;
+
+	if (!VMAP_STACK) {
+		ktest_skip("VMAP_STACK=n: no guard would catch the report running off the stack");
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(lefts); i++) {
+		rec.vector = 0;
+		KT_ASSERT(ktest_expect_fault(ud_with_bytes_left, (void *)lefts[i], &rec));
+		KT_EXPECT_MSG(rec.vector == X86_TRAP_UD, "%lu bytes left: vector %lu", lefts[i],
+			      rec.vector);
+	}
 }
