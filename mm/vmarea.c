@@ -56,11 +56,19 @@ static u64 max_gap(const struct vmarea *n)
 	return n ? n->max_gap : 0;
 }
 
-/* Recompute n's cached height and max_gap from its own gap and its children. */
-static void update(struct vmarea *n)
+/*
+ * Recompute n's cached height and max_gap from its own gap and its children. Returns whether
+ * either changed: if neither did, nothing above n can change either.
+ */
+static bool update(struct vmarea *n)
 {
-	n->height = 1 + MAX(height(n->left), height(n->right));
-	n->max_gap = MAX(n->gap, MAX(max_gap(n->left), max_gap(n->right)));
+	u32 h = 1 + MAX(height(n->left), height(n->right));
+	u64 m = MAX(n->gap, MAX(max_gap(n->left), max_gap(n->right)));
+	bool changed = h != n->height || m != n->max_gap;
+
+	n->height = h;
+	n->max_gap = m;
+	return changed;
 }
 
 /* Make `new` take the place of `old` below `parent` (or as the root). */
@@ -137,20 +145,31 @@ static struct vmarea *balance(struct vmarea_space *s, struct vmarea *n)
 	return n;
 }
 
-/* n's subtree changed shape: rebalance and recompute caches from n up to the root. */
+/*
+ * n's subtree changed shape: rebalance and recompute caches from n up towards the root. The walk
+ * stops at the first node that neither changed nor rotated: above it, every cache still holds
+ * (Linux's augmented rbtree stops its propagation the same way). The caller makes sure n's own
+ * caches do not look unchanged by accident: see tree_insert() and tree_erase().
+ */
 static void rebalance_up(struct vmarea_space *s, struct vmarea *n)
 {
 	while (n) {
-		update(n);
-		n = balance(s, n)->parent;
+		bool changed = update(n);
+		struct vmarea *top = balance(s, n);
+
+		if (!changed && top == n)
+			return;
+		n = top->parent;
 	}
 }
 
-/* n's gap changed: recompute the cached max_gap of n and all its ancestors. */
+/* n's gap changed: recompute the cached max_gap of n and its ancestors, while it changes. */
 static void update_path(struct vmarea *n)
 {
-	for (; n; n = n->parent)
-		update(n);
+	for (; n; n = n->parent) {
+		if (!update(n))
+			return;
+	}
 }
 
 static struct vmarea *leftmost(struct vmarea *n)
@@ -179,8 +198,11 @@ static void tree_insert(struct vmarea_space *s, struct vmarea *va)
 	va->left = NULL;
 	va->right = NULL;
 	va->parent = parent;
+	/* A leaf's caches, set here: the walk starts at its parent, whose child is new. */
+	va->height = 1;
+	va->max_gap = va->gap;
 	*link = va;
-	rebalance_up(s, va);
+	rebalance_up(s, parent);
 }
 
 static void tree_erase(struct vmarea_space *s, struct vmarea *x)
@@ -206,10 +228,18 @@ static void tree_erase(struct vmarea_space *s, struct vmarea *x)
 		y->left = x->left;
 		y->left->parent = y;
 		replace_child(s, x->parent, x, y);
-	} else {
-		fix = x->parent;
-		replace_child(s, x->parent, x, x->left ? x->left : x->right);
+		/*
+		 * y's caches were for its old place. The walk from fix may stop below y, so y
+		 * gets a walk of its own; its height of 0 makes it look changed, and that walk
+		 * goes on to x's old parent, whose child y now is.
+		 */
+		y->height = 0;
+		rebalance_up(s, fix);
+		rebalance_up(s, y);
+		return;
 	}
+	fix = x->parent;
+	replace_child(s, x->parent, x, x->left ? x->left : x->right);
 	rebalance_up(s, fix);
 }
 

@@ -106,6 +106,59 @@ static u64 run_order2_nozero(void)
 	return bench_clock() - t0;
 }
 
+/*
+ * The order-2 figures start from a known state of the buddy lists; otherwise they step by a
+ * split and a merge (about 100 instructions) whenever unrelated code changes what the groups
+ * before left behind. Take order-2 blocks until two in a row are buddies (an allocation that
+ * splits a bigger block hands out its lower half and frees the upper one, which the next
+ * allocation takes), hold one and give the other back: a free order-2 block then heads its
+ * list for as long as the figures run. Each run takes a block from that list without a split
+ * and gives it back without a merge (its buddy is not free): the allocator's cheapest order-2
+ * path, the same in every build.
+ */
+#define PIN_TRIES 16
+static void *order2_pin;
+
+static void pin_order2_block(void)
+{
+	void *held[PIN_TRIES];
+	int n = 0;
+
+	order2_pin = NULL;
+	while (n < PIN_TRIES && (held[n] = alloc_pages(THREAD_SIZE_ORDER))) {
+		if (n && ((u64)held[n] ^ (u64)held[n - 1]) == THREAD_SIZE) {
+			free_pages(held[n], THREAD_SIZE_ORDER);
+			order2_pin = held[--n];
+			break;
+		}
+		n++;
+	}
+	while (n-- > 0)
+		free_pages(held[n], THREAD_SIZE_ORDER);
+	if (!order2_pin)
+		pr_warn("bench: no pair of order-%d buddies: the order-%d figures depend on "
+			"state\n",
+			THREAD_SIZE_ORDER, THREAD_SIZE_ORDER);
+}
+
+/*
+ * Park 32 pages on this CPU's page list (mm/page_alloc.c keeps up to 64), so that the runs take
+ * and give back their pages there and never refill the list: a refill splits the smallest free
+ * blocks, and would split the pinned order-2 block's partner.
+ */
+#define FILL_PAGES 32
+
+static void fill_page_list(void)
+{
+	void *pages[FILL_PAGES];
+	int n = 0, i;
+
+	while (n < FILL_PAGES && (pages[n] = alloc_page()))
+		n++;
+	for (i = 0; i < n; i++)
+		free_page(pages[i]);
+}
+
 static int stack_paths_setup(u64 unused)
 {
 	struct kernel_stack s;
@@ -119,11 +172,15 @@ static int stack_paths_setup(u64 unused)
 		return -1;
 	}
 	vmap_stack_free(&s, true);
+	fill_page_list();
+	pin_order2_block();
 	return 0;
 }
 
 static void stack_paths_teardown(void)
 {
+	if (order2_pin)
+		free_pages(order2_pin, THREAD_SIZE_ORDER);
 	free_pages(memset_buf, THREAD_SIZE_ORDER);
 	/* Tasks of a VMAP_STACK=n kernel never use the cache: leave it as it was, empty. */
 	if (!VMAP_STACK)
