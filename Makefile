@@ -160,7 +160,7 @@ STACKCHECK_BUILD ?= $(BUILD)/stackcheck
 stackcheck:
 	@$(MAKE) --no-print-directory BUILD=$(STACKCHECK_BUILD) \
 		KCFLAGS="-fstack-usage -fcallgraph-info=su" all
-	scripts/stackcheck $(STACKCHECK_BUILD)
+	scripts/stackcheck $(STACKCHECK_BUILD) $(if $(STACKCHECK_DOC),--doc $(STACKCHECK_DOC))
 
 # The stack torture: overflows at random points, each followed by a check that the system is
 # whole; a panic the overflow policy gives is counted and the kernel booted again (make test runs

@@ -45,7 +45,7 @@ def run(funcs, edges, annotations, extra_files=None):
         for name, text in (extra_files or {}).items():
             with open(os.path.join(build, name), "w") as f:
                 f.write(text)
-        _, roots, errors = sc.check(build, annotations, with_relocations=False)
+        _, roots, errors = sc.check(build, annotations)
     return {sc.short(r.name): r for r in roots}, errors
 
 
@@ -107,6 +107,21 @@ def test_address_taken_must_be_annotated():
        "address taken: g, which no line names, is an error; f is covered")
 
 
+def test_asm_call_must_be_declared():
+    with tempfile.TemporaryDirectory() as src:
+        build = os.path.join(src, "out")
+        os.mkdir(build)
+        with open(os.path.join(build, "t.ci"), "w") as f:
+            f.write(ci({"a": (16, S), "b": (32, S)}, []))
+        with open(os.path.join(src, "entry.asm"), "w") as f:
+            f.write("entry:\n\tcall b\t\t; into C\n")
+        _, _, errors = sc.check(build, STACK + "root task a\nasm entry 8\n", src)
+        ok(any("entry.asm:2: the assembly calls b" in e for e in errors),
+           "asm: a call from assembly that the table does not declare is an error")
+        _, roots, errors = sc.check(build, STACK + "root task entry\nasm entry 8 b\n", src)
+        ok(not errors and roots[0].bound == 40, "asm: declared, it counts: 8 + 32 = 40")
+
+
 def test_tasks_and_interrupts_on_top():
     funcs = {"start": (32, S), "t1": (100, S), "t2": (1000, S), "irq": (184, "static")}
     edges = [("start", sc.INDIRECT)]
@@ -139,7 +154,8 @@ def test_measured_against_bound():
 
 
 for test in [test_chain, test_diamond, test_cycle, test_unresolved_indirect_call,
-             test_address_taken_must_be_annotated, test_tasks_and_interrupts_on_top,
+             test_address_taken_must_be_annotated, test_asm_call_must_be_declared,
+             test_tasks_and_interrupts_on_top,
              test_too_deep_and_dynamic, test_measured_against_bound]:
     try:
         test()
