@@ -105,6 +105,8 @@ def test_address_taken_must_be_annotated():
     errors = sc.check_address_taken(funcs, ann, {"f", "g"})
     ok(len(errors) == 1 and "address of g is taken" in errors[0],
        "address taken: g, which no line names, is an error; f is covered")
+    ann = sc.parse_annotations("calls main f\nnotcalled g only compared\n")
+    ok(not sc.check_address_taken(funcs, ann, {"f", "g"}), "address taken: 'notcalled g' too")
 
 
 def test_asm_call_must_be_declared():
