@@ -120,6 +120,22 @@ void stack_tracer_task_done(struct task *t, u64 used)
 		record_root(t->fn, used, true);
 }
 
+u64 stack_tracer_used(int (*fn)(void *arg))
+{
+	int i;
+
+	for (i = 0; i < MAX_ROOTS && roots[i].fn; i++) {
+		if (roots[i].fn == fn)
+			return roots[i].used;
+	}
+	return 0;
+}
+
+u64 stack_tracer_deepest(void)
+{
+	return deepest.depth;
+}
+
 static void fold_live_task(struct task *t, void *ctx)
 {
 	if (t->stack.base && t->fn)

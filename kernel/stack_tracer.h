@@ -29,5 +29,8 @@ void stack_tracer_task_done(struct task *t, u64 used);
  * CPU's own, "stack_trace: root NAME measured BYTES" (what scripts/stackcheck --measured reads).
  */
 void stack_tracer_show(void);
+/* For tests: the deepest use recorded for fn's tasks, and the deepest sampled depth (bytes). */
+u64 stack_tracer_used(int (*fn)(void *arg));
+u64 stack_tracer_deepest(void);
 
 #endif
