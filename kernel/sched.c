@@ -9,6 +9,7 @@
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/asm/io.h"
 #include "kernel/printk/printk.h"
+#include "kernel/stack_tracer.h"
 #include "kernel/time.h"
 
 #define TIME_SLICE_TICKS 2 /* 20 ms at HZ=100 */
@@ -77,6 +78,8 @@ void __release_dead_task(struct task *t)
 
 	if (used > t->max_stack_used)
 		t->max_stack_used = used;
+	if (stack_tracer_enabled)
+		stack_tracer_task_done(t, used);
 	free_thread_stack(&t->stack);
 }
 
@@ -285,6 +288,8 @@ static void sched_irq_exit(struct pt_regs *regs)
 	struct task *t = cpu->curr;
 	u64 left;
 
+	if (stack_tracer_enabled)
+		stack_tracer_sample(regs);
 	if (!need_resched || !t || cpu->fault_depth)
 		return;
 	left = stack_left(t);

@@ -295,6 +295,35 @@ const char *cpu_stack_overflow_hit(u64 addr, u64 *base, u64 *top)
 	return NULL;
 }
 
+/* Bytes from the top of [base, top) down to its lowest word that is not zero. */
+static u64 used_below_top(u64 base, u64 top)
+{
+	const u64 *p = (const u64 *)base;
+
+	while ((u64)p < top && *p == 0)
+		p++;
+	return top - (u64)p;
+}
+
+const char *cpu_stack_usage(unsigned int i, const char **name, u64 *used, u64 *size)
+{
+	const struct vmarea *va;
+
+	if (i == 0) {
+		*name = "boot";
+		*size = BOOT_STACK_SIZE;
+		*used = used_below_top((u64)boot_stack, (u64)boot_stack + BOOT_STACK_SIZE);
+		return "boot";
+	}
+	if (--i >= ARRAY_SIZE(cpu_stacks) || !cpu_stacks[i].vm)
+		return NULL;
+	va = &cpu_stacks[i].vm->va;
+	*name = cpu_stacks[i].name;
+	*size = vmarea_addr_end(va) - va->addr;
+	*used = used_below_top(va->addr, vmarea_addr_end(va));
+	return i == 0 ? "irq" : "ist";
+}
+
 /* For backtraces (arch/x86_64/stacktrace.c): this CPU's stacks and the running task's. */
 static const char *stack_lookup(u64 addr, u64 *lo, u64 *hi)
 {
@@ -340,6 +369,7 @@ void ist_stacks_init(void)
 
 		if (!stack)
 			panic("stack: no memory for the IST stacks");
+		memset(stack, 0, IST_STACK_SIZE); /* zero: what the high-water mark looks for */
 		tss_set_ist(&cpu->arch, i + 1, (u64)stack + IST_STACK_SIZE);
 		cs->name = short_names[i];
 	}
@@ -351,6 +381,7 @@ void irq_stack_init(void)
 
 	if (!stack)
 		panic("stack: no memory for the IRQ stack");
+	memset(stack, 0, IRQ_STACK_SIZE); /* zero: what the high-water mark looks for */
 	this_cpu()->irq_stack_top = (u64)stack + IRQ_STACK_SIZE;
 	cpu_stacks[0].name = "IRQ";
 	set_stack_lookup(stack_lookup);

@@ -126,5 +126,11 @@ void irq_stack_init(void);
  * ("IRQ", ...) and bounds if so, else NULL.
  */
 const char *cpu_stack_overflow_hit(u64 addr, u64 *base, u64 *top);
+/*
+ * How deep this CPU's own stacks were ever used (they start zeroed: the lowest word that is not
+ * zero), for i = 0, 1, ... until it returns NULL: the kind of stack ("boot", "irq", "ist", as
+ * scripts/stackcheck names them), with *name the stack's own ("IRQ", "#DF", ...).
+ */
+const char *cpu_stack_usage(unsigned int i, const char **name, u64 *used, u64 *size);
 
 #endif

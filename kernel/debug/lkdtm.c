@@ -23,7 +23,12 @@ static bool past_novmap_limit(void)
 	return !VMAP_STACK && fp < current->stack.base - NOVMAP_OVERRUN_LIMIT + 2 * frame;
 }
 
-/* As lkdtm's recursive_loop: a big local buffer per frame, written so it cannot be elided. */
+/*
+ * As lkdtm's recursive_loop: a big local buffer per frame, written so it cannot be elided. The
+ * frame is far above the kernel's -Wframe-larger-than limit, on purpose.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wframe-larger-than="
 static noinline int recursive_loop(int remaining)
 {
 	volatile char buf[THREAD_SIZE / 8];
@@ -33,6 +38,7 @@ static noinline int recursive_loop(int remaining)
 		return buf[7];
 	return recursive_loop(remaining - 1) + buf[0];
 }
+#pragma GCC diagnostic pop
 
 /* Deep enough for about twice the stack: the guard must stop it long before. */
 #define RECURSION_DEPTH (2 * THREAD_SIZE / (THREAD_SIZE / 8))

@@ -123,6 +123,8 @@ const struct shell_command shell_commands[] = {
 	{ "lkdtm", "<NAME> [here]|list", "crash tests: overrun a kernel stack", cmd_lkdtm },
 	{ "stacktorture", "<rounds> [seed [first]]", "overflows at random points, checked",
 	  cmd_stacktorture },
+	{ "stack_trace", "[on|off|reset]", "the deepest stack seen, and each task function's",
+	  cmd_stack_trace },
 	{ "ktest", "<glob>|list", "run in-kernel tests", cmd_ktest },
 	{ "bench", "[list|smoke|glob]", "benchmarks: stack costs, timed", cmd_bench },
 	{ "poweroff", "", "power the machine off", cmd_poweroff },

@@ -4,6 +4,7 @@
 #include "kernel/printk/printk.h"
 #include "kernel/shell/shell_cmds.h"
 #include "kernel/lib/string.h"
+#include "kernel/stack_tracer.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
 
@@ -48,6 +49,27 @@ void shell_meminfo_stacks(void)
 	printk("StackCache:   %10lu kB  (%lu cached of %d; %lu hits, %lu misses)\n",
 	       st.cached * (THREAD_SIZE >> 10), st.cached, NR_CACHED_STACKS, st.cache_hits,
 	       st.cache_misses);
+}
+
+/* The stack tracer (kernel/stack_tracer.h): show its records, or turn it on, off, or reset it. */
+int cmd_stack_trace(int argc, char **argv)
+{
+	if (argc == 1) {
+		stack_tracer_show();
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "on")) {
+		stack_tracer_enable(true);
+	} else if (argc == 2 && !strcmp(argv[1], "off")) {
+		stack_tracer_enable(false);
+	} else if (argc == 2 && !strcmp(argv[1], "reset")) {
+		stack_tracer_reset();
+	} else {
+		printk("usage: stack_trace [on|off|reset]\n");
+		return -1;
+	}
+	printk("stack_trace: %s\n", argv[1]);
+	return 0;
 }
 
 /* A demo task: counts and sleeps, forever, until killed. */

@@ -195,6 +195,9 @@ static u64 deepest_zero_run(u64 base, u64 limit)
 	return (u64)p - base;
 }
 
+/* Its 8 KiB frame is far above the kernel's -Wframe-larger-than limit, on purpose. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wframe-larger-than="
 static int dirty_stack(void *arg)
 {
 	volatile u8 buf[8192];
@@ -204,6 +207,7 @@ static int dirty_stack(void *arg)
 		buf[i] = 0xa5;
 	return buf[100] == 0xa5;
 }
+#pragma GCC diagnostic pop
 
 /* A task that checks its own stack is zero below where it is running. */
 static int check_zero_below_me(void *arg)
