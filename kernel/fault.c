@@ -182,7 +182,8 @@ static bool handle_double_fault(struct pt_regs *regs)
  * the end of its stack (or hit its guard) may have little of it left: too little for printk. So
  * reports are made on this CPU's IRQ stack, which is free (interrupts are off in an exception
  * handler), unless that is where we already are. A kill never comes back; the IRQ stack's top is
- * where the next interrupt starts anyway. (noinline: make stackcheck sees its call through fn here.)
+ * where the next interrupt starts anyway. Not inlined, so that make stackcheck sees the call
+ * through fn here.
  */
 static noinline void run_on_irq_stack(void (*fn)(void *arg), void *arg)
 {
