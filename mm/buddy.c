@@ -215,6 +215,21 @@ int buddy_free(struct buddy_zone *z, u64 pfn, unsigned int order)
 	return 0;
 }
 
+int buddy_split(struct buddy_zone *z, u64 pfn, unsigned int order)
+{
+	int err = order ? check_free_args(z, pfn, order) : BUDDY_EORDER;
+	u64 upper;
+
+	if (err)
+		return err;
+	upper = pfn + order_pages(order - 1);
+	/* The upper half's first page was a tail page: it becomes the head of its own block. */
+	pfn_to_page(z, pfn)->order = (u8)(order - 1);
+	pfn_to_page(z, upper)->flags = PG_head;
+	pfn_to_page(z, upper)->order = (u8)(order - 1);
+	return 0;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Setting up a zone */
 
