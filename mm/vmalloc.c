@@ -50,6 +50,7 @@ static struct vm_struct *get_vm_area(u64 npages, u32 guard, const char *purpose)
 	return vm;
 }
 
+/* LAB3: BEGIN unmap an area (the TLB too), free its pages in batches, give the area back */
 /* The pages an unmap hands back, freed a batch at a time under one lock. */
 struct page_batch {
 	void *pages[MAP_BATCH];
@@ -80,6 +81,25 @@ static void release_vm_area(struct vm_struct *vm, u64 mapped)
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
 	kfree(vm);
 }
+#if 0  /* LAB3: STUB */
+/*
+ * TODO: if vm owns its pages (vm->owns_pages), every page unmap_kernel_range() takes out of the
+ * page tables must go back to the page allocator: it hands each one to a callback of yours
+ * (mm/pgtable.h). Free them MAP_BATCH at a time with free_pages_bulk(), one lock round trip per
+ * batch rather than per page, and do not forget the last, partial batch. As it is, the pages
+ * are unmapped (and the TLB flushed) but never freed: every vfree() leaks them.
+ */
+static void release_vm_area(struct vm_struct *vm, u64 mapped)
+{
+	u64 flags;
+
+	unmap_kernel_range(vm->va.addr, mapped, NULL, NULL);
+	flags = spin_lock_irqsave(&vmap_area_lock);
+	vmarea_free(&vmalloc_space, &vm->va);
+	spin_unlock_irqrestore(&vmap_area_lock, flags);
+	kfree(vm);
+}
+#endif /* LAB3: END */
 
 /*
  * Map every page of a new area, MAP_BATCH at a time: the pages of a batch come from fill() (new
