@@ -208,7 +208,7 @@ bool stack_guard_hit(const struct kernel_stack *s, u64 addr)
 
 bool stack_overflow_hit(const struct kernel_stack *s, u64 addr)
 {
-	/* LAB4: BEGIN where an overrun of this stack can fault (see kernel/stack.h) */
+	/* LAB4: BEGIN where an overrun of this stack can fault */
 	return stack_guard_hit(s, addr) ||
 	       (s->base && addr >= s->base - stack_guard_size() - PAGE_SIZE && addr < s->base);
 #if 0  /* LAB4: STUB */

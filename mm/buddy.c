@@ -120,12 +120,16 @@ static void set_tail_flags(struct buddy_zone *z, u64 pfn, unsigned int order, u8
 /* ---------------------------------------------------------------------------------------- */
 /* Splitting and merging */
 
+/* LAB2: BEGIN how a freed block is merged */
 /*
  * Free the block [pfn, pfn + 2^order), whose pages all have flags 0. While its buddy is a free
  * block of the same order, take the buddy off its list and carry on with the merged block,
  * which starts at the lower of the two halves and is one order bigger. The first page of the
  * upper half is left with flags 0: it is now just an inner page of the merged block.
  */
+#if 0  /* LAB2: STUB */
+/* Free the block [pfn, pfn + 2^order), whose pages all have flags 0, merging it (lab 2). */
+#endif /* LAB2: END */
 static void free_block(struct buddy_zone *z, u64 pfn, unsigned int order)
 {
 	/* LAB2: BEGIN merge the block with its buddy for as long as the buddy is free */
@@ -167,11 +171,25 @@ s64 buddy_alloc(struct buddy_zone *z, unsigned int order)
 	pfn = z->base_pfn + z->free_list[cur];
 	free_list_del(z, pfn, cur);
 
-	/* Halve it until it has the order asked for: keep the lower half, free the upper one. */
+	/* LAB2: BEGIN split the block down to the order asked for */
 	while (cur > order) {
 		cur--;
 		free_list_add(z, pfn + order_pages(cur), cur);
 	}
+#if 0  /* LAB2: STUB */
+	/*
+	 * TODO: the block at pfn has order cur, the caller asked for order: split it until it has
+	 * the order asked for, keeping the lowest pages for the caller, and put every part that is
+	 * left over on the free list of its order, as one block. As it is, the pages left over go
+	 * back one at a time as order-0 blocks: every big block used once is broken up for good.
+	 */
+	for (; cur > order; cur--) {
+		u64 i;
+
+		for (i = order_pages(cur - 1); i < order_pages(cur); i++)
+			free_list_add(z, pfn + i, 0);
+	}
+#endif /* LAB2: END */
 
 	pfn_to_page(z, pfn)->flags = PG_head;
 	pfn_to_page(z, pfn)->order = (u8)order;
@@ -227,6 +245,21 @@ int buddy_park(struct buddy_zone *z, u64 pfn)
 void buddy_unpark(struct buddy_zone *z, u64 pfn)
 {
 	pfn_to_page(z, pfn)->flags = PG_head;
+}
+
+int buddy_split(struct buddy_zone *z, u64 pfn, unsigned int order)
+{
+	int err = order ? check_free_args(z, pfn, order) : BUDDY_EORDER;
+	u64 upper;
+
+	if (err)
+		return err;
+	upper = pfn + order_pages(order - 1);
+	/* The upper half's first page was a tail page: it becomes the head of its own block. */
+	pfn_to_page(z, pfn)->order = (u8)(order - 1);
+	pfn_to_page(z, upper)->flags = PG_head;
+	pfn_to_page(z, upper)->order = (u8)(order - 1);
+	return 0;
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -104,6 +104,12 @@ int buddy_free(struct buddy_zone *z, u64 pfn, unsigned int order);
 int buddy_park(struct buddy_zone *z, u64 pfn);
 void buddy_unpark(struct buddy_zone *z, u64 pfn);
 
+/*
+ * Turn the allocated block (pfn, order), order >= 1, into two allocated blocks of order - 1,
+ * its two halves, to be freed one by one. Returns 0 or a BUDDY_E* error (and changes nothing).
+ */
+int buddy_split(struct buddy_zone *z, u64 pfn, unsigned int order);
+
 /* Order of the free or allocated block starting at pfn, or BUDDY_NO_ORDER. */
 unsigned int buddy_block_order(const struct buddy_zone *z, u64 pfn);
 

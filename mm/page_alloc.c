@@ -324,6 +324,18 @@ void free_pages(void *addr, unsigned int order)
 		report_bad_free(addr, order, err, pfn);
 }
 
+void split_pages(void *addr, unsigned int order)
+{
+	u64 flags = spin_lock_irqsave(&zone_lock);
+	int err = buddy_split(&zone, virt_to_page_pfn(addr), order);
+
+	spin_unlock_irqrestore(&zone_lock, flags);
+	if (err) {
+		pr_err("BUG: split_pages(%p, order %u): %s\n", addr, order, buddy_strerror(err));
+		dump_stack();
+	}
+}
+
 int alloc_pages_bulk(unsigned int n, void **pages)
 {
 	struct per_cpu_pages *pcp;

@@ -26,6 +26,11 @@ static inline void free_page(void *addr)
  * or -1 and none. free_pages_bulk() gives n order-0 pages back, under one lock too.
  */
 int alloc_pages_bulk(unsigned int n, void **pages);
+/*
+ * Make a block of alloc_pages(order) two blocks of order - 1, freed one by one (tests that need
+ * two neighbouring blocks: the halves of one block are adjacent whatever the allocator's policy).
+ */
+void split_pages(void *addr, unsigned int order);
 void free_pages_bulk(void **pages, unsigned int n);
 /* Give this CPU's parked free pages (see mm/page_alloc.c) back to the zone. */
 void drain_local_pages(void);

@@ -97,6 +97,7 @@ void vmalloc_purge(void)
 	}
 }
 
+/* LAB3: BEGIN unmap an area (the TLB too) and free its pages in batches */
 /* The pages an unmap hands back, freed a batch at a time under one lock. */
 struct page_batch {
 	void *pages[MAP_BATCH];
@@ -114,18 +115,38 @@ static void free_unmapped_page(u64 pa, void *ctx)
 	}
 }
 
+/* Unmap the first `mapped` pages of vm, and free them if it owns them. */
+static void unmap_area(struct vm_struct *vm, u64 mapped)
+{
+	struct page_batch batch = { .n = 0 };
+
+	unmap_kernel_range(vm->va.addr, mapped, vm->owns_pages ? free_unmapped_page : NULL, &batch);
+	free_pages_bulk(batch.pages, batch.n);
+}
+#if 0  /* LAB3: STUB */
+/*
+ * TODO: if vm owns its pages (vm->owns_pages), every page unmap_kernel_range() takes out of the
+ * page tables must go back to the page allocator: it hands each one to a callback of yours
+ * (mm/pgtable.h). Free them MAP_BATCH at a time with free_pages_bulk(), one lock round trip per
+ * batch rather than per page, and do not forget the last, partial batch. As it is, the pages
+ * are unmapped (and the TLB flushed) but never freed: every vfree() leaks them.
+ */
+static void unmap_area(struct vm_struct *vm, u64 mapped)
+{
+	unmap_kernel_range(vm->va.addr, mapped, NULL, NULL);
+}
+#endif /* LAB3: END */
+
 /*
  * Unmap the first `mapped` pages of vm (freeing them if it owns them) and put the area on the
  * purge list; purge the list if enough waits.
  */
 static void release_vm_area(struct vm_struct *vm, u64 mapped)
 {
-	struct page_batch batch = { .n = 0 };
 	bool purge;
 	u64 flags;
 
-	unmap_kernel_range(vm->va.addr, mapped, vm->owns_pages ? free_unmapped_page : NULL, &batch);
-	free_pages_bulk(batch.pages, batch.n);
+	unmap_area(vm, mapped);
 	flags = spin_lock_irqsave(&vmap_area_lock);
 	vm->freed = true;
 	vm->purge_next = purge_list;

@@ -1,6 +1,8 @@
 /*
  * Virtual-area allocator: hands out page-aligned address ranges of the vmalloc space.
- *
+ */
+/* LAB3: BEGIN the layout of a span: where its guards and its usable pages lie */
+/*
  * Spans and guards. Every area owns guard pages on both sides of its usable pages; together
  * they form the area's span. Guard pages are never mapped, so running off either end of a
  * vmalloc buffer hits an absent PTE and faults instead of corrupting a neighbour:
@@ -16,7 +18,18 @@
  * least 2 * guard unmapped pages, and the first (last) area has at least `guard` unmapped
  * pages before (after) it. The free pages in front of a span are its `gap`; the free pages
  * after the last span up to the end of the space are the tail gap.
- *
+ */
+#if 0  /* LAB3: STUB */
+/*
+ * Spans and guards. Every area owns `guard` unmapped pages on each side of its usable pages;
+ * together they form the area's span, and spans never overlap. Running off either end of a
+ * vmalloc buffer then faults instead of corrupting a neighbour. The free pages in front of a
+ * span are its `gap`; the free pages after the last span up to the end of the space are the
+ * tail gap.
+ */
+#endif /* LAB3: END */
+
+/*
  * The tree. All areas of a space live in one AVL tree keyed by span_start (AVL because its
  * invariant, subtree heights differ by at most 1, is easy to state and to check). Each node caches
  * max_gap, the largest gap of any area in its subtree. To find the lowest gap that fits, go
@@ -386,7 +399,10 @@ bool vmarea_in_guard(const struct vmarea *va, u64 addr)
 
 	return leading || trailing;
 #if 0  /* LAB3: STUB */
-	return false;	/* TODO: true for the guard pages below and above the usable pages */
+	/* TODO: true for the guard pages below and above the usable pages */
+	(void)va;
+	(void)addr;
+	return false;
 #endif /* LAB3: END */
 }
 

@@ -11,8 +11,13 @@
 
 struct vmarea {
 	u64 span_start; /* first byte of the leading guard */
+	/* LAB3: BEGIN how the span and the usable pages relate */
 	u64 span_pages; /* guard + npages + guard */
 	u64 addr;	/* first usable byte: span_start + guard * PAGE_SIZE */
+#if 0			/* LAB3: STUB */
+	u64 span_pages; /* pages in the span: the usable pages and the guards */
+	u64 addr;	/* first usable byte */
+#endif			/* LAB3: END */
 	u64 npages;	/* usable pages */
 	u32 guard;	/* guard pages on each side */
 

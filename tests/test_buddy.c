@@ -18,7 +18,7 @@
 #include "mm/buddy.h"
 #include "tests/tap.h"
 
-#define PLAN 78
+#define PLAN 80
 
 /* Zone A: pfns [3, 4136), usable [0, 640) + [1024, 2000) + [2001, 5000), pinned [100, 300). */
 #define BASE_A	  3
@@ -323,6 +323,30 @@ static void test_every_order(void)
 		tap_ok(ok, "order %u: aligned usable block at pfn %lld, free undoes it", order,
 		       (long long)pfn);
 	}
+}
+
+/* buddy_split(): the halves of an allocated block become blocks of their own, freed apart. */
+static void test_split_allocated(void)
+{
+	s64 pfn;
+	bool ok;
+
+	setup_zone_a();
+	pfn = buddy_alloc(&za, 3);
+	ok = pfn != BUDDY_NO_PAGE && buddy_split(&za, (u64)pfn, 3) == 0;
+	ok = ok && buddy_block_order(&za, (u64)pfn) == 2 &&
+	     buddy_block_order(&za, (u64)pfn + 4) == 2 && zone_ok(&za);
+	ok = ok && buddy_free(&za, (u64)pfn + 4, 2) == 0 && zone_ok(&za);
+	ok = ok && buddy_free(&za, (u64)pfn, 2) == 0 && counts_are(&za, baseline_a) && zone_ok(&za);
+	tap_ok(ok, "split order 3 at pfn %lld: two order-2 blocks, freed apart, merge back",
+	       (long long)pfn);
+
+	pfn = buddy_alloc(&za, 0);
+	ok = pfn != BUDDY_NO_PAGE && buddy_split(&za, (u64)pfn, 0) == BUDDY_EORDER;
+	ok = ok && buddy_free(&za, (u64)pfn, 0) == 0;
+	ok = ok && buddy_split(&za, (u64)pfn, 1) != 0 && buddy_split(&za, (u64)pfn, 0) != 0;
+	ok = ok && counts_are(&za, baseline_a) && zone_ok(&za);
+	tap_ok(ok, "split refuses order 0, a free block and a wrong order, and changes nothing");
 }
 
 /* One order-10 block at pfn 0: splitting for an order-0 page must leave one block per order. */
@@ -802,6 +826,7 @@ int main(void)
 	test_hand_zone();
 	test_every_order();
 	test_split_merge();
+	test_split_allocated();
 	test_exhaustion();
 	test_errors();
 	test_park();

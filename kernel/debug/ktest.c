@@ -5,6 +5,7 @@
 #include "kernel/lib/glob.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/printk/printk.h"
+#include "kernel/lib/string.h"
 #include "kernel/lib/vsprintf.h"
 
 extern const struct ktest __ktests_start[], __ktests_end[];
@@ -45,13 +46,38 @@ bool ktest_expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec)
 	return true;
 }
 
+/*
+ * Does name match the glob, or one of a comma-separated list of globs? The list lets the grader
+ * run, in a fresh boot, the tests that a crash in an earlier test kept from running.
+ */
+static bool ktest_selected(const char *globs, const char *name)
+{
+	char one[128];
+	size_t n;
+
+	while (*globs) {
+		for (n = 0; globs[n] && globs[n] != ','; n++)
+			;
+		if (n < sizeof(one)) {
+			memcpy(one, globs, n);
+			one[n] = '\0';
+			if (glob_match(one, name))
+				return true;
+		}
+		globs += n;
+		if (*globs == ',')
+			globs++;
+	}
+	return false;
+}
+
 int ktest_count(const char *glob)
 {
 	const struct ktest *t;
 	int n = 0;
 
 	for (t = __ktests_start; t < __ktests_end; t++)
-		n += glob_match(glob, t->name);
+		n += ktest_selected(glob, t->name);
 	return n;
 }
 
@@ -70,23 +96,27 @@ void ktest_list(void)
 int ktest_run(const char *glob)
 {
 	const struct ktest *t;
-	int n = 0, failed = 0;
+	int n = 0, failed = 0, skipped = 0;
 
 	printk("TAP version 13\n1..%d\n", ktest_count(glob));
 	for (t = __ktests_start; t < __ktests_end; t++) {
-		if (!glob_match(glob, t->name))
+		if (!ktest_selected(glob, t->name))
 			continue;
 		current_failed = false;
 		skip_reason = NULL;
 		printk("# running %s\n", t->name);
 		t->fn();
 		n++;
-		if (skip_reason)
+		/* A test that failed an expectation before it skipped has failed: never "ok". */
+		if (skip_reason && !current_failed) {
 			printk("ok %d %s # SKIP %s\n", n, t->name, skip_reason);
-		else
+			skipped++;
+		} else {
 			printk("%sok %d %s\n", current_failed ? "not " : "", n, t->name);
+		}
 		failed += current_failed;
 	}
-	printk("# %d tests, %d passed, %d failed\n", n, n - failed, failed);
+	printk("# %d tests, %d passed, %d failed, %d skipped\n", n, n - failed - skipped, failed,
+	       skipped);
 	return failed;
 }

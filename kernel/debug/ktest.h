@@ -51,7 +51,7 @@ void ktest_skip(const char *reason);
  */
 bool ktest_expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec);
 
-/* Run the tests matching glob; returns the number that failed. */
+/* Run the tests matching glob, or any glob of a comma-separated list; returns how many failed. */
 int ktest_run(const char *glob);
 int ktest_count(const char *glob);
 void ktest_list(void);

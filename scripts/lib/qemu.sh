@@ -23,10 +23,12 @@ qemu_boot() {
 	status=${PIPESTATUS[1]}
 }
 
-# tap_count LOG: the TAP (KTAP) results in LOG: sets tap_ok, tap_notok and tap_plan (empty if
-# the log has no plan line).
+# tap_count LOG: the TAP (KTAP) results in LOG: sets tap_ok (passed), tap_skip ("ok N name
+# # SKIP why": ran nothing, so never a pass), tap_notok and tap_plan (empty if no plan line).
 tap_count() {
-	tap_ok=$(grep -cE '^ok [0-9]+' "$1")
+	tap_log=$1
+	tap_skip=$(grep -ciE '^ok [0-9]+ .*# SKIP' "$1")
+	tap_ok=$(($(grep -cE '^ok [0-9]+' "$1") - tap_skip))
 	tap_notok=$(grep -cE '^not ok [0-9]+' "$1")
 	tap_plan=$(grep -m1 -oE '^1\.\.[0-9]+' "$1" | cut -d. -f3)
 }
@@ -41,11 +43,29 @@ tap_problem() {
 		echo "could not make an ISO (scripts/mkiso)"
 	elif [ -z "$tap_plan" ]; then
 		echo "no KTAP plan (QEMU exit status $status)"
-	elif [ $((tap_ok + tap_notok)) -ne "$tap_plan" ]; then
-		echo "plan 1..$tap_plan but $((tap_ok + tap_notok)) results (QEMU exit status $status)"
+	elif [ $((tap_ok + tap_skip + tap_notok)) -ne "$tap_plan" ]; then
+		echo "plan 1..$tap_plan but $((tap_ok + tap_skip + tap_notok)) results$(tap_died)" \
+			"(QEMU exit status $status)"
 	elif [ "$status" -ne 0 ] && [ "$tap_notok" -eq 0 ]; then
 		echo "all tests ok but QEMU exit status $status"
 	fi
+}
+
+# tap_died: after tap_count, ", died in NAME" if its log's last "# running NAME" has no result
+# line after it (the kernel stopped inside that test); else nothing.
+tap_died() {
+	local name
+	name=$(tap_running "$tap_log")
+	[ -z "$name" ] || printf ', died in %s' "$name"
+}
+
+# tap_running LOG: the test that was running when LOG ends: the last "# running NAME" with no
+# "ok N NAME" or "not ok N NAME" after it.
+tap_running() {
+	awk '/^# running / { name = $3 }
+	     /^ok [0-9]+ / && $3 == name { name = "" }
+	     /^not ok [0-9]+ / && $4 == name { name = "" }
+	     END { print name }' "$1"
 }
 
 # missing_lines LOG RE...: each extended regular expression that no line of LOG matches.
