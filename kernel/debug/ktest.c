@@ -5,12 +5,16 @@
 #include "kernel/lib/glob.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/printk/printk.h"
+#include "kernel/lib/string.h"
 #include "kernel/lib/vsprintf.h"
 
 extern const struct ktest __ktests_start[], __ktests_end[];
 
 static bool current_failed;
 static const char *skip_reason;
+/* The last ktest_run's failures, by name, for a summary at the end (the self-test's screen). */
+#define MAX_FAILED_NAMES 32
+static const char *failed_names[MAX_FAILED_NAMES];
 
 void ktest_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -72,6 +76,7 @@ int ktest_run(const char *glob)
 	const struct ktest *t;
 	int n = 0, failed = 0;
 
+	memset(failed_names, 0, sizeof(failed_names));
 	printk("TAP version 13\n1..%d\n", ktest_count(glob));
 	for (t = __ktests_start; t < __ktests_end; t++) {
 		if (!glob_match(glob, t->name))
@@ -85,8 +90,15 @@ int ktest_run(const char *glob)
 			printk("ok %d %s # SKIP %s\n", n, t->name, skip_reason);
 		else
 			printk("%sok %d %s\n", current_failed ? "not " : "", n, t->name);
+		if (current_failed && failed < MAX_FAILED_NAMES)
+			failed_names[failed] = t->name;
 		failed += current_failed;
 	}
 	printk("# %d tests, %d passed, %d failed\n", n, n - failed, failed);
 	return failed;
+}
+
+const char *ktest_failed_name(int i)
+{
+	return i >= 0 && i < MAX_FAILED_NAMES ? failed_names[i] : NULL;
 }

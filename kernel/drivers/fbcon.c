@@ -29,13 +29,15 @@ static u32 rgb(u8 r, u8 g, u8 b)
 	       (u32)(b >> (8 - fb->blue_size)) << fb->blue_pos;
 }
 
-/* Errors red, warnings yellow, the rest light grey (as the VGA console). */
+/* Errors red, warnings yellow, notices (the demo's headings) cyan, the rest light grey. */
 static u32 colour_for_level(int level)
 {
 	if (level <= 3)
 		return rgb(255, 85, 85);
 	if (level == 4)
 		return rgb(255, 255, 85);
+	if (level == 5)
+		return rgb(85, 255, 255);
 	return rgb(200, 200, 200);
 }
 
