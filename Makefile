@@ -116,9 +116,15 @@ $(BUILD)/cmdline.stamp: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(subst ','\'',$(CMDLINE))' > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
-$(BUILD)/kernel.iso: $(BUILD)/kernel.elf scripts/mkiso $(BUILD)/cmdline.stamp
+# The menu's last entry boots the VMAP_STACK=n "before" kernel, built in a directory of its own.
+# (The sub-make relinks it only when a source changed, and the ISO is remade only then.)
+MENU_TIMEOUT ?= 5
+$(BUILD)/novmap/kernel.elf: FORCE
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/novmap VMAP_STACK=n all
+$(BUILD)/kernel.iso: $(BUILD)/kernel.elf $(BUILD)/novmap/kernel.elf scripts/mkiso \
+		$(BUILD)/cmdline.stamp
 	@echo "  ISO     $@"
-	$(Q)scripts/mkiso $< $@ "$(CMDLINE)"
+	$(Q)scripts/mkiso -t $(MENU_TIMEOUT) -n $(BUILD)/novmap/kernel.elf $< $@ "$(CMDLINE)"
 
 run: deps
 	@$(MAKE) --no-print-directory iso

@@ -122,9 +122,16 @@ bool fbcon_init(const struct mb2_framebuffer *fb)
 	char buf[256];
 	size_t n;
 
-	if (!fb->present || fb->type != MB2_FB_TYPE_RGB || !fb->has_rgb ||
-	    (fb->bpp != 16 && fb->bpp != 24 && fb->bpp != 32) || fb->width < 64 || fb->height < 64)
+	if (!fb->present || fb->type == MB2_FB_TYPE_EGA_TEXT) /* text: the VGA console's */
 		return false;
+	/* Anything else is said in one line: a blank screen would say nothing at all. */
+	if (!fb->has_rgb || (fb->bpp != 16 && fb->bpp != 24 && fb->bpp != 32) || fb->width < 64 ||
+	    fb->height < 64 || fb->pitch < fb->width * (fb->bpp / 8)) {
+		pr_warn("fbcon: a %ux%u framebuffer of %u bpp, pitch %u, is not supported: no "
+			"screen console\n",
+			fb->width, fb->height, fb->bpp, fb->pitch);
+		return false;
+	}
 	con.info = fb;
 	con.pitch = fb->pitch;
 	con.width = fb->width;
@@ -146,7 +153,7 @@ bool fbcon_init(const struct mb2_framebuffer *fb)
 	while ((n = printk_log_read(&pos, buf, sizeof(buf))))
 		fbcon_write(buf, n, LOGLEVEL_INFO);
 	register_console(&fb_console);
-	pr_info("fbcon: %ux%u framebuffer at %#lx, %u bpp: %ux%u text\n", fb->width, fb->height,
-		fb->addr, fb->bpp, con.cols, con.rows);
+	pr_info("fbcon: %ux%u framebuffer at %#lx, %u bpp, pitch %u: %ux%u text\n", fb->width,
+		fb->height, fb->addr, fb->bpp, fb->pitch, con.cols, con.rows);
 	return true;
 }

@@ -7,6 +7,7 @@
  * Backspace as 0x7f, Ctrl+letter as 0x01..0x1a, arrows as ESC [ A..D.
  */
 #include "kernel/drivers/ps2kbd.h"
+#include "kernel/drivers/acpi.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/asm/io.h"
 #include "kernel/printk/console.h"
@@ -14,7 +15,12 @@
 
 #define I8042_DATA	   0x60
 #define I8042_STATUS	   0x64
+#define I8042_COMMAND	   0x64
 #define STATUS_OUTPUT_FULL 0x01
+#define STATUS_INPUT_FULL  0x02
+#define CMD_READ_CONFIG	   0x20
+/* About 100 ms on real hardware (a port read takes about a microsecond). */
+#define PROBE_SPINS 100000
 
 #define SC_LSHIFT   0x2a
 #define SC_RSHIFT   0x36
@@ -113,18 +119,54 @@ static void ps2kbd_irq(struct pt_regs *regs)
 		handle_scancode(inb(I8042_DATA));
 }
 
+/* Wait, a bounded time, for the status bits in mask to be `set`. */
+static bool wait_status(u8 mask, bool set)
+{
+	int spins;
+
+	for (spins = 0; spins < PROBE_SPINS; spins++) {
+		if (!!(inb(I8042_STATUS) & mask) == set)
+			return true;
+		cpu_relax();
+	}
+	return false;
+}
+
+/*
+ * Is there a controller that answers? Ask for its configuration byte (harmless: nothing is
+ * changed) and wait a bounded time for the reply. USB legacy emulation answers here too.
+ */
+static bool i8042_answers(void)
+{
+	if (!wait_status(STATUS_INPUT_FULL, false))
+		return false;
+	outb(I8042_COMMAND, CMD_READ_CONFIG);
+	if (!wait_status(STATUS_OUTPUT_FULL, true))
+		return false;
+	inb(I8042_DATA);
+	return true;
+}
+
 void ps2kbd_init(void)
 {
+	const char *acpi_says = !acpi.fadt_found ? ""
+				: acpi.has_8042	 ? " (ACPI lists one)"
+						 : " (ACPI lists none)";
 	int i;
 
 	/* No controller answers 0xff on its status port. */
 	if (inb(I8042_STATUS) == 0xff) {
-		pr_info("ps2kbd: no i8042 controller\n");
+		pr_info("ps2kbd: no i8042 controller%s: no PS/2 keyboard\n", acpi_says);
 		return;
 	}
 	/* Drop whatever the firmware left in the output buffer. */
 	for (i = 0; i < 16 && (inb(I8042_STATUS) & STATUS_OUTPUT_FULL); i++)
 		inb(I8042_DATA);
+	if (!i8042_answers()) {
+		pr_info("ps2kbd: the i8042 controller does not answer%s: no PS/2 keyboard\n",
+			acpi_says);
+		return;
+	}
 	request_irq(1, ps2kbd_irq);
 	pr_info("ps2kbd: PS/2 keyboard on IRQ 1\n");
 }
