@@ -44,6 +44,7 @@ static const char keymap_shift[0x3a] = {
 };
 
 static bool shift, ctrl, capslock, extended;
+static bool present;
 
 static void push_arrow(char final)
 {
@@ -167,6 +168,12 @@ void ps2kbd_init(void)
 			acpi_says);
 		return;
 	}
+	present = true;
 	request_irq(1, ps2kbd_irq);
 	pr_info("ps2kbd: PS/2 keyboard on IRQ 1\n");
+}
+
+bool ps2kbd_present(void)
+{
+	return present;
 }

@@ -38,6 +38,11 @@ static struct console serial_console = { .name = "ttyS0", .write = serial_write 
 /* Most laptops have no COM1: then nothing is written to it and no interrupt is taken for it. */
 static bool uart_present;
 
+bool serial_present(void)
+{
+	return uart_present;
+}
+
 void serial_putc(char c)
 {
 	int spins = 100000;
