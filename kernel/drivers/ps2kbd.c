@@ -4,10 +4,12 @@
  * a byte for the extra keys) and its release is the same code with bit 7 set.
  *
  * Keys become the bytes a terminal would send: letters, digits, punctuation, Enter as '\r',
- * Backspace as 0x7f, Ctrl+letter as 0x01..0x1a, arrows as ESC [ A..D.
+ * Backspace as 0x7f, Ctrl+letter as 0x01..0x1a, arrows as ESC [ A..D. Shift+PgUp/PgDn scroll
+ * the framebuffer console back and forth, as in Linux; typing returns to the live screen.
  */
 #include "kernel/drivers/ps2kbd.h"
 #include "kernel/drivers/acpi.h"
+#include "kernel/drivers/fbcon.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/asm/io.h"
 #include "kernel/printk/console.h"
@@ -71,6 +73,14 @@ static void handle_extended(u8 code)
 	case 0x1c:
 		console_input_push('\r'); /* keypad Enter */
 		break;
+	case 0x49: /* Shift+PgUp, Shift+PgDn: the screen's scrollback */
+		if (shift)
+			fbcon_scrollback(1);
+		break;
+	case 0x51:
+		if (shift)
+			fbcon_scrollback(-1);
+		break;
 	}
 }
 
@@ -109,6 +119,7 @@ static void handle_scancode(u8 sc)
 	} else if (!released && code == SC_CAPSLOCK) {
 		capslock = !capslock;
 	} else if (!released && (c = translate(code))) {
+		fbcon_scrollback(0); /* typing shows the live screen again */
 		console_input_push(c);
 	}
 	extended = false;
