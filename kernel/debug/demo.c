@@ -93,7 +93,10 @@ struct mem_figures {
 	u64 free_pages, vm_areas, vm_pages, slab_objects, stacks;
 };
 
-/* The stack cache is emptied first: a cached stack is free memory kept for the next task. */
+/*
+ * Memory kept for later use is given back first: the stack cache (free stacks kept for the
+ * next task) and the areas vfree() left for a batched purge (each keeps its vm_struct).
+ */
 static void mem_figures(struct mem_figures *m, const char *when)
 {
 	struct vmalloc_stats vs;
@@ -101,6 +104,7 @@ static void mem_figures(struct mem_figures *m, const char *when)
 	struct stack_stats ss;
 
 	drain_stack_cache();
+	vmalloc_purge();
 	vmalloc_stats(&vs);
 	kmalloc_stats(&ks);
 	stack_stats(&ss);
