@@ -14,6 +14,7 @@
 #include "kernel/drivers/font.h"
 #include "kernel/printk/printk.h"
 #include "kernel/lib/string.h"
+#include "mm/page_alloc.h"
 #include "mm/vmalloc.h"
 
 struct fbcon {
@@ -196,6 +197,25 @@ void fbcon_scrollback(int pages)
 	local_irq_restore(flags);
 }
 
+/*
+ * The history comes straight from the page allocator, not from vmalloc: an area of its own in
+ * the vmalloc range would move every stack allocated after it, and with them the counted
+ * benchmarks' figures (scripts/bench-gate). Without room for it there is no scrollback.
+ */
+static struct cell *alloc_history(void)
+{
+	u64 size = (u64)con.cols * SCROLLBACK_LINES * sizeof(struct cell);
+	unsigned int order = 0;
+	void *p;
+
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	p = alloc_pages(order);
+	if (p)
+		memset(p, 0, PAGE_SIZE << order);
+	return p;
+}
+
 static struct console fb_console = { .name = "fbcon", .write = fbcon_write };
 
 bool fbcon_init(const struct mb2_framebuffer *fb)
@@ -231,8 +251,7 @@ bool fbcon_init(const struct mb2_framebuffer *fb)
 		return false;
 	}
 	memset(con.fb, 0, size);
-	/* Without room for a history the console works the same, without scrollback. */
-	con.history = vzalloc((u64)con.cols * SCROLLBACK_LINES * sizeof(struct cell));
+	con.history = alloc_history();
 	/* Show what was logged before the screen existed, then everything after it. */
 	while ((n = printk_log_read(&pos, buf, sizeof(buf))))
 		fbcon_write(buf, n, LOGLEVEL_INFO);
