@@ -110,15 +110,21 @@ $(BUILD)/kernel.elf: $(OBJS) linker.ld scripts/gen-ksyms
 	@mv $@.tmp $@
 
 iso: $(BUILD)/kernel.iso
-# The command line is baked into the ISO's grub.cfg: a stamp rewritten only when CMDLINE changes
-# makes `make run CMDLINE=...` rebuild the ISO, and only then.
+MENU_TIMEOUT ?= 5
+# The command line is baked into the ISO's grub.cfg: a stamp rewritten only when CMDLINE (or the
+# menu's timeout) changes makes `make run CMDLINE=...` rebuild the ISO, and only then.
 $(BUILD)/cmdline.stamp: FORCE
 	@mkdir -p $(BUILD)
-	@echo '$(subst ','\'',$(CMDLINE))' > $@.tmp
+	@echo '$(subst ','\'',$(CMDLINE)) timeout=$(MENU_TIMEOUT)' > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
-$(BUILD)/kernel.iso: $(BUILD)/kernel.elf scripts/mkiso $(BUILD)/cmdline.stamp
+# The menu's last entry boots the VMAP_STACK=n "before" kernel, built in a directory of its own.
+# (The sub-make relinks it only when a source changed, and the ISO is remade only then.)
+$(BUILD)/novmap/kernel.elf: FORCE
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/novmap VMAP_STACK=n all
+$(BUILD)/kernel.iso: $(BUILD)/kernel.elf $(BUILD)/novmap/kernel.elf scripts/mkiso \
+		$(BUILD)/cmdline.stamp
 	@echo "  ISO     $@"
-	$(Q)scripts/mkiso $< $@ "$(CMDLINE)"
+	$(Q)scripts/mkiso -t $(MENU_TIMEOUT) -n $(BUILD)/novmap/kernel.elf $< $@ "$(CMDLINE)"
 
 run: deps
 	@$(MAKE) --no-print-directory iso

@@ -14,6 +14,10 @@ struct boot_params {
 	bool bench;	       /* bench: run the benchmarks, then power off */
 	bool icount;	       /* icount: QEMU's -icount shift=0 makes the TSC count instructions */
 	char bench_name[64];
+	bool demo;	/* demo: the overflow demo (kernel/debug/demo.h), then the shell */
+	bool selftest;	/* selftest: every in-kernel test, a summary on screen, halt */
+	u64 pause_ms;	/* pause=<ms>: the demo's pause after each report */
+	int poweroff_s; /* poweroff=<s>: after the demo or self-test; -1: wait */
 };
 
 extern struct boot_params boot_params;

@@ -12,6 +12,10 @@ extern const struct ktest __ktests_start[], __ktests_end[];
 
 static bool current_failed;
 static const char *skip_reason;
+static int last_skipped; /* in the last ktest_run() */
+/* The last ktest_run's failures, by name, for a summary at the end (the self-test's screen). */
+#define MAX_FAILED_NAMES 32
+static const char *failed_names[MAX_FAILED_NAMES];
 
 void ktest_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -98,6 +102,7 @@ int ktest_run(const char *glob)
 	const struct ktest *t;
 	int n = 0, failed = 0, skipped = 0;
 
+	memset(failed_names, 0, sizeof(failed_names));
 	printk("TAP version 13\n1..%d\n", ktest_count(glob));
 	for (t = __ktests_start; t < __ktests_end; t++) {
 		if (!ktest_selected(glob, t->name))
@@ -114,9 +119,22 @@ int ktest_run(const char *glob)
 		} else {
 			printk("%sok %d %s\n", current_failed ? "not " : "", n, t->name);
 		}
+		if (current_failed && failed < MAX_FAILED_NAMES)
+			failed_names[failed] = t->name;
 		failed += current_failed;
 	}
 	printk("# %d tests, %d passed, %d failed, %d skipped\n", n, n - failed - skipped, failed,
 	       skipped);
+	last_skipped = skipped;
 	return failed;
+}
+
+int ktest_nr_skipped(void)
+{
+	return last_skipped;
+}
+
+const char *ktest_failed_name(int i)
+{
+	return i >= 0 && i < MAX_FAILED_NAMES ? failed_names[i] : NULL;
 }

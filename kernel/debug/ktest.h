@@ -54,6 +54,10 @@ bool ktest_expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec)
 /* Run the tests matching glob, or any glob of a comma-separated list; returns how many failed. */
 int ktest_run(const char *glob);
 int ktest_count(const char *glob);
+/* After ktest_run(): the name of its i-th failed test; NULL past the last (32 are kept). */
+const char *ktest_failed_name(int i);
+/* How many tests of the last ktest_run() skipped (neither passed nor failed). */
+int ktest_nr_skipped(void);
 void ktest_list(void);
 
 #endif

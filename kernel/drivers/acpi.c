@@ -214,5 +214,6 @@ void acpi_init(const struct mb2_info *mb)
 	pm_restart = acpi_reset;
 	pr_info("acpi: PM1a_CNT %#x, S5 sleep type %s%u, reset register %s\n", acpi.pm1a_cnt,
 		acpi.s5_found ? "" : "(not found) ", acpi.slp_typa,
-		acpi.reset_supported ? "present" : "absent");
+		acpi.reset_supported ? "present"
+				     : "absent (reboot: keyboard controller, then a triple fault)");
 }

@@ -2,12 +2,19 @@
  * The framebuffer console: 8x8 font glyphs drawn 8x16 (16x32 on screens 1600 pixels wide or
  * more), colours by log level, scrolling. Everything is drawn into a shadow copy in RAM first
  * and then copied out, so the console never reads video memory (slow, often uncached).
+ *
+ * Scrollback: every character also goes into a history of the last SCROLLBACK_LINES lines
+ * (character and log level per cell). Shift+PgUp/PgDn (kernel/drivers/ps2kbd.c) show older
+ * lines, drawn from the history straight to the screen; output meanwhile goes on into the
+ * shadow and the history only, and reaching the bottom again copies the shadow back out.
  */
 #include "kernel/drivers/fbcon.h"
+#include "arch/x86_64/asm/io.h"
 #include "kernel/printk/console.h"
 #include "kernel/drivers/font.h"
 #include "kernel/printk/printk.h"
 #include "kernel/lib/string.h"
+#include "mm/page_alloc.h"
 #include "mm/vmalloc.h"
 
 struct fbcon {
@@ -16,6 +23,16 @@ struct fbcon {
 	u32 scale_x, scale_y; /* font pixels per glyph pixel */
 	u32 cols, rows, col, row;
 	const struct mb2_framebuffer *info;
+	struct cell *history; /* SCROLLBACK_LINES lines of cols cells, a ring */
+	u64 first;	      /* the line number (from boot on) of screen row 0 */
+	u32 back;	      /* lines scrolled back; 0: the screen shows the live output */
+};
+
+#define SCROLLBACK_LINES 1000
+
+struct cell {
+	char ch;
+	u8 level;
 };
 
 static struct fbcon con;
@@ -29,13 +46,15 @@ static u32 rgb(u8 r, u8 g, u8 b)
 	       (u32)(b >> (8 - fb->blue_size)) << fb->blue_pos;
 }
 
-/* Errors red, warnings yellow, the rest light grey (as the VGA console). */
+/* Errors red, warnings yellow, notices (the demo's headings) cyan, the rest light grey. */
 static u32 colour_for_level(int level)
 {
 	if (level <= 3)
 		return rgb(255, 85, 85);
 	if (level == 4)
 		return rgb(255, 255, 85);
+	if (level == 5)
+		return rgb(85, 255, 255);
 	return rgb(200, 200, 200);
 }
 
@@ -47,8 +66,8 @@ static void put_pixel(u8 *p, u32 v)
 		p[i] = v >> (8 * i);
 }
 
-/* Draw one character cell into the shadow buffer and copy its rows out to the screen. */
-static void draw_cell(u32 cx, u32 cy, char ch, u32 fg)
+/* Draw one character cell into buf (the shadow or, for the scrollback view, the screen). */
+static void render_cell(u8 *buf, u32 cx, u32 cy, char ch, u32 fg)
 {
 	u32 cell_w = 8 * con.scale_x, cell_h = 8 * con.scale_y, x, y;
 	const u8 *glyph = (ch >= FONT_FIRST && ch < 0x7f) ? font8x8[ch - FONT_FIRST] : font8x8[0];
@@ -60,9 +79,30 @@ static void draw_cell(u32 cx, u32 cy, char ch, u32 fg)
 		for (x = 0; x < cell_w; x++) {
 			bool on = bits & (0x80 >> (x / con.scale_x));
 
-			put_pixel(con.shadow + off + x * con.bytes_pp, on ? fg : 0);
+			put_pixel(buf + off + x * con.bytes_pp, on ? fg : 0);
 		}
-		memcpy(con.fb + off, con.shadow + off, cell_w * con.bytes_pp);
+	}
+}
+
+static struct cell *history_line(u64 line)
+{
+	return con.history + (line % SCROLLBACK_LINES) * con.cols;
+}
+
+/* Draw a cell of the live output: into the history, the shadow and (unless scrolled back) out. */
+static void draw_cell(u32 cx, u32 cy, char ch, int level)
+{
+	u32 cell_h = 8 * con.scale_y, y;
+
+	if (con.history)
+		history_line(con.first + cy)[cx] = (struct cell){ ch, (u8)level };
+	render_cell(con.shadow, cx, cy, ch, colour_for_level(level));
+	if (con.back)
+		return;
+	for (y = 0; y < cell_h; y++) {
+		u32 off = (cy * cell_h + y) * con.pitch + cx * 8 * con.scale_x * con.bytes_pp;
+
+		memcpy(con.fb + off, con.shadow + off, 8 * con.scale_x * con.bytes_pp);
 	}
 }
 
@@ -73,8 +113,15 @@ static void scroll(void)
 
 	memmove(con.shadow, con.shadow + line, used - line);
 	memset(con.shadow + used - line, 0, line);
-	memcpy(con.fb, con.shadow, used);
+	if (!con.back)
+		memcpy(con.fb, con.shadow, used);
 	con.row = con.rows - 1;
+	con.first++;
+	/* A view scrolled back stays on the lines it shows, while the ring still holds them. */
+	if (con.back && con.back < SCROLLBACK_LINES - con.rows)
+		con.back++;
+	if (con.history)
+		memset(history_line(con.first + con.rows - 1), 0, con.cols * sizeof(struct cell));
 }
 
 static void newline(void)
@@ -84,7 +131,7 @@ static void newline(void)
 		scroll();
 }
 
-static void fbcon_putc(char c, u32 fg)
+static void fbcon_putc(char c, int level)
 {
 	if (c == '\n') {
 		newline();
@@ -95,21 +142,78 @@ static void fbcon_putc(char c, u32 fg)
 			con.col--;
 	} else if (c == '\t') {
 		do
-			fbcon_putc(' ', fg);
+			fbcon_putc(' ', level);
 		while (con.col % 8);
 	} else {
-		draw_cell(con.col, con.row, c, fg);
+		draw_cell(con.col, con.row, c, level);
 		if (++con.col == con.cols)
 			newline();
 	}
 }
 
+/* Interrupts off: the keyboard's interrupt may scroll the view (fbcon_scrollback). */
 static void fbcon_write(const char *s, size_t n, int level)
 {
-	u32 fg = colour_for_level(level);
+	u64 flags = local_irq_save();
 
 	while (n--)
-		fbcon_putc(*s++, fg);
+		fbcon_putc(*s++, level);
+	local_irq_restore(flags);
+}
+
+/* Show the view `back` lines up from the live screen, drawn from the history. */
+static void draw_view(void)
+{
+	u32 r, c;
+
+	if (!con.back) {
+		memcpy(con.fb, con.shadow, (u64)con.rows * 8 * con.scale_y * con.pitch);
+		return;
+	}
+	for (r = 0; r < con.rows; r++) {
+		const struct cell *line = history_line(con.first - con.back + r);
+
+		for (c = 0; c < con.cols; c++)
+			render_cell(con.fb, c, r, line[c].ch ? line[c].ch : ' ',
+				    colour_for_level(line[c].level));
+	}
+}
+
+void fbcon_scrollback(int pages)
+{
+	u64 flags, oldest, back;
+
+	if (!con.history)
+		return;
+	flags = local_irq_save();
+	/* No further back than the first line ever written or the oldest line the ring holds. */
+	oldest = MIN(con.first, (u64)(SCROLLBACK_LINES - con.rows));
+	back = pages ? (u64)MAX((s64)con.back + (s64)pages * (con.rows / 2), (s64)0) : 0;
+	back = MIN(back, oldest);
+	if (back != con.back) {
+		con.back = back;
+		draw_view();
+	}
+	local_irq_restore(flags);
+}
+
+/*
+ * The history comes straight from the page allocator, not from vmalloc: an area of its own in
+ * the vmalloc range would move every stack allocated after it, and with them the counted
+ * benchmarks' figures (scripts/bench-gate). Without room for it there is no scrollback.
+ */
+static struct cell *alloc_history(void)
+{
+	u64 size = (u64)con.cols * SCROLLBACK_LINES * sizeof(struct cell);
+	unsigned int order = 0;
+	void *p;
+
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	p = alloc_pages(order);
+	if (p)
+		memset(p, 0, PAGE_SIZE << order);
+	return p;
 }
 
 static struct console fb_console = { .name = "fbcon", .write = fbcon_write };
@@ -120,9 +224,16 @@ bool fbcon_init(const struct mb2_framebuffer *fb)
 	char buf[256];
 	size_t n;
 
-	if (!fb->present || fb->type != MB2_FB_TYPE_RGB || !fb->has_rgb ||
-	    (fb->bpp != 16 && fb->bpp != 24 && fb->bpp != 32) || fb->width < 64 || fb->height < 64)
+	if (!fb->present || fb->type == MB2_FB_TYPE_EGA_TEXT) /* text: the VGA console's */
 		return false;
+	/* Anything else is said in one line: a blank screen would say nothing at all. */
+	if (!fb->has_rgb || (fb->bpp != 16 && fb->bpp != 24 && fb->bpp != 32) || fb->width < 64 ||
+	    fb->height < 64 || fb->pitch < fb->width * (fb->bpp / 8)) {
+		pr_warn("fbcon: a %ux%u framebuffer of %u bpp, pitch %u, is not supported: no "
+			"screen console\n",
+			fb->width, fb->height, fb->bpp, fb->pitch);
+		return false;
+	}
 	con.info = fb;
 	con.pitch = fb->pitch;
 	con.width = fb->width;
@@ -140,11 +251,12 @@ bool fbcon_init(const struct mb2_framebuffer *fb)
 		return false;
 	}
 	memset(con.fb, 0, size);
+	con.history = alloc_history();
 	/* Show what was logged before the screen existed, then everything after it. */
 	while ((n = printk_log_read(&pos, buf, sizeof(buf))))
 		fbcon_write(buf, n, LOGLEVEL_INFO);
 	register_console(&fb_console);
-	pr_info("fbcon: %ux%u framebuffer at %#lx, %u bpp: %ux%u text\n", fb->width, fb->height,
-		fb->addr, fb->bpp, con.cols, con.rows);
+	pr_info("fbcon: %ux%u framebuffer at %#lx, %u bpp, pitch %u: %ux%u text\n", fb->width,
+		fb->height, fb->addr, fb->bpp, fb->pitch, con.cols, con.rows);
 	return true;
 }

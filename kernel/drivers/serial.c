@@ -6,6 +6,7 @@
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/asm/io.h"
 #include "kernel/printk/console.h"
+#include "kernel/printk/printk.h"
 
 #define COM1		 0x3F8
 #define UART_RBR	 0 /* receive buffer (read) / transmit holding (write) */
@@ -13,6 +14,7 @@
 #define UART_LCR	 3 /* line control */
 #define UART_MCR	 4 /* modem control */
 #define UART_LSR	 5 /* line status */
+#define UART_SCR	 7 /* scratch: any byte written reads back */
 #define UART_DLL	 0 /* divisor latch, with LCR.DLAB set */
 #define UART_DLM	 1
 #define LSR_DATA_READY	 0x01
@@ -33,9 +35,20 @@ static void serial_write(const char *s, size_t n, int level)
 
 static struct console serial_console = { .name = "ttyS0", .write = serial_write };
 
+/* Most laptops have no COM1: then nothing is written to it and no interrupt is taken for it. */
+static bool uart_present;
+
+bool serial_present(void)
+{
+	return uart_present;
+}
+
 void serial_putc(char c)
 {
 	int spins = 100000;
+
+	if (!uart_present)
+		return;
 
 	/* Bounded wait: a missing UART must not hang the kernel. */
 	while (!(inb(COM1 + UART_LSR) & LSR_THR_EMPTY) && --spins)
@@ -44,11 +57,29 @@ void serial_putc(char c)
 }
 
 /*
+ * A 16550 keeps what is written to its scratch register; where no UART decodes the port, reads
+ * give 0xff. Two patterns, so a port that happens to read back one value does not pass.
+ */
+static bool uart_probe(void)
+{
+	outb(COM1 + UART_SCR, 0x5a);
+	if (inb(COM1 + UART_SCR) != 0x5a)
+		return false;
+	outb(COM1 + UART_SCR, 0xa5);
+	return inb(COM1 + UART_SCR) == 0xa5;
+}
+
+/*
  * The FIFO control register is deliberately left alone: enabling or resetting the FIFOs throws
  * away bytes that arrived before the kernel started (QEMU's UART holds piped input there).
  */
 void serial_init(void)
 {
+	uart_present = uart_probe();
+	if (!uart_present) {
+		pr_info("serial: no UART at COM1 (%#x): no serial console\n", COM1);
+		return;
+	}
 	outb(COM1 + UART_IER, 0);
 	outb(COM1 + UART_LCR, LCR_DLAB);
 	outb(COM1 + UART_DLL, 1); /* 115200 / 1 */
@@ -67,6 +98,8 @@ static void serial_irq(struct pt_regs *regs)
 
 void serial_enable_rx_irq(void)
 {
+	if (!uart_present)
+		return;
 	request_irq(4, serial_irq);
 	outb(COM1 + UART_IER, 0x01); /* received data available */
 	/* Bytes that arrived before the interrupt was enabled raise no new interrupt. */

@@ -15,6 +15,7 @@
 #include "kernel/drivers/ps2kbd.h"
 #include "kernel/drivers/acpi.h"
 #include "kernel/debug/bench.h"
+#include "kernel/debug/demo.h"
 #include "boot/cmdline.h"
 #include "kernel/drivers/fbcon.h"
 #include "kernel/console_wait.h"
@@ -78,14 +79,41 @@ static void set_bench(const char *key, const char *value, void *ctx)
 	strlcpy(boot_params.bench_name, value, sizeof(boot_params.bench_name));
 }
 
+static void set_demo(const char *key, const char *value, void *ctx)
+{
+	if (*value)
+		pr_warn("cmdline: %s takes no value; '%s' ignored\n", key, value);
+	if (!strcmp(key, "demo"))
+		boot_params.demo = true;
+	else
+		boot_params.selftest = true;
+}
+
+/* pause=<ms> and poweroff=<s>: how the demo and the self-test pace themselves and end. */
+static void set_demo_timing(const char *key, const char *value, void *ctx)
+{
+	bool pause = !strcmp(key, "pause");
+	u64 n;
+
+	if (kstrtou64(value, &n) || n > (pause ? 600000 : 86400))
+		pr_warn("cmdline: %s=%s is not a number from 0 to %s; ignored\n", key, value,
+			pause ? "600000 (ms)" : "86400 (s)");
+	else if (pause)
+		boot_params.pause_ms = n;
+	else
+		boot_params.poweroff_s = n;
+}
+
 static void unknown_param(const char *key, const char *value, void *ctx)
 {
 	pr_warn("cmdline: unknown parameter '%s' ignored\n", key);
 }
 
 static const struct cmdline_param kernel_params[] = {
-	{ "test", set_test }, { "loglevel", set_loglevel }, { "bench", set_bench },
-	{ "fail", set_fail }, { "icount", set_icount },	    { NULL, NULL },
+	{ "test", set_test },	  { "loglevel", set_loglevel }, { "bench", set_bench },
+	{ "fail", set_fail },	  { "icount", set_icount },	{ "demo", set_demo },
+	{ "selftest", set_demo }, { "pause", set_demo_timing }, { "poweroff", set_demo_timing },
+	{ NULL, NULL },
 };
 
 static void parse_cmdline(void)
@@ -174,10 +202,16 @@ static void run_tests_and_exit(const char *glob)
 /* The first task, on a guarded stack: runs the benchmarks, the tests or the shell. */
 static int init_main(void *arg)
 {
+	struct demo_options opt = { boot_params.pause_ms, boot_params.poweroff_s };
+
 	if (boot_params.bench)
 		bench_main(boot_params.bench_name);
 	if (boot_params.test_glob)
 		run_tests_and_exit(boot_params.test_glob);
+	if (boot_params.selftest)
+		selftest_run(&opt);
+	if (boot_params.demo)
+		demo_run(&opt);
 	shell_run();
 }
 
@@ -195,6 +229,8 @@ void kernel_main(u32 magic, u64 mb_phys)
 		KERNEL_VERSION);
 	pr_info("Booted by %s\n",
 		boot_params.mb.bootloader_name ? boot_params.mb.bootloader_name : "unknown");
+	boot_params.pause_ms = DEMO_DEFAULT_PAUSE_MS;
+	boot_params.poweroff_s = DEMO_NO_POWEROFF;
 	parse_cmdline();
 	cpu_print_features();
 
