@@ -215,8 +215,8 @@ static void test_malformed(void)
 	qemu_like();
 	t_finish();
 	put32(tbl + 4, tlen + 100); /* claims more than there is */
-	tap_ok(parse_avail(tlen) == -1 && strstr(err, "length"), "length past the readable bytes (%s)",
-	       err);
+	tap_ok(parse_avail(tlen) == -1 && strstr(err, "length"),
+	       "length past the readable bytes (%s)", err);
 
 	t_init(0xfee00000, 1);
 	t_finish();

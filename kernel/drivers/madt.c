@@ -43,15 +43,16 @@ static int fail(char *err, size_t err_len, const char *fmt, ...)
 	return -1;
 }
 
-static int add_cpu(struct madt *m, u32 apic_id, u32 uid, u32 flags, bool x2apic, u32 off,
-		   char *err, size_t err_len)
+static int add_cpu(struct madt *m, u32 apic_id, u32 uid, u32 flags, bool x2apic, u32 off, char *err,
+		   size_t err_len)
 {
 	u32 i;
 
 	for (i = 0; i < m->nr_cpus; i++) {
 		if (m->cpus[i].apic_id == apic_id)
-			return fail(err, err_len, "MADT entry at offset %u: APIC id %u listed twice",
-				    off, apic_id);
+			return fail(err, err_len,
+				    "MADT entry at offset %u: APIC id %u listed twice", off,
+				    apic_id);
 	}
 	if (m->nr_cpus == MADT_MAX_CPUS) {
 		m->nr_cpus_dropped++;
@@ -85,8 +86,9 @@ static int parse_entry(struct madt *m, const u8 *e, u32 len, u32 off, char *err,
 	case MADT_IOAPIC:
 		if (m->nr_ioapics == MADT_MAX_IOAPICS)
 			return fail(err, err_len, "MADT: more than %u I/O APICs", MADT_MAX_IOAPICS);
-		m->ioapics[m->nr_ioapics++] =
-			(struct madt_ioapic){ .id = e[2], .addr = get32(e + 4), .gsi_base = get32(e + 8) };
+		m->ioapics[m->nr_ioapics++] = (struct madt_ioapic){ .id = e[2],
+								    .addr = get32(e + 4),
+								    .gsi_base = get32(e + 8) };
 		return 0;
 	case MADT_OVERRIDE:
 		if (m->nr_overrides == MADT_MAX_OVERRIDES)
@@ -104,8 +106,7 @@ static int parse_entry(struct madt *m, const u8 *e, u32 len, u32 off, char *err,
 	}
 }
 
-static int parse_table(const void *table, size_t avail, struct madt *out, char *err,
-		       size_t err_len)
+static int parse_table(const void *table, size_t avail, struct madt *out, char *err, size_t err_len)
 {
 	const u8 *t = table;
 	u32 len, off;
@@ -120,8 +121,8 @@ static int parse_table(const void *table, size_t avail, struct madt *out, char *
 		return fail(err, err_len, "MADT: signature is not APIC");
 	len = get32(t + 4);
 	if (len < MADT_HEADER_LEN || len > avail)
-		return fail(err, err_len, "MADT: length %u is outside %u..%zu", len, MADT_HEADER_LEN,
-			    avail);
+		return fail(err, err_len, "MADT: length %u is outside %u..%zu", len,
+			    MADT_HEADER_LEN, avail);
 	for (off = 0; off < len; off++)
 		sum += t[off];
 	if (sum)
@@ -132,8 +133,8 @@ static int parse_table(const void *table, size_t avail, struct madt *out, char *
 		u32 elen;
 
 		if (len - off < 2)
-			return fail(err, err_len, "MADT: entry header at offset %u runs past the end",
-				    off);
+			return fail(err, err_len,
+				    "MADT: entry header at offset %u runs past the end", off);
 		elen = t[off + 1];
 		if (elen < 2)
 			return fail(err, err_len, "MADT entry at offset %u: length %u", off, elen);

@@ -48,9 +48,9 @@ struct madt_override {
 };
 
 struct madt {
-	u64 lapic_addr; /* physical; a type 5 entry overrides the 32-bit header field */
-	bool pcat_compat; /* flags bit 0: there are 8259 PICs too */
-	u32 nr_cpus;	  /* entries kept in cpus[] (enabled or not) */
+	u64 lapic_addr;	     /* physical; a type 5 entry overrides the 32-bit header field */
+	bool pcat_compat;    /* flags bit 0: there are 8259 PICs too */
+	u32 nr_cpus;	     /* entries kept in cpus[] (enabled or not) */
 	u32 nr_cpus_dropped; /* CPUs past MADT_MAX_CPUS: not kept, counted */
 	struct madt_cpu cpus[MADT_MAX_CPUS];
 	u32 nr_ioapics;

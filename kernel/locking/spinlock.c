@@ -6,6 +6,7 @@
 void spin_lock_init(struct spinlock *lock, const char *name)
 {
 	lock->locked = 0;
+	lock->owner = 0;
 	lock->name = name;
 }
 
@@ -36,14 +37,16 @@ static void note_released(const struct spinlock *lock)
 u64 spin_lock_irqsave(struct spinlock *lock)
 {
 	u64 flags = local_irq_save();
+	u32 me = this_cpu()->cpu + 1;
 
 	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE)) {
-		/* On one CPU with interrupts off nobody can ever release it: say so. */
-		if (NR_CPUS == 1)
+		/* Held by this CPU, which has interrupts off: nobody can ever release it. */
+		if (__atomic_load_n(&lock->owner, __ATOMIC_RELAXED) == me)
 			panic("spinlock %s: recursive lock or lock held across a switch",
 			      lock->name);
 		cpu_relax();
 	}
+	lock->owner = me;
 	note_acquired(lock);
 	return flags;
 }
@@ -51,6 +54,8 @@ u64 spin_lock_irqsave(struct spinlock *lock)
 void spin_unlock_irqrestore(struct spinlock *lock, u64 flags)
 {
 	note_released(lock);
+	/* Cleared first: the next holder's CPU must never see this one's number while it waits. */
+	lock->owner = 0;
 	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
 	local_irq_restore(flags);
 }
