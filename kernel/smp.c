@@ -112,7 +112,7 @@ int smp_call_function(void (*func)(void *info), void *info, bool wait)
 	u32 me, i, n = 0;
 
 	if (irqs_disabled() || this_cpu()->irq_depth) {
-		pr_err("BUG: smp_call_function with interrupts off or from an interrupt: "
+		pr_err("WARNING: smp_call_function with interrupts off or from an interrupt: "
 		       "refused\n");
 		return -1;
 	}
