@@ -85,6 +85,10 @@ static void call_function_interrupt(struct pt_regs *regs)
 	void *info = call.info;
 	bool wait = call.wait;
 
+	if (!func) { /* no call was ever made: nobody sent this */
+		lapic_eoi();
+		return;
+	}
 	/* From here the caller may reuse `call`: only the copies above are used. */
 	__atomic_fetch_add(&call.started, 1, __ATOMIC_RELEASE);
 	func(info);
@@ -377,11 +381,14 @@ void smp_init(const struct memmap *map, bool nosmp)
 		goto out;
 	}
 	trampoline_phys = find_trampoline_page(map);
-	if (!trampoline_phys) {
-		list_cpus("no free page below 1 MiB for the trampoline");
+	if (!trampoline_phys || !tsc_khz) {
+		list_cpus(tsc_khz ? "no free page below 1 MiB for the trampoline"
+				  : "no TSC rate to time the start-up with");
+		trampoline_phys = 0;
 		goto out;
 	}
 	setup_trampoline();
+	pr_info("smp: AP trampoline at %#lx\n", trampoline_phys);
 	request_sysvec(CALL_FUNCTION_VECTOR, call_function_interrupt);
 	list_cpus("");
 	for (i = 1; i < nr_cpus_numbered; i++)

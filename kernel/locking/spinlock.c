@@ -6,7 +6,6 @@
 void spin_lock_init(struct spinlock *lock, const char *name)
 {
 	lock->locked = 0;
-	lock->owner = 0;
 	lock->name = name;
 }
 
@@ -34,19 +33,30 @@ static void note_released(const struct spinlock *lock)
 	cpu->nr_held_locks--;
 }
 
+/* Does this CPU hold lock? Only asked when the lock is busy: the fast path pays nothing. */
+static bool held_by_this_cpu(const struct spinlock *lock)
+{
+	struct percpu *cpu = this_cpu();
+	int i;
+
+	for (i = 0; i < MIN(cpu->nr_held_locks, MAX_HELD_LOCKS); i++) {
+		if (cpu->held_locks[i] == lock)
+			return true;
+	}
+	return false;
+}
+
 u64 spin_lock_irqsave(struct spinlock *lock)
 {
 	u64 flags = local_irq_save();
-	u32 me = this_cpu()->cpu + 1;
 
 	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE)) {
 		/* Held by this CPU, which has interrupts off: nobody can ever release it. */
-		if (__atomic_load_n(&lock->owner, __ATOMIC_RELAXED) == me)
+		if (held_by_this_cpu(lock))
 			panic("spinlock %s: recursive lock or lock held across a switch",
 			      lock->name);
 		cpu_relax();
 	}
-	lock->owner = me;
 	note_acquired(lock);
 	return flags;
 }
@@ -54,8 +64,6 @@ u64 spin_lock_irqsave(struct spinlock *lock)
 void spin_unlock_irqrestore(struct spinlock *lock, u64 flags)
 {
 	note_released(lock);
-	/* Cleared first: the next holder's CPU must never see this one's number while it waits. */
-	lock->owner = 0;
 	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
 	local_irq_restore(flags);
 }
