@@ -344,6 +344,17 @@ static void list_cpus(const char *why)
 	}
 }
 
+static bool other_cpus_listed(void)
+{
+	u32 i;
+
+	for (i = 0; i < acpi_madt.nr_cpus; i++) {
+		if (acpi_madt.cpus[i].enabled && acpi_madt.cpus[i].apic_id != cpus[0].apic_id)
+			return true;
+	}
+	return false;
+}
+
 static bool bsp_in_madt(void)
 {
 	u32 i;
@@ -368,6 +379,11 @@ void smp_init(const struct memmap *map, bool nosmp)
 	}
 	if (nosmp) {
 		list_cpus("nosmp on the command line");
+		goto out;
+	}
+	if (!other_cpus_listed()) {
+		/* Nothing to start: leave the APIC alone, and the machine exactly as before SMP. */
+		pr_info("smp: the MADT lists one CPU\n");
 		goto out;
 	}
 	if (lapic_init()) {

@@ -115,6 +115,11 @@ static void find_madt(const struct mb2_info *mb)
 	else
 		acpi.madt_found = true;
 	iounmap(t);
+	/*
+	 * The mappings are freed lazily (mm/vmalloc.c); purge them at once, so that the vmalloc
+	 * range is left as it was before (the counted benchmarks see the same layout).
+	 */
+	vmalloc_purge();
 }
 
 /*
