@@ -8,7 +8,7 @@
 #   make torture    1,000 stack overflows at random points (ROUNDS=, SEED=)
 #   make stackcheck every entry point's worst-case stack depth, proven at build time
 #
-# Variables: CROSS_COMPILE, CMDLINE, QEMU_ARGS, KVM=1, and the kernel options below.
+# Variables: CROSS_COMPILE, CMDLINE, QEMU_ARGS, KVM=1, SMP=<cpus>, and the kernel options below.
 
 CROSS_COMPILE ?=
 CC := $(CROSS_COMPILE)gcc
@@ -30,6 +30,8 @@ BUILD ?= build
 CMDLINE ?=
 QEMU_ARGS ?=
 KVM ?= 0
+# CPUs of the machine that make run, run-uefi and debug boot (QEMU's -smp, via scripts/qemu-run).
+SMP ?= 1
 export CMDLINE QEMU_ARGS KVM
 
 # -Wframe-larger-than=1024, from the figures of `make stackcheck`: the largest frames outside the
@@ -128,18 +130,18 @@ $(BUILD)/kernel.iso: $(BUILD)/kernel.elf $(BUILD)/novmap/kernel.elf scripts/mkis
 
 run: deps
 	@$(MAKE) --no-print-directory iso
-	scripts/qemu-run $(BUILD)/kernel.iso
+	SMP=$(SMP) scripts/qemu-run $(BUILD)/kernel.iso
 
 run-uefi: deps
 	@$(MAKE) --no-print-directory iso
-	UEFI=1 scripts/qemu-run $(BUILD)/kernel.iso
+	SMP=$(SMP) UEFI=1 scripts/qemu-run $(BUILD)/kernel.iso
 
 debug:
 	@scripts/install-deps debug
 	@$(MAKE) --no-print-directory iso
 	@echo "In another terminal: gdb -q $(BUILD)/kernel.elf -x scripts/gdb/vmstack.py -ex 'target remote :1234'"
 	@echo "then e.g. 'hbreak cmd_help', 'continue', and 'vmstack' for the helper commands."
-	scripts/qemu-run $(BUILD)/kernel.iso -s -S
+	SMP=$(SMP) scripts/qemu-run $(BUILD)/kernel.iso -s -S
 
 deps:
 	@scripts/install-deps

@@ -84,7 +84,8 @@ _start:
 
 ; Identity map and direct map 0-4 GiB with 2 MiB pages (the loader's EBX is below 4 GiB), and map
 ; the first 1 GiB again at KERNEL_VMA for the kernel image. The identity map exists only for the
-; instructions around the jump to the higher half.
+; instructions around the jump to the higher half - here, and in the AP trampoline
+; (arch/x86_64/trampoline.asm), which takes every other CPU to long mode on these same tables.
 build_boot_page_tables:
 	; pd[0..2047]: 2 MiB pages covering 0-4 GiB
 	xor ecx, ecx
@@ -179,6 +180,9 @@ msg_bad_magic:
 	db "boot: not loaded by a multiboot2 boot loader (bad magic in EAX); halting", 13, 10, 0
 msg_no_long_mode:
 	db "boot: this CPU has no 64-bit long mode; halting", 13, 10, 0
+
+; The boot page tables stay: kernel/smp.c starts the other CPUs on them (the trampoline).
+global boot_pml4
 
 section .boot.bss nobits
 align 4096

@@ -18,6 +18,7 @@ struct boot_params {
 	bool selftest;	/* selftest: every in-kernel test, a summary on screen, halt */
 	u64 pause_ms;	/* pause=<ms>: the demo's pause after each report */
 	int poweroff_s; /* poweroff=<s>: after the demo or self-test; -1: wait */
+	bool nosmp;	/* nosmp: run on the boot CPU alone, start no other */
 };
 
 extern struct boot_params boot_params;

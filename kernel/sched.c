@@ -288,6 +288,9 @@ static void sched_irq_exit(struct pt_regs *regs)
 	struct task *t = cpu->curr;
 	u64 left;
 
+	/* Only the boot CPU runs tasks yet: the APs serve IPIs and go back to their idle loop. */
+	if (cpu->cpu != 0)
+		return;
 	if (stack_tracer_enabled)
 		stack_tracer_sample(regs);
 	if (!need_resched || !t || cpu->fault_depth)

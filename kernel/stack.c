@@ -271,25 +271,34 @@ _Static_assert(BOOT_STACK_SIZE == 16384, "boot_stack_top is set for a 16 KiB boo
 /* Until ist_stacks_init(), #DF, NMI and #MC share this small stack: it has no guard. */
 static u8 boot_ist_stack[PAGE_SIZE] __attribute__((aligned(16)));
 
-/* This CPU's stacks that are not a task's: where they are, for the overflow reports. */
+/*
+ * Each CPU's stacks that are not a task's (slot 0 the IRQ stack, then IST1..NR_IST), by CPU
+ * number: where they are, for the overflow reports and backtraces.
+ */
 static struct cpu_stack {
 	const char *name;
 	struct vm_struct *vm;
-} cpu_stacks[NR_IST + 1];
+} cpu_stacks[NR_CPUS][NR_IST + 1];
+
+static struct cpu_stack *this_cpu_stacks(void)
+{
+	return cpu_stacks[this_cpu()->cpu];
+}
 
 const char *cpu_stack_overflow_hit(u64 addr, u64 *base, u64 *top)
 {
+	struct cpu_stack *cs = this_cpu_stacks();
 	unsigned int i;
 
 	/* As for a task's stack: the guards, and the page below the leading one (probes). */
-	for (i = 0; i < ARRAY_SIZE(cpu_stacks); i++) {
-		const struct vmarea *va = cpu_stacks[i].vm ? &cpu_stacks[i].vm->va : NULL;
+	for (i = 0; i <= NR_IST; i++) {
+		const struct vmarea *va = cs[i].vm ? &cs[i].vm->va : NULL;
 
 		if (va && (vmarea_in_guard(va, addr) ||
 			   (addr >= va->span_start - PAGE_SIZE && addr < va->span_start))) {
 			*base = va->addr;
 			*top = vmarea_addr_end(va);
-			return cpu_stacks[i].name;
+			return cs[i].name;
 		}
 	}
 	return NULL;
@@ -308,6 +317,7 @@ static u64 used_below_top(u64 base, u64 top)
 const char *cpu_stack_usage(unsigned int i, const char **name, u64 *used, u64 *size)
 {
 	const struct vmarea *va;
+	struct cpu_stack *cs;
 
 	if (i == 0) {
 		*name = "boot";
@@ -315,28 +325,39 @@ const char *cpu_stack_usage(unsigned int i, const char **name, u64 *used, u64 *s
 		*used = used_below_top((u64)boot_stack, (u64)boot_stack + BOOT_STACK_SIZE);
 		return "boot";
 	}
-	if (--i >= ARRAY_SIZE(cpu_stacks) || !cpu_stacks[i].vm)
+	cs = this_cpu_stacks();
+	if (--i > NR_IST || !cs[i].vm)
 		return NULL;
-	va = &cpu_stacks[i].vm->va;
-	*name = cpu_stacks[i].name;
+	va = &cs[i].vm->va;
+	*name = cs[i].name;
 	*size = vmarea_addr_end(va) - va->addr;
 	*used = used_below_top(va->addr, vmarea_addr_end(va));
 	return i == 0 ? "irq" : "ist";
 }
 
+const struct vm_struct *cpu_stack_area(u32 cpu, int slot, const char **name)
+{
+	if (cpu >= NR_CPUS || slot < 0 || slot > NR_IST)
+		return NULL;
+	if (name)
+		*name = cpu_stacks[cpu][slot].name;
+	return cpu_stacks[cpu][slot].vm;
+}
+
 /* For backtraces (arch/x86_64/stacktrace.c): this CPU's stacks and the running task's. */
 static const char *stack_lookup(u64 addr, u64 *lo, u64 *hi)
 {
+	struct cpu_stack *cs = this_cpu_stacks();
 	struct task *t = this_cpu()->curr;
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(cpu_stacks); i++) {
-		const struct vmarea *va = cpu_stacks[i].vm ? &cpu_stacks[i].vm->va : NULL;
+	for (i = 0; i <= NR_IST; i++) {
+		const struct vmarea *va = cs[i].vm ? &cs[i].vm->va : NULL;
 
 		if (va && addr >= va->addr && addr < vmarea_addr_end(va)) {
 			*lo = va->addr;
 			*hi = vmarea_addr_end(va);
-			return cpu_stacks[i].name;
+			return cs[i].name;
 		}
 	}
 	if (t && t->stack.base && addr >= t->stack.base && addr < stack_top(&t->stack)) {
@@ -356,33 +377,57 @@ void boot_ist_stacks_init(void)
 		tss_set_ist(&cpu->arch, ist, (u64)boot_ist_stack + sizeof(boot_ist_stack));
 }
 
-void ist_stacks_init(void)
+/* CPU cpu's IST stacks, each between guard pages, into its TSS; -1 if out of memory. */
+static int alloc_ist_stacks(struct percpu *cpu)
 {
 	static const char *const names[NR_IST] = { "ist #DF", "ist NMI", "ist #MC" };
 	static const char *const short_names[NR_IST] = { "#DF", "NMI", "#MC" };
-	struct percpu *cpu = this_cpu();
 	int i;
 
 	for (i = 0; i < NR_IST; i++) {
-		struct cpu_stack *cs = &cpu_stacks[i + 1];
+		struct cpu_stack *cs = &cpu_stacks[cpu->cpu][i + 1];
 		u8 *stack = __vmalloc_guarded(IST_STACK_SIZE, 1, names[i], &cs->vm);
 
 		if (!stack)
-			panic("stack: no memory for the IST stacks");
+			return -1;
 		memset(stack, 0, IST_STACK_SIZE); /* zero: what the high-water mark looks for */
 		tss_set_ist(&cpu->arch, i + 1, (u64)stack + IST_STACK_SIZE);
 		cs->name = short_names[i];
 	}
+	return 0;
+}
+
+static int alloc_irq_stack(struct percpu *cpu)
+{
+	struct cpu_stack *cs = &cpu_stacks[cpu->cpu][0];
+	u8 *stack = __vmalloc_guarded(IRQ_STACK_SIZE, 1, "irq stack", &cs->vm);
+
+	if (!stack)
+		return -1;
+	memset(stack, 0, IRQ_STACK_SIZE); /* zero: what the high-water mark looks for */
+	cpu->irq_stack_top = (u64)stack + IRQ_STACK_SIZE;
+	cs->name = "IRQ";
+	return 0;
+}
+
+void ist_stacks_init(void)
+{
+	if (alloc_ist_stacks(this_cpu()))
+		panic("stack: no memory for the IST stacks");
 }
 
 void irq_stack_init(void)
 {
-	u8 *stack = __vmalloc_guarded(IRQ_STACK_SIZE, 1, "irq stack", &cpu_stacks[0].vm);
-
-	if (!stack)
+	if (alloc_irq_stack(this_cpu()))
 		panic("stack: no memory for the IRQ stack");
-	memset(stack, 0, IRQ_STACK_SIZE); /* zero: what the high-water mark looks for */
-	this_cpu()->irq_stack_top = (u64)stack + IRQ_STACK_SIZE;
-	cpu_stacks[0].name = "IRQ";
 	set_stack_lookup(stack_lookup);
+}
+
+/*
+ * Made by the boot CPU for an AP before it starts. On failure the stacks made so far are kept:
+ * the AP is not started, and the areas show up in vmallocinfo under their names.
+ */
+int ap_cpu_stacks_init(struct percpu *cpu)
+{
+	return alloc_ist_stacks(cpu) || alloc_irq_stack(cpu) ? -1 : 0;
 }

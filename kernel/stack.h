@@ -125,6 +125,11 @@ void ist_stacks_init(void);
  */
 #define IRQ_STACK_SIZE 16384
 void irq_stack_init(void);
+struct percpu;
+/* An AP's IST and IRQ stacks, made on the boot CPU before the AP starts; -1 if no memory. */
+int ap_cpu_stacks_init(struct percpu *cpu);
+/* CPU cpu's stack in slot 0 (IRQ) or IST slot 1..NR_IST, and its name; NULL if none (tests). */
+const struct vm_struct *cpu_stack_area(u32 cpu, int slot, const char **name);
 /*
  * Is addr where an overrun of one of this CPU's own stacks (IRQ, NMI, #MC, #DF) faults? Its name
  * ("IRQ", ...) and bounds if so, else NULL.

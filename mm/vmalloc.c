@@ -168,7 +168,7 @@ static void release_vm_area(struct vm_struct *vm, u64 mapped)
  * mapped are known only to this function's locals.
  */
 static void *map_area(struct vm_struct *vm, int (*fill)(u64 first, u64 n, u64 *pa, void *ctx),
-		      void *ctx)
+		      void *ctx, u64 prot)
 {
 	u64 pa[MAP_BATCH], first, n, mapped;
 
@@ -178,8 +178,7 @@ static void *map_area(struct vm_struct *vm, int (*fill)(u64 first, u64 n, u64 *p
 			vmalloc_test_hook(first);
 		if (fill(first, n, pa, ctx))
 			goto undo;
-		if (map_kernel_range(vm->va.addr + first * PAGE_SIZE, n, pa, PAGE_KERNEL,
-				     &mapped)) {
+		if (map_kernel_range(vm->va.addr + first * PAGE_SIZE, n, pa, prot, &mapped)) {
 			/* The pages it did not map are still ours alone: give them back. */
 			if (vm->owns_pages) {
 				while (mapped < n)
@@ -238,7 +237,7 @@ void *__vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose, struc
 	if (vm) {
 		vm->owns_pages = true;
 		/* The guard pages are simply never mapped: an absent PTE costs no physical page. */
-		addr = map_area(vm, new_pages, NULL);
+		addr = map_area(vm, new_pages, NULL, PAGE_KERNEL);
 	}
 	if (addr && out)
 		*out = vm;
@@ -268,7 +267,7 @@ void *vmap(void **pages, u64 count)
 	kill_disable();
 	vm = get_vm_area(count, VMALLOC_GUARD_PAGES, "vmap");
 	if (vm)
-		addr = map_area(vm, given_pages, pages);
+		addr = map_area(vm, given_pages, pages, PAGE_KERNEL);
 	kill_enable();
 	return addr;
 }
@@ -341,7 +340,7 @@ void vmallocinfo(void)
  * [phys, phys + size) into the vmalloc range. The pages are not RAM from the allocator, so
  * iounmap() only unmaps them. Caching is left to the MTRRs the firmware set up (PAT type WB).
  */
-void *ioremap(u64 phys, size_t size)
+static void *__ioremap(u64 phys, size_t size, u64 prot)
 {
 	u64 first = ALIGN_DOWN(phys, PAGE_SIZE);
 	u64 npages = (ALIGN_UP(phys + size, PAGE_SIZE) - first) >> PAGE_SHIFT;
@@ -351,9 +350,23 @@ void *ioremap(u64 phys, size_t size)
 	kill_disable();
 	vm = get_vm_area(npages, VMALLOC_GUARD_PAGES, "ioremap");
 	if (vm)
-		addr = map_area(vm, device_pages, (void *)first);
+		addr = map_area(vm, device_pages, (void *)first, prot);
 	kill_enable();
 	return addr ? addr + (phys - first) : NULL;
+}
+
+void *ioremap(u64 phys, size_t size)
+{
+	return __ioremap(phys, size, PAGE_KERNEL);
+}
+
+/*
+ * PCD and PWT with the PAT as the firmware leaves it (PAT entry 3): uncached (UC), whatever the
+ * MTRRs say. Device registers such as the local APIC's must see every access, in order.
+ */
+void *ioremap_nocache(u64 phys, size_t size)
+{
+	return __ioremap(phys, size, PAGE_KERNEL | PTE_PCD | PTE_PWT);
 }
 
 void iounmap(const void *addr)

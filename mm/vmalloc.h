@@ -36,6 +36,8 @@ void vfree(const void *addr);
 void vfree_area(struct vm_struct *vm);
 /* Map physical device memory; iounmap() with the page-aligned address it lies in. */
 void *ioremap(u64 phys, size_t size);
+/* The same, mapped uncached (PCD, PWT): for device registers, such as the local APIC's. */
+void *ioremap_nocache(u64 phys, size_t size);
 void iounmap(const void *addr);
 static inline void vunmap(const void *addr)
 {

@@ -30,6 +30,7 @@
 ;  30     #SX       security (AMD)                 yes         current    isr30
 ;  31     -         reserved                       no          current    isr31
 ; 32-47   IRQ 0-15  the 8259 PICs' interrupts      no          IRQ stack  irq0..irq15
+; 240-255 -         local APIC vectors (IPIs)      no          IRQ stack  sysvec240..sysvec255
 ;
 ; (IRQ 0 is the timer, 1 the keyboard, 4 the serial port; "IRQ stack": the registers are saved
 ; on the interrupted stack, the handler runs on the IRQ stack, see below.)
@@ -127,6 +128,18 @@ IRQ 13		; vector 45
 IRQ 14		; vector 46
 IRQ 15		; vector 47 (also the second PIC's spurious IRQ)
 
+; The local APIC's own vectors, 240-255 (FIRST_SYSTEM_VECTOR in idt.h): IPIs between CPUs and
+; the APIC's spurious vector. Same frame and path as an IRQ.
+%assign v 240
+%rep 16
+sysvec%[v]:
+	inc dword [gs:PERCPU_IRQ_DEPTH]
+	push 0
+	push v
+	jmp irq_common
+%assign v v + 1
+%endrep
+
 %macro SAVE_REGS 0
 	push rax
 	push rbx
@@ -199,3 +212,11 @@ isr_stub_table:
 	dq isr24, isr25, isr26, isr27, isr28, isr29, isr30, isr31	; vectors 24-31
 	dq irq0, irq1, irq2, irq3, irq4, irq5, irq6, irq7	; vectors 32-39
 	dq irq8, irq9, irq10, irq11, irq12, irq13, irq14, irq15	; vectors 40-47
+
+global sysvec_stub_table
+sysvec_stub_table:
+%assign v 240
+%rep 16
+	dq sysvec%[v]
+%assign v v + 1
+%endrep

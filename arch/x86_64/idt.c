@@ -30,11 +30,13 @@ struct idt_ptr {
 } __attribute__((packed));
 
 extern const u64 isr_stub_table[NR_VECTORS];
+extern const u64 sysvec_stub_table[NR_SYSTEM_VECTORS];
 extern const u8 __entry_text_start[], __entry_text_end[];
 
 static struct idt_gate idt[256];
 static trap_handler_t exception_handler;
 static irq_handler_t irq_handlers[NR_IRQS];
+static irq_handler_t sysvec_handlers[NR_SYSTEM_VECTORS];
 static void (*irq_exit_hook)(struct pt_regs *regs);
 
 static void set_gate(int vector, u64 addr, int ist)
@@ -68,14 +70,22 @@ static int ist_for_vector(int vector)
 	}
 }
 
-void idt_init(void)
+void idt_load(void)
 {
 	struct idt_ptr ptr = { sizeof(idt) - 1, (u64)idt };
+
+	asm volatile("lidt %0" : : "m"(ptr));
+}
+
+void idt_init(void)
+{
 	int v;
 
 	for (v = 0; v < NR_VECTORS; v++)
 		set_gate(v, isr_stub_table[v], ist_for_vector(v));
-	asm volatile("lidt %0" : : "m"(ptr));
+	for (v = 0; v < NR_SYSTEM_VECTORS; v++)
+		set_gate(FIRST_SYSTEM_VECTOR + v, sysvec_stub_table[v], 0);
+	idt_load();
 }
 
 void set_exception_handler(trap_handler_t handler)
@@ -89,6 +99,11 @@ void request_irq(unsigned int irq, irq_handler_t handler)
 	pic_unmask(irq);
 }
 
+void request_sysvec(unsigned int vector, irq_handler_t handler)
+{
+	sysvec_handlers[vector - FIRST_SYSTEM_VECTOR] = handler;
+}
+
 void set_irq_exit_hook(void (*hook)(struct pt_regs *regs))
 {
 	irq_exit_hook = hook;
@@ -98,6 +113,17 @@ void set_irq_exit_hook(void (*hook)(struct pt_regs *regs))
 void do_irq(struct pt_regs *regs)
 {
 	unsigned int irq = regs->vector - IRQ_BASE;
+
+	if (regs->vector >= FIRST_SYSTEM_VECTOR) {
+		irq_handler_t h = sysvec_handlers[regs->vector - FIRST_SYSTEM_VECTOR];
+
+		if (h)
+			h(regs);
+		else
+			printk(KERN_ERR "CPU %u: unexpected interrupt on vector %lu\n",
+			       this_cpu()->cpu, regs->vector);
+		return;
+	}
 
 	if (pic_is_spurious(irq))
 		return;

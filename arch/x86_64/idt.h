@@ -24,6 +24,9 @@ struct pt_regs {
 #define X86_TRAP_MC  18
 #define IRQ_BASE     32
 #define NR_IRQS	     16
+/* Vectors 240-255 belong to the local APIC: IPIs and its spurious vector. */
+#define FIRST_SYSTEM_VECTOR 240
+#define NR_SYSTEM_VECTORS   16
 
 /* #PF error code bits (Intel SDM vol. 3, "Interrupt 14—Page-Fault Exception"). */
 #define PF_PROT	 (1 << 0) /* 0: page not present, 1: protection violation */
@@ -40,6 +43,13 @@ void idt_init(void);
 /* Install `handler` for all exception vectors; unhandled exceptions end in die(). */
 void set_exception_handler(trap_handler_t handler);
 void request_irq(unsigned int irq, irq_handler_t handler);
+/*
+ * Handle a local APIC vector (FIRST_SYSTEM_VECTOR..255) on the IRQ stack, in IRQ context. The
+ * handler sends its own EOI (the APIC's, not the PIC's), if the vector needs one.
+ */
+void request_sysvec(unsigned int vector, irq_handler_t handler);
+/* Load the IDT on this CPU (idt_init() does it on the boot CPU; an AP does it when it starts). */
+void idt_load(void);
 /* Called on the way out of every outermost interrupt (the scheduler preempts from here). */
 void set_irq_exit_hook(void (*hook)(struct pt_regs *regs));
 

@@ -1,7 +1,8 @@
 /*
  * Per-CPU data. Everything that differs between CPUs lives in one struct percpu, reached through
- * one accessor, this_cpu(), which reads the structure's own address from %gs:0. There is one CPU
- * today; SMP means one more struct percpu and GS base per CPU, and no other code changes.
+ * one accessor, this_cpu(), which reads the structure's own address from %gs:0. The boot CPU's is
+ * boot_percpu; each other CPU (AP) gets one from percpu_ap_area() and points its GS base at it
+ * when it starts (kernel/smp.c).
  */
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
@@ -9,7 +10,7 @@
 #include "arch/x86_64/gdt.h"
 #include "kernel/lib/types.h"
 
-#define NR_CPUS		     1
+#define NR_CPUS		     16
 #define MAX_HELD_LOCKS	     8
 #define NR_CACHED_STACKS_MAX 8
 
@@ -41,6 +42,8 @@ _Static_assert(__builtin_offsetof(struct percpu, irq_stack_top) == PERCPU_IRQ_ST
 	       "entry.asm");
 
 extern struct percpu boot_percpu;
+/* Every CPU's area by CPU number, boot CPU first; NULL where no CPU was set up. */
+extern struct percpu *percpu_areas[NR_CPUS];
 
 static inline struct percpu *this_cpu(void)
 {
@@ -66,5 +69,9 @@ static inline void kill_enable(void)
 }
 
 void percpu_init_boot_cpu(void);
+/* The zeroed area of CPU number cpu (1..NR_CPUS-1), recorded in percpu_areas. */
+struct percpu *percpu_ap_area(u32 cpu);
+/* On the AP itself, first thing: GS base to its area, so that this_cpu() works. */
+void percpu_init_ap(struct percpu *p);
 
 #endif

@@ -23,6 +23,7 @@
 #define SDT_HEADER_LEN	    36
 
 struct acpi_info acpi;
+struct madt acpi_madt;
 
 static u8 read8(const u8 *p, u32 off)
 {
@@ -71,10 +72,11 @@ static const u8 *map_table(u64 phys, const char *sig)
 	return hdr;
 }
 
-/* Map the FADT through the RSDT (ACPI 1) or XSDT (2+); the caller unmaps it. */
-static const u8 *find_fadt(const struct mb2_info *mb)
+/* Map the table with this signature through the RSDT (ACPI 1) or XSDT (2+); the caller unmaps it.
+ */
+static const u8 *find_table(const struct mb2_info *mb, const char *sig)
 {
-	const u8 *rsdp = mb->acpi.rsdp, *root, *fadt = NULL;
+	const u8 *rsdp = mb->acpi.rsdp, *root, *found = NULL;
 	bool xsdt = mb->acpi.version >= 2 && read64(rsdp, 24);
 	u32 entry = xsdt ? 8 : 4, i, n;
 
@@ -82,17 +84,42 @@ static const u8 *find_fadt(const struct mb2_info *mb)
 	if (!root)
 		return NULL;
 	n = (read32(root, 4) - SDT_HEADER_LEN) / entry;
-	for (i = 0; i < n && !fadt; i++) {
+	for (i = 0; i < n && !found; i++) {
 		u32 off = SDT_HEADER_LEN + i * entry;
 		const u8 *t = map_table(xsdt ? read64(root, off) : read32(root, off), NULL);
 
-		if (t && !memcmp(t, "FACP", 4))
-			fadt = t;
+		if (t && !memcmp(t, sig, 4))
+			found = t;
 		else if (t)
 			iounmap(t);
 	}
 	iounmap(root);
-	return fadt;
+	return found;
+}
+
+/*
+ * The MADT lists the CPUs for kernel/smp.c. A table that does not parse is reported and not
+ * used: the kernel then runs on one CPU, as with no MADT at all.
+ */
+static void find_madt(const struct mb2_info *mb)
+{
+	const u8 *t = find_table(mb, "APIC");
+	char err[128];
+
+	if (!t) {
+		pr_info("acpi: no MADT: one CPU\n");
+		return;
+	}
+	if (madt_parse(t, read32(t, 4), &acpi_madt, err, sizeof(err)))
+		pr_err("acpi: malformed MADT, not used (the kernel runs on one CPU): %s\n", err);
+	else
+		acpi.madt_found = true;
+	iounmap(t);
+	/*
+	 * The mappings are freed lazily (mm/vmalloc.c); purge them at once, so that the vmalloc
+	 * range is left as it was before (the counted benchmarks see the same layout).
+	 */
+	vmalloc_purge();
 }
 
 /*
@@ -183,7 +210,8 @@ void acpi_init(const struct mb2_info *mb)
 		pr_warn("acpi: the boot loader passed no RSDP: poweroff works only in QEMU\n");
 		return;
 	}
-	fadt = find_fadt(mb);
+	find_madt(mb);
+	fadt = find_table(mb, "FACP");
 	if (!fadt) {
 		pr_warn("acpi: no FADT found\n");
 		return;

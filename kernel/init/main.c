@@ -26,6 +26,7 @@
 #include "kernel/shell/shell.h"
 #include "kernel/lib/string.h"
 #include "kernel/task.h"
+#include "kernel/smp.h"
 #include "kernel/time.h"
 #include "mm/fail.h"
 #include "mm/mm.h"
@@ -104,15 +105,29 @@ static void set_demo_timing(const char *key, const char *value, void *ctx)
 		boot_params.poweroff_s = n;
 }
 
+static void set_nosmp(const char *key, const char *value, void *ctx)
+{
+	if (*value)
+		pr_warn("cmdline: nosmp takes no value; '%s' ignored\n", value);
+	boot_params.nosmp = true;
+}
+
 static void unknown_param(const char *key, const char *value, void *ctx)
 {
 	pr_warn("cmdline: unknown parameter '%s' ignored\n", key);
 }
 
 static const struct cmdline_param kernel_params[] = {
-	{ "test", set_test },	  { "loglevel", set_loglevel }, { "bench", set_bench },
-	{ "fail", set_fail },	  { "icount", set_icount },	{ "demo", set_demo },
-	{ "selftest", set_demo }, { "pause", set_demo_timing }, { "poweroff", set_demo_timing },
+	{ "test", set_test },
+	{ "loglevel", set_loglevel },
+	{ "bench", set_bench },
+	{ "fail", set_fail },
+	{ "icount", set_icount },
+	{ "demo", set_demo },
+	{ "selftest", set_demo },
+	{ "pause", set_demo_timing },
+	{ "poweroff", set_demo_timing },
+	{ "nosmp", set_nosmp },
 	{ NULL, NULL },
 };
 
@@ -249,6 +264,7 @@ void kernel_main(u32 magic, u64 mb_phys)
 	serial_enable_rx_irq();
 	ps2kbd_init();
 	local_irq_enable();
+	smp_init(&memmap, boot_params.nosmp);
 
 	console_wait_init();
 	sched_start(init_main);

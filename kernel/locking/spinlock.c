@@ -33,13 +33,26 @@ static void note_released(const struct spinlock *lock)
 	cpu->nr_held_locks--;
 }
 
+/* Does this CPU hold lock? Only asked when the lock is busy: the fast path pays nothing. */
+static bool held_by_this_cpu(const struct spinlock *lock)
+{
+	struct percpu *cpu = this_cpu();
+	int i;
+
+	for (i = 0; i < MIN(cpu->nr_held_locks, MAX_HELD_LOCKS); i++) {
+		if (cpu->held_locks[i] == lock)
+			return true;
+	}
+	return false;
+}
+
 u64 spin_lock_irqsave(struct spinlock *lock)
 {
 	u64 flags = local_irq_save();
 
 	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE)) {
-		/* On one CPU with interrupts off nobody can ever release it: say so. */
-		if (NR_CPUS == 1)
+		/* Held by this CPU, which has interrupts off: nobody can ever release it. */
+		if (held_by_this_cpu(lock))
 			panic("spinlock %s: recursive lock or lock held across a switch",
 			      lock->name);
 		cpu_relax();

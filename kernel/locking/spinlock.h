@@ -1,7 +1,8 @@
 /*
  * Spinlocks that are safe against interrupts and preemption: taking one disables interrupts on
  * this CPU (so neither an interrupt handler nor the timer's preemption can run) and then spins on
- * an atomic flag (so another CPU cannot get in, once there is SMP).
+ * an atomic flag (so another CPU cannot get in). A CPU that waits for a lock it holds itself
+ * would spin forever with interrupts off: that is a panic, with the lock's name.
  *
  * Every CPU keeps a short list of the locks it holds. Because a spinlock is never held across a
  * context switch, that list is exactly the list of locks the running task holds: the stack

@@ -10,6 +10,7 @@
 #include "kernel/shell/shell.h"
 #include "kernel/shell/shell_cmds.h"
 #include "kernel/lib/string.h"
+#include "kernel/smp.h"
 #include "kernel/time.h"
 
 static int cmd_help(int argc, char **argv);
@@ -59,6 +60,7 @@ static int cmd_dmesg(int argc, char **argv)
 static int cmd_cpuinfo(int argc, char **argv)
 {
 	cpu_print_features();
+	smp_print_cpus();
 	return 0;
 }
 
@@ -110,7 +112,7 @@ const struct shell_command shell_commands[] = {
 	{ "echo", "[words...]", "print the words", cmd_echo },
 	{ "uptime", "", "time since boot", cmd_uptime },
 	{ "dmesg", "", "print the kernel log", cmd_dmesg },
-	{ "cpuinfo", "", "CPU features the kernel uses", cmd_cpuinfo },
+	{ "cpuinfo", "", "the CPUs: features the kernel uses, APIC ids, states", cmd_cpuinfo },
 	{ "bootinfo", "", "what the boot loader passed (memory map, ...)", cmd_bootinfo },
 	{ "meminfo", "", "memory use, free blocks per order", cmd_meminfo },
 	{ "vmallocinfo", "", "the vmalloc areas, like /proc/vmallocinfo", cmd_vmallocinfo },

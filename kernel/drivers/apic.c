@@ -1,0 +1,141 @@
+/*
+ * The local APIC in xAPIC mode. Register offsets and ICR bits: Intel SDM vol. 3, "Advanced
+ * Programmable Interrupt Controller (APIC)". x2APIC mode (registers as MSRs, 32-bit ids) is not
+ * used: an x2APIC CPU with an id below 255 works in xAPIC mode too, and kernel/smp.c reports any
+ * CPU whose id needs x2APIC mode.
+ */
+#include "kernel/drivers/apic.h"
+#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/idt.h"
+#include "kernel/printk/printk.h"
+#include "mm/vmalloc.h"
+
+#define MSR_APIC_BASE	    0x1b
+#define APIC_BASE_ENABLE    (1UL << 11)
+#define APIC_BASE_X2APIC    (1UL << 10)
+#define APIC_BASE_ADDR_MASK 0xffffff000UL
+
+#define APIC_ID	      0x20
+#define APIC_TPR      0x80
+#define APIC_EOI      0xb0
+#define APIC_SVR      0xf0
+#define APIC_ESR      0x280
+#define APIC_ICR_LOW  0x300
+#define APIC_ICR_HIGH 0x310
+
+#define SVR_ENABLE	     (1u << 8)
+#define ICR_FIXED	     (0u << 8)
+#define ICR_INIT	     (5u << 8)
+#define ICR_STARTUP	     (6u << 8)
+#define ICR_DELIVERY_PENDING (1u << 12)
+#define ICR_ASSERT	     (1u << 14)
+#define ICR_LEVEL	     (1u << 15)
+
+/* How long to wait for the APIC to accept an IPI: it takes a few hundred cycles in practice. */
+#define ICR_IDLE_SPINS 1000000
+
+static volatile u32 *lapic;
+static u64 lapic_base;
+
+static u32 lapic_read(u32 reg)
+{
+	return lapic[reg / 4];
+}
+
+static void lapic_write(u32 reg, u32 val)
+{
+	lapic[reg / 4] = val;
+}
+
+u64 lapic_phys(void)
+{
+	return lapic_base;
+}
+
+bool lapic_present(void)
+{
+	return lapic != NULL;
+}
+
+u32 lapic_id(void)
+{
+	return lapic_read(APIC_ID) >> 24;
+}
+
+void lapic_eoi(void)
+{
+	lapic_write(APIC_EOI, 0);
+}
+
+/* The spurious vector needs no EOI (the SDM says so): nothing to do at all. */
+static void spurious_interrupt(struct pt_regs *regs)
+{
+}
+
+void lapic_setup_this_cpu(void)
+{
+	/* Accept every priority, and software-enable the APIC with its spurious vector. */
+	lapic_write(APIC_TPR, 0);
+	lapic_write(APIC_SVR, SVR_ENABLE | SPURIOUS_APIC_VECTOR);
+}
+
+int lapic_init(void)
+{
+	u64 base;
+
+	if (!boot_cpu.apic) {
+		pr_warn("apic: this CPU has no local APIC\n");
+		return -1;
+	}
+	base = rdmsr(MSR_APIC_BASE);
+	if (!(base & APIC_BASE_ENABLE) || (base & APIC_BASE_X2APIC)) {
+		pr_warn("apic: the firmware left the local APIC %s\n",
+			base & APIC_BASE_X2APIC ? "in x2APIC mode" : "disabled");
+		return -1;
+	}
+	lapic_base = base & APIC_BASE_ADDR_MASK;
+	lapic = ioremap_nocache(lapic_base, PAGE_SIZE);
+	if (!lapic) {
+		pr_warn("apic: cannot map the local APIC at %#lx\n", lapic_base);
+		return -1;
+	}
+	request_sysvec(SPURIOUS_APIC_VECTOR, spurious_interrupt);
+	lapic_setup_this_cpu();
+	pr_info("apic: local APIC at %#lx (uncached), boot CPU's APIC id %u\n", lapic_base,
+		lapic_id());
+	return 0;
+}
+
+/* Write the ICR (high half first: writing the low half sends) and wait until it is accepted. */
+static int send_icr(u32 apic_id, u32 low)
+{
+	u64 flags = local_irq_save(); /* the two halves belong together */
+	int spins;
+
+	lapic_write(APIC_ESR, 0);
+	lapic_write(APIC_ICR_HIGH, apic_id << 24);
+	lapic_write(APIC_ICR_LOW, low);
+	for (spins = 0; spins < ICR_IDLE_SPINS; spins++) {
+		if (!(lapic_read(APIC_ICR_LOW) & ICR_DELIVERY_PENDING))
+			break;
+		cpu_relax();
+	}
+	local_irq_restore(flags);
+	return spins < ICR_IDLE_SPINS ? 0 : -1;
+}
+
+int lapic_send_ipi(u32 apic_id, u8 vector)
+{
+	return send_icr(apic_id, ICR_FIXED | ICR_ASSERT | vector);
+}
+
+int lapic_send_init(u32 apic_id)
+{
+	return send_icr(apic_id, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
+}
+
+int lapic_send_startup(u32 apic_id, u8 page)
+{
+	return send_icr(apic_id, ICR_STARTUP | ICR_ASSERT | page);
+}
