@@ -336,6 +336,28 @@ void vmallocinfo(void)
 }
 
 /*
+ * The shape of the tree of vmalloc areas (mm/vmarea.c), one area a line, indented by depth. The
+ * text is drawn under the lock into a static buffer (no allocation while holding it), then
+ * printed a line at a time: printk takes at most 512 bytes at once.
+ */
+void vmalloc_show_tree(void)
+{
+	static char text[8192];
+	u64 flags = spin_lock_irqsave(&vmap_area_lock);
+	size_t len = vmarea_show_tree(&vmalloc_space, text, sizeof(text));
+	char *line = text, *nl;
+
+	spin_unlock_irqrestore(&vmap_area_lock, flags);
+	while ((nl = strchr(line, '\n'))) {
+		*nl = '\0';
+		printk("%s\n", line);
+		line = nl + 1;
+	}
+	if (len >= sizeof(text))
+		printk("(cut: the tree needs %zu bytes, %zu shown)\n", len, sizeof(text) - 1);
+}
+
+/*
  * Map device memory (a framebuffer, firmware tables outside the direct map) at physical
  * [phys, phys + size) into the vmalloc range. The pages are not RAM from the allocator, so
  * iounmap() only unmaps them. Caching is left to the MTRRs the firmware set up (PAT type WB).

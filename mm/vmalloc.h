@@ -58,5 +58,7 @@ void vmalloc_stats(struct vmalloc_stats *st);
  */
 void vmalloc_purge(void);
 void vmallocinfo(void);
+/* The AVL tree of vmalloc areas, one line an area, indented by depth (shell: vmtree). */
+void vmalloc_show_tree(void);
 
 #endif

@@ -57,5 +57,12 @@ bool vmarea_in_guard(const struct vmarea *va, u64 addr);
 struct vmarea *vmarea_first(const struct vmarea_space *s);
 struct vmarea *vmarea_next(const struct vmarea *va);
 int vmarea_check(const struct vmarea_space *s, char *why, size_t why_len);
+/*
+ * Draw the tree of s into buf (NUL-terminated, cut to size), one line per area in pre-order -
+ * an area, then its left subtree, then its right one - indented two spaces per level:
+ * "0x<span_start, hex> pages=<span_pages> h=<height> max_gap=<max_gap>". Returns the length of
+ * the whole text, like snprintf: size or more means it was cut.
+ */
+size_t vmarea_show_tree(const struct vmarea_space *s, char *buf, size_t size);
 
 #endif

@@ -83,6 +83,12 @@ def test_cycle():
        "cycle: 'overflow b' makes it unbounded on purpose, no error")
     roots, errors = run({"a": (16, S)}, [("a", "a")], STACK + "root task a\n")
     ok(any("recursion: a" in e for e in errors), "cycle: a function calling itself is one too")
+    roots, errors = run(*graph, STACK + "root task a\nrecursion ?a 3\n")
+    ok(not errors and roots["a"].bound == 152, "cycle: 'recursion ?a 3' bounds it the same")
+    _, errors = run(*graph, STACK + "root task a\nrecursion a 3\nrecursion gone 2\n")
+    ok(any("'recursion gone'" in e for e in errors), "cycle: a recursion line naming nothing errs")
+    _, errors = run(*graph, STACK + "root task a\nrecursion a 3\nrecursion ?gone 2\n")
+    ok(not errors, "cycle: an optional one ('?gone', a lab's handout only) does not")
 
 
 def test_unresolved_indirect_call():

@@ -116,6 +116,7 @@ const struct shell_command shell_commands[] = {
 	{ "bootinfo", "", "what the boot loader passed (memory map, ...)", cmd_bootinfo },
 	{ "meminfo", "", "memory use, free blocks per order", cmd_meminfo },
 	{ "vmallocinfo", "", "the vmalloc areas, like /proc/vmallocinfo", cmd_vmallocinfo },
+	{ "vmtree", "", "the tree of vmalloc areas, one line an area, by depth", cmd_vmtree },
 	{ "pagewalk", "<addr>", "walk the page tables for an address", cmd_pagewalk },
 	{ "ptdump", "", "the kernel half's page tables as runs with rights", cmd_ptdump },
 	{ "fail", "[n]", "make the n-th allocation from now fail (failure injection)", cmd_fail },

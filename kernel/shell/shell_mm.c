@@ -53,6 +53,12 @@ int cmd_vmallocinfo(int argc, char **argv)
 	return 0;
 }
 
+int cmd_vmtree(int argc, char **argv)
+{
+	vmalloc_show_tree();
+	return 0;
+}
+
 static void print_entry_flags(u64 e)
 {
 	if (!(e & PTE_PRESENT)) {
