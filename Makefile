@@ -50,6 +50,7 @@ NASMFLAGS := -f elf64 -g -F dwarf -w+all
 
 # The source folders, one layer each (docs/ARCHITECTURE.md; scripts/check-layers checks them).
 KERNEL_DIRS := kernel/lib boot arch/x86_64 kernel/printk kernel/locking mm kernel/drivers kernel \
+	kernel/user \
 	kernel/debug kernel/shell kernel/init tests/kernel
 KERNEL_C := $(wildcard $(addsuffix /*.c,$(KERNEL_DIRS)))
 KERNEL_ASM := $(wildcard boot/*.asm arch/x86_64/*.asm)

@@ -1,0 +1,17 @@
+/*
+ * The initial ramdisk: a cpio archive ("newc" format) that GRUB loads as a multiboot2 module and
+ * that holds the user programs. Files are found by name; their data stays where GRUB put it.
+ */
+#ifndef KERNEL_USER_INITRD_H
+#define KERNEL_USER_INITRD_H
+
+#include "kernel/lib/types.h"
+
+/* Check the archive at base (len bytes) and use it. Returns the number of files or -errno. */
+int initrd_init(const void *base, size_t len);
+/* The file called name: 0 with *data and *len set, or -ENOENT. */
+int initrd_find(const char *name, const void **data, size_t *len);
+/* Call fn for every file, in archive order. Returns the number of files. */
+int initrd_for_each(void (*fn)(const char *name, size_t len, void *arg), void *arg);
+
+#endif

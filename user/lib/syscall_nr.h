@@ -1,0 +1,31 @@
+/*
+ * The system-call interface, shared by the kernel and the user runtime (so the two cannot
+ * disagree). A program puts the number in %rax and the arguments in %rdi, %rsi, %rdx, %r10, %r8,
+ * %r9 (the Linux x86-64 convention: %rcx and %r11 are taken by the syscall instruction), and gets
+ * the result back in %rax: a negative value is an error number (kernel/lib/errno.h), negated.
+ */
+#ifndef USER_SYSCALL_NR_H
+#define USER_SYSCALL_NR_H
+
+#define SYS_exit    0 /* (int status): does not return */
+#define SYS_write   1 /* (int fd, const void *buf, size_t len): fd 1 and 2 are the console */
+#define SYS_read    2 /* (int fd, void *buf, size_t len): fd 0 is the console */
+#define SYS_getpid  3 /* () */
+#define SYS_spawn   4 /* (const char *path, const char *args): the child's pid */
+#define SYS_wait    5 /* (int pid, int *status): pid -1 waits for any child */
+#define SYS_sbrk    6 /* (long increment): the old break */
+#define SYS_sleep   7 /* (unsigned long ms) */
+#define SYS_yield   8 /* () */
+#define SYS_recurse 9 /* (unsigned long depth): the kernel recurses depth frames on its stack */
+#define NR_SYSCALLS 10
+
+/*
+ * How a process ended, as wait() reports it: the low byte is the exit status when the process
+ * called exit; otherwise WAIT_KILLED is set and the low byte says why.
+ */
+#define WAIT_KILLED	      0x100
+#define KILLED_SEGFAULT	      1 /* a fault in user mode */
+#define KILLED_STACK_OVERFLOW 2 /* its kernel stack overflowed during a system call */
+#define KILLED_OTHER	      3 /* any other kernel oops while it ran */
+
+#endif
