@@ -26,6 +26,7 @@
 
 #define SVR_ENABLE	     (1u << 8)
 #define ICR_FIXED	     (0u << 8)
+#define ICR_NMI		     (4u << 8)
 #define ICR_INIT	     (5u << 8)
 #define ICR_STARTUP	     (6u << 8)
 #define ICR_DELIVERY_PENDING (1u << 12)
@@ -66,6 +67,14 @@ u32 lapic_id(void)
 void lapic_eoi(void)
 {
 	lapic_write(APIC_EOI, 0);
+}
+
+/* The in-service register: 8 registers of 32 bits, 16 bytes apart, one bit per vector. */
+#define APIC_ISR 0x100
+
+bool lapic_in_service(u8 vector)
+{
+	return lapic_read(APIC_ISR + 0x10 * (vector / 32)) & (1u << (vector % 32));
 }
 
 /* The spurious vector needs no EOI (the SDM says so): nothing to do at all. */
@@ -128,6 +137,11 @@ static int send_icr(u32 apic_id, u32 low)
 int lapic_send_ipi(u32 apic_id, u8 vector)
 {
 	return send_icr(apic_id, ICR_FIXED | ICR_ASSERT | vector);
+}
+
+int lapic_send_nmi(u32 apic_id)
+{
+	return send_icr(apic_id, ICR_NMI | ICR_ASSERT);
 }
 
 int lapic_send_init(u32 apic_id)

@@ -1,6 +1,7 @@
 /* The shell's commands. Each one checks its arguments and says clearly what is wrong. */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/power.h"
+#include "kernel/drivers/ioapic.h"
 #include "kernel/debug/bench.h"
 #include "kernel/printk/console.h"
 #include "kernel/debug/ktest.h"
@@ -61,6 +62,7 @@ static int cmd_cpuinfo(int argc, char **argv)
 {
 	cpu_print_features();
 	smp_print_cpus();
+	ioapic_print();
 	return 0;
 }
 
