@@ -20,6 +20,7 @@
 #include "kernel/time.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
+#include "mm/tlbflush.h"
 
 /* What the trampoline reads (trampoline.asm, trampoline_params: the same layout). */
 struct trampoline_params {
@@ -147,6 +148,32 @@ int smp_call_function(void (*func)(void *info), void *info, bool wait)
 	kill_enable();
 	return n;
 }
+
+/* ------------------------------------------------------------------ TLB shootdown */
+
+struct tlb_range {
+	u64 start, end;
+};
+
+static void flush_tlb_func(void *info)
+{
+	const struct tlb_range *r = info;
+
+	local_flush_tlb_kernel_range(r->start, r->end);
+}
+
+/* mm's remote flush (mm/tlbflush.h): wait=true, so each target's return is its acknowledgement. */
+static int flush_tlb_others(u64 start, u64 end)
+{
+	struct tlb_range r = { start, end };
+
+	return smp_call_function(flush_tlb_func, &r, true);
+}
+
+static const struct tlb_remote tlb_remote = {
+	.flush_others = flush_tlb_others,
+	.online_cpus = num_online_cpus,
+};
 
 /* ------------------------------------------------------------------ the APs' side */
 
@@ -406,6 +433,8 @@ void smp_init(const struct memmap *map, bool nosmp)
 	setup_trampoline();
 	pr_info("smp: AP trampoline at %#lx\n", trampoline_phys);
 	request_sysvec(CALL_FUNCTION_VECTOR, call_function_interrupt);
+	/* Before any AP is up: from its first translation on, unmaps must reach its TLB. */
+	tlb_set_remote(&tlb_remote);
 	list_cpus("");
 	for (i = 1; i < nr_cpus_numbered; i++)
 		boot_cpu_nr(i, AP_BOOT_TIMEOUT_MS);

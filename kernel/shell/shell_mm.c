@@ -33,6 +33,8 @@ int cmd_meminfo(int argc, char **argv)
 	       kib(ps.reserved));
 	printk("Slab:         %10lu kB  (%lu objects)\n", kib(ks.pages), ks.objects);
 	printk("VmallocUsed:  %10lu kB  (%lu areas)\n", kib(vs.pages), vs.nr_areas);
+	printk("VmallocHeld:  %10lu kB  (%lu freed areas' pages, given back at their purge)\n",
+	       kib(vs.held_pages), vs.nr_lazy);
 	shell_meminfo_stacks();
 	if (ps.bad_frees)
 		printk("BadFrees:     %10lu     (refused: double, wrong order, never allocated)\n",
