@@ -263,7 +263,8 @@ void unmap_kernel_range(u64 va, u64 npages, void (*put_page)(u64 pa, void *ctx),
 	}
 	local_flush_tlb_kernel_range(start, end);
 	spin_unlock_irqrestore(&kernel_pt_lock, irq);
-	free_unlinked_page_tables();
+	if (unlinked_tables) /* rare: a table left empty */
+		free_unlinked_page_tables();
 }
 
 u64 kernel_range_dirty(u64 va, u64 npages, bool clear)
