@@ -49,8 +49,15 @@ int cmd_meminfo(int argc, char **argv)
 	return 0;
 }
 
+/* `vmallocinfo purge` purges the freed areas first (a shootdown, then ranges and pages back). */
 int cmd_vmallocinfo(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "purge")) {
+		printk("usage: vmallocinfo [purge]\n");
+		return 1;
+	}
+	if (argc > 1)
+		vmalloc_purge();
 	vmallocinfo();
 	return 0;
 }
