@@ -77,6 +77,10 @@ static struct vm_struct *get_vm_area(u64 npages, u32 guard, const char *purpose)
 
 	if (!vm)
 		return NULL;
+	/* Frees made with interrupts off could not purge (no shootdown there): catch up here. */
+	if (__atomic_load_n(&purge_list_pages, __ATOMIC_RELAXED) >= LAZY_PAGES_PER_CPU_ORDER &&
+	    purge_list_pages >= lazy_max_pages() && tlb_shootdown_possible())
+		vmalloc_purge();
 	vm->purpose = purpose;
 	vm->owns_pages = false;
 	vm->flush_now = false;
