@@ -159,24 +159,6 @@ static void requeue(struct vm_struct *list, u64 pages)
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
 }
 
-/* LAB6: BEGIN the purge's shootdown: every CPU's TLB forgets the batch before anything is reused */
-static int purge_shootdown(u64 start, u64 end)
-{
-	return flush_tlb_kernel_range(start, end);
-}
-#if 0  /* LAB6: STUB */
-/*
- * TODO: the areas of the batch lie in [start, end). This CPU's TLB forgot them when they were
- * unmapped, but any other CPU that used them may still hold their translations. Flush them from
- * every online CPU's TLB and wait until each has done it (mm/tlbflush.h, and kernel/smp.c for
- * the IPI behind it). Return 0 when every CPU's TLB is clean, -1 if that could not be done.
- */
-static int purge_shootdown(u64 start, u64 end)
-{
-	return 0;
-}
-#endif /* LAB6: END */
-
 void vmalloc_purge(void)
 {
 	struct vm_struct *list, *vm;
@@ -205,7 +187,7 @@ void vmalloc_purge(void)
 	 * Until the shootdown returns, the areas stay in the tree (their ranges taken) and keep
 	 * their pages; another CPU may be reading through a stale translation right now.
 	 */
-	if (purge_shootdown(start, end)) {
+	if (flush_tlb_kernel_range(start, end)) {
 		requeue(list, pages);
 		return;
 	}
