@@ -13,10 +13,10 @@
 struct vm_struct {
 	struct vmarea va;    /* where it is, with its guards */
 	const char *purpose; /* shown by vmallocinfo: "vmalloc", "stack", ... */
-	bool owns_pages;     /* vfree frees the pages (vmalloc) or not (vmap) */
-	bool flush_now;	     /* vmap: the caller's pages, so every CPU's TLB is flushed at vunmap */
-	bool freed;	     /* unmapped, waiting on the purge list to leave the tree */
-	u64 held;	     /* freed: its pages, until the purge (physical, linked through each) */
+	bool owns_pages; /* its pages are freed at its purge (vmalloc), or not (vmap, ioremap) */
+	bool flush_now;	 /* vmap: the caller's pages, so every CPU's TLB is flushed at vunmap */
+	bool freed;	 /* unmapped, waiting on the purge list to leave the tree */
+	u64 held;	 /* freed: its pages, until the purge (physical, linked through each) */
 	u64 nr_held;
 	struct vm_struct *purge_next;
 };
