@@ -202,7 +202,8 @@ static void show_expected_fault(void *regs)
 
 /*
  * The current task armed a catch: print the whole oops, then resume at its kernel_setjmp(). Only
- * a fault of the task's own code counts, not one in an interrupt handler, in another exception
+ * a fault at the interrupt depth where it was armed counts (the task's own code, or the function
+ * of an IPI that armed it), not one in an interrupt handler that came on top, in another exception
  * handler, or an NMI or machine check that happened to come while the catch was armed.
  */
 static bool catch_expected_fault(struct pt_regs *regs)
@@ -211,7 +212,7 @@ static bool catch_expected_fault(struct pt_regs *regs)
 	struct task *t = current;
 	struct fault_catch *fc = t ? t->fault_catch : NULL;
 
-	if (!fc || cpu->irq_depth || cpu->fault_depth > 1)
+	if (!fc || cpu->irq_depth != fc->irq_depth || cpu->fault_depth > 1)
 		return false;
 	/* NMI and #MC come from outside, whatever the task was doing: never "expected". */
 	if (regs->vector == X86_TRAP_NMI || regs->vector == X86_TRAP_MC)

@@ -19,6 +19,7 @@ struct fault_record {
 struct fault_catch {
 	struct jmp_buf jb;
 	struct fault_record rec;
+	int irq_depth; /* where it was armed: a task (0), or an IPI's function on another CPU */
 };
 
 void fault_init(void);

@@ -20,6 +20,7 @@
 #include "kernel/time.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
+#include "mm/tlbflush.h"
 
 /* What the trampoline reads (trampoline.asm, trampoline_params: the same layout). */
 struct trampoline_params {
@@ -147,6 +148,44 @@ int smp_call_function(void (*func)(void *info), void *info, bool wait)
 	kill_enable();
 	return n;
 }
+
+/* ------------------------------------------------------------------ TLB shootdown */
+
+struct tlb_range {
+	u64 start, end;
+};
+
+/* LAB6: BEGIN run the flush on every other online CPU and wait until each has done it */
+static void flush_tlb_func(void *info)
+{
+	const struct tlb_range *r = info;
+
+	local_flush_tlb_kernel_range(r->start, r->end);
+}
+
+/* mm's remote flush (mm/tlbflush.h): wait=true, so each target's return is its acknowledgement. */
+static int flush_tlb_others(u64 start, u64 end)
+{
+	struct tlb_range r = { start, end };
+
+	return smp_call_function(flush_tlb_func, &r, true);
+}
+#if 0  /* LAB6: STUB */
+/*
+ * TODO: every other online CPU must flush [start, end) from its own TLB (no CPU can flush
+ * another's): run a function there that does (smp_call_function(), above), and return only once
+ * each has done it, with the number of CPUs that did. As it is, it says all did, and none does.
+ */
+static int flush_tlb_others(u64 start, u64 end)
+{
+	return (int)num_online_cpus() - 1;
+}
+#endif /* LAB6: END */
+
+static const struct tlb_remote tlb_remote = {
+	.flush_others = flush_tlb_others,
+	.online_cpus = num_online_cpus,
+};
 
 /* ------------------------------------------------------------------ the APs' side */
 
@@ -406,6 +445,8 @@ void smp_init(const struct memmap *map, bool nosmp)
 	setup_trampoline();
 	pr_info("smp: AP trampoline at %#lx\n", trampoline_phys);
 	request_sysvec(CALL_FUNCTION_VECTOR, call_function_interrupt);
+	/* Before any AP is up: from its first translation on, unmaps must reach its TLB. */
+	tlb_set_remote(&tlb_remote);
 	list_cpus("");
 	for (i = 1; i < nr_cpus_numbered; i++)
 		boot_cpu_nr(i, AP_BOOT_TIMEOUT_MS);
