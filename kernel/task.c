@@ -22,6 +22,8 @@ const char *exit_how_name(int status)
 		return "killed: kernel stack overflow";
 	case EXIT_OOPS:
 		return "killed: oops";
+	case EXIT_SEGFAULT:
+		return "killed: segfault";
 	default:
 		return "unknown";
 	}
