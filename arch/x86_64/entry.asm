@@ -69,10 +69,21 @@ isr%1:
 	jmp isr_common
 %endmacro
 
+; From ring 3, GS base is the user's until swapgs: every path that comes from ring 3 swaps it
+; first thing (the saved CS says where we came from, at `cs_offset` above RSP), and swaps it
+; back just before the iretq to ring 3. From ring 0 it is already the kernel's and stays.
+%macro SWAPGS_IF_USER 1
+	test byte [rsp + %1], 3
+	jz %%kernel
+	swapgs
+%%kernel:
+%endmacro
+
 ; The depth goes up before anything is pushed: if the pushes overflow the stack, the #DF
 ; handler knows an interrupt was being entered.
 %macro IRQ 1
 irq%1:
+	SWAPGS_IF_USER 8
 	inc dword [gs:PERCPU_IRQ_DEPTH]
 	push 0
 	push 32 + %1
@@ -133,6 +144,7 @@ IRQ 15		; vector 47 (also the second PIC's spurious IRQ)
 %assign v 240
 %rep 16
 sysvec%[v]:
+	SWAPGS_IF_USER 8
 	inc dword [gs:PERCPU_IRQ_DEPTH]
 	push 0
 	push v
@@ -179,11 +191,13 @@ sysvec%[v]:
 %endmacro
 
 isr_common:
+	SWAPGS_IF_USER 24		; above the vector and the error code
 	SAVE_REGS
 	mov rdi, rsp
 	; The CPU aligned RSP to 16 before its push, and we pushed 22 quadwords: still aligned.
 	call trap_dispatch
 	RESTORE_REGS
+	SWAPGS_IF_USER 8
 	iretq
 
 irq_common:
@@ -200,6 +214,7 @@ irq_common:
 	mov rdi, rsp
 	call irq_exit			; back on the interrupted stack: preemption may switch here
 	RESTORE_REGS
+	SWAPGS_IF_USER 8
 	iretq
 
 section .rodata
