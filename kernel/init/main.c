@@ -28,6 +28,7 @@
 #include "kernel/task.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
+#include "kernel/user/process.h"
 #include "mm/fail.h"
 #include "mm/mm.h"
 
@@ -266,6 +267,7 @@ void kernel_main(u32 magic, u64 mb_phys)
 	local_irq_enable();
 	smp_init(&memmap, boot_params.nosmp);
 
+	user_init();
 	console_wait_init();
 	sched_start(init_main);
 }
