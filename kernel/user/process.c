@@ -359,6 +359,6 @@ void user_init(void)
 {
 	syscall_cpu_init();
 	set_user_fault_handler(user_fault);
-	pr_info("user: syscall entry at %p, smep=%s smap=%s\n", (void *)&syscall_cpu_init,
-		smep_enabled ? "on" : "off", uaccess_smap ? "on" : "off");
+	pr_info("user: syscall/sysret ready, smep=%s smap=%s\n", smep_enabled ? "on" : "off",
+		uaccess_smap ? "on" : "off");
 }

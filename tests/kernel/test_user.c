@@ -293,3 +293,59 @@ KTEST(user, kernel_half_and_non_canonical_pointers_are_refused_up_front)
 	KT_EXPECT(copy_from_user(buf, USER_BASE, 8) == -EFAULT);
 	KT_EXPECT(strncpy_from_user(buf, USER_BASE, sizeof(buf)) == -EFAULT);
 }
+
+/*
+ * SMAP and SMEP, where the CPU has them (QEMU: -cpu max): the kernel touching a user page outside
+ * the copy helpers, or running code from one, faults - a protection fault, not a missing page.
+ * The test task borrows an address space with one page of code (ret) mapped at USER_BASE.
+ */
+static void read_user_page(void *arg)
+{
+	(void)*(volatile u8 *)USER_BASE;
+}
+
+static void call_user_page(void *arg)
+{
+	((void (*)(void))USER_BASE)();
+}
+
+static void expect_protection_fault(void (*fn)(void *), u64 want_bits)
+{
+	struct user_mm *mm = user_mm_create();
+	struct fault_record rec;
+	u8 *page;
+	u8 c;
+
+	KT_ASSERT(mm);
+	KT_ASSERT(user_map_zeroed(mm, USER_BASE, 1, UMAP_EXEC) == 0);
+	page = user_page_address(mm, USER_BASE);
+	page[0] = 0xc3; /* ret */
+	current->mm = mm;
+	switch_mm(mm);
+	/* Through the helpers the page is readable: it is mapped, user, present. */
+	KT_EXPECT(copy_from_user(&c, USER_BASE, 1) == 0 && c == 0xc3);
+	KT_EXPECT_MSG(ktest_expect_fault(fn, NULL, &rec), "no fault");
+	KT_EXPECT_MSG(rec.vector == X86_TRAP_PF && (rec.error_code & want_bits) == want_bits,
+		      "vector %lu error %#lx", rec.vector, rec.error_code);
+	current->mm = NULL;
+	switch_mm(NULL);
+	user_mm_destroy(mm);
+}
+
+KTEST(user, with_smap_a_kernel_read_of_user_memory_outside_uaccess_faults)
+{
+	if (!uaccess_smap) {
+		ktest_skip("the CPU has no SMAP (try QEMU_ARGS=\"-cpu max\")");
+		return;
+	}
+	expect_protection_fault(read_user_page, PF_PROT);
+}
+
+KTEST(user, with_smep_the_kernel_cannot_run_user_code)
+{
+	if (!smep_enabled) {
+		ktest_skip("the CPU has no SMEP (try QEMU_ARGS=\"-cpu max\")");
+		return;
+	}
+	expect_protection_fault(call_user_page, PF_PROT | PF_INSTR);
+}
