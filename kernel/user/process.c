@@ -176,6 +176,7 @@ static int __process_spawn_image(const void *img, size_t len, const struct elf_i
 		return err;
 	}
 	p->pid = p->task->pid;
+	strlcpy(p->comm, p->task->comm, sizeof(p->comm));
 	p->ppid = current->pid;
 	p->task->mm = p->mm;
 	p->task->proc = p;

@@ -32,9 +32,10 @@ struct task;
 struct user_mm;
 
 struct process {
-	int pid;  /* the task's pid */
-	int ppid; /* the pid of the task that started it (and waits for it) */
-	struct task *task;
+	int pid;	   /* the task's pid */
+	int ppid;	   /* the pid of the task that started it (and waits for it) */
+	char comm[16];	   /* the task's name (the task is freed before the process) */
+	struct task *task; /* valid while the process is on the list and not being waited for */
 	struct user_mm *mm;
 	u64 entry, start_sp; /* where it starts in ring 3 */
 	u64 brk_start, brk;  /* the heap: [brk_start, brk) */
