@@ -273,6 +273,12 @@ int kill_and_reap(int pid, int *status)
 	if (t)
 		t->detached = false;
 	err = __kill(t);
+	/* A user process is reaped by its parent (kernel/user/process.c), never from here. */
+	if (!err && t->proc) {
+		t->detached = detached;
+		spin_unlock_irqrestore(&sched_lock, flags);
+		return 0;
+	}
 	if (err && t)
 		t->detached = detached;
 	spin_unlock_irqrestore(&sched_lock, flags);

@@ -254,20 +254,25 @@ const char *wait_status_name(int status, char *buf, size_t len)
 	return buf;
 }
 
-/* The caller's child pid, or (pid -1) one that has ended if any, else any; NULL if none. */
-static struct process *find_child(int pid)
+/*
+ * The caller's child pid, or (pid -1) one that has ended if any, else any; NULL if none. Orphans
+ * (see reap()) are the caller's to reap but not its children: wait() never sees them.
+ */
+static struct process *find_child(int pid, bool orphan)
 {
 	struct process *p, *found = NULL;
 	int me = current->pid;
 
 	for (p = processes; p; p = p->next) {
-		if (p->ppid != me || (pid != -1 && p->pid != pid))
+		if (p->ppid != me || p->orphan != orphan || (pid != -1 && p->pid != pid))
 			continue;
 		if (!found || p->task->state == TASK_DEAD)
 			found = p;
 		if (pid != -1 || found->task->state == TASK_DEAD)
 			break;
 	}
+	if (found)
+		found->ppid = -1; /* being waited for: nobody else finds it */
 	return found;
 }
 
@@ -283,29 +288,64 @@ static void unlink_process(struct process *p)
 	}
 }
 
-int process_wait(int pid, int *status)
+/*
+ * Wait for p's task to die and free everything of p. Its own children that are still on the
+ * list would have nobody left to reap them: they become the caller's orphans, and are killed
+ * (as a session's processes when it hangs up) and reaped by the caller's process_wait().
+ * Returns false if the wait was given up (the caller is being killed).
+ */
+static bool reap(struct process *p, int *exit_status)
 {
-	u64 flags = spin_lock_irqsave(&proc_lock);
-	struct process *p = find_child(pid);
-	int st, ret;
+	struct process *c;
+	u64 flags;
 
-	if (p)
-		p->ppid = -1; /* being waited for: nobody else finds it */
-	spin_unlock_irqrestore(&proc_lock, flags);
-	if (!p)
-		return -ECHILD;
-	if (wait(p->pid, &st)) {
-		/* The waiter was killed: it stays a child, for the next wait. */
-		p->ppid = current->pid;
-		return -ECHILD;
+	if (wait(p->pid, exit_status)) {
+		p->ppid = current->pid; /* still ours, for the next wait */
+		return false;
 	}
 	/* The task is dead and reaped: its address space is in no CR3 any more. */
 	flags = spin_lock_irqsave(&proc_lock);
 	unlink_process(p);
+	for (c = processes; c; c = c->next) {
+		if (c->ppid == p->pid) {
+			c->ppid = current->pid;
+			c->orphan = true;
+			kill(c->pid);
+		}
+	}
 	spin_unlock_irqrestore(&proc_lock, flags);
 	user_mm_destroy(p->mm);
-	ret = p->pid;
 	kfree(p);
+	return true;
+}
+
+/* Reap the caller's orphans (iteratively: theirs become the caller's in turn). */
+static void reap_orphans(void)
+{
+	for (;;) {
+		u64 flags = spin_lock_irqsave(&proc_lock);
+		struct process *o = find_child(-1, true);
+		int st;
+
+		spin_unlock_irqrestore(&proc_lock, flags);
+		if (!o || !reap(o, &st))
+			return;
+	}
+}
+
+int process_wait(int pid, int *status)
+{
+	u64 flags = spin_lock_irqsave(&proc_lock);
+	struct process *p = find_child(pid, false);
+	int st, ret;
+
+	spin_unlock_irqrestore(&proc_lock, flags);
+	if (!p)
+		return -ECHILD;
+	ret = p->pid;
+	if (!reap(p, &st))
+		return -ECHILD;
+	reap_orphans();
 	if (status)
 		*status = wait_status(st);
 	return ret;

@@ -34,6 +34,7 @@ struct user_mm;
 struct process {
 	int pid;	   /* the task's pid */
 	int ppid;	   /* the pid of the task that started it (and waits for it) */
+	bool orphan;	   /* its parent ended first: killed, reaped by whoever reaped the parent */
 	char comm[16];	   /* the task's name (the task is freed before the process) */
 	struct task *task; /* valid while the process is on the list and not being waited for */
 	struct user_mm *mm;
