@@ -92,6 +92,26 @@ USER_PROG(prog_sibling, "mov $20, %ebx\n 1: mov $7, %eax\n mov $10, %edi\n sysca
 USER_PROG(prog_recurse, "mov $9, %eax\n mov $10, %edi\n syscall\n cmp $10, %rax\n je 1f\n" EXIT(
 				1) "1: mov $9, %eax\n mov $100000, %edi\n syscall\n" EXIT(2));
 
+/*
+ * sbrk: grow the heap by two pages, write them, shrink it back, ask for more than the heap may
+ * have (-ENOMEM); yield and sleep return 0; then touch the page given back, which must fault.
+ * exit(n): check n failed.
+ */
+#define FAIL_IF_NE(idx, val) "mov $" #idx ", %edi\n cmp " val ", %rax\n jne 9f\n"
+USER_PROG(prog_sbrk,
+	  "mov $6, %eax\n xor %edi, %edi\n syscall\n mov %rax, %rbx\n"
+	  "mov $6, %eax\n mov $8192, %edi\n syscall\n" FAIL_IF_NE(
+		  1, "%rbx") "movq $5, (%rbx)\n movq $6, 8184(%rbx)\n"
+			     "mov $6, %eax\n mov $-8192, %rdi\n syscall\n lea 8192(%rbx), "
+			     "%rcx\n" FAIL_IF_NE(2, "%rcx") "mov $6, %eax\n mov $0x10000000, "
+							    "%edi\n syscall\n" FAIL_IF_NE(3, "$-12") "mov $6, %eax\n xor %edi, %edi\n syscall\n" FAIL_IF_NE(4, "%rbx") "mov $8, %eax\n syscall\n" FAIL_IF_NE(
+								    5,
+								    "$0") "mov $7, %eax\n mov $1, "
+									  "%edi\n "
+									  "syscall\n" FAIL_IF_NE(6,
+												 "$"
+												 "0") "movq $1, (%rbx)\n" EXIT(7) "9:\n mov $0, %eax\n syscall\n");
+
 static int spawn_blob(const u8 *start, const u8 *end, const char *name)
 {
 	struct elf_image ei = { .entry = USER_BASE, .nr_segments = 1 };
@@ -348,4 +368,12 @@ KTEST(user, with_smep_the_kernel_cannot_run_user_code)
 		return;
 	}
 	expect_protection_fault(call_user_page, PF_PROT | PF_INSTR);
+}
+
+KTEST(user, sbrk_grows_and_shrinks_the_heap_and_a_page_given_back_faults)
+{
+	int st = RUN(prog_sbrk);
+
+	KT_EXPECT_MSG(st == (WAIT_KILLED | KILLED_SEGFAULT), "status %#x (exit n: check n failed)",
+		      st);
 }
