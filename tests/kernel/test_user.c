@@ -98,19 +98,43 @@ USER_PROG(prog_recurse, "mov $9, %eax\n mov $10, %edi\n syscall\n cmp $10, %rax\
  * exit(n): check n failed.
  */
 #define FAIL_IF_NE(idx, val) "mov $" #idx ", %edi\n cmp " val ", %rax\n jne 9f\n"
-USER_PROG(prog_sbrk,
-	  "mov $6, %eax\n xor %edi, %edi\n syscall\n mov %rax, %rbx\n"
-	  "mov $6, %eax\n mov $8192, %edi\n syscall\n" FAIL_IF_NE(
-		  1, "%rbx") "movq $5, (%rbx)\n movq $6, 8184(%rbx)\n"
-			     "mov $6, %eax\n mov $-8192, %rdi\n syscall\n lea 8192(%rbx), "
-			     "%rcx\n" FAIL_IF_NE(2, "%rcx") "mov $6, %eax\n mov $0x10000000, "
-							    "%edi\n syscall\n" FAIL_IF_NE(3, "$-12") "mov $6, %eax\n xor %edi, %edi\n syscall\n" FAIL_IF_NE(4, "%rbx") "mov $8, %eax\n syscall\n" FAIL_IF_NE(
-								    5,
-								    "$0") "mov $7, %eax\n mov $1, "
-									  "%edi\n "
-									  "syscall\n" FAIL_IF_NE(6,
-												 "$"
-												 "0") "movq $1, (%rbx)\n" EXIT(7) "9:\n mov $0, %eax\n syscall\n");
+USER_PROG(
+	prog_sbrk,
+	"mov $6, %eax\n xor %edi, %edi\n syscall\n mov %rax, %rbx\n"
+	"mov $6, %eax\n mov $8192, %edi\n syscall\n" FAIL_IF_NE(
+		1,
+		"%rbx") "movq $5, (%rbx)\n movq $6, 8184(%rbx)\n"
+			"mov $6, %eax\n mov $-8192, %rdi\n syscall\n lea 8192(%rbx), "
+			"%rcx\n" FAIL_IF_NE(
+				2,
+				"%rcx") "mov $6, %eax\n mov $0x10000000, "
+					"%edi\n syscall\n" FAIL_IF_NE(3, "$-12") "mov $6, %eax\n "
+										 "xor %edi, %edi\n "
+										 "syscall"
+										 "\n" FAIL_IF_NE(4, "%rbx") "mov $8, %eax\n syscall\n" FAIL_IF_NE(
+											 5,
+											 "$0") "mov"
+											       " $"
+											       "7, "
+											       "%ea"
+											       "x\n"
+											       " mo"
+											       "v "
+											       "$1,"
+											       " "
+											       "%ed"
+											       "i\n"
+											       " "
+											       "sys"
+											       "cal"
+											       "l"
+											       "\n" FAIL_IF_NE(
+												       6,
+												       "$"
+												       "0") "movq $1, (%rbx)\n" EXIT(7) "9:\n mov $0, %eax\n syscall\n");
+
+/* Spins in ring 3 forever, never entering the kernel by itself. */
+USER_PROG(prog_spin, "1: jmp 1b\n");
 
 static int spawn_blob(const u8 *start, const u8 *end, const char *name)
 {
@@ -376,4 +400,25 @@ KTEST(user, sbrk_grows_and_shrinks_the_heap_and_a_page_given_back_faults)
 
 	KT_EXPECT_MSG(st == (WAIT_KILLED | KILLED_SEGFAULT), "status %#x (exit n: check n failed)",
 		      st);
+}
+
+/*
+ * The timer interrupts a process in ring 3 over and over (entry and exit from ring 3 through
+ * the IRQ path, swapgs both ways), the test task runs in between, and kill() ends the process at
+ * the next interrupt's exit. A wrong GS after any of those returns would fault in the next entry.
+ */
+KTEST(user, a_process_spinning_in_ring_3_is_preempted_and_can_be_killed)
+{
+	int pid = SPAWN(prog_spin), status = -1;
+	struct task *t;
+
+	KT_ASSERT(pid > 0);
+	t = find_task(pid);
+	KT_ASSERT(t);
+	/* It never enters the kernel itself: each switch back to it was a preemption in ring 3. */
+	while (t->switches < 20)
+		sleep_ms(10);
+	KT_EXPECT(kill(pid) == 0);
+	KT_EXPECT(process_wait(pid, &status) == pid);
+	KT_EXPECT_MSG(status == (WAIT_KILLED | KILLED_OTHER), "status %#x", status);
 }
