@@ -181,8 +181,12 @@ int wait(int pid, int *status)
 		/* Asked to stop while waiting: give up the wait, and stop at the next safe point.
 		 */
 		if (current->stop_pending) {
-			/* Nobody will wait for it now: it is freed at its death, not left over. */
-			t->detached = true;
+			/*
+			 * Nobody will wait for it now: it is freed at its death, not left over. A
+			 * user process stays: its parent's reaper reaps it (kernel/user/process.c).
+			 */
+			if (!t->proc)
+				t->detached = true;
 			spin_unlock_irqrestore(&sched_lock, flags);
 			return -1;
 		}
