@@ -23,13 +23,19 @@
 	asm(".pushsection .rodata\n.balign 16\n" #name "_start:\n" body "\n" #name                 \
 	    "_end:\n.popsection")
 
+/* The programs' assembly is laid out by hand, a line an instruction or two. */
+/* clang-format off */
 /* exit(n) */
-#define EXIT(n) "mov $0, %eax\nmov $" #n ", %edi\nsyscall\n"
+#define EXIT(n) "mov $0, %eax\n mov $" #n ", %edi\n syscall\n"
 
 /* write(1, "hello from ring 3\n"), then exit(42); exit(1) if write did not say 18 bytes. */
-USER_PROG(prog_hello, "mov $1, %eax\n mov $1, %edi\n lea 2f(%rip), %rsi\n mov $18, %edx\n"
-		      "syscall\n cmp $18, %rax\n jne 1f\n" EXIT(42) "1:\n" EXIT(
-			      1) "2: .ascii \"hello from ring 3\\n\"\n");
+USER_PROG(prog_hello,
+	"mov $1, %eax\n mov $1, %edi\n lea 2f(%rip), %rsi\n mov $18, %edx\n syscall\n"
+	"cmp $18, %rax\n jne 1f\n"
+	EXIT(42)
+	"1:\n"
+	EXIT(1)
+	"2: .ascii \"hello from ring 3\\n\"\n");
 
 /* exit(getpid()) */
 USER_PROG(prog_getpid, "mov $3, %eax\n syscall\n mov %eax, %edi\n mov $0, %eax\n syscall\n");
@@ -39,44 +45,52 @@ USER_PROG(prog_exit0, EXIT(0));
 
 /*
  * Each bad pointer to each call must give -EFAULT; the exit status is the number of the first
- * check that did not (0: all did). Pointer kinds: NULL (but for wait's status: NULL means none), an
- * unmapped low page, the kernel half, non-canonical, a range running off the end of the user half,
- * a range from the mapped stack top page into the unmapped page above it, and (for read) the
- * read-only code page.
+ * check that did not (0: all did). Pointer kinds: NULL (but for wait's status: NULL means none),
+ * an unmapped low page, the kernel half, non-canonical, a range running off the end of the user
+ * half, a range from the mapped stack top page into the unmapped page above it, and (for read)
+ * the read-only code page.
  */
-#define CHECK(idx, nr, a0, a1, a2)                                                                 \
-	"mov $" #nr ", %eax\n mov " a0 ", %rdi\n mov " a1 ", %rsi\n mov " a2 ", %rdx\n"            \
+#define CHECK(idx, nr, a0, a1, a2)                                                      \
+	"mov $" #nr ", %eax\n mov " a0 ", %rdi\n mov " a1 ", %rsi\n mov " a2 ", %rdx\n" \
 	"syscall\n mov $" #idx ", %edi\n cmp $-14, %rax\n jne 9f\n"
 #define STACK_END_M4 "$0x7ffffeffeffc" /* USER_STACK_TOP - 4 */
 USER_PROG(prog_bad_pointers,
-	  CHECK(1, 1, "$1", "$0", "$8") CHECK(2, 1, "$1", "$0x1000",
-					      "$8") CHECK(3, 1, "$1", "$0xffff888000000000", "$8")
-		  CHECK(4, 1, "$1", "$0x0000800000000000",
-			"$8") CHECK(5, 1, "$1", "$0x8000000000001000",
-				    "$8") CHECK(6, 1, "$1", "$0x7ffffefffffc",
-						"$8") CHECK(7, 1, "$1", STACK_END_M4, "$8")
-			  CHECK(8, 1, "$1", "$0x10", "$-1") CHECK(11, 2, "$0", "$0", "$8")
-				  CHECK(12, 2, "$0", "$0xffffffff80000000",
-					"$8") CHECK(13, 2, "$0", "$0xfff0000000000000",
-						    "$8") CHECK(14, 2, "$0", STACK_END_M4, "$8")
-					  CHECK(15, 2, "$0", "$0x400000",
-						"$8") CHECK(21, 5, "$-1", "$0x1000", "$0")
-						  CHECK(22, 5, "$-1", "$0xffff888000000000",
-							"$0") CHECK(23, 5, "$-1", "$0x400000", "$0")
-							  CHECK(24, 5, "$-1", "$0x0000800000000000",
-								"$0") CHECK(31, 4, "$0", "$0", "$0")
-								  CHECK(32, 4,
-									"$0xffff888000000000", "$0",
-									"$0")
-	  /* not a bad pointer: no child, so -ECHILD */
-	  "mov $5, %eax\n mov $-1, %rdi\n mov $0, %rsi\n syscall\n mov $40, %edi\n"
-	  "cmp $-10, %rax\n jne 9f\n" EXIT(0) "9:\n mov $0, %eax\n syscall\n");
+	/* write(1, p, n) */
+	CHECK(1, 1, "$1", "$0", "$8")
+	CHECK(2, 1, "$1", "$0x1000", "$8")
+	CHECK(3, 1, "$1", "$0xffff888000000000", "$8")
+	CHECK(4, 1, "$1", "$0x0000800000000000", "$8")
+	CHECK(5, 1, "$1", "$0x8000000000001000", "$8")
+	CHECK(6, 1, "$1", "$0x7ffffefffffc", "$8")	/* USER_TOP - 4: runs off the end */
+	CHECK(7, 1, "$1", STACK_END_M4, "$8")
+	CHECK(8, 1, "$1", "$0x10", "$-1")		/* a length that wraps around */
+	/* read(0, p, n) */
+	CHECK(11, 2, "$0", "$0", "$8")
+	CHECK(12, 2, "$0", "$0xffffffff80000000", "$8")
+	CHECK(13, 2, "$0", "$0xfff0000000000000", "$8")
+	CHECK(14, 2, "$0", STACK_END_M4, "$8")
+	CHECK(15, 2, "$0", "$0x400000", "$8")		/* its own code: read-only */
+	/* wait(-1, status) */
+	CHECK(21, 5, "$-1", "$0x1000", "$0")
+	CHECK(22, 5, "$-1", "$0xffff888000000000", "$0")
+	CHECK(23, 5, "$-1", "$0x400000", "$0")
+	CHECK(24, 5, "$-1", "$0x0000800000000000", "$0")
+	/* spawn(path, args) */
+	CHECK(31, 4, "$0", "$0", "$0")
+	CHECK(32, 4, "$0xffff888000000000", "$0", "$0")
+	/* not a bad pointer: no child, so -ECHILD */
+	"mov $5, %eax\n mov $-1, %rdi\n mov $0, %rsi\n syscall\n mov $40, %edi\n"
+	"cmp $-10, %rax\n jne 9f\n"
+	EXIT(0)
+	"9:\n mov $0, %eax\n syscall\n");
 
 /* Unknown numbers: NR_SYSCALLS, 999, -1 and 2^32 must each give -ENOSYS (38). */
-#define NOSYS(idx, nr)                                                                             \
+#define NOSYS(idx, nr) \
 	"mov $" #nr ", %rax\n syscall\n mov $" #idx ", %edi\n cmp $-38, %rax\n jne 9f\n"
-USER_PROG(prog_nosys, NOSYS(1, 10) NOSYS(2, 999) NOSYS(3, -1) NOSYS(4, 0x100000000)
-			      EXIT(0) "9:\n mov $0, %eax\n syscall\n");
+USER_PROG(prog_nosys,
+	NOSYS(1, 10) NOSYS(2, 999) NOSYS(3, -1) NOSYS(4, 0x100000000)
+	EXIT(0)
+	"9:\n mov $0, %eax\n syscall\n");
 
 /* Faults: a write to NULL, a write to its own code, a jump onto its stack, a runaway push. */
 USER_PROG(prog_write_null, "movq $1, 0\n" EXIT(0));
@@ -85,12 +99,17 @@ USER_PROG(prog_exec_stack, "movb $0xc3, -8(%rsp)\n lea -8(%rsp), %rax\n call *%r
 USER_PROG(prog_stack_overflow, "1: push %rax\n jmp 1b\n");
 
 /* A sibling: sleeps 10 ms 20 times, then exit(7). */
-USER_PROG(prog_sibling, "mov $20, %ebx\n 1: mov $7, %eax\n mov $10, %edi\n syscall\n dec %ebx\n"
-			"jnz 1b\n" EXIT(7));
+USER_PROG(prog_sibling,
+	"mov $20, %ebx\n"
+	"1: mov $7, %eax\n mov $10, %edi\n syscall\n dec %ebx\n jnz 1b\n"
+	EXIT(7));
 
 /* recurse(10) must return 10 (else exit 1); then recurse(100000) must never return (exit 2). */
-USER_PROG(prog_recurse, "mov $9, %eax\n mov $10, %edi\n syscall\n cmp $10, %rax\n je 1f\n" EXIT(
-				1) "1: mov $9, %eax\n mov $100000, %edi\n syscall\n" EXIT(2));
+USER_PROG(prog_recurse,
+	"mov $9, %eax\n mov $10, %edi\n syscall\n cmp $10, %rax\n je 1f\n"
+	EXIT(1)
+	"1: mov $9, %eax\n mov $100000, %edi\n syscall\n"
+	EXIT(2));
 
 /*
  * sbrk: grow the heap by two pages, write them, shrink it back, ask for more than the heap may
@@ -98,43 +117,29 @@ USER_PROG(prog_recurse, "mov $9, %eax\n mov $10, %edi\n syscall\n cmp $10, %rax\
  * exit(n): check n failed.
  */
 #define FAIL_IF_NE(idx, val) "mov $" #idx ", %edi\n cmp " val ", %rax\n jne 9f\n"
-USER_PROG(
-	prog_sbrk,
-	"mov $6, %eax\n xor %edi, %edi\n syscall\n mov %rax, %rbx\n"
-	"mov $6, %eax\n mov $8192, %edi\n syscall\n" FAIL_IF_NE(
-		1,
-		"%rbx") "movq $5, (%rbx)\n movq $6, 8184(%rbx)\n"
-			"mov $6, %eax\n mov $-8192, %rdi\n syscall\n lea 8192(%rbx), "
-			"%rcx\n" FAIL_IF_NE(
-				2,
-				"%rcx") "mov $6, %eax\n mov $0x10000000, "
-					"%edi\n syscall\n" FAIL_IF_NE(3, "$-12") "mov $6, %eax\n "
-										 "xor %edi, %edi\n "
-										 "syscall"
-										 "\n" FAIL_IF_NE(4, "%rbx") "mov $8, %eax\n syscall\n" FAIL_IF_NE(
-											 5,
-											 "$0") "mov"
-											       " $"
-											       "7, "
-											       "%ea"
-											       "x\n"
-											       " mo"
-											       "v "
-											       "$1,"
-											       " "
-											       "%ed"
-											       "i\n"
-											       " "
-											       "sys"
-											       "cal"
-											       "l"
-											       "\n" FAIL_IF_NE(
-												       6,
-												       "$"
-												       "0") "movq $1, (%rbx)\n" EXIT(7) "9:\n mov $0, %eax\n syscall\n");
+USER_PROG(prog_sbrk,
+	"mov $6, %eax\n xor %edi, %edi\n syscall\n mov %rax, %rbx\n"	/* rbx = the break */
+	"mov $6, %eax\n mov $8192, %edi\n syscall\n"
+	FAIL_IF_NE(1, "%rbx")
+	"movq $5, (%rbx)\n movq $6, 8184(%rbx)\n"
+	"mov $6, %eax\n mov $-8192, %rdi\n syscall\n lea 8192(%rbx), %rcx\n"
+	FAIL_IF_NE(2, "%rcx")
+	"mov $6, %eax\n mov $0x10000000, %edi\n syscall\n"
+	FAIL_IF_NE(3, "$-12")
+	"mov $6, %eax\n xor %edi, %edi\n syscall\n"
+	FAIL_IF_NE(4, "%rbx")
+	"mov $8, %eax\n syscall\n"
+	FAIL_IF_NE(5, "$0")
+	"mov $7, %eax\n mov $1, %edi\n syscall\n"
+	FAIL_IF_NE(6, "$0")
+	"movq $1, (%rbx)\n"
+	EXIT(7)
+	"9:\n mov $0, %eax\n syscall\n");
 
 /* Spins in ring 3 forever, never entering the kernel by itself. */
 USER_PROG(prog_spin, "1: jmp 1b\n");
+
+/* clang-format on */
 
 static int spawn_blob(const u8 *start, const u8 *end, const char *name)
 {
