@@ -71,7 +71,8 @@ $(BUILD)/config.h: FORCE
 	   echo '#define CONFIG_THREAD_SIZE $(THREAD_SIZE)'; \
 	   echo '#define CONFIG_STACK_GUARD_PAGES $(STACK_GUARD_PAGES)'; \
 	   echo '#define CONFIG_NR_CACHED_STACKS $(NR_CACHED_STACKS)'; \
-	   echo '#define CONFIG_STACK_ZERO_DIRTY $(if $(filter y,$(STACK_ZERO_DIRTY)),1,0)'; } > $@.tmp
+	   echo '#define CONFIG_STACK_ZERO_DIRTY $(if $(filter y,$(STACK_ZERO_DIRTY)),1,0)'; \
+	   echo '#define CONFIG_USER_LOADER $(if $(wildcard kernel/user/elf.c),1,0)'; } > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 FORCE:
 

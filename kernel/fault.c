@@ -11,6 +11,7 @@
 #include "kernel/fault.h"
 #include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/switch.h"
+#include "arch/x86_64/syscall.h"
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/printk/printk.h"
@@ -285,11 +286,25 @@ bool kill_task_out_of_stack(struct pt_regs *regs, u64 left)
 	return false; /* not reached: do_exit() never returns */
 }
 
+static void (*user_fault_handler)(struct pt_regs *regs);
+
+void set_user_fault_handler(void (*fn)(struct pt_regs *regs))
+{
+	user_fault_handler = fn;
+}
+
 static bool kernel_exception(struct pt_regs *regs)
 {
+	/* A fault of a user program is its own (NMI and #MC are not: they come from outside). */
+	if (user_mode(regs) && user_fault_handler && regs->vector != X86_TRAP_NMI &&
+	    regs->vector != X86_TRAP_MC)
+		user_fault_handler(regs);
 	if (regs->vector == X86_TRAP_DF)
 		return handle_double_fault(regs);
 	if (regs->vector == X86_TRAP_PF && handle_page_fault(regs))
+		return true;
+	/* A bad user pointer in copy_from_user() and friends: the copy returns -EFAULT. */
+	if (fixup_exception(regs))
 		return true;
 	if (catch_expected_fault(regs))
 		return true;

@@ -10,6 +10,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/syscall.h"
 #include "kernel/drivers/acpi.h"
 #include "kernel/drivers/apic.h"
 #include "kernel/lib/string.h"
@@ -208,6 +209,7 @@ __attribute__((noreturn)) void ap_start(struct percpu *p)
 		write_cr4(read_cr4() | CR4_PGE);
 	gdt_init(&p->arch);
 	idt_load();
+	syscall_cpu_init(); /* per CPU: the syscall MSRs, SMEP and SMAP */
 	lapic_setup_this_cpu();
 	/* "I'm up" - unless the boot CPU gave up on us already: then stay out of the way. */
 	if (!__atomic_compare_exchange_n(&ci->state, &booting, CPU_ONLINE, false, __ATOMIC_ACQ_REL,

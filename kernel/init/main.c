@@ -29,6 +29,7 @@
 #include "kernel/task.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
+#include "kernel/user/process.h"
 #include "mm/fail.h"
 #include "mm/mm.h"
 
@@ -267,6 +268,7 @@ void kernel_main(u32 magic, u64 mb_phys)
 	else
 		ioapic_init();
 
+	user_init();
 	console_wait_init();
 	sched_start(init_main);
 }

@@ -126,6 +126,7 @@ const struct shell_command shell_commands[] = {
 	{ "ps", "", "tasks, their stacks and stack use", cmd_ps },
 	{ "spawn", "<n>", "start n demo tasks that count and sleep", cmd_spawn },
 	{ "kill", "<pid>", "end a task", cmd_kill },
+	{ "run", "<program> [args]", "run a user program, wait for it, say how it ended", cmd_run },
 	{ "lkdtm", "<NAME> [here]|list", "crash tests: overrun a kernel stack", cmd_lkdtm },
 	{ "stacktorture", "<rounds> [seed [first]]", "overflows at random points, checked",
 	  cmd_stacktorture },
