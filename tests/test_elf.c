@@ -221,6 +221,14 @@ static void test_segment_file_bounds(void)
 	set_phdr(1, PT_LOAD, ELF_SEG_R | ELF_SEG_W, 0x7000, DATA_ADDR, 0, 0x2000);
 	accepted("bss-only segment with an offset past the file");
 	build_good();
+	set_phdr(2, PT_LOAD, ELF_SEG_R | ELF_SEG_W, 0xe8, 0, 0, 0);
+	accepted("an empty PT_LOAD at address 0 (ld's, for a program without data)");
+	tap_ok(res.nr_segments == 2, "the empty PT_LOAD is left out (%d segments)",
+	       res.nr_segments);
+	build_good();
+	set_phdr(2, PT_LOAD, ELF_SEG_R | ELF_SEG_W, DATA_OFF, 0, 1, 0);
+	refused("a PT_LOAD of memsz 0 with file bytes", "file size exceeds its memory size");
+	build_good();
 	set_phdr(1, PT_LOAD, ELF_SEG_R | ELF_SEG_W, DATA_OFF + 8, DATA_ADDR, 8, 0x2000);
 	refused("offset and vaddr not congruent", "modulo the page size");
 
@@ -342,7 +350,7 @@ static void test_sizes(void)
 
 int main(void)
 {
-	tap_plan(52);
+	tap_plan(55);
 	test_good();
 	test_header();
 	test_phdr_table();

@@ -176,11 +176,13 @@ static const char *read_segments(const u8 *p, size_t len, struct elf_image *im)
 		s.filesz = get_u64(ph + P_FILESZ);
 		s.offset = get_u64(ph + P_OFFSET);
 		s.flags = get_u32(ph + P_FLAGS) & ELF_SEG_FLAGS;
+		/* An empty one occupies nothing: where it claims to be does not matter (ld writes
+		 * such a header at address 0 for a program without data). */
+		if (!s.memsz && !s.filesz)
+			continue;
 		why = check_segment(&s, len);
 		if (why)
 			return why;
-		if (!s.memsz)
-			continue; /* occupies nothing */
 		if (im->nr_segments == ELF_MAX_SEGMENTS)
 			return "too many loadable segments";
 		im->seg[im->nr_segments++] = s;
