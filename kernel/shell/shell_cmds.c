@@ -131,6 +131,7 @@ const struct shell_command shell_commands[] = {
 	  cmd_stacktorture },
 	{ "stack_trace", "[on|off|reset]", "the deepest stack seen, and each task function's",
 	  cmd_stack_trace },
+	{ "ls", "", "the files of the initrd (user programs), with sizes", cmd_ls },
 	{ "ktest", "<glob>|list", "run in-kernel tests", cmd_ktest },
 	{ "bench", "[list|smoke|glob]", "benchmarks: stack costs, timed", cmd_bench },
 	{ "poweroff", "", "power the machine off", cmd_poweroff },

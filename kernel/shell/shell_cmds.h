@@ -14,6 +14,7 @@ int cmd_kill(int argc, char **argv);
 int cmd_lkdtm(int argc, char **argv);
 int cmd_stacktorture(int argc, char **argv);
 int cmd_stack_trace(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
 /* meminfo's lines about task stacks (kernel/shell/shell_task.c). */
 void shell_meminfo_stacks(void);
 

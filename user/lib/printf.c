@@ -45,6 +45,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 
 	for (; *fmt; fmt++) {
 		int width = 0, longs = 0;
+		bool alt = false;
 		char pad = ' ';
 		const char *str;
 		long v;
@@ -54,6 +55,10 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			continue;
 		}
 		fmt++;
+		if (*fmt == '#') {
+			alt = true;
+			fmt++;
+		}
 		if (*fmt == '0')
 			pad = '0';
 		while (*fmt >= '0' && *fmt <= '9')
@@ -71,6 +76,10 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			break;
 		case 'u':
 		case 'x':
+			if (alt && *fmt == 'x') {
+				put(&s, '0');
+				put(&s, 'x');
+			}
 			put_num(&s, longs ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int),
 				*fmt == 'u' ? 10 : 16, false, width, pad);
 			break;

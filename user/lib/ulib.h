@@ -24,7 +24,7 @@ unsigned long strtoul(const char *s, char **end);
 /* argv[i] as a number, or def if there is no such argument or it is not a number. */
 unsigned long arg_num(int argc, char **argv, int i, unsigned long def);
 
-/* Formatted output to the console (fd 1): %d %i %u %x %p %s %c %%, with l, width and 0 flag. */
+/* Formatted output to the console (fd 1): %d %i %u %x %p %s %c %%, with l, a width, 0 and #. */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
