@@ -255,9 +255,15 @@ $(BUILD)/host/test_userprogs: $(BUILD)/initrd.cpio
 
 FUZZERS := $(patsubst tests/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz_*.c))
 FUZZ_SECONDS ?= 60
-fuzz: $(FUZZERS)
+# A fuzzer with a folder in $(BUILD)/fuzz/seeds starts from it too: the ELF and initrd parsers
+# from the real programs and archive, which random bytes would take long to find.
+fuzz: $(FUZZERS) $(BUILD)/fuzz/seeds
 	@for f in $(FUZZERS); do echo "== $$f ($(FUZZ_SECONDS) s)"; \
-		mkdir -p $$f.corpus; $$f -max_total_time=$(FUZZ_SECONDS) $$f.corpus || exit 1; done
+		s=$(BUILD)/fuzz/seeds/$${f##*/}; [ -d $$s ] || s=; \
+		mkdir -p $$f.corpus; $$f -max_total_time=$(FUZZ_SECONDS) $$f.corpus $$s || exit 1; done
+$(BUILD)/fuzz/seeds: $(BUILD)/initrd.cpio
+	@rm -rf $@ && mkdir -p $@/fuzz_elf $@/fuzz_initrd
+	@cp $(USER_BINS) $@/fuzz_elf/ && cp $(BUILD)/initrd.cpio $@/fuzz_initrd/
 $(BUILD)/fuzz/fuzz_%: tests/fuzz_%.c $$(call host_sources,%)
 	@scripts/install-deps fuzz
 	@mkdir -p $(dir $@)
