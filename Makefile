@@ -250,8 +250,9 @@ $(BUILD)/host/test_%: tests/test_%.c tests/tap.h $$(call host_sources,%)
 	@$(if $(Q),echo "  HOSTCC  $@")
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $< $(call host_sources,$*) -o $@
 
-# This one checks the programs that were built: build them first.
+# These check the programs that were built: build them first.
 $(BUILD)/host/test_userprogs: $(BUILD)/initrd.cpio
+$(BUILD)/host/test_userrun: $(USER_ELFS)
 
 FUZZERS := $(patsubst tests/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz_*.c))
 FUZZ_SECONDS ?= 60

@@ -106,7 +106,8 @@ static void check(struct stats *st, unsigned long i, bool ok, const char *what, 
 {
 	if (ok)
 		return;
-	st->failed++;
+	if (st->failed++ >= 10)
+		return; /* the count says how many more */
 	printf("fuzz: FAIL: call %lu: %s: nr %ld (%ld, %p, %ld) returned %ld\n", i, what, nr, a1,
 	       (void *)a2, a3, ret);
 }
@@ -126,6 +127,11 @@ static void known_call(struct stats *st, unsigned long i, long nr)
 			a[0] = 3; /* the console would wait for a key */
 		break;
 	case SYS_write:
+		if (rnd() % 2) {
+			a[0] = 1 +
+			       (long)(rnd() % 2); /* the console, where bad pointers are checked */
+			a[2] = 1 + (long)(rnd() % 4096);
+		}
 		a[1] = pick_ptr(&kind);
 		if ((a[0] == 1 || a[0] == 2) && kind != PTR_BAD)
 			a[2] = 0; /* no garbage on the console */
