@@ -15,8 +15,9 @@
 #include "kernel/user/initrd.c"
 #include "tests/tap.h"
 
-static const char *const programs[] = { "hello",   "exit42",  "segv", "stackoverflow",
-					"recurse", "sibling", "fuzz", "spawnloop" };
+static const char *const programs[] = { "hello",	 "exit42",    "segv",
+					"stackoverflow", "recurse",   "sibling",
+					"fuzz",		 "spawnloop", "badptr" };
 
 int printk(const char *fmt, ...)
 {

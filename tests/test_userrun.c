@@ -87,7 +87,10 @@ static bool syscall_stop(pid_t pid, struct run *r)
 		}
 		break;
 	case SYS_spawn: /* no processes here: a readable path is simply not found */
-		ret = peek(pid, regs.rdi, buf, 1) ? -ENOENT : -EFAULT;
+		if (!peek(pid, regs.rdi, buf, 1) || (regs.rsi && !peek(pid, regs.rsi, buf, 1)))
+			ret = -EFAULT;
+		else
+			ret = -ENOENT;
 		break;
 	case SYS_wait:
 		ret = -ECHILD;
@@ -232,6 +235,18 @@ static void test_fuzz(void)
 	       "fuzz: another seed, other calls");
 }
 
+/* Here spawn never works, so badptr checks write and spawn only, and says so. */
+static void test_badptr(void)
+{
+	char *argv[] = { "badptr", NULL };
+
+	run(&r1, argv);
+	if (!tap_ok(r1.exit_status == 0 && has(&r1, "badptr: 23 checks, 0 failed") &&
+			    has(&r1, "wait not checked with the first page"),
+		    "badptr: every bad pointer to write and spawn gives -EFAULT"))
+		tap_diag("its output:\n%s", r1.out);
+}
+
 int main(int argc, char **argv)
 {
 	char *hello[] = { "hello", NULL };
@@ -241,13 +256,13 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		build = argv[1];
 	alarm(MAX_SECONDS);
-	tap_plan(14);
+	tap_plan(15);
 	snprintf(path, sizeof(path), "%s/user/hello.elf", build);
 	if (!tap_ok(access(path, R_OK) == 0, "%s is built (make builds it)", path))
 		return tap_done();
 	if (!run(&r1, hello)) {
 		/* A container may forbid ptrace: say so, rather than fail or pass. */
-		for (i = 1; i < 14; i++)
+		for (i = 1; i < 15; i++)
 			printf("ok %d - # SKIP cannot run a program under ptrace here\n", i + 1);
 		return 0;
 	}
@@ -255,5 +270,6 @@ int main(int argc, char **argv)
 	test_exits();
 	test_recurse_sibling();
 	test_fuzz();
+	test_badptr();
 	return tap_done();
 }

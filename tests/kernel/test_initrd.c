@@ -16,8 +16,9 @@
 #include "mm/pgtable.h"
 #include "mm/vmalloc.h"
 
-static const char *const programs[] = { "hello",   "exit42",  "segv", "stackoverflow",
-					"recurse", "sibling", "fuzz", "spawnloop" };
+static const char *const programs[] = { "hello",	 "exit42",    "segv",
+					"stackoverflow", "recurse",   "sibling",
+					"fuzz",		 "spawnloop", "badptr" };
 
 KTEST(initrd, finds_hello)
 {
