@@ -81,6 +81,10 @@ static int cmd_bootinfo(int argc, char **argv)
 		printk("  memory %016lx-%016lx type %u%s\n", e->addr, e->addr + e->len - 1, e->type,
 		       e->type == MB2_MMAP_AVAILABLE ? " (usable)" : "");
 	}
+	for (i = 0; i < mb->nr_modules; i++)
+		printk("module %u: %#x-%#x, %u bytes, '%s'\n", i, mb->modules[i].start,
+		       mb->modules[i].end, mb->modules[i].end - mb->modules[i].start,
+		       mb->modules[i].cmdline);
 	if (mb->fb.present)
 		printk("framebuffer: %ux%u, %u bpp, type %u at %#lx\n", mb->fb.width, mb->fb.height,
 		       mb->fb.bpp, mb->fb.type, mb->fb.addr);
