@@ -144,7 +144,8 @@ static bool finds(const char *name, const char *want, size_t want_len)
 
 static void count_file(const char *name, size_t len, void *arg)
 {
-	static const char *const order[] = { "hello", "a", "ab", "abc", "abcd", "empty", "sub/x", "TRAILER" };
+	static const char *const order[] = { "hello", "a",     "ab",	"abc",
+					     "abcd",  "empty", "sub/x", "TRAILER" };
 	static const size_t sizes[] = { sizeof(prog) - 1, 1, 2, 3, 4, 0, 1, 11 };
 	int *n = arg;
 
@@ -182,7 +183,8 @@ static void test_good(void)
 	tap_ok(!finds("hell", "", 0) && !finds("hello2", "", 0) && !finds("", "", 0),
 	       "no match by prefix or extension");
 	tap_ok(!finds(CPIO_TRAILER, "", 0), "the trailer is not a file");
-	tap_ok(finds("TRAILER", "not the end", 11), "a file named like the trailer's start is a file");
+	tap_ok(finds("TRAILER", "not the end", 11),
+	       "a file named like the trailer's start is a file");
 	tap_ok(initrd_for_each(count_file, &n) == GOOD_FILES && n == GOOD_FILES,
 	       "for_each: every file once, with its size, in archive order");
 	tap_ok(init_len(trailer_end) == GOOD_FILES, "archive ending right after the trailer");
