@@ -209,6 +209,12 @@ static void initrd_setup(void)
 	const struct mb2_module *m = NULL;
 	u32 i;
 
+	if (mb->nr_modules_bad)
+		pr_warn("multiboot2: %u module(s) whose end is below their start: ignored\n",
+			mb->nr_modules_bad);
+	if (mb->nr_modules_dropped)
+		pr_warn("multiboot2: %u module(s) beyond the first %d: ignored\n",
+			mb->nr_modules_dropped, MB2_MAX_MODULES);
 	for (i = 0; i < mb->nr_modules && !m; i++) {
 		if (!strcmp(mb->modules[i].cmdline, "initrd"))
 			m = &mb->modules[i];
