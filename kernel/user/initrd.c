@@ -74,7 +74,7 @@ static int cpio_field(const u8 *hdr, int i, u32 *val)
  */
 static int cpio_next(struct cpio_walk *w, struct cpio_entry *e, const char **why)
 {
-	const u8 *hdr = w->base + w->off;
+	const u8 *hdr;
 	size_t name_off, data_off;
 	u32 mode, filesize, namesize;
 	int i;
@@ -87,6 +87,7 @@ static int cpio_next(struct cpio_walk *w, struct cpio_entry *e, const char **why
 		*why = "header runs past the end (archive truncated?)";
 		return -1;
 	}
+	hdr = w->base + w->off; /* only now: off may lie past the end (by the padding) */
 	if (memcmp(hdr, CPIO_MAGIC, CPIO_MAGIC_LEN)) {
 		*why = "bad magic (not a cpio newc archive, 070701)";
 		return -1;
