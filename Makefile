@@ -60,8 +60,8 @@ OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/%.o,$
 # Prerequisites such as $$(call host_sources,%) are expanded per target.
 .SECONDEXPANSION:
 
-.PHONY: all iso run run-uefi debug test stackcheck torture bench bench-baseline fuzz clean deps format host-tests grade handout
-all: $(BUILD)/kernel.elf
+.PHONY: all user iso run run-uefi debug test stackcheck torture bench bench-baseline fuzz clean deps format host-tests grade handout
+all: $(BUILD)/kernel.elf $(BUILD)/initrd.cpio
 
 # The configuration header is rewritten only when an option changes, so a change rebuilds all.
 $(BUILD)/config.h: FORCE
@@ -71,8 +71,7 @@ $(BUILD)/config.h: FORCE
 	   echo '#define CONFIG_THREAD_SIZE $(THREAD_SIZE)'; \
 	   echo '#define CONFIG_STACK_GUARD_PAGES $(STACK_GUARD_PAGES)'; \
 	   echo '#define CONFIG_NR_CACHED_STACKS $(NR_CACHED_STACKS)'; \
-	   echo '#define CONFIG_STACK_ZERO_DIRTY $(if $(filter y,$(STACK_ZERO_DIRTY)),1,0)'; \
-	   echo '#define CONFIG_USER_LOADER $(if $(wildcard kernel/user/elf.c),1,0)'; } > $@.tmp
+	   echo '#define CONFIG_STACK_ZERO_DIRTY $(if $(filter y,$(STACK_ZERO_DIRTY)),1,0)'; } > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 FORCE:
 
@@ -113,6 +112,45 @@ $(BUILD)/kernel.elf: $(OBJS) linker.ld scripts/gen-ksyms
 		{ echo "ksyms: symbols moved between the two links"; exit 1; }
 	@mv $@.tmp $@
 
+# The user programs (user/, user/README.md): static ELF64 executables at 0x400000, built by the
+# same compiler as the kernel but for ring 3 (no kernel code model, no red zone all the same: a
+# signal-less kernel never pushes on a user stack, but the runtime stays simple). General
+# registers only: the kernel does not save the SSE state of a process. $(BUILD)/user/<prog>.elf
+# keeps the symbols (for gdb); the initrd gets stripped copies, named <prog>.
+USER_PROGS := $(patsubst user/%.c,%,$(wildcard user/*.c))
+USER_LIB_OBJS := $(BUILD)/user/lib/crt0.o $(patsubst user/lib/%.c,$(BUILD)/user/lib/%.o,\
+	$(wildcard user/lib/*.c))
+USER_ELFS := $(patsubst %,$(BUILD)/user/%.elf,$(USER_PROGS))
+USER_BINS := $(patsubst %,$(BUILD)/user/bin/%,$(USER_PROGS))
+UCFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -static -fno-pic -fno-pie -mno-red-zone \
+	-mgeneral-regs-only -fno-stack-protector -fstack-clash-protection \
+	-fno-asynchronous-unwind-tables -fno-omit-frame-pointer -fno-builtin \
+	-Wall -Wextra -Werror -Wno-unused-parameter -I. -MMD -MP
+ULDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --build-id=none -T user/user.ld
+
+user: $(BUILD)/initrd.cpio
+# Kept after the build: the programs with symbols, for gdb, and their objects.
+.SECONDARY: $(USER_ELFS) $(patsubst %,$(BUILD)/user/%.o,$(USER_PROGS))
+$(BUILD)/user/%.o: user/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  UCC     $<")
+	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
+$(BUILD)/user/lib/%.o: user/lib/%.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  UAS     $<")
+	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
+$(BUILD)/user/%.elf: $(BUILD)/user/%.o $(USER_LIB_OBJS) user/user.ld
+	@$(if $(Q),echo "  ULD     $@")
+	$(Q)$(LD) $(ULDFLAGS) -o $@ $(USER_LIB_OBJS) $<
+$(BUILD)/user/bin/%: $(BUILD)/user/%.elf
+	@mkdir -p $(dir $@)
+	$(Q)$(OBJCOPY) --strip-all $< $@
+# The initrd: a cpio newc archive of the stripped programs, loaded by GRUB as a multiboot2
+# module (scripts/mkiso takes the one next to the kernel).
+$(BUILD)/initrd.cpio: $(USER_BINS) scripts/mkinitrd
+	@echo "  CPIO    $@"
+	$(Q)scripts/mkinitrd $@ $(USER_BINS)
+
 iso: $(BUILD)/kernel.iso
 MENU_TIMEOUT ?= 5
 # The command line is baked into the ISO's grub.cfg: a stamp rewritten only when CMDLINE (or the
@@ -126,9 +164,10 @@ $(BUILD)/cmdline.stamp: FORCE
 $(BUILD)/novmap/kernel.elf: FORCE
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/novmap VMAP_STACK=n all
 $(BUILD)/kernel.iso: $(BUILD)/kernel.elf $(BUILD)/novmap/kernel.elf scripts/mkiso \
-		$(BUILD)/cmdline.stamp
+		$(BUILD)/cmdline.stamp $(BUILD)/initrd.cpio
 	@echo "  ISO     $@"
-	$(Q)scripts/mkiso -t $(MENU_TIMEOUT) -n $(BUILD)/novmap/kernel.elf $< $@ "$(CMDLINE)"
+	$(Q)scripts/mkiso -t $(MENU_TIMEOUT) -n $(BUILD)/novmap/kernel.elf -i $(BUILD)/initrd.cpio \
+		$< $@ "$(CMDLINE)"
 
 run: deps
 	@$(MAKE) --no-print-directory iso
@@ -211,11 +250,21 @@ $(BUILD)/host/test_%: tests/test_%.c tests/tap.h $$(call host_sources,%)
 	@$(if $(Q),echo "  HOSTCC  $@")
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $< $(call host_sources,$*) -o $@
 
+# These check the programs that were built: build them first.
+$(BUILD)/host/test_userprogs: $(BUILD)/initrd.cpio
+$(BUILD)/host/test_userrun: $(USER_ELFS)
+
 FUZZERS := $(patsubst tests/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz_*.c))
 FUZZ_SECONDS ?= 60
-fuzz: $(FUZZERS)
+# A fuzzer with a folder in $(BUILD)/fuzz/seeds starts from it too: the ELF and initrd parsers
+# from the real programs and archive, which random bytes would take long to find.
+fuzz: $(FUZZERS) $(BUILD)/fuzz/seeds
 	@for f in $(FUZZERS); do echo "== $$f ($(FUZZ_SECONDS) s)"; \
-		mkdir -p $$f.corpus; $$f -max_total_time=$(FUZZ_SECONDS) $$f.corpus || exit 1; done
+		s=$(BUILD)/fuzz/seeds/$${f##*/}; [ -d $$s ] || s=; \
+		mkdir -p $$f.corpus; $$f -max_total_time=$(FUZZ_SECONDS) $$f.corpus $$s || exit 1; done
+$(BUILD)/fuzz/seeds: $(BUILD)/initrd.cpio
+	@rm -rf $@ && mkdir -p $@/fuzz_elf $@/fuzz_initrd
+	@cp $(USER_BINS) $@/fuzz_elf/ && cp $(BUILD)/initrd.cpio $@/fuzz_initrd/
 $(BUILD)/fuzz/fuzz_%: tests/fuzz_%.c $$(call host_sources,%)
 	@scripts/install-deps fuzz
 	@mkdir -p $(dir $@)
@@ -228,4 +277,4 @@ format:
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(patsubst %.elf,%.d,$(USER_ELFS)) $(USER_LIB_OBJS:.o=.d)

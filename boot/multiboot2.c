@@ -179,8 +179,12 @@ static int parse_module(struct parser *ps, const u8 *tag, u32 size)
 
 	if (!cmdline)
 		return tag_fail(ps, "module command line is not NUL-terminated inside the tag");
-	if (end < start)
-		return tag_fail(ps, "module end 0x%x is below its start 0x%x", end, start);
+	/* A module is optional: one whose range makes no sense is counted and left out, and the
+	 * kernel boots without it (kernel/init/main.c says so). */
+	if (end < start) {
+		mi->nr_modules_bad++;
+		return 0;
+	}
 	if (mi->nr_modules == MB2_MAX_MODULES) {
 		mi->nr_modules_dropped++;
 		return 0;

@@ -124,6 +124,7 @@ struct mb2_info {
 	struct mb2_module modules[MB2_MAX_MODULES];
 	u32 nr_modules;
 	u32 nr_modules_dropped; /* module tags beyond MB2_MAX_MODULES */
+	u32 nr_modules_bad;	/* module tags whose end is below their start: ignored */
 
 	struct mb2_elf_sections elf;
 	struct mb2_framebuffer fb;

@@ -30,6 +30,7 @@
 #include "kernel/smp.h"
 #include "kernel/time.h"
 #include "kernel/user/process.h"
+#include "kernel/user/initrd.h"
 #include "mm/fail.h"
 #include "mm/mm.h"
 
@@ -183,6 +184,56 @@ static void build_memmap(struct memmap *map)
 }
 _Static_assert(MB2_MAX_MODULES < MEMMAP_MAX_RESERVED, "room for the boot information and modules");
 
+/* Is [start, end) inside one region of usable RAM (so the direct map covers it)? */
+static bool in_ram(const struct memmap *map, u64 start, u64 end)
+{
+	u32 i;
+
+	for (i = 0; i < map->nr_regions; i++) {
+		const struct mem_region *r = &map->regions[i];
+
+		if (r->type == MEM_RAM && r->start <= start && end <= r->end)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The initrd is the multiboot2 module whose command line is "initrd" (scripts/mkiso), else the
+ * first module. build_memmap() reserved every module, so the page allocator never hands its
+ * pages out; it must lie in RAM, where the direct map reaches it. Anything wrong with it is
+ * reported and the kernel goes on without user programs.
+ */
+static void initrd_setup(void)
+{
+	const struct mb2_info *mb = &boot_params.mb;
+	const struct mb2_module *m = NULL;
+	u32 i;
+
+	if (mb->nr_modules_bad)
+		pr_warn("multiboot2: %u module(s) whose end is below their start: ignored\n",
+			mb->nr_modules_bad);
+	if (mb->nr_modules_dropped)
+		pr_warn("multiboot2: %u module(s) beyond the first %d: ignored\n",
+			mb->nr_modules_dropped, MB2_MAX_MODULES);
+	for (i = 0; i < mb->nr_modules && !m; i++) {
+		if (!strcmp(mb->modules[i].cmdline, "initrd"))
+			m = &mb->modules[i];
+	}
+	if (!m && mb->nr_modules)
+		m = &mb->modules[0];
+	if (!m) {
+		pr_warn("initrd: no multiboot2 module: no user programs\n");
+		return;
+	}
+	if (!in_ram(&memmap, m->start, m->end)) {
+		pr_err("initrd: module %#x-%#x ('%s') is not in usable RAM; not used\n", m->start,
+		       m->end, m->cmdline);
+		return;
+	}
+	initrd_init(phys_to_virt(m->start), m->end - m->start);
+}
+
 /*
  * VGA text exists where GRUB left the screen in EGA text mode: a framebuffer tag of type
  * EGA text, or no framebuffer tag and no UEFI (BIOS boots default to text mode).
@@ -253,6 +304,7 @@ void kernel_main(u32 magic, u64 mb_phys)
 	fault_init();
 	build_memmap(&memmap);
 	mm_init(&memmap);
+	initrd_setup();
 	ist_stacks_init();
 	irq_stack_init();
 	fbcon_init(&boot_params.mb.fb);

@@ -81,6 +81,10 @@ static int cmd_bootinfo(int argc, char **argv)
 		printk("  memory %016lx-%016lx type %u%s\n", e->addr, e->addr + e->len - 1, e->type,
 		       e->type == MB2_MMAP_AVAILABLE ? " (usable)" : "");
 	}
+	for (i = 0; i < mb->nr_modules; i++)
+		printk("module %u: %#x-%#x, %u bytes, '%s'\n", i, mb->modules[i].start,
+		       mb->modules[i].end, mb->modules[i].end - mb->modules[i].start,
+		       mb->modules[i].cmdline);
 	if (mb->fb.present)
 		printk("framebuffer: %ux%u, %u bpp, type %u at %#lx\n", mb->fb.width, mb->fb.height,
 		       mb->fb.bpp, mb->fb.type, mb->fb.addr);
@@ -132,6 +136,7 @@ const struct shell_command shell_commands[] = {
 	  cmd_stacktorture },
 	{ "stack_trace", "[on|off|reset]", "the deepest stack seen, and each task function's",
 	  cmd_stack_trace },
+	{ "ls", "", "the files of the initrd (user programs), with sizes", cmd_ls },
 	{ "ktest", "<glob>|list", "run in-kernel tests", cmd_ktest },
 	{ "bench", "[list|smoke|glob]", "benchmarks: stack costs, timed", cmd_bench },
 	{ "poweroff", "", "power the machine off", cmd_poweroff },

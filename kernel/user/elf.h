@@ -16,6 +16,8 @@
 /* The lowest and one past the highest address a user segment may use. */
 #define USER_BASE 0x0000000000400000UL
 #define USER_TOP  0x00007fffff000000UL
+/* The most memory all the segments of one program may span together, in page-rounded bytes. */
+#define ELF_MAX_IMAGE_SIZE (64UL << 20)
 
 struct elf_segment {
 	u64 vaddr, memsz, filesz, offset;

@@ -8,6 +8,8 @@
 #include "kernel/lib/types.h"
 
 /* Check the archive at base (len bytes) and use it. Returns the number of files or -errno. */
+/* (A malformed archive is reported and not used; an archive in use before stays in use. Called
+ * at boot, before any lookup: the lookups take no lock.) */
 int initrd_init(const void *base, size_t len);
 /* The file called name: 0 with *data and *len set, or -ENOENT. */
 int initrd_find(const char *name, const void **data, size_t *len);

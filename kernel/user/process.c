@@ -5,6 +5,7 @@
  * The address space lives until the parent reaps the process: whichever way the task died -
  * exit, a fault in ring 3, an overflow of its kernel stack - it is no longer in any CR3 then.
  */
+#include "kernel/user/initrd.h"
 #include "kernel/user/process.h"
 #include "config.h"
 #include "arch/x86_64/asm/io.h"
@@ -201,9 +202,6 @@ int process_spawn_image(const void *img, size_t len, const struct elf_image *ei,
 	return ret;
 }
 
-#if CONFIG_USER_LOADER
-#include "kernel/user/initrd.h"
-
 int process_spawn(const char *path, const char *args)
 {
 	struct elf_image ei;
@@ -219,13 +217,6 @@ int process_spawn(const char *path, const char *args)
 	}
 	return process_spawn_image(img, len, &ei, path, args);
 }
-#else
-/* Without the ELF loader and the initrd (kernel/user/elf.c, initrd.c) there are no programs. */
-int process_spawn(const char *path, const char *args)
-{
-	return -ENOENT;
-}
-#endif
 
 static int wait_status(int exit_status)
 {

@@ -6,14 +6,15 @@
 # boot it with INPUT (printf %b escapes) typed on the serial port, and keep the console, without
 # carriage returns, in LOG. Sets status: scripts/qemu-run's (0 powered off, 1 panic or failed
 # tests, 2 CPU reset), 124 if it ran past QEMU_TIMEOUT seconds (default 180), 99 if no ISO.
+# MKISO_ARGS, if set, are options for scripts/mkiso (e.g. -i FILE: another initrd).
 qemu_boot() {
 	local elf=$1 iso=$2 cmdline=$3 input=$4 out=$5
 	shift 5
 	mkdir -p "$(dirname "$iso")"
-	if ! scripts/mkiso "$elf" "$iso" "$cmdline" >"$out" 2>&1; then
+	if ! scripts/mkiso ${MKISO_ARGS:-} "$elf" "$iso" "$cmdline" >"$out" 2>&1; then
 		# Seen once in a long while: say so, keep its output, and try once more.
 		echo "qemu_boot: note: scripts/mkiso failed ($(tail -n 1 "$out")); trying again" >&2
-		if ! scripts/mkiso "$elf" "$iso" "$cmdline" >"$out" 2>&1; then
+		if ! scripts/mkiso ${MKISO_ARGS:-} "$elf" "$iso" "$cmdline" >"$out" 2>&1; then
 			status=99
 			return
 		fi
