@@ -56,6 +56,7 @@ extern uaccess_smap
 
 PERCPU_IRQ_DEPTH equ 12		; offsets in struct percpu (arch/x86_64/percpu.h)
 PERCPU_IRQ_STACK_TOP equ 16
+MSR_GS_BASE equ 0xc0000101
 
 %macro ISR_NOERR 1
 isr%1:
@@ -68,6 +69,18 @@ isr%1:
 isr%1:
 	push %1
 	jmp isr_common
+%endmacro
+
+; NMI, #DF and #MC can arrive anywhere, also where the saved CS does not tell whose GS base is
+; loaded: between a swapgs and the sysret or iretq to ring 3, or before syscall_entry's swapgs.
+; These go to isr_paranoid, which asks the MSR instead (as Linux's paranoid entry does).
+%macro ISR_PARANOID 2
+isr%1:
+%if %2
+	push 0
+%endif
+	push %1
+	jmp isr_paranoid
 %endmacro
 
 ; From ring 3, GS base is the user's until swapgs: every path that comes from ring 3 swaps it
@@ -105,13 +118,13 @@ irq%1:
 
 ISR_NOERR 0	; #DE divide error
 ISR_NOERR 1	; #DB debug
-ISR_NOERR 2	; NMI (IST2)
+ISR_PARANOID 2, 1	; NMI (IST2)
 ISR_NOERR 3	; #BP breakpoint
 ISR_NOERR 4	; #OF overflow
 ISR_NOERR 5	; #BR BOUND range exceeded
 ISR_NOERR 6	; #UD invalid opcode
 ISR_NOERR 7	; #NM device not available
-ISR_ERR 8	; #DF double fault (IST1)
+ISR_PARANOID 8, 0	; #DF double fault (IST1)
 ISR_NOERR 9	; coprocessor segment overrun
 ISR_ERR 10	; #TS invalid TSS
 ISR_ERR 11	; #NP segment not present
@@ -121,7 +134,7 @@ ISR_ERR 14	; #PF page fault
 ISR_NOERR 15	; reserved
 ISR_NOERR 16	; #MF x87 floating-point error
 ISR_ERR 17	; #AC alignment check
-ISR_NOERR 18	; #MC machine check (IST3)
+ISR_PARANOID 18, 1	; #MC machine check (IST3)
 ISR_NOERR 19	; #XM SIMD floating-point
 ISR_NOERR 20	; #VE virtualization
 ISR_ERR 21	; #CP control protection
@@ -213,6 +226,29 @@ isr_common:
 	call trap_dispatch
 	RESTORE_REGS
 	SWAPGS_IF_USER 8
+	iretq
+
+; The kernel's GS base is a kernel address (negative); anything else is the user's. Swap if it
+; is the user's, and swap back just before the iretq: r12 (callee-saved) remembers, and nothing
+; after that swapgs uses GS. A #DF that kills its task never returns here: GS is the kernel's.
+isr_paranoid:
+	SAVE_REGS
+	xor r12d, r12d
+	mov ecx, MSR_GS_BASE
+	rdmsr				; edx: the high half of the GS base
+	test edx, edx
+	js .kernel_gs
+	swapgs
+	mov r12d, 1
+.kernel_gs:
+	CLAC_IF_SMAP
+	mov rdi, rsp
+	call trap_dispatch
+	test r12d, r12d
+	jz .no_swap
+	swapgs
+.no_swap:
+	RESTORE_REGS
 	iretq
 
 irq_common:
