@@ -13,6 +13,7 @@
 #include "arch/x86_64/switch.h"
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/percpu.h"
+#include "kernel/drivers/apic.h"
 #include "kernel/printk/printk.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/task.h"
@@ -60,8 +61,12 @@ static const char *why_not_killable(struct task *t, const struct pt_regs *regs, 
  */
 static void kill_overflowing_task(struct task *t, struct pt_regs *regs)
 {
-	/* An interrupt whose entry overran the stack is handled now, or the PIC waits forever. */
+	/*
+	 * An interrupt whose entry overran the stack is handled now, or the PIC (or this CPU's
+	 * local APIC) waits forever for its EOI.
+	 */
 	irq_complete_lost(regs);
+	lapic_complete_lost(regs);
 	exception_abandon();
 	printk(KERN_EMERG "---[ end trace: killing %s (pid %d) for a kernel stack overflow ]---\n",
 	       t->comm, t->pid);

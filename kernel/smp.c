@@ -20,6 +20,7 @@
 #include "kernel/time.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
+#include "mm/vmalloc.h"
 
 /* What the trampoline reads (trampoline.asm, trampoline_params: the same layout). */
 struct trampoline_params {
@@ -148,14 +149,32 @@ int smp_call_function(void (*func)(void *info), void *info, bool wait)
 	return n;
 }
 
-/* ------------------------------------------------------------------ the APs' side */
-
-/* An AP's idle loop, this stage: nothing to schedule, only IPIs to serve. */
-static __attribute__((noreturn)) void ap_idle_loop(void)
+/*
+ * STOPGAP (#13) until the TLB shootdown branch: every CPU drops its whole TLB, global entries
+ * too, before vmalloc_purge() lets a range be handed out again. Without it a CPU that ran a task
+ * on a stack keeps the old translation and, when the range is a new task's stack, reads and
+ * writes the freed pages instead of the new ones.
+ */
+static void flush_tlb_this_cpu(void *info)
 {
-	for (;;)
-		asm volatile("sti; hlt"); /* atomic: no interrupt slips in between */
+	u64 cr4 = read_cr4();
+
+	(void)info;
+	if (cr4 & CR4_PGE) {
+		write_cr4(cr4 & ~CR4_PGE);
+		write_cr4(cr4);
+	} else {
+		write_cr3(read_cr3());
+	}
 }
+
+static void flush_tlb_all_cpus(void)
+{
+	smp_call_function(flush_tlb_this_cpu, NULL, true);
+	flush_tlb_this_cpu(NULL);
+}
+
+/* ------------------------------------------------------------------ the APs' side */
 
 /* The C entry of an AP, called by ap_entry64 (trampoline.asm) on its idle task's stack. */
 __attribute__((noreturn)) void ap_start(struct percpu *p)
@@ -170,13 +189,14 @@ __attribute__((noreturn)) void ap_start(struct percpu *p)
 	gdt_init(&p->arch);
 	idt_load();
 	lapic_setup_this_cpu();
+	lapic_timer_start_this_cpu();
 	/* "I'm up" - unless the boot CPU gave up on us already: then stay out of the way. */
 	if (!__atomic_compare_exchange_n(&ci->state, &booting, CPU_ONLINE, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
 		for (;;)
 			asm volatile("cli; hlt");
 	}
-	ap_idle_loop();
+	sched_ap_enter(); /* its idle task: runs tasks from here on */
 }
 
 /* ------------------------------------------------------------------ the boot CPU's side */
@@ -406,9 +426,14 @@ void smp_init(const struct memmap *map, bool nosmp)
 	setup_trampoline();
 	pr_info("smp: AP trampoline at %#lx\n", trampoline_phys);
 	request_sysvec(CALL_FUNCTION_VECTOR, call_function_interrupt);
+	/* Each CPU's scheduler tick; without it, the PIT's tick preempts on the boot CPU only. */
+	if (!lapic_timer_init(HZ))
+		lapic_timer_start_this_cpu();
 	list_cpus("");
 	for (i = 1; i < nr_cpus_numbered; i++)
 		boot_cpu_nr(i, AP_BOOT_TIMEOUT_MS);
+	if (num_online_cpus() > 1)
+		vmalloc_flush_all_tlbs = flush_tlb_all_cpus;
 out:
 	smp_print_cpus();
 }

@@ -5,6 +5,7 @@
  */
 #include "mm/vmalloc.h"
 #include "mm/fail.h"
+#include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/stacktrace.h"
@@ -79,16 +80,27 @@ fail:
 	return NULL;
 }
 
+void (*vmalloc_flush_all_tlbs)(void);
+
 void vmalloc_purge(void)
 {
 	struct vm_struct *list, *vm;
-	u64 flags = spin_lock_irqsave(&vmap_area_lock);
+	u64 flags;
 
+	/* STOPGAP (#13) until the TLB shootdown: the flush needs interrupts on; else wait. */
+	if (vmalloc_flush_all_tlbs && irqs_disabled())
+		return;
+	flags = spin_lock_irqsave(&vmap_area_lock);
 	list = purge_list;
-	for (vm = list; vm; vm = vm->purge_next)
-		vmarea_free(&vmalloc_space, &vm->va);
 	purge_list = NULL;
 	nr_lazy = lazy_pages = 0;
+	spin_unlock_irqrestore(&vmap_area_lock, flags);
+	/* No CPU may keep the unmapped ranges in its TLB once they can be handed out again. */
+	if (list && vmalloc_flush_all_tlbs)
+		vmalloc_flush_all_tlbs();
+	flags = spin_lock_irqsave(&vmap_area_lock);
+	for (vm = list; vm; vm = vm->purge_next)
+		vmarea_free(&vmalloc_space, &vm->va);
 	nr_purges += list != NULL;
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
 	while ((vm = list)) {

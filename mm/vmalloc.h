@@ -21,6 +21,12 @@ struct vm_struct {
 void vmalloc_init(void);
 /* Tests only: called before each batch of a new area's pages (index of its first) is mapped. */
 extern void (*vmalloc_test_hook)(u64 page_index);
+/*
+ * STOPGAP (#13, replaced by the TLB shootdown): set by kernel/smp.c once other CPUs run, called
+ * by vmalloc_purge() with interrupts on before purged ranges can be reused: every CPU's whole
+ * TLB is flushed.
+ */
+extern void (*vmalloc_flush_all_tlbs)(void);
 
 void *vmalloc(size_t size);
 void *vzalloc(size_t size);

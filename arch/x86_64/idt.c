@@ -166,11 +166,15 @@ bool in_entry_text(u64 addr)
 void irq_complete_lost(struct pt_regs *regs)
 {
 	struct percpu *cpu = this_cpu();
-	u16 lost = pic_in_service();
 	unsigned int irq;
+	u16 lost;
 
 	/* Whatever interrupt this CPU was entering is abandoned with the frames it pushed. */
 	cpu->irq_depth = 0;
+	/* The 8259 interrupts the boot CPU only: what is in service there is not ours to end. */
+	if (cpu->cpu != 0)
+		return;
+	lost = pic_in_service();
 	for (irq = 0; irq < NR_IRQS; irq++) {
 		if (!(lost & (1u << irq)))
 			continue;
@@ -182,6 +186,19 @@ void irq_complete_lost(struct pt_regs *regs)
 		cpu->irq_depth--;
 		pic_eoi(irq);
 	}
+}
+
+void sysvec_complete_lost(unsigned int vector, struct pt_regs *regs)
+{
+	irq_handler_t h = sysvec_handlers[vector - FIRST_SYSTEM_VECTOR];
+
+	printk(KERN_EMERG
+	       "APIC vector %#x was taken but its entry overran the stack: handled now\n",
+	       vector);
+	this_cpu()->irq_depth++;
+	if (h)
+		h(regs); /* its handler sends the APIC's EOI */
+	this_cpu()->irq_depth--;
 }
 
 void exception_abandon(void)

@@ -256,6 +256,9 @@ KTEST(lkdtm, two_tasks_overflow_back_to_back)
 		wait(b->pid, &sb);
 		return;
 	}
+	/* Back to back on one CPU; at the same moment on two is lkdtm.two_cpus_overflow_at_once. */
+	set_cpus_allowed(a, 0);
+	set_cpus_allowed(b, 0);
 	wake_up_process(a);
 	wake_up_process(b);
 	KT_ASSERT(wait(a->pid, &sa) == 0 && wait(b->pid, &sb) == 0);
