@@ -21,7 +21,7 @@
 
 static bool need_cpus(u32 n)
 {
-	char why[48];
+	static char why[48]; /* ktest_skip() keeps the pointer */
 
 	if (num_online_cpus() >= n)
 		return true;
