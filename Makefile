@@ -71,7 +71,8 @@ $(BUILD)/config.h: FORCE
 	   echo '#define CONFIG_THREAD_SIZE $(THREAD_SIZE)'; \
 	   echo '#define CONFIG_STACK_GUARD_PAGES $(STACK_GUARD_PAGES)'; \
 	   echo '#define CONFIG_NR_CACHED_STACKS $(NR_CACHED_STACKS)'; \
-	   echo '#define CONFIG_STACK_ZERO_DIRTY $(if $(filter y,$(STACK_ZERO_DIRTY)),1,0)'; } > $@.tmp
+	   echo '#define CONFIG_STACK_ZERO_DIRTY $(if $(filter y,$(STACK_ZERO_DIRTY)),1,0)'; \
+	   echo '#define CONFIG_USER_LOADER $(if $(wildcard kernel/user/elf.c),1,0)'; } > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 FORCE:
 
@@ -182,11 +183,13 @@ torture: deps
 # Boot with `bench` on the command line: results on the terminal, in $(BUILD)/bench.log and
 # $(BUILD)/bench.json. BENCH=<glob> picks figures, BENCH=smoke runs each a few times only.
 # Both builds side by side, with the targets of docs/BENCHMARKS.md checked: scripts/bench-compare.
+# SMP=<cpus> (default 1) boots that many CPUs: the SMP figures (kernel/debug/bench_smp.c) are
+# named after the CPU count, and those that need other CPUs appear only with SMP=2 or more.
 BENCH ?=
 ICOUNT ?= 0
 bench: deps
 	@$(MAKE) --no-print-directory all
-	ICOUNT=$(ICOUNT) scripts/bench $(BUILD) "$(BENCH)"
+	SMP=$(SMP) ICOUNT=$(ICOUNT) scripts/bench $(BUILD) "$(BENCH)"
 
 # Counted figures (ICOUNT=1) are exact, so make test holds the kernel to them: scripts/bench-gate
 # fails when a figure grows by more than 2% over tests/bench-baseline.txt. Changing the baseline

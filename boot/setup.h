@@ -19,6 +19,7 @@ struct boot_params {
 	u64 pause_ms;	/* pause=<ms>: the demo's pause after each report */
 	int poweroff_s; /* poweroff=<s>: after the demo or self-test; -1: wait */
 	bool nosmp;	/* nosmp: run on the boot CPU alone, start no other */
+	bool noapic;	/* noapic: keep the ISA IRQs on the 8259 PIC, not the I/O APIC */
 };
 
 extern struct boot_params boot_params;

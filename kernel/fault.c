@@ -11,6 +11,7 @@
 #include "kernel/fault.h"
 #include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/switch.h"
+#include "arch/x86_64/syscall.h"
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/drivers/apic.h"
@@ -207,7 +208,8 @@ static void show_expected_fault(void *regs)
 
 /*
  * The current task armed a catch: print the whole oops, then resume at its kernel_setjmp(). Only
- * a fault of the task's own code counts, not one in an interrupt handler, in another exception
+ * a fault at the interrupt depth where it was armed counts (the task's own code, or the function
+ * of an IPI that armed it), not one in an interrupt handler that came on top, in another exception
  * handler, or an NMI or machine check that happened to come while the catch was armed.
  */
 static bool catch_expected_fault(struct pt_regs *regs)
@@ -216,7 +218,7 @@ static bool catch_expected_fault(struct pt_regs *regs)
 	struct task *t = current;
 	struct fault_catch *fc = t ? t->fault_catch : NULL;
 
-	if (!fc || cpu->irq_depth || cpu->fault_depth > 1)
+	if (!fc || cpu->irq_depth != fc->irq_depth || cpu->fault_depth > 1)
 		return false;
 	/* NMI and #MC come from outside, whatever the task was doing: never "expected". */
 	if (regs->vector == X86_TRAP_NMI || regs->vector == X86_TRAP_MC)
@@ -289,11 +291,25 @@ bool kill_task_out_of_stack(struct pt_regs *regs, u64 left)
 	return false; /* not reached: do_exit() never returns */
 }
 
+static void (*user_fault_handler)(struct pt_regs *regs);
+
+void set_user_fault_handler(void (*fn)(struct pt_regs *regs))
+{
+	user_fault_handler = fn;
+}
+
 static bool kernel_exception(struct pt_regs *regs)
 {
+	/* A fault of a user program is its own (NMI and #MC are not: they come from outside). */
+	if (user_mode(regs) && user_fault_handler && regs->vector != X86_TRAP_NMI &&
+	    regs->vector != X86_TRAP_MC)
+		user_fault_handler(regs);
 	if (regs->vector == X86_TRAP_DF)
 		return handle_double_fault(regs);
 	if (regs->vector == X86_TRAP_PF && handle_page_fault(regs))
+		return true;
+	/* A bad user pointer in copy_from_user() and friends: the copy returns -EFAULT. */
+	if (fixup_exception(regs))
 		return true;
 	if (catch_expected_fault(regs))
 		return true;

@@ -19,6 +19,7 @@ struct fault_record {
 struct fault_catch {
 	struct jmp_buf jb;
 	struct fault_record rec;
+	int irq_depth; /* where it was armed: a task (0), or an IPI's function on another CPU */
 };
 
 void fault_init(void);
@@ -28,5 +29,10 @@ void fault_init(void);
  * false if the task may not be killed now (it is init or idle, or in kill_disable()).
  */
 bool kill_task_out_of_stack(struct pt_regs *regs, u64 left);
+/*
+ * Who handles an exception from ring 3 (kernel/user/process.c: report it and kill the process,
+ * never to return). NMI and machine checks are not sent there.
+ */
+void set_user_fault_handler(void (*fn)(struct pt_regs *regs));
 
 #endif

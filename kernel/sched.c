@@ -20,6 +20,7 @@
 #include "kernel/smp.h"
 #include "kernel/stack_tracer.h"
 #include "kernel/time.h"
+#include "mm/user_mm.h"
 
 #define TIME_SLICE_TICKS 2 /* 20 ms at HZ=100 */
 
@@ -203,6 +204,9 @@ void __schedule(void)
 	prev->nokill = cpu->nokill;
 	cpu->nokill = next->nokill;
 	tss_set_rsp0(&cpu->arch, stack_top(&next->stack));
+	/* Between two kernel threads CR3 is the kernel's already: three instructions, no call. */
+	if (prev->mm != next->mm)
+		switch_mm(next->mm);
 	cpu->curr = next;
 	/* Until the new task runs, an overflow in the switch itself is on prev's stack. */
 	cpu->switching_from = prev;

@@ -10,6 +10,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/syscall.h"
 #include "kernel/drivers/acpi.h"
 #include "kernel/drivers/apic.h"
 #include "kernel/lib/string.h"
@@ -20,7 +21,7 @@
 #include "kernel/time.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
-#include "mm/vmalloc.h"
+#include "mm/tlbflush.h"
 
 /* What the trampoline reads (trampoline.asm, trampoline_params: the same layout). */
 struct trampoline_params {
@@ -149,30 +150,43 @@ int smp_call_function(void (*func)(void *info), void *info, bool wait)
 	return n;
 }
 
+/* ------------------------------------------------------------------ TLB shootdown */
+
+struct tlb_range {
+	u64 start, end;
+};
+
+/* LAB6: BEGIN run the flush on every other online CPU and wait until each has done it */
+static void flush_tlb_func(void *info)
+{
+	const struct tlb_range *r = info;
+
+	local_flush_tlb_kernel_range(r->start, r->end);
+}
+
+/* mm's remote flush (mm/tlbflush.h): wait=true, so each target's return is its acknowledgement. */
+static int flush_tlb_others(u64 start, u64 end)
+{
+	struct tlb_range r = { start, end };
+
+	return smp_call_function(flush_tlb_func, &r, true);
+}
+#if 0  /* LAB6: STUB */
 /*
- * STOPGAP (#13) until the TLB shootdown branch: every CPU drops its whole TLB, global entries
- * too, before vmalloc_purge() lets a range be handed out again. Without it a CPU that ran a task
- * on a stack keeps the old translation and, when the range is a new task's stack, reads and
- * writes the freed pages instead of the new ones.
+ * TODO: every other online CPU must flush [start, end) from its own TLB (no CPU can flush
+ * another's): run a function there that does (smp_call_function(), above), and return only once
+ * each has done it, with the number of CPUs that did. As it is, it says all did, and none does.
  */
-static void flush_tlb_this_cpu(void *info)
+static int flush_tlb_others(u64 start, u64 end)
 {
-	u64 cr4 = read_cr4();
-
-	(void)info;
-	if (cr4 & CR4_PGE) {
-		write_cr4(cr4 & ~CR4_PGE);
-		write_cr4(cr4);
-	} else {
-		write_cr3(read_cr3());
-	}
+	return (int)num_online_cpus() - 1;
 }
+#endif /* LAB6: END */
 
-static void flush_tlb_all_cpus(void)
-{
-	smp_call_function(flush_tlb_this_cpu, NULL, true);
-	flush_tlb_this_cpu(NULL);
-}
+static const struct tlb_remote tlb_remote = {
+	.flush_others = flush_tlb_others,
+	.online_cpus = num_online_cpus,
+};
 
 /* ------------------------------------------------------------------ the APs' side */
 
@@ -188,6 +202,7 @@ __attribute__((noreturn)) void ap_start(struct percpu *p)
 		write_cr4(read_cr4() | CR4_PGE);
 	gdt_init(&p->arch);
 	idt_load();
+	syscall_cpu_init(); /* per CPU: the syscall MSRs, SMEP and SMAP */
 	lapic_setup_this_cpu();
 	lapic_timer_start_this_cpu();
 	/* "I'm up" - unless the boot CPU gave up on us already: then stay out of the way. */
@@ -426,14 +441,14 @@ void smp_init(const struct memmap *map, bool nosmp)
 	setup_trampoline();
 	pr_info("smp: AP trampoline at %#lx\n", trampoline_phys);
 	request_sysvec(CALL_FUNCTION_VECTOR, call_function_interrupt);
+	/* Before any AP is up: from its first translation on, unmaps must reach its TLB. */
+	tlb_set_remote(&tlb_remote);
 	/* Each CPU's scheduler tick; without it, the PIT's tick preempts on the boot CPU only. */
 	if (!lapic_timer_init(HZ))
 		lapic_timer_start_this_cpu();
 	list_cpus("");
 	for (i = 1; i < nr_cpus_numbered; i++)
 		boot_cpu_nr(i, AP_BOOT_TIMEOUT_MS);
-	if (num_online_cpus() > 1)
-		vmalloc_flush_all_tlbs = flush_tlb_all_cpus;
 out:
 	smp_print_cpus();
 }

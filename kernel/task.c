@@ -22,6 +22,8 @@ const char *exit_how_name(int status)
 		return "killed: kernel stack overflow";
 	case EXIT_OOPS:
 		return "killed: oops";
+	case EXIT_SEGFAULT:
+		return "killed: segfault";
 	default:
 		return "unknown";
 	}
@@ -181,8 +183,12 @@ int wait(int pid, int *status)
 		/* Asked to stop while waiting: give up the wait, and stop at the next safe point.
 		 */
 		if (current->stop_pending) {
-			/* Nobody will wait for it now: it is freed at its death, not left over. */
-			t->detached = true;
+			/*
+			 * Nobody will wait for it now: it is freed at its death, not left over. A
+			 * user process stays: its parent's reaper reaps it (kernel/user/process.c).
+			 */
+			if (!t->proc)
+				t->detached = true;
 			spin_unlock_irqrestore(&sched_lock, flags);
 			return -1;
 		}
@@ -279,6 +285,12 @@ int kill_and_reap(int pid, int *status)
 	if (t)
 		t->detached = false;
 	err = __kill(t);
+	/* A user process is reaped by its parent (kernel/user/process.c), never from here. */
+	if (!err && t->proc) {
+		t->detached = detached;
+		spin_unlock_irqrestore(&sched_lock, flags);
+		return 0;
+	}
 	if (err && t)
 		t->detached = detached;
 	spin_unlock_irqrestore(&sched_lock, flags);

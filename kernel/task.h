@@ -27,6 +27,7 @@ enum exit_how {
 	EXIT_KILLED = 1,	 /* kill <pid> */
 	EXIT_STACK_OVERFLOW = 2, /* killed for overrunning its kernel stack */
 	EXIT_OOPS = 3,		 /* killed by another fatal fault */
+	EXIT_SEGFAULT = 4,	 /* a user process killed for a fault in user mode */
 };
 #define EXIT_STATUS(how, code) (((how) << 8) | ((code)&0xff))
 #define EXIT_HOW(status)       ((status) >> 8)
@@ -34,6 +35,8 @@ enum exit_how {
 const char *exit_how_name(int status);
 
 struct fault_catch;
+struct user_mm;
+struct process;
 
 struct wait_queue {
 	struct task *head;
@@ -63,6 +66,8 @@ struct task {
 	bool stop_pending;    /* kill() asked it to end: it does at its next safe point */
 	int nokill;	      /* this_cpu()->nokill while switched out */
 	int preempt_deferred; /* preemptions put off for want of stack (kernel/sched.c) */
+	struct user_mm *mm;   /* a user process's address space (CR3 at every switch), or NULL */
+	struct process *proc; /* a user process's other state (kernel/user/process.c), or NULL */
 	int cpu;	      /* the CPU it runs or last ran on; -1: never ran */
 	int cpu_allowed;      /* the only CPU it may run on; -1: any (set_cpus_allowed) */
 	/* A CPU runs on its stack: from being picked until the switch away is finished. */

@@ -6,6 +6,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/locking/spinlock.h"
 #include "mm/page_alloc.h"
+#include "mm/tlbflush.h"
 
 extern u8 _text[], _etext[], _rodata[], _erodata[], _data[], _ebss[], _ksyms[], _kernel_end[];
 
@@ -160,36 +161,6 @@ static bool table_empty(const pte_t *table)
 	return true;
 }
 
-/*
- * Past this many pages one flush of the whole TLB is cheaper than an INVLPG per page. Linux
- * measured the same trade-off and flushes everything past 33 pages
- * (tlb_single_page_flush_ceiling); refilling a flushed TLB is what makes the number that small.
- */
-#define FLUSH_ALL_CEILING 32
-
-/* Drop every TLB entry, global ones included: turning CR4.PGE off and on does that. */
-static void flush_tlb_all(void)
-{
-	u64 cr4 = read_cr4();
-
-	if (cr4 & CR4_PGE) {
-		write_cr4(cr4 & ~CR4_PGE);
-		write_cr4(cr4);
-	} else {
-		write_cr3(read_cr3());
-	}
-}
-
-static void flush_tlb_kernel_range(u64 start, u64 end)
-{
-	if ((end - start) >> PAGE_SHIFT > FLUSH_ALL_CEILING) {
-		flush_tlb_all();
-		return;
-	}
-	for (; start < end; start += PAGE_SIZE)
-		invlpg(start);
-}
-
 /* The page-directory entry that points to va's page table, or NULL if there is no such table. */
 static pte_t *pde_of(u64 va)
 {
@@ -220,17 +191,57 @@ static void clear_ptes(pte_t *pt, u64 va, u64 end, void (*put_page)(u64 pa, void
 }
 
 /*
- * One walk per page table rather than per page, one emptiness check per table, and one TLB
- * flush for the range. The pages go back to put_page before the flush, as in Linux's vfree:
- * nothing may touch an address being unmapped, and the range is not handed out again before
- * this returns. A page table is different: the MMU may still hold a pointer to it in its
- * paging-structure caches, and a speculative walk through a reused page would load garbage,
- * so its part of the range is flushed before the table is freed (INVLPG and a full flush both
- * drop those caches: Intel SDM vol. 3, "Invalidation of TLBs and Paging-Structure Caches").
+ * Page tables taken out of the tree by an unmap, linked through their first word, waiting for
+ * every CPU's TLB to drop them (under kernel_pt_lock). Another CPU's paging-structure caches may
+ * still point into such a table: were its page reused at once, a walk on that CPU could load
+ * garbage as translations, even for a range mapped anew with a fresh table.
+ */
+static u64 unlinked_tables;
+
+/* With interrupts off and other CPUs online, the tables wait for a call that can shoot down. */
+void free_unlinked_page_tables(void)
+{
+	u64 irq, pa;
+
+	if (!__atomic_load_n(&unlinked_tables, __ATOMIC_RELAXED) || !tlb_shootdown_possible())
+		return;
+	irq = spin_lock_irqsave(&kernel_pt_lock);
+	pa = unlinked_tables;
+	unlinked_tables = 0;
+	spin_unlock_irqrestore(&kernel_pt_lock, irq);
+	if (!pa)
+		return;
+	/* The whole vmalloc range: INVLPG or a full flush drop the paging-structure caches. */
+	if (flush_tlb_kernel_range(VMALLOC_START, VMALLOC_END)) {
+		irq = spin_lock_irqsave(&kernel_pt_lock);
+		while (pa) { /* give them back to the list: never free what a CPU may still use */
+			u64 next = *(u64 *)phys_to_virt(pa);
+
+			*(u64 *)phys_to_virt(pa) = unlinked_tables;
+			unlinked_tables = pa;
+			pa = next;
+		}
+		spin_unlock_irqrestore(&kernel_pt_lock, irq);
+		return;
+	}
+	while (pa) {
+		u64 next = *(u64 *)phys_to_virt(pa);
+
+		free_page(phys_to_virt(pa));
+		pa = next;
+	}
+}
+
+/*
+ * One walk per page table rather than per page, one emptiness check per table, and one flush of
+ * this CPU's TLB for the range. The pages go to put_page after the PTEs are cleared and before
+ * any flush: put_page must not hand them to anyone yet, since other CPUs' TLBs may still map
+ * them (mm/vmalloc.c keeps them with the freed area until its purge shoots down). A page table
+ * left empty is unlinked and freed only after every CPU's TLB has been flushed of it.
  */
 void unmap_kernel_range(u64 va, u64 npages, void (*put_page)(u64 pa, void *ctx), void *ctx)
 {
-	u64 end = va + npages * PAGE_SIZE, flushed = va;
+	u64 end = va + npages * PAGE_SIZE, start = va;
 	u64 irq = spin_lock_irqsave(&kernel_pt_lock);
 
 	while (va < end) {
@@ -244,15 +255,16 @@ void unmap_kernel_range(u64 va, u64 npages, void (*put_page)(u64 pa, void *ctx),
 			/* An empty page table goes back too: mappings leave no memory behind. */
 			if (table_empty(pt)) {
 				*pde = 0;
-				flush_tlb_kernel_range(flushed, next);
-				flushed = next;
-				free_page(pt);
+				*(u64 *)pt = unlinked_tables;
+				unlinked_tables = virt_to_phys(pt);
 			}
 		}
 		va = next;
 	}
-	flush_tlb_kernel_range(flushed, end);
+	local_flush_tlb_kernel_range(start, end);
 	spin_unlock_irqrestore(&kernel_pt_lock, irq);
+	if (unlinked_tables) /* rare: a table left empty */
+		free_unlinked_page_tables();
 }
 
 u64 kernel_range_dirty(u64 va, u64 npages, bool clear)
@@ -280,6 +292,10 @@ u64 kernel_range_dirty(u64 va, u64 npages, bool clear)
 		}
 	}
 	spin_unlock_irqrestore(&kernel_pt_lock, irq);
+	/* ...on every CPU: another one may have run the stack's last task (kernel/stack.c). */
+	if (clear && mask && tlb_nr_cpus() > 1 &&
+	    flush_tlb_kernel_range(va, va + MIN(npages, 64UL) * PAGE_SIZE))
+		pr_err("BUG: dirty bits of %#lx cleared, but other CPUs' TLBs not flushed\n", va);
 	return mask;
 }
 

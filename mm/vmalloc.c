@@ -5,7 +5,6 @@
  */
 #include "mm/vmalloc.h"
 #include "mm/fail.h"
-#include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/stacktrace.h"
@@ -15,25 +14,47 @@
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
+#include "mm/tlbflush.h"
 
 static struct vmarea_space vmalloc_space;
 static DEFINE_SPINLOCK(vmap_area_lock);
 
 /*
- * The lazy purge. vfree() unmaps an area and frees its pages at once, but leaves the area in the
- * tree, marked freed, on the purge list: its range is not handed out again until a purge takes a
- * whole batch of freed areas out of the tree. A purge runs once LAZY_MAX_PAGES pages wait, when
- * an allocation finds no room, or on vmalloc_purge().
+ * The lazy purge. vfree() unmaps an area at once but leaves it in the tree, marked freed, on the
+ * purge list, holding its pages: neither its range nor its pages go to anyone else until a purge
+ * takes a whole batch of freed areas: one TLB shootdown for the batch, then the ranges go back
+ * to the tree and the pages to the page allocator. A purge runs once lazy_max_pages() pages
+ * wait, when an allocation finds no room, or on vmalloc_purge().
  *
- * Why: taking an area out of the tree costs O(log n) in the number of areas, and batching it
- * keeps vfree() flat however many stacks live (docs/BENCHMARKS.md has the figures: the cost is
- * moved, not removed). On SMP the purge is also the place for the TLB shootdown: a range may be
- * handed out again only once no CPU's TLB still holds it. Linux does the same (lazy_max_pages,
- * __purge_vmap_area_lazy); here one CPU's unmap has already flushed the only TLB.
+ * Why: with more than one CPU, an unmap flushes only this CPU's TLB; the others may still hold
+ * the old translations, and a CPU that did could read or write through them into pages given
+ * to someone else. Every shootdown is an IPI to each CPU and a wait for its acknowledgement, so
+ * it is done once per batch, not once per vfree() (Linux: lazy_max_pages, __purge_vmap_area_lazy).
+ * Batching also keeps vfree() flat however many stacks live: taking an area out of the tree
+ * costs O(log n) in the number of areas (docs/BENCHMARKS.md has the figures).
+ *
+ * The rule: a virtual range and its physical pages are never given to anyone else before every
+ * CPU's TLB is clean of them. Hence the order in vmalloc_purge(): shootdown, then the ranges,
+ * then the pages.
  */
-#define LAZY_MAX_PAGES 32
+#define LAZY_PAGES_PER_CPU_ORDER 32
 static struct vm_struct *purge_list; /* under vmap_area_lock */
-static u64 nr_lazy, lazy_pages, nr_purges;
+static u64 purge_list_pages;	     /* pages of the areas on it */
+static u64 nr_lazy, lazy_pages;	     /* freed areas still in the tree, and their pages */
+static u64 held_pages;		     /* physical pages they hold */
+static u64 nr_purges;
+
+/*
+ * More CPUs make a shootdown dearer (more IPIs to send and acknowledgements to wait for), so more
+ * may wait before one: like Linux's fls(num_online_cpus()) * (32 MiB / PAGE_SIZE), but in
+ * pages: 32 x fls(CPUs), i.e. 32 with one CPU, 64 with two or three, 96 with four to seven.
+ */
+static u64 lazy_max_pages(void)
+{
+	u32 cpus = tlb_nr_cpus();
+
+	return LAZY_PAGES_PER_CPU_ORDER * (u64)(32 - __builtin_clz(cpus));
+}
 
 void (*vmalloc_test_hook)(u64 page_index);
 
@@ -56,9 +77,16 @@ static struct vm_struct *get_vm_area(u64 npages, u32 guard, const char *purpose)
 
 	if (!vm)
 		return NULL;
+	/* Frees made with interrupts off could not purge (no shootdown there): catch up here. */
+	if (__atomic_load_n(&purge_list_pages, __ATOMIC_RELAXED) >= LAZY_PAGES_PER_CPU_ORDER &&
+	    purge_list_pages >= lazy_max_pages() && tlb_shootdown_possible())
+		vmalloc_purge();
 	vm->purpose = purpose;
 	vm->owns_pages = false;
+	vm->flush_now = false;
 	vm->freed = false;
+	vm->held = 0;
+	vm->nr_held = 0;
 	vm->purge_next = NULL;
 	vm->va.owner = vm;
 	if (should_fail_alloc())
@@ -67,7 +95,7 @@ static struct vm_struct *get_vm_area(u64 npages, u32 guard, const char *purpose)
 	err = vmarea_alloc(&vmalloc_space, &vm->va, npages, guard);
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
 	/* No room: maybe there is, in the ranges freed areas still hold. */
-	if (err && nr_lazy) {
+	if (err && nr_lazy && tlb_shootdown_possible()) {
 		vmalloc_purge();
 		flags = spin_lock_irqsave(&vmap_area_lock);
 		err = vmarea_alloc(&vmalloc_space, &vm->va, npages, guard);
@@ -80,78 +108,126 @@ fail:
 	return NULL;
 }
 
-void (*vmalloc_flush_all_tlbs)(void);
+/* LAB3: BEGIN give a purged area's pages back to the page allocator in batches */
+/* The pages an area holds, freed MAP_BATCH at a time: one lock round trip per batch. */
+static void free_held_pages(struct vm_struct *vm)
+{
+	void *batch[MAP_BATCH];
+	unsigned int n = 0;
+	u64 pa = vm->held;
+
+	while (pa) {
+		void *page = phys_to_virt(pa);
+
+		pa = *(u64 *)page; /* the link to the next, before the page is gone */
+		batch[n++] = page;
+		if (n == MAP_BATCH) {
+			free_pages_bulk(batch, n);
+			n = 0;
+		}
+	}
+	free_pages_bulk(batch, n);
+	vm->held = 0;
+	vm->nr_held = 0;
+}
+#if 0  /* LAB3: STUB */
+/*
+ * TODO: vm->held is the physical address of the first page the area holds (0: none); each page
+ * holds the physical address of the next in its first 8 bytes (reach it with phys_to_virt()).
+ * Give every one back to the page allocator MAP_BATCH at a time with free_pages_bulk(), one lock
+ * round trip per batch rather than per page, and do not forget the last, partial batch. As it
+ * is, no page is ever given back: every vfree() leaks them.
+ */
+static void free_held_pages(struct vm_struct *vm)
+{
+	vm->held = 0;
+	vm->nr_held = 0;
+}
+#endif /* LAB3: END */
+
+/* Put a taken list back: its areas keep waiting (nothing of theirs may be reused). */
+static void requeue(struct vm_struct *list, u64 pages)
+{
+	u64 flags = spin_lock_irqsave(&vmap_area_lock);
+	struct vm_struct *last = list;
+
+	while (last->purge_next)
+		last = last->purge_next;
+	last->purge_next = purge_list;
+	purge_list = list;
+	purge_list_pages += pages;
+	spin_unlock_irqrestore(&vmap_area_lock, flags);
+}
 
 void vmalloc_purge(void)
 {
 	struct vm_struct *list, *vm;
-	u64 flags;
+	u64 flags, start = ~0UL, end = 0, pages = 0, areas = 0;
 
-	/* STOPGAP (#13) until the TLB shootdown: the flush needs interrupts on; else wait. */
-	if (vmalloc_flush_all_tlbs && irqs_disabled())
+	/* No shootdown possible now (interrupts off): the batch waits for a caller that can. */
+	if (!tlb_shootdown_possible())
 		return;
 	flags = spin_lock_irqsave(&vmap_area_lock);
 	list = purge_list;
 	purge_list = NULL;
-	nr_lazy = lazy_pages = 0;
+	purge_list_pages = 0;
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
-	/* No CPU may keep the unmapped ranges in its TLB once they can be handed out again. */
-	if (list && vmalloc_flush_all_tlbs)
-		vmalloc_flush_all_tlbs();
+	if (!list) {
+		free_unlinked_page_tables();
+		return;
+	}
+	for (vm = list; vm; vm = vm->purge_next) {
+		start = MIN(start, vm->va.addr);
+		end = MAX(end, vm->va.addr + vm->va.npages * PAGE_SIZE);
+		pages += vm->va.npages;
+		areas++;
+	}
+	/*
+	 * The rule: nothing of the batch goes to anyone before every CPU's TLB is clean of it.
+	 * Until the shootdown returns, the areas stay in the tree (their ranges taken) and keep
+	 * their pages; another CPU may be reading through a stale translation right now.
+	 */
+	if (flush_tlb_kernel_range(start, end)) {
+		requeue(list, pages);
+		return;
+	}
 	flags = spin_lock_irqsave(&vmap_area_lock);
-	for (vm = list; vm; vm = vm->purge_next)
+	for (vm = list; vm; vm = vm->purge_next) {
 		vmarea_free(&vmalloc_space, &vm->va);
-	nr_purges += list != NULL;
+		held_pages -= vm->nr_held;
+	}
+	nr_lazy -= areas;
+	lazy_pages -= pages;
+	nr_purges++;
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
 	while ((vm = list)) {
 		list = vm->purge_next;
+		free_held_pages(vm);
 		kfree(vm);
 	}
+	free_unlinked_page_tables();
 }
 
-/* LAB3: BEGIN unmap an area (the TLB too) and free its pages in batches */
-/* The pages an unmap hands back, freed a batch at a time under one lock. */
-struct page_batch {
-	void *pages[MAP_BATCH];
-	unsigned int n;
-};
-
-static void free_unmapped_page(u64 pa, void *ctx)
+/* Every page an unmap takes out goes onto the area's list of held pages, linked through itself. */
+static void hold_unmapped_page(u64 pa, void *ctx)
 {
-	struct page_batch *b = ctx;
+	struct vm_struct *vm = ctx;
 
-	b->pages[b->n++] = phys_to_virt(pa);
-	if (b->n == MAP_BATCH) {
-		free_pages_bulk(b->pages, b->n);
-		b->n = 0;
-	}
+	*(u64 *)phys_to_virt(pa) = vm->held;
+	vm->held = pa;
+	vm->nr_held++;
 }
 
-/* Unmap the first `mapped` pages of vm, and free them if it owns them. */
+/* Unmap the first `mapped` pages of vm; the area keeps the pages it owns until its purge. */
 static void unmap_area(struct vm_struct *vm, u64 mapped)
 {
-	struct page_batch batch = { .n = 0 };
-
-	unmap_kernel_range(vm->va.addr, mapped, vm->owns_pages ? free_unmapped_page : NULL, &batch);
-	free_pages_bulk(batch.pages, batch.n);
+	unmap_kernel_range(vm->va.addr, mapped, vm->owns_pages ? hold_unmapped_page : NULL, vm);
 }
-#if 0  /* LAB3: STUB */
-/*
- * TODO: if vm owns its pages (vm->owns_pages), every page unmap_kernel_range() takes out of the
- * page tables must go back to the page allocator: it hands each one to a callback of yours
- * (mm/pgtable.h). Free them MAP_BATCH at a time with free_pages_bulk(), one lock round trip per
- * batch rather than per page, and do not forget the last, partial batch. As it is, the pages
- * are unmapped (and the TLB flushed) but never freed: every vfree() leaks them.
- */
-static void unmap_area(struct vm_struct *vm, u64 mapped)
-{
-	unmap_kernel_range(vm->va.addr, mapped, NULL, NULL);
-}
-#endif /* LAB3: END */
 
 /*
- * Unmap the first `mapped` pages of vm (freeing them if it owns them) and put the area on the
- * purge list; purge the list if enough waits.
+ * Unmap the first `mapped` pages of vm (it keeps those it owns) and put the area on the purge
+ * list; purge the list if enough waits. A vmap() area's pages belong to its caller, who may free
+ * them as soon as vunmap() returns: so every CPU's TLB forgets them now, not at the purge.
  */
 static void release_vm_area(struct vm_struct *vm, u64 mapped)
 {
@@ -159,13 +235,19 @@ static void release_vm_area(struct vm_struct *vm, u64 mapped)
 	u64 flags;
 
 	unmap_area(vm, mapped);
+	if (vm->flush_now && flush_tlb_kernel_range(vm->va.addr, vm->va.addr + mapped * PAGE_SIZE))
+		pr_err("BUG: vunmap(%#lx) with interrupts off: other CPUs may still map the "
+		       "pages\n",
+		       vm->va.addr);
 	flags = spin_lock_irqsave(&vmap_area_lock);
 	vm->freed = true;
 	vm->purge_next = purge_list;
 	purge_list = vm;
 	nr_lazy++;
 	lazy_pages += vm->va.npages;
-	purge = lazy_pages >= LAZY_MAX_PAGES;
+	held_pages += vm->nr_held;
+	purge_list_pages += vm->va.npages;
+	purge = purge_list_pages >= lazy_max_pages();
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
 	if (purge)
 		vmalloc_purge();
@@ -279,6 +361,8 @@ void *vmap(void **pages, u64 count)
 	kill_disable();
 	vm = get_vm_area(count, VMALLOC_GUARD_PAGES, "vmap");
 	if (vm)
+		vm->flush_now = true;
+	if (vm)
 		addr = map_area(vm, given_pages, pages, PAGE_KERNEL);
 	kill_enable();
 	return addr;
@@ -324,6 +408,7 @@ void vmalloc_stats(struct vmalloc_stats *st)
 	st->nr_areas = vmalloc_space.nr_areas - nr_lazy;
 	st->pages = vmalloc_space.used_pages - lazy_pages;
 	st->nr_lazy = nr_lazy;
+	st->held_pages = held_pages;
 	st->nr_purges = nr_purges;
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
 }
@@ -337,13 +422,19 @@ void vmallocinfo(void)
 	for (va = vmarea_first(&vmalloc_space); va; va = vmarea_next(va)) {
 		struct vm_struct *vm = va->owner;
 
-		printk("0x%016lx-0x%016lx %8lu pages=%lu guard=%u %s%s\n", va->addr,
+		printk("0x%016lx-0x%016lx %8lu pages=%lu guard=%u %s", va->addr,
 		       va->addr + va->npages * PAGE_SIZE, va->npages * PAGE_SIZE, va->npages,
-		       va->guard, vm->purpose, vm->freed ? " (freed, waiting for a purge)" : "");
+		       va->guard, vm->purpose);
+		if (vm->freed)
+			printk(KERN_CONT " (freed, waiting for a purge, holds %lu pages)",
+			       vm->nr_held);
+		printk(KERN_CONT "\n");
 	}
-	printk("%lu areas, %lu pages mapped; %lu freed areas waiting for a purge (at %u pages)\n",
+	printk("%lu areas, %lu pages mapped; %lu freed areas waiting for a purge, holding %lu "
+	       "pages "
+	       "(purged at %lu pages: 32 x fls(%u CPUs))\n",
 	       vmalloc_space.nr_areas - nr_lazy, vmalloc_space.used_pages - lazy_pages, nr_lazy,
-	       LAZY_MAX_PAGES);
+	       held_pages, lazy_max_pages(), tlb_nr_cpus());
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
 }
 

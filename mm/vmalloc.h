@@ -13,20 +13,17 @@
 struct vm_struct {
 	struct vmarea va;    /* where it is, with its guards */
 	const char *purpose; /* shown by vmallocinfo: "vmalloc", "stack", ... */
-	bool owns_pages;     /* vfree frees the pages (vmalloc) or not (vmap) */
-	bool freed;	     /* unmapped, waiting on the purge list to leave the tree */
+	bool owns_pages; /* its pages are freed at its purge (vmalloc), or not (vmap, ioremap) */
+	bool flush_now;	 /* vmap: the caller's pages, so every CPU's TLB is flushed at vunmap */
+	bool freed;	 /* unmapped, waiting on the purge list to leave the tree */
+	u64 held;	 /* freed: its pages, until the purge (physical, linked through each) */
+	u64 nr_held;
 	struct vm_struct *purge_next;
 };
 
 void vmalloc_init(void);
 /* Tests only: called before each batch of a new area's pages (index of its first) is mapped. */
 extern void (*vmalloc_test_hook)(u64 page_index);
-/*
- * STOPGAP (#13, replaced by the TLB shootdown): set by kernel/smp.c once other CPUs run, called
- * by vmalloc_purge() with interrupts on before purged ranges can be reused: every CPU's whole
- * TLB is flushed.
- */
-extern void (*vmalloc_flush_all_tlbs)(void);
 
 void *vmalloc(size_t size);
 void *vzalloc(size_t size);
@@ -52,15 +49,18 @@ static inline void vunmap(const void *addr)
 
 struct vmalloc_stats {
 	u64 nr_areas;
-	u64 pages;     /* mapped pages in all areas */
-	u64 nr_lazy;   /* freed areas whose range is not free yet (see vmalloc_purge()) */
-	u64 nr_purges; /* purges since boot */
+	u64 pages;	/* mapped pages in all areas */
+	u64 nr_lazy;	/* freed areas whose range is not free yet (see vmalloc_purge()) */
+	u64 held_pages; /* physical pages they hold until the purge's TLB shootdown */
+	u64 nr_purges;	/* purges since boot */
 };
 void vmalloc_stats(struct vmalloc_stats *st);
 /*
- * Take every freed area out of the tree now, so their ranges and vm_structs are free (Linux's
- * vm_unmap_aliases()). vfree() does it by itself once LAZY_MAX_PAGES pages wait; call it before
- * counting memory against a baseline.
+ * Flush every freed area from every CPU's TLB, then take the areas out of the tree and give their
+ * pages back, so their ranges, pages and vm_structs are free (Linux's vm_unmap_aliases()).
+ * vfree() does it by itself once 32 x fls(online CPUs) pages wait; call it before counting
+ * memory against a baseline. With interrupts off and other CPUs online it does nothing (no
+ * shootdown is possible there): the areas wait for the next purge.
  */
 void vmalloc_purge(void);
 void vmallocinfo(void);

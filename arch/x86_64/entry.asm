@@ -52,6 +52,7 @@ section .entry.text
 extern trap_dispatch
 extern do_irq
 extern irq_exit
+extern uaccess_smap
 
 PERCPU_IRQ_DEPTH equ 12		; offsets in struct percpu (arch/x86_64/percpu.h)
 PERCPU_IRQ_STACK_TOP equ 16
@@ -69,10 +70,33 @@ isr%1:
 	jmp isr_common
 %endmacro
 
+; From ring 3, GS base is the user's until swapgs: every path that comes from ring 3 swaps it
+; first thing (the saved CS says where we came from, at `cs_offset` above RSP), and swaps it
+; back just before the iretq to ring 3. From ring 0 it is already the kernel's and stays.
+%macro SWAPGS_IF_USER 1
+	test byte [rsp + %1], 3
+	jz %%kernel
+	swapgs
+%%kernel:
+%endmacro
+
+; With SMAP, RFLAGS.AC set means "user memory allowed". An interrupt gate does not clear it, so
+; an interrupt from ring 3 (where AC is the program's to set) or from inside a user copy would
+; run its handler with SMAP off: every entry clears it (iretq restores the interrupted value).
+; clac is an invalid opcode without SMAP, hence the test.
+%macro CLAC_IF_SMAP 0
+	test byte [rel uaccess_smap], 1
+	jz %%no
+	clac
+%%no:
+%endmacro
+
 ; The depth goes up before anything is pushed: if the pushes overflow the stack, the #DF
 ; handler knows an interrupt was being entered.
 %macro IRQ 1
 irq%1:
+	SWAPGS_IF_USER 8
+	CLAC_IF_SMAP
 	inc dword [gs:PERCPU_IRQ_DEPTH]
 	push 0
 	push 32 + %1
@@ -133,6 +157,8 @@ IRQ 15		; vector 47 (also the second PIC's spurious IRQ)
 %assign v 240
 %rep 16
 sysvec%[v]:
+	SWAPGS_IF_USER 8
+	CLAC_IF_SMAP
 	inc dword [gs:PERCPU_IRQ_DEPTH]
 	push 0
 	push v
@@ -179,11 +205,14 @@ sysvec%[v]:
 %endmacro
 
 isr_common:
+	SWAPGS_IF_USER 24		; above the vector and the error code
+	CLAC_IF_SMAP
 	SAVE_REGS
 	mov rdi, rsp
 	; The CPU aligned RSP to 16 before its push, and we pushed 22 quadwords: still aligned.
 	call trap_dispatch
 	RESTORE_REGS
+	SWAPGS_IF_USER 8
 	iretq
 
 irq_common:
@@ -200,6 +229,7 @@ irq_common:
 	mov rdi, rsp
 	call irq_exit			; back on the interrupted stack: preemption may switch here
 	RESTORE_REGS
+	SWAPGS_IF_USER 8
 	iretq
 
 section .rodata

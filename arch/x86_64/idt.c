@@ -36,8 +36,10 @@ extern const u8 __entry_text_start[], __entry_text_end[];
 static struct idt_gate idt[256];
 static trap_handler_t exception_handler;
 static irq_handler_t irq_handlers[NR_IRQS];
+static const struct irq_chip *chip = &pic_chip;
 static irq_handler_t sysvec_handlers[NR_SYSTEM_VECTORS];
 static void (*irq_exit_hook)(struct pt_regs *regs);
+static trap_handler_t nmi_handler;
 
 static void set_gate(int vector, u64 addr, int ist)
 {
@@ -93,15 +95,43 @@ void set_exception_handler(trap_handler_t handler)
 	exception_handler = handler;
 }
 
+void set_nmi_handler(trap_handler_t handler)
+{
+	nmi_handler = handler;
+}
+
 void request_irq(unsigned int irq, irq_handler_t handler)
 {
 	irq_handlers[irq] = handler;
-	pic_unmask(irq);
+	chip->unmask(irq);
 }
 
 void request_sysvec(unsigned int vector, irq_handler_t handler)
 {
 	sysvec_handlers[vector - FIRST_SYSTEM_VECTOR] = handler;
+}
+
+void set_irq_chip(const struct irq_chip *new_chip)
+{
+	const struct irq_chip *old = chip;
+	unsigned int irq;
+
+	for (irq = 0; irq < NR_IRQS; irq++) {
+		if (irq_handlers[irq])
+			new_chip->unmask(irq);
+	}
+	chip = new_chip;
+	old->disable();
+}
+
+const struct irq_chip *irq_chip(void)
+{
+	return chip;
+}
+
+u16 irq_in_service(void)
+{
+	return chip->in_service();
 }
 
 void set_irq_exit_hook(void (*hook)(struct pt_regs *regs))
@@ -125,12 +155,12 @@ void do_irq(struct pt_regs *regs)
 		return;
 	}
 
-	if (pic_is_spurious(irq))
+	if (chip->is_spurious(irq))
 		return;
 	if (irq_handlers[irq])
 		irq_handlers[irq](regs);
 	/* EOI before the exit hook: it may switch tasks, and the PIC must not wait for that. */
-	pic_eoi(irq);
+	chip->eoi(irq);
 }
 
 /* The second half, back on the interrupted stack: leave IRQ context, maybe preempt. */
@@ -150,6 +180,10 @@ void trap_dispatch(struct pt_regs *regs)
 
 	/* Entering exception context: the policy reads the depth to know what it interrupted. */
 	cpu->fault_depth++;
+	if (regs->vector == X86_TRAP_NMI && nmi_handler && nmi_handler(regs)) {
+		cpu->fault_depth--;
+		return;
+	}
 	handled = exception_handler && exception_handler(regs);
 	if (!handled)
 		die("unhandled exception", regs);
@@ -171,10 +205,10 @@ void irq_complete_lost(struct pt_regs *regs)
 
 	/* Whatever interrupt this CPU was entering is abandoned with the frames it pushed. */
 	cpu->irq_depth = 0;
-	/* The 8259 interrupts the boot CPU only: what is in service there is not ours to end. */
+	/* ISA IRQs go to the boot CPU only (both chips): what is in service there is not ours. */
 	if (cpu->cpu != 0)
 		return;
-	lost = pic_in_service();
+	lost = chip->in_service();
 	for (irq = 0; irq < NR_IRQS; irq++) {
 		if (!(lost & (1u << irq)))
 			continue;
@@ -184,7 +218,7 @@ void irq_complete_lost(struct pt_regs *regs)
 		if (irq_handlers[irq])
 			irq_handlers[irq](regs);
 		cpu->irq_depth--;
-		pic_eoi(irq);
+		chip->eoi(irq);
 	}
 }
 

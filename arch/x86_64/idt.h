@@ -39,10 +39,34 @@ struct pt_regs {
 typedef bool (*trap_handler_t)(struct pt_regs *regs);
 typedef void (*irq_handler_t)(struct pt_regs *regs);
 
+/*
+ * The controller that delivers IRQs 0-15 on vectors IRQ_BASE.. : the 8259 PIC at boot, the I/O
+ * APIC once kernel/drivers/ioapic.c takes over. in_service: bit n set if IRQ n was delivered and
+ * has had no EOI yet.
+ */
+struct irq_chip {
+	const char *name;
+	void (*unmask)(unsigned int irq);
+	void (*eoi)(unsigned int irq);
+	bool (*is_spurious)(unsigned int irq);
+	u16 (*in_service)(void);
+	void (*disable)(void); /* mask every line, for good */
+};
+
 void idt_init(void);
 /* Install `handler` for all exception vectors; unhandled exceptions end in die(). */
 void set_exception_handler(trap_handler_t handler);
+/* An NMI goes to `handler` first; if it returns false, on to the exception handler. */
+void set_nmi_handler(trap_handler_t handler);
 void request_irq(unsigned int irq, irq_handler_t handler);
+/*
+ * Hand IRQs 0-15 to another controller, interrupts off: every line with a handler is unmasked
+ * on the new one, then the old one is disabled.
+ */
+void set_irq_chip(const struct irq_chip *chip);
+const struct irq_chip *irq_chip(void);
+/* IRQs delivered and not yet finished (bit n: IRQ n), whichever controller delivers them. */
+u16 irq_in_service(void);
 /*
  * Handle a local APIC vector (FIRST_SYSTEM_VECTOR..255) on the IRQ stack, in IRQ context. The
  * handler sends its own EOI (the APIC's, not the PIC's), if the vector needs one.

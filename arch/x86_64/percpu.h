@@ -20,12 +20,15 @@ struct spinlock;
 /* Offsets that arch/x86_64/entry.asm uses with %gs (checked below). */
 #define PERCPU_IRQ_DEPTH     12
 #define PERCPU_IRQ_STACK_TOP 16
+#define PERCPU_USER_RSP	     24	 /* arch/x86_64/syscall_entry.asm */
+#define PERCPU_TSS_RSP0	     116 /* arch.tss.rsp[0]: the running task's kernel stack top */
 
 struct percpu {
 	struct percpu *self; /* must stay first: this_cpu() reads %gs:0 */
 	u32 cpu;
 	int irq_depth;	   /* > 0 from the first instruction of an IRQ's entry to its exit */
 	u64 irq_stack_top; /* where IRQ handlers run (kernel/stack.c), 0: on the current stack */
+	u64 user_rsp;	   /* syscall entry: the user's RSP until it is on the kernel stack */
 	struct task *curr; /* the running task (use `current`) */
 	struct task *idle;
 	struct task *switching_from; /* during a switch: the task whose stack is being left */
@@ -40,6 +43,9 @@ struct percpu {
 _Static_assert(__builtin_offsetof(struct percpu, irq_depth) == PERCPU_IRQ_DEPTH, "entry.asm");
 _Static_assert(__builtin_offsetof(struct percpu, irq_stack_top) == PERCPU_IRQ_STACK_TOP,
 	       "entry.asm");
+_Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "syscall_entry.asm");
+_Static_assert(__builtin_offsetof(struct percpu, arch.tss.rsp[0]) == PERCPU_TSS_RSP0,
+	       "syscall_entry.asm");
 
 extern struct percpu boot_percpu;
 /* Every CPU's area by CPU number, boot CPU first; NULL where no CPU was set up. */

@@ -4,6 +4,7 @@
  */
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/idt.h"
 
 #define PIC1_CMD       0x20
 #define PIC1_DATA      0x21
@@ -86,3 +87,19 @@ bool pic_is_spurious(unsigned int irq)
 		outb(PIC1_CMD, PIC_EOI); /* the master did see the cascade */
 	return true;
 }
+
+/* Mask every line: the I/O APIC takes over (kernel/drivers/ioapic.c). */
+static void pic_disable(void)
+{
+	irq_mask = 0xffff;
+	write_mask();
+}
+
+const struct irq_chip pic_chip = {
+	.name = "8259 PIC",
+	.unmask = pic_unmask,
+	.eoi = pic_eoi,
+	.is_spurious = pic_is_spurious,
+	.in_service = pic_in_service,
+	.disable = pic_disable,
+};

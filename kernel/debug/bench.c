@@ -15,6 +15,7 @@
 #include "arch/x86_64/power.h"
 #include "kernel/lib/glob.h"
 #include "kernel/printk/printk.h"
+#include "kernel/smp.h"
 #include "kernel/stack.h"
 #include "kernel/lib/string.h"
 #include "kernel/time.h"
@@ -80,13 +81,32 @@ static bool op_selected(const struct bench_op *op, const char *glob)
 	return glob_match(glob, op->name);
 }
 
+/* The groups of bench_figures.c, then those of bench_smp.c. */
+static int nr_groups(void)
+{
+	return bench_nr_groups + bench_smp_nr_groups;
+}
+
+static const struct bench_group *group(int g)
+{
+	return g < bench_nr_groups ? &bench_groups[g] : &bench_smp_groups[g - bench_nr_groups];
+}
+
+/* A group that needs more CPUs than are online is left out: its figures do not exist here. */
+static bool group_runs_here(const struct bench_group *g)
+{
+	return g->min_cpus <= num_online_cpus();
+}
+
 static int count_selected(const char *glob)
 {
 	int g, i, n = 0;
 
-	for (g = 0; g < bench_nr_groups; g++) {
-		for (i = 0; i < bench_groups[g].nr_ops; i++)
-			n += op_selected(&bench_groups[g].ops[i], glob);
+	for (g = 0; g < nr_groups(); g++) {
+		if (!group_runs_here(group(g)))
+			continue;
+		for (i = 0; i < group(g)->nr_ops; i++)
+			n += op_selected(&group(g)->ops[i], glob);
 	}
 	return n;
 }
@@ -247,13 +267,16 @@ static int bench_run(const char *glob, bool smoke)
 	int g, planned;
 
 	bench_figures_init();
+	bench_smp_init();
 	nr_results = 0;
 	nr_failed = 0;
 	planned = count_selected(glob);
 	print_config(smoke);
 	printk("bench-plan: %d figures\n", planned);
-	for (g = 0; g < bench_nr_groups; g++)
-		run_group(&bench_groups[g], glob, smoke);
+	for (g = 0; g < nr_groups(); g++) {
+		if (group_runs_here(group(g)))
+			run_group(group(g), glob, smoke);
+	}
 	print_above_floor();
 	print_table();
 	printk("bench-done: %d figures, %d failed\n", nr_results, nr_failed);
@@ -265,10 +288,12 @@ static void bench_list(void)
 	int g, i;
 
 	bench_figures_init();
-	for (g = 0; g < bench_nr_groups; g++) {
-		printk("%s (%d runs):\n", bench_groups[g].what, bench_groups[g].runs);
-		for (i = 0; i < bench_groups[g].nr_ops; i++)
-			printk("  %s\n", bench_groups[g].ops[i].name);
+	bench_smp_init();
+	for (g = 0; g < nr_groups(); g++) {
+		printk("%s (%d runs%s):\n", group(g)->what, group(g)->runs,
+		       group_runs_here(group(g)) ? "" : "; needs more CPUs than are online");
+		for (i = 0; i < group(g)->nr_ops; i++)
+			printk("  %s\n", group(g)->ops[i].name);
 	}
 }
 
@@ -287,6 +312,7 @@ int cmd_bench(int argc, char **argv)
 		return 0;
 	}
 	bench_figures_init();
+	bench_smp_init();
 	if (!count_selected(glob)) {
 		pr_err("bench: no figure matches '%s' (bench list: the figures)\n", glob);
 		return -1;
@@ -304,6 +330,7 @@ void bench_main(const char *name)
 		machine_power_off();
 	}
 	bench_figures_init();
+	bench_smp_init();
 	if (!count_selected(glob))
 		pr_err("bench: no figure matches '%s'\n", glob);
 	if (!count_selected(glob) || bench_run(glob, smoke)) {

@@ -50,10 +50,15 @@ struct bench_group {
 	int (*setup)(u64 param);
 	void (*teardown)(void);
 	u64 param;
+	u32 min_cpus; /* left out with fewer CPUs online (0: always runs) */
 };
 
 extern const struct bench_group bench_groups[];
 extern const int bench_nr_groups;
+/* The SMP figures (kernel/debug/bench_smp.c): IPIs, TLB shootdowns, the lazy purge. */
+extern const struct bench_group bench_smp_groups[];
+extern const int bench_smp_nr_groups;
+void bench_smp_init(void);
 /* Fill in the names that depend on the configuration (THREAD_SIZE); called before any use. */
 void bench_figures_init(void);
 /* The memset of a whole stack, and the figures that contain one (NULL-terminated). */

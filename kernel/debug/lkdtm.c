@@ -5,6 +5,8 @@
 #include "kernel/printk/printk.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/lib/string.h"
+#include "kernel/sched.h"
+#include "kernel/smp.h"
 #include "kernel/task.h"
 
 /*
@@ -215,6 +217,28 @@ static int double_fault(void *arg)
 	return 1;
 }
 
+/* Never returns: the CPU prints with interrupts off until a panic stops it with an NMI. */
+static void chatter(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pr_err("lkdtm: chatter from CPU %u\n", smp_processor_id());
+}
+
+static int panic_smp(void *arg)
+{
+	int others;
+
+	(void)arg;
+	if (num_online_cpus() < 2) {
+		pr_err("lkdtm: PANIC_SMP needs more than one CPU online\n");
+		return 1;
+	}
+	others = smp_call_function(chatter, NULL, false);
+	sleep_ms(50); /* let the chatter fill the console */
+	panic("lkdtm: panic while %d other CPUs print with interrupts off", others);
+}
+
 const struct lkdtm_test lkdtm_tests[] = {
 	{ "STACK_GUARD_PAGE_LEADING", "read the byte just below the stack", guard_page_leading },
 	{ "STACK_GUARD_PAGE_TRAILING", "read the byte just above the stack", guard_page_trailing },
@@ -234,6 +258,8 @@ const struct lkdtm_test lkdtm_tests[] = {
 	{ "EXHAUST_IRQ_STACK", "overrun the IRQ stack: must panic naming it", exhaust_irq_stack },
 	{ "DOUBLE_FAULT", "a #DF that is no overflow, with a stale CR2 in the guard: must panic",
 	  double_fault },
+	{ "PANIC_SMP", "panic while the other CPUs print: they stop, the report comes whole",
+	  panic_smp },
 };
 const int lkdtm_nr_tests = ARRAY_SIZE(lkdtm_tests);
 

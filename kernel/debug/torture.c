@@ -16,7 +16,7 @@
 #include "kernel/debug/torture.h"
 #include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/percpu.h"
-#include "arch/x86_64/pic.h"
+#include "arch/x86_64/idt.h"
 #include "kernel/lib/string.h"
 #include <stdarg.h>
 #include "kernel/locking/spinlock.h"
@@ -246,8 +246,9 @@ static bool check_whole(const struct baseline *before, u64 sibling_before)
 		pr_err("torture: FAIL: lock '%s' still held\n", held_lock_name(0));
 		ok = false;
 	}
-	if (pic_in_service()) {
-		pr_err("torture: FAIL: the PIC has IRQs %#x in service\n", pic_in_service());
+	if (irq_in_service()) {
+		pr_err("torture: FAIL: the %s has IRQs %#x in service\n", irq_chip()->name,
+		       irq_in_service());
 		ok = false;
 	}
 	take_baseline(&now);

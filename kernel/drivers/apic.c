@@ -32,6 +32,7 @@
 
 #define SVR_ENABLE	     (1u << 8)
 #define ICR_FIXED	     (0u << 8)
+#define ICR_NMI		     (4u << 8)
 #define ICR_INIT	     (5u << 8)
 #define ICR_STARTUP	     (6u << 8)
 #define ICR_DELIVERY_PENDING (1u << 12)
@@ -79,15 +80,20 @@ void lapic_eoi(void)
 	lapic_write(APIC_EOI, 0);
 }
 
+bool lapic_in_service(u8 vector)
+{
+	return lapic_read(APIC_ISR + 0x10 * (vector / 32)) & (1u << (vector % 32));
+}
+
 void lapic_complete_lost(struct pt_regs *regs)
 {
 	unsigned int v;
 
 	if (!lapic)
 		return;
-	/* Highest first, as the APIC would have delivered them; 240-255 is word 7 of the ISR. */
+	/* Highest first, as the APIC would have delivered them. */
 	for (v = 255; v >= FIRST_SYSTEM_VECTOR; v--) {
-		if (lapic_read(APIC_ISR + (v / 32) * 0x10) & (1u << (v % 32)))
+		if (lapic_in_service(v))
 			sysvec_complete_lost(v, regs);
 	}
 }
@@ -152,6 +158,11 @@ static int send_icr(u32 apic_id, u32 low)
 int lapic_send_ipi(u32 apic_id, u8 vector)
 {
 	return send_icr(apic_id, ICR_FIXED | ICR_ASSERT | vector);
+}
+
+int lapic_send_nmi(u32 apic_id)
+{
+	return send_icr(apic_id, ICR_NMI | ICR_ASSERT);
 }
 
 int lapic_send_init(u32 apic_id)

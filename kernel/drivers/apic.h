@@ -24,8 +24,12 @@ void lapic_setup_this_cpu(void);
 u32 lapic_id(void);
 /* End of interrupt, for a vector the local APIC delivered. */
 void lapic_eoi(void);
+/* Has this CPU's APIC delivered vector and not had its EOI yet? */
+bool lapic_in_service(u8 vector);
 /* A fixed IPI on vector to the CPU with this APIC id; -1 if the APIC never took it. */
 int lapic_send_ipi(u32 apic_id, u8 vector);
+/* A non-maskable interrupt to that CPU: it arrives even with interrupts off (panic's stop). */
+int lapic_send_nmi(u32 apic_id);
 /* INIT, then STARTUP at physical page (page << 12): how an AP is woken (kernel/smp.c). */
 int lapic_send_init(u32 apic_id);
 int lapic_send_startup(u32 apic_id, u8 page);

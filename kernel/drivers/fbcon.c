@@ -127,7 +127,7 @@ static void scroll(void)
 static void newline(void)
 {
 	con.col = 0;
-	if (++con.row == con.rows)
+	if (++con.row >= con.rows)
 		scroll();
 }
 
@@ -145,8 +145,14 @@ static void fbcon_putc(char c, int level)
 			fbcon_putc(' ', level);
 		while (con.col % 8);
 	} else {
+		/*
+		 * A panic prints on after stopping the other CPUs, maybe one that was in here: it
+		 * may have left row or col one past the end. Never draw outside the screen.
+		 */
+		if (con.row >= con.rows)
+			scroll();
 		draw_cell(con.col, con.row, c, level);
-		if (++con.col == con.cols)
+		if (++con.col >= con.cols)
 			newline();
 	}
 }

@@ -57,13 +57,16 @@ static void vga_putc(char c, u8 attr)
 		if (col)
 			col--;
 	} else {
+		/* A CPU stopped by a panic in here may have left row one past the end (fbcon.c). */
+		if (row >= VGA_ROWS)
+			scroll();
 		vga[row * VGA_COLS + col] = (u16)attr << 8 | (u8)c;
-		if (++col == VGA_COLS) {
+		if (++col >= VGA_COLS) {
 			col = 0;
 			row++;
 		}
 	}
-	if (row == VGA_ROWS)
+	if (row >= VGA_ROWS)
 		scroll();
 }
 

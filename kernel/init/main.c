@@ -23,11 +23,13 @@
 #include "kernel/debug/ktest.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/printk/printk.h"
+#include "kernel/drivers/ioapic.h"
 #include "kernel/shell/shell.h"
 #include "kernel/lib/string.h"
 #include "kernel/task.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
+#include "kernel/user/process.h"
 #include "mm/fail.h"
 #include "mm/mm.h"
 
@@ -105,11 +107,14 @@ static void set_demo_timing(const char *key, const char *value, void *ctx)
 		boot_params.poweroff_s = n;
 }
 
-static void set_nosmp(const char *key, const char *value, void *ctx)
+static void set_flag(const char *key, const char *value, void *ctx)
 {
 	if (*value)
-		pr_warn("cmdline: nosmp takes no value; '%s' ignored\n", value);
-	boot_params.nosmp = true;
+		pr_warn("cmdline: %s takes no value; '%s' ignored\n", key, value);
+	if (!strcmp(key, "nosmp"))
+		boot_params.nosmp = true;
+	else
+		boot_params.noapic = true;
 }
 
 static void unknown_param(const char *key, const char *value, void *ctx)
@@ -118,17 +123,10 @@ static void unknown_param(const char *key, const char *value, void *ctx)
 }
 
 static const struct cmdline_param kernel_params[] = {
-	{ "test", set_test },
-	{ "loglevel", set_loglevel },
-	{ "bench", set_bench },
-	{ "fail", set_fail },
-	{ "icount", set_icount },
-	{ "demo", set_demo },
-	{ "selftest", set_demo },
-	{ "pause", set_demo_timing },
-	{ "poweroff", set_demo_timing },
-	{ "nosmp", set_nosmp },
-	{ NULL, NULL },
+	{ "test", set_test },	  { "loglevel", set_loglevel }, { "bench", set_bench },
+	{ "fail", set_fail },	  { "icount", set_icount },	{ "demo", set_demo },
+	{ "selftest", set_demo }, { "pause", set_demo_timing }, { "poweroff", set_demo_timing },
+	{ "nosmp", set_flag },	  { "noapic", set_flag },	{ NULL, NULL },
 };
 
 static void parse_cmdline(void)
@@ -265,7 +263,12 @@ void kernel_main(u32 magic, u64 mb_phys)
 	ps2kbd_init();
 	local_irq_enable();
 	smp_init(&memmap, boot_params.nosmp);
+	if (boot_params.noapic)
+		pr_info("ioapic: noapic on the command line: IRQs stay on the 8259 PIC\n");
+	else
+		ioapic_init();
 
+	user_init();
 	console_wait_init();
 	sched_start(init_main);
 }

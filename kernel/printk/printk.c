@@ -34,6 +34,84 @@ static int parse_level(const char **fmt, bool *cont)
 	return level;
 }
 
+/*
+ * One CPU prints at a time, so two CPUs' messages never mix mid-line. The lock is taken for each
+ * message, and by oops_begin() for a whole report, so two oopses never mix at all. It is a ticket
+ * lock - CPUs get it in the order they asked - because a CPU printing in a loop would otherwise
+ * take it again and again while the others starve. It is recursive for the CPU holding it: a
+ * fault inside printk, or a printk inside an oops, prints rather than wait for itself forever.
+ * Interrupts are off while it is held. A panic takes it over (printk_bust_lock) once it has
+ * stopped the other CPUs, whoever held it then.
+ */
+static u32 next_ticket, now_serving;
+static u32 printk_owner; /* CPU number + 1 of the holder; 0: free */
+static u32 printk_depth; /* how often the holder took it */
+static u32 (*cpu_id)(void);
+
+void printk_set_cpu_id(u32 (*fn)(void))
+{
+	cpu_id = fn;
+}
+
+static u32 this_cpu_tag(void)
+{
+	return (cpu_id ? cpu_id() : 0) + 1;
+}
+
+static void printk_lock(void)
+{
+	u32 me = this_cpu_tag(), ticket;
+
+	if (__atomic_load_n(&printk_owner, __ATOMIC_RELAXED) == me) {
+		printk_depth++;
+		return;
+	}
+	ticket = __atomic_fetch_add(&next_ticket, 1, __ATOMIC_RELAXED);
+	while (__atomic_load_n(&now_serving, __ATOMIC_ACQUIRE) != ticket)
+		cpu_relax();
+	printk_owner = me;
+	printk_depth = 1;
+}
+
+static void printk_unlock(void)
+{
+	if (--printk_depth)
+		return;
+	printk_owner = 0;
+	__atomic_store_n(&now_serving, now_serving + 1, __ATOMIC_RELEASE);
+}
+
+u64 oops_begin(void)
+{
+	u64 flags = local_irq_save();
+
+	printk_lock();
+	return flags;
+}
+
+void oops_end(u64 flags)
+{
+	printk_unlock();
+	local_irq_restore(flags);
+}
+
+void printk_bust_lock(void)
+{
+	u32 me = this_cpu_tag(), held_by = printk_owner;
+
+	printk_owner = me;
+	printk_depth = 1;
+	/*
+	 * A CPU stopped while it held the lock was in the middle of a line, in the log or in a
+	 * console: end it, so that the report starts on a line of its own.
+	 */
+	if (held_by && held_by != me) {
+		if (log_head && log_buf[(log_head - 1) % LOG_BUF_SIZE] != '\n')
+			log_store("\n", 1);
+		console_write("\n", 1, 0);
+	}
+}
+
 int vprintk(const char *fmt, va_list ap)
 {
 	static int last_level = LOGLEVEL_DEFAULT;
@@ -42,20 +120,15 @@ int vprintk(const char *fmt, va_list ap)
 	int level = parse_level(&fmt, &cont);
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	size_t len = MIN((size_t)n, sizeof(buf) - 1);
-	u64 flags = local_irq_save();
+	u64 flags = oops_begin();
 
-	/*
-	 * No lock: with interrupts off only a fault inside printk itself can re-enter it, and then
-	 * printing anyway (rather than waiting for a lock nobody will release) gets the report out.
-	 * SMP will need a lock here that an oops may break.
-	 */
 	if (cont)
 		level = last_level;
 	last_level = level;
 	log_store(buf, len);
 	if (level < console_loglevel || panic_in_progress)
 		console_write(buf, len, level);
-	local_irq_restore(flags);
+	oops_end(flags);
 	return n;
 }
 

@@ -28,6 +28,18 @@
 int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintk(const char *fmt, va_list ap);
 
+/*
+ * Between these, no other CPU prints: an oops (or any report of several lines) stays whole.
+ * They nest, turn interrupts off, and must be paired on the same CPU before it switches tasks or
+ * exits one. printk itself takes the same lock for each message.
+ */
+u64 oops_begin(void);
+void oops_end(u64 flags);
+/* How printk tells CPUs apart; until it is set, every caller counts as CPU 0. */
+void printk_set_cpu_id(u32 (*fn)(void));
+/* Panic only, with the other CPUs stopped: take the print lock whoever holds it. */
+void printk_bust_lock(void);
+
 #define pr_emerg(fmt, ...)  printk(KERN_EMERG fmt, ##__VA_ARGS__)
 #define pr_alert(fmt, ...)  printk(KERN_ALERT fmt, ##__VA_ARGS__)
 #define pr_crit(fmt, ...)   printk(KERN_CRIT fmt, ##__VA_ARGS__)

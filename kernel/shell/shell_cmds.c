@@ -1,6 +1,7 @@
 /* The shell's commands. Each one checks its arguments and says clearly what is wrong. */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/power.h"
+#include "kernel/drivers/ioapic.h"
 #include "kernel/debug/bench.h"
 #include "kernel/printk/console.h"
 #include "kernel/debug/ktest.h"
@@ -61,6 +62,7 @@ static int cmd_cpuinfo(int argc, char **argv)
 {
 	cpu_print_features();
 	smp_print_cpus();
+	ioapic_print();
 	return 0;
 }
 
@@ -115,7 +117,8 @@ const struct shell_command shell_commands[] = {
 	{ "cpuinfo", "", "the CPUs: features the kernel uses, APIC ids, states", cmd_cpuinfo },
 	{ "bootinfo", "", "what the boot loader passed (memory map, ...)", cmd_bootinfo },
 	{ "meminfo", "", "memory use, free blocks per order", cmd_meminfo },
-	{ "vmallocinfo", "", "the vmalloc areas, like /proc/vmallocinfo", cmd_vmallocinfo },
+	{ "vmallocinfo", "[purge]",
+	  "the vmalloc areas, like /proc/vmallocinfo (purge: the freed first)", cmd_vmallocinfo },
 	{ "vmtree", "", "the tree of vmalloc areas, one line an area, by depth", cmd_vmtree },
 	{ "pagewalk", "<addr>", "walk the page tables for an address", cmd_pagewalk },
 	{ "ptdump", "", "the kernel half's page tables as runs with rights", cmd_ptdump },
@@ -123,6 +126,7 @@ const struct shell_command shell_commands[] = {
 	{ "ps", "", "tasks, their stacks and stack use", cmd_ps },
 	{ "spawn", "<n> [cpu]", "start n demo tasks that count and sleep", cmd_spawn },
 	{ "kill", "<pid>", "end a task", cmd_kill },
+	{ "run", "<program> [args]", "run a user program, wait for it, say how it ended", cmd_run },
 	{ "lkdtm", "<NAME> [here|cpu]|list", "crash tests: overrun a kernel stack", cmd_lkdtm },
 	{ "stacktorture", "<rounds> [seed [first]]", "overflows at random points, checked",
 	  cmd_stacktorture },

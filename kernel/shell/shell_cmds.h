@@ -14,6 +14,9 @@ int cmd_kill(int argc, char **argv);
 int cmd_lkdtm(int argc, char **argv);
 int cmd_stacktorture(int argc, char **argv);
 int cmd_stack_trace(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+/* ps's lines about user processes (kernel/shell/shell_process.c). */
+void shell_ps_processes(void);
 /* meminfo's lines about task stacks (kernel/shell/shell_task.c). */
 void shell_meminfo_stacks(void);
 

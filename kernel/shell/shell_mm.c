@@ -33,6 +33,8 @@ int cmd_meminfo(int argc, char **argv)
 	       kib(ps.reserved));
 	printk("Slab:         %10lu kB  (%lu objects)\n", kib(ks.pages), ks.objects);
 	printk("VmallocUsed:  %10lu kB  (%lu areas)\n", kib(vs.pages), vs.nr_areas);
+	printk("VmallocHeld:  %10lu kB  (%lu freed areas' pages, given back at their purge)\n",
+	       kib(vs.held_pages), vs.nr_lazy);
 	shell_meminfo_stacks();
 	if (ps.bad_frees)
 		printk("BadFrees:     %10lu     (refused: double, wrong order, never allocated)\n",
@@ -47,8 +49,15 @@ int cmd_meminfo(int argc, char **argv)
 	return 0;
 }
 
+/* `vmallocinfo purge` purges the freed areas first (a shootdown, then ranges and pages back). */
 int cmd_vmallocinfo(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "purge")) {
+		printk("usage: vmallocinfo [purge]\n");
+		return 1;
+	}
+	if (argc > 1)
+		vmalloc_purge();
 	vmallocinfo();
 	return 0;
 }

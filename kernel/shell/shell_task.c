@@ -43,6 +43,7 @@ int cmd_ps(int argc, char **argv)
 	printk("  PID NAME            STATE     CPU STACK (guards below and above)                 "
 	       "      USED/SIZE\n");
 	for_each_task(ps_line, NULL);
+	shell_ps_processes();
 	return 0;
 }
 

@@ -232,6 +232,7 @@ KTEST(mm, guard_costs_no_memory)
 	void *v;
 
 	kfree(kmalloc(sizeof(struct vm_struct))); /* the slab page for the area is there */
+	vmalloc_purge();			  /* freed areas hold their pages until a purge */
 	before = nr_free_pages();
 	kmalloc_stats(&k0);
 	v = vmalloc(4 * PAGE_SIZE);
@@ -243,6 +244,7 @@ KTEST(mm, guard_costs_no_memory)
 	KT_EXPECT(before - nr_free_pages() - (k1.pages - k0.pages) >= 4);
 	KT_EXPECT(before - nr_free_pages() - (k1.pages - k0.pages) <= 4 + 2);
 	vfree(v);
+	vmalloc_purge();
 	KT_EXPECT(nr_free_pages() == before);
 }
 
@@ -254,6 +256,7 @@ KTEST(mm, vmalloc_10000_cycles_back_to_baseline)
 
 	/* Warm up: the page tables and slab pages that any vmalloc needs stay afterwards. */
 	vfree(vmalloc(16 * PAGE_SIZE));
+	vmalloc_purge(); /* freed areas hold their pages until a purge */
 	free0 = nr_free_pages();
 	vmalloc_stats(&v0);
 	for (i = 0; i < 10000; i++) {
@@ -268,6 +271,7 @@ KTEST(mm, vmalloc_10000_cycles_back_to_baseline)
 		p[pages * PAGE_SIZE - 1] = 1;
 		vfree(p);
 	}
+	vmalloc_purge();
 	vmalloc_stats(&v1);
 	KT_EXPECT_MSG(nr_free_pages() == free0, "free pages %lu, baseline %lu", nr_free_pages(),
 		      free0);

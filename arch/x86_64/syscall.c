@@ -1,0 +1,73 @@
+/*
+ * syscall/sysret and the exception table. MSR numbers and STAR's layout: Intel SDM vol. 4
+ * (IA32_STAR, IA32_LSTAR, IA32_FMASK) and vol. 2 (SYSCALL, SYSRET).
+ */
+#include "arch/x86_64/syscall.h"
+#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+
+#define MSR_STAR   0xC0000081
+#define MSR_LSTAR  0xC0000082
+#define MSR_SFMASK 0xC0000084
+#define EFER_SCE   (1UL << 0)
+#define CR4_SMEP   (1UL << 20)
+#define CR4_SMAP   (1UL << 21)
+
+#define RFLAGS_TF (1UL << 8)
+#define RFLAGS_IF (1UL << 9)
+#define RFLAGS_DF (1UL << 10)
+#define RFLAGS_AC (1UL << 18)
+
+extern u8 syscall_entry[];
+
+u8 uaccess_smap;
+bool smep_enabled;
+
+void syscall_cpu_init(void)
+{
+	/*
+	 * STAR[47:32]: syscall loads CS from it and SS from it + 8 (KERNEL_CS, KERNEL_DS).
+	 * STAR[63:48]: 64-bit sysret loads SS from it + 8 and CS from it + 16, both with RPL 3.
+	 * With 0x10 there: SS = 0x18 | 3 (USER_DS), CS = 0x20 | 3 (USER_CS) - which is why the GDT
+	 * has user data before user code.
+	 */
+	u64 star = ((u64)KERNEL_CS << 32) | ((u64)(USER_DS - 3 - 8) << 48);
+
+	_Static_assert(USER_CS == USER_DS + 8, "sysret wants user code right after user data");
+	wrmsr(MSR_STAR, star);
+	wrmsr(MSR_LSTAR, (u64)syscall_entry);
+	/* Cleared on entry: IF (no interrupt before the stack switch), DF (the C ABI), TF, AC. */
+	wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	/* SMEP: the kernel never runs user code; SMAP: it touches user memory only in uaccess. */
+	if (boot_cpu.smep) {
+		write_cr4(read_cr4() | CR4_SMEP);
+		smep_enabled = true;
+	}
+	if (boot_cpu.smap) {
+		write_cr4(read_cr4() | CR4_SMAP);
+		uaccess_smap = 1;
+	}
+}
+
+struct extable_entry {
+	u64 insn, fixup;
+};
+
+extern const struct extable_entry __ex_table_start[], __ex_table_end[];
+
+bool fixup_exception(struct pt_regs *regs)
+{
+	const struct extable_entry *e;
+
+	if (user_mode(regs) || (regs->vector != X86_TRAP_PF && regs->vector != X86_TRAP_GP))
+		return false;
+	for (e = __ex_table_start; e < __ex_table_end; e++) {
+		if (e->insn == regs->rip) {
+			regs->rip = e->fixup;
+			return true;
+		}
+	}
+	return false;
+}

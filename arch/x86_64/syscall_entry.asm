@@ -1,0 +1,206 @@
+; Ring 3 <-> ring 0 for system calls, and the first entry of a process into ring 3.
+;
+; syscall (Intel SDM vol. 2, SYSCALL; AMD APM vol. 2, "SYSCALL and SYSRET"): the CPU puts the
+; user RIP in RCX and RFLAGS in R11, clears the RFLAGS bits set in MSR_SFMASK (IF, DF, TF, AC
+; here: interrupts stay off until we are on a kernel stack), loads CS/SS from MSR_STAR and jumps
+; to MSR_LSTAR - and changes nothing else: RSP is still the user's, GS base still the user's.
+; So the first instruction is swapgs (GS base = this CPU's struct percpu), the user RSP goes
+; into a per-CPU scratch slot, and RSP becomes the top of the running task's kernel stack (the
+; TSS.RSP0 that the scheduler sets at every switch, read through GS). On that stack we build a
+; struct pt_regs (arch/x86_64/idt.h) as an interrupt would, so the C side and every report see
+; the same frame.
+;
+; sysret loads RIP from RCX: if RCX is not canonical, Intel CPUs raise the #GP in ring 0 with
+; the user's RSP and GS already loaded - a classic privilege escalation. A user RIP past the user
+; half cannot come from a syscall instruction (USER_TOP keeps a gap below 2^47), but the check
+; is cheap and does not trust that: such a frame is not returned to at all; the process is
+; killed as for a fault at that address (syscall_bad_return()).
+
+bits 64
+section .text
+
+extern do_syscall
+extern syscall_bad_return
+extern uaccess_smap
+
+PERCPU_USER_RSP equ 24		; arch/x86_64/percpu.h (checked there)
+PERCPU_TSS_RSP0 equ 116
+USER_DS equ 0x1b		; arch/x86_64/gdt.h
+USER_CS equ 0x23
+EFAULT equ 14			; kernel/lib/errno.h
+E2BIG equ 7
+
+%macro SAVE_REGS 0
+	push rax
+	push rbx
+	push rcx
+	push rdx
+	push rsi
+	push rdi
+	push rbp
+	push r8
+	push r9
+	push r10
+	push r11
+	push r12
+	push r13
+	push r14
+	push r15
+%endmacro
+
+%macro RESTORE_REGS 0
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop rbp
+	pop rdi
+	pop rsi
+	pop rdx
+	pop rcx
+	pop rbx
+	pop rax
+	add rsp, 16			; vector and error code
+%endmacro
+
+PT_RIP equ 17 * 8		; offsets in struct pt_regs
+PT_RSP equ 20 * 8
+
+global syscall_entry
+syscall_entry:
+	swapgs
+	mov [gs:PERCPU_USER_RSP], rsp
+	mov rsp, [gs:PERCPU_TSS_RSP0]
+	push USER_DS			; ss
+	push qword [gs:PERCPU_USER_RSP]	; rsp
+	push r11			; rflags
+	push USER_CS			; cs
+	push rcx			; rip
+	push 0				; error code
+	push -1				; "vector": -1 marks a system call frame
+	SAVE_REGS
+	xor ebp, ebp			; backtraces end here, not in user memory
+	mov rdi, rsp
+	sti				; on our own stack, with our own GS: interrupts are fine now
+	call do_syscall			; the result goes into the frame's RAX
+	cli
+	; Back to user mode. Interrupts stay off from here: after swapgs an interrupt would run
+	; the kernel with the user's GS base.
+	mov rcx, [rsp + PT_RIP]
+	shr rcx, 47
+	jnz .bad_rip			; not in the lower canonical half: never sysret there
+	RESTORE_REGS
+	mov rcx, [rsp]			; the user RIP and RFLAGS, where sysret takes them
+	mov r11, [rsp + 16]
+	mov rsp, [rsp + 24]		; the user RSP: from here on nothing may touch the stack
+	swapgs
+	o64 sysret
+.bad_rip:
+	mov rdi, rsp
+	sti
+	call syscall_bad_return		; kills the process: does not return
+	ud2
+
+; user_enter(rip, rsp): leave the kernel for good, into ring 3 at rip with stack rsp, interrupts
+; on, every other register zero. The kernel stack is abandoned down to its top (TSS.RSP0): the
+; next entry from ring 3 starts there afresh.
+global user_enter
+user_enter:
+	cli
+	mov rsp, [gs:PERCPU_TSS_RSP0]
+	push USER_DS			; ss
+	push rsi			; rsp
+	push 0x202			; rflags: IF and the always-one bit 1
+	push USER_CS			; cs
+	push rdi			; rip
+	xor eax, eax
+	xor ebx, ebx
+	xor ecx, ecx
+	xor edx, edx
+	xor esi, esi
+	xor edi, edi
+	xor ebp, ebp
+	xor r8d, r8d
+	xor r9d, r9d
+	xor r10d, r10d
+	xor r11d, r11d
+	xor r12d, r12d
+	xor r13d, r13d
+	xor r14d, r14d
+	xor r15d, r15d
+	swapgs
+	iretq
+
+; With SMAP on, the kernel may touch user pages only between stac and clac (RFLAGS.AC); stac
+; and clac are invalid opcodes on CPUs without SMAP, hence the test of uaccess_smap.
+%macro STAC 0
+	test byte [rel uaccess_smap], 1
+	jz %%no
+	stac
+%%no:
+%endmacro
+
+%macro CLAC 0
+	test byte [rel uaccess_smap], 1
+	jz %%no
+	clac
+%%no:
+%endmacro
+
+; An exception-table entry: a fault at `insn` resumes at `fixup` (arch/x86_64/extable.c).
+%macro EXTABLE 2
+	section __ex_table progbits alloc noexec nowrite align=8
+	align 8
+	dq %1, %2
+	section .text
+%endmacro
+
+; long __copy_user(void *dst, const void *src, u64 n): 0, or -EFAULT if a page faulted. The
+; caller (kernel/user/uaccess.c) has checked that the user side lies in the user half.
+global __copy_user
+__copy_user:
+	STAC
+	mov rcx, rdx
+.copy:
+	rep movsb
+	CLAC
+	xor eax, eax
+	ret
+.fault:
+	CLAC
+	mov rax, -EFAULT
+	ret
+	EXTABLE .copy, .fault
+
+; long __strncpy_user(char *dst, const char *src, u64 n): the string's length, -E2BIG if there
+; is no NUL in its first n bytes, -EFAULT if a page faulted.
+global __strncpy_user
+__strncpy_user:
+	STAC
+	xor eax, eax
+.next:
+	cmp rax, rdx
+	jae .too_long
+.load:
+	movzx ecx, byte [rsi + rax]
+	mov [rdi + rax], cl
+	test cl, cl
+	jz .done
+	inc rax
+	jmp .next
+.done:
+	CLAC
+	ret
+.too_long:
+	CLAC
+	mov rax, -E2BIG
+	ret
+.fault:
+	CLAC
+	mov rax, -EFAULT
+	ret
+	EXTABLE .load, .fault
