@@ -108,15 +108,16 @@ static int sleep_forever(void *arg)
 KTEST(task, kill_ends_task_and_tells_waiter)
 {
 	struct task *t = kthread_run(sleep_forever, NULL, "victim");
-	int status;
+	int status, pid;
 
 	KT_ASSERT(t);
+	pid = t->pid; /* t is freed once reaped */
 	sleep_ms(20);
 	KT_EXPECT(kill(t->pid) == 0);
 	KT_EXPECT(kill(t->pid) == 0); /* asked twice before it ran: it still ends once */
 	KT_ASSERT(wait(t->pid, &status) == 0);
 	KT_EXPECT(EXIT_HOW(status) == EXIT_KILLED);
-	KT_EXPECT(kill(t->pid) == -1); /* reaped: no such task */
+	KT_EXPECT(kill(pid) == -1); /* reaped: no such task */
 	KT_EXPECT(kill(1) == -2);
 	KT_EXPECT(kill(current->pid) == -2);
 	KT_EXPECT(kill(123456) == -1);
