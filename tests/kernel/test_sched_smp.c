@@ -7,12 +7,14 @@
  */
 #include "kernel/debug/ktest.h"
 #include "kernel/debug/lkdtm.h"
+#include "kernel/lib/string.h"
 #include "kernel/lib/vsprintf.h"
 #include "kernel/printk/printk.h"
 #include "kernel/smp.h"
 #include "kernel/stack.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
+#include "arch/x86_64/asm/io.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
 #include "mm/vmalloc.h"
@@ -247,4 +249,74 @@ KTEST(sched_smp, create_and_exit_10000_over_every_cpu_back_to_baseline)
 	KT_EXPECT_MSG(after.slab.objects == before.slab.objects, "slab objects %lu -> %lu",
 		      before.slab.objects, after.slab.objects);
 	KT_EXPECT(after.tasks == before.tasks);
+}
+
+/* Two tasks that overflow at the same moment: each waits until both are there, then goes. */
+static volatile u32 at_the_line;
+
+static int overflow_together(void *arg)
+{
+	__atomic_fetch_add(&at_the_line, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&at_the_line, __ATOMIC_SEQ_CST) < 2)
+		cpu_relax();
+	return lkdtm_find("EXHAUST_STACK")->fn(arg);
+}
+
+/*
+ * Does the log from mark on hold the oops of CPU cpu whole? Its CPU line comes right after the
+ * "kernel stack overflow" line and right before its registers, and no other CPU's line comes
+ * before its end ("---[ end trace").
+ */
+static bool oops_whole(u64 mark, u32 cpu)
+{
+	static char log[32768];
+	char cpu_line[32], *p, *line, *end, *other;
+	u64 pos = mark;
+	size_t n = 0, got;
+
+	while (n < sizeof(log) - 1 && (got = printk_log_read(&pos, log + n, sizeof(log) - n)))
+		n += got;
+	log[n] = '\0';
+	snprintf(cpu_line, sizeof(cpu_line), "\nCPU: %u PID: ", cpu);
+	p = strstr(log, cpu_line);
+	if (!p)
+		return false;
+	/* p is at the newline that ends the line before the CPU line: back to that line's start. */
+	for (line = p; line > log && line[-1] != '\n'; line--)
+		;
+	end = strstr(p, "---[ end trace: killing ");
+	other = strstr(p + 1, "\nCPU: ");
+	return !strncmp(line, "kernel stack overflow (", 23) && strchr(p + 1, '\n') &&
+	       !strncmp(strchr(p + 1, '\n') + 1, "RIP: ", 5) && end && (!other || other > end);
+}
+
+/*
+ * EXHAUST_STACK on CPUs 1 and 2 at once: both reported (each oops names its CPU and stays whole,
+ * its registers right after its CPU line), both tasks killed, the system goes on.
+ */
+KTEST(sched_smp, two_cpus_overflow_at_once_both_reported_and_killed)
+{
+	struct task *a, *b;
+	u64 mark = printk_log_mark();
+	int sa = 0, sb = 0;
+
+	if (!VMAP_STACK) {
+		ktest_skip("VMAP_STACK=n: overruns go unnoticed");
+		return;
+	}
+	if (!need_cpus(3))
+		return;
+	at_the_line = 0;
+	a = kthread_create(overflow_together, NULL, "overflow-a");
+	b = kthread_create(overflow_together, NULL, "overflow-b");
+	KT_ASSERT(a && b);
+	KT_ASSERT(set_cpus_allowed(a, 1) == 0 && set_cpus_allowed(b, 2) == 0);
+	wake_up_process(a);
+	wake_up_process(b);
+	KT_ASSERT(wait(a->pid, &sa) == 0 && wait(b->pid, &sb) == 0);
+	KT_EXPECT_MSG(EXIT_HOW(sa) == EXIT_STACK_OVERFLOW && EXIT_HOW(sb) == EXIT_STACK_OVERFLOW,
+		      "status %#x and %#x", sa, sb);
+	KT_EXPECT(printk_log_contains(mark, "Comm: overflow-a"));
+	KT_EXPECT(printk_log_contains(mark, "Comm: overflow-b"));
+	KT_EXPECT_MSG(oops_whole(mark, 1) && oops_whole(mark, 2), "an oops was not whole");
 }
