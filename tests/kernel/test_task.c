@@ -7,6 +7,7 @@
 #include "kernel/debug/ktest.h"
 #include "kernel/lib/string.h"
 #include "kernel/printk/printk.h"
+#include "kernel/smp.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
 #include "mm/fail.h"
@@ -220,6 +221,21 @@ static int check_zero_below_me(void *arg)
 	return deepest_zero_run(base, rsp) >= rsp - base - 8;
 }
 
+/*
+ * Run fn on this CPU only: when it ends, its stack goes into this CPU's cache, where the next
+ * task created here looks first (the caches are per CPU).
+ */
+static struct task *run_here(int (*fn)(void *arg), void *arg, const char *name)
+{
+	struct task *t = kthread_create(fn, arg, name);
+
+	if (t) {
+		set_cpus_allowed(t, smp_processor_id());
+		wake_up_process(t);
+	}
+	return t;
+}
+
 KTEST(task, cached_stack_is_zeroed)
 {
 	struct task *a, *b;
@@ -231,7 +247,7 @@ KTEST(task, cached_stack_is_zeroed)
 		return;
 	}
 	drain_stack_cache();
-	a = kthread_run(dirty_stack, NULL, "dirty");
+	a = run_here(dirty_stack, NULL, "dirty");
 	KT_ASSERT(a);
 	a_base = a->stack.base;
 	KT_ASSERT(wait(a->pid, &status) == 0 && EXIT_CODE(status) == 1);
@@ -494,7 +510,7 @@ KTEST(task, a_reused_stack_is_all_zero)
 	int status = -1;
 
 	drain_stack_cache();
-	t = kthread_run(scribble_on_own_stack, &first, "scribble");
+	t = run_here(scribble_on_own_stack, &first, "scribble");
 	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
 	t = kthread_run(check_own_stack_zero, &second, "check");
 	KT_ASSERT(t && wait(t->pid, &status) == 0);
