@@ -234,6 +234,8 @@ static int panic_smp(void *arg)
 		pr_err("lkdtm: PANIC_SMP needs more than one CPU online\n");
 		return 1;
 	}
+	/* On CPU 0, whose PIT tick ends the sleep below: the others will not take interrupts. */
+	set_cpus_allowed(current, 0);
 	others = smp_call_function(chatter, NULL, false);
 	sleep_ms(50); /* let the chatter fill the console */
 	panic("lkdtm: panic while %d other CPUs print with interrupts off", others);
