@@ -31,7 +31,7 @@ CMDLINE ?=
 QEMU_ARGS ?=
 KVM ?= 0
 # CPUs of the machine that make run, run-uefi and debug boot (QEMU's -smp, via scripts/qemu-run).
-SMP ?= 1
+SMP ?= 2
 export CMDLINE QEMU_ARGS KVM
 
 # -Wframe-larger-than=1024, from the figures of `make stackcheck`: the largest frames outside the

@@ -14,6 +14,7 @@
 #include "arch/x86_64/syscall.h"
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/percpu.h"
+#include "kernel/drivers/apic.h"
 #include "kernel/printk/printk.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/task.h"
@@ -59,13 +60,35 @@ static const char *why_not_killable(struct task *t, const struct pt_regs *regs, 
  * stack for a #PF: either way this exception frame is abandoned for good (the SDM: a #DF
  * "cannot be restarted or resumed"), and do_exit() switches away, never to return.
  */
+/*
+ * A report that ends in a kill is printed whole: no other CPU prints between its first line and
+ * the kill (printk's oops lock). Begun where the report starts, ended just before do_exit()
+ * switches away - on this CPU, in exception context, so interrupts are off throughout.
+ */
+static u64 report_flags[NR_CPUS];
+
+static void report_begin(void)
+{
+	report_flags[this_cpu()->cpu] = oops_begin();
+}
+
+static void report_end(void)
+{
+	oops_end(report_flags[this_cpu()->cpu]);
+}
+
 static void kill_overflowing_task(struct task *t, struct pt_regs *regs)
 {
-	/* An interrupt whose entry overran the stack is handled now, or the PIC waits forever. */
+	/*
+	 * An interrupt whose entry overran the stack is handled now, or the PIC (or this CPU's
+	 * local APIC) waits forever for its EOI.
+	 */
 	irq_complete_lost(regs);
+	lapic_complete_lost(regs);
 	exception_abandon();
 	printk(KERN_EMERG "---[ end trace: killing %s (pid %d) for a kernel stack overflow ]---\n",
 	       t->comm, t->pid);
+	report_end();
 	do_exit(EXIT_STATUS(EXIT_STACK_OVERFLOW, 0));
 }
 
@@ -166,6 +189,8 @@ static bool handle_double_fault(struct pt_regs *regs)
 {
 	struct task *from = this_cpu()->switching_from;
 
+	/* Every way out of here is a kill (which ends the report) or a panic. */
+	report_begin();
 	if (handle_stack_overflow(current, regs, "double-fault", true))
 		return true;
 	if (from && handle_stack_overflow(from, regs, "double-fault", true))
@@ -238,7 +263,9 @@ static void handle_pf_overflow(void *arg)
 {
 	struct pf_overflow *pf = arg;
 
+	report_begin();
 	pf->handled = handle_stack_overflow(current, pf->regs, "page-fault", false);
+	report_end(); /* not an overflow: no report (a kill does not come back here) */
 }
 
 static bool handle_page_fault(struct pt_regs *regs)
@@ -260,6 +287,7 @@ static void kill_out_of_stack(void *arg)
 	struct out_of_stack *o = arg;
 	struct task *t = o->t;
 
+	report_begin();
 	printk(KERN_EMERG "BUG: TASK stack nearly exhausted: %lu bytes left, too few to switch "
 			  "away from it (stack is %016lx..%016lx)\n",
 	       o->left, t->stack.base, stack_top(&t->stack) - 1);
@@ -267,6 +295,7 @@ static void kill_out_of_stack(void *arg)
 	show_regs(o->regs, t->stack.base, stack_top(&t->stack));
 	printk(KERN_EMERG "---[ end trace: killing %s (pid %d): it cannot be preempted ]---\n",
 	       t->comm, t->pid);
+	report_end();
 	do_exit(EXIT_STATUS(EXIT_STACK_OVERFLOW, 0));
 }
 

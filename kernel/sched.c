@@ -1,14 +1,23 @@
 /*
- * The scheduler: round robin over one run queue, preempted by the timer. schedule() picks the
- * next task and switches to it; the task switched away from resumes inside its own schedule()
- * call the next time it is picked.
+ * The scheduler: round robin over one run queue shared by every CPU, preempted by the timer.
+ * schedule() picks the next task this CPU may run and switches to it; the task switched away
+ * from resumes inside its own schedule() call the next time some CPU picks it.
+ *
+ * SMP, as xv6: one run queue under sched_lock, and sched_lock is held across the switch itself -
+ * taken by the task that switches away, released by the task switched to, on the same CPU. So
+ * no other CPU can look at the run queue between "prev is back on the queue" and "prev's
+ * registers are saved and this CPU is off its stack": a task is never picked while another CPU
+ * still runs on its stack (Linux's on_cpu rule). task->on_cpu records it, and __schedule()
+ * checks it. A dead task's stack is given back by the CPU that finishes the switch away from it.
  */
 #include "kernel/sched.h"
 #include "kernel/fault.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/asm/io.h"
+#include "kernel/drivers/apic.h"
 #include "kernel/printk/printk.h"
+#include "kernel/smp.h"
 #include "kernel/stack_tracer.h"
 #include "kernel/time.h"
 #include "mm/user_mm.h"
@@ -19,12 +28,58 @@ DEFINE_SPINLOCK(sched_lock);
 
 static struct task *rq_head, *rq_tail; /* runnable tasks, FIFO */
 static struct task *sleepers;	       /* TASK_SLEEPING, unordered */
-static bool need_resched;
-static int slice_ticks;
+
+/* What the scheduler knows of each CPU, under sched_lock (need_resched: also this CPU's own). */
+static struct sched_cpu {
+	bool online;	   /* in the scheduler: its idle loop has started */
+	bool need_resched; /* switch at the next interrupt exit */
+	bool kicked;	   /* a reschedule IPI is on its way to it */
+	int slice_ticks;
+} sched_cpus[NR_CPUS];
+
+/*
+ * With the local APIC timers running, each CPU counts its own slice on its own tick, and the
+ * PIT (boot CPU only) keeps jiffies and wakes sleepers. Without (one CPU, nosmp, no MADT), the
+ * PIT's tick does everything, as it always did.
+ */
+static bool local_ticks;
 
 void *__switch_to_asm(u64 *save_rsp, u64 load_rsp, void *prev);
 
-void __enqueue(struct task *t)
+static bool allowed_on(const struct task *t, u32 cpu)
+{
+	return t->cpu_allowed < 0 || (u32)t->cpu_allowed == cpu;
+}
+
+static void send_reschedule(u32 cpu)
+{
+	const struct cpu_info *ci = cpu_info(cpu);
+
+	if (ci && lapic_send_ipi(ci->apic_id, RESCHEDULE_VECTOR))
+		pr_err("sched: the APIC did not send a reschedule IPI to CPU %u\n", cpu);
+}
+
+/*
+ * t is on the run queue: if an idle CPU may run it, wake that CPU now rather than at its next
+ * tick (an idle CPU halts; the IPI ends the hlt). One IPI per idle CPU until it has rescheduled.
+ */
+static void __kick_idle_cpu_for(const struct task *t)
+{
+	u32 me = this_cpu()->cpu, i;
+
+	for (i = 0; i < NR_CPUS; i++) {
+		struct sched_cpu *sc = &sched_cpus[i];
+
+		if (i == me || !sc->online || sc->kicked || !allowed_on(t, i) ||
+		    !percpu_areas[i]->curr->is_idle)
+			continue;
+		sc->kicked = true;
+		send_reschedule(i);
+		return;
+	}
+}
+
+static void __enqueue_tail(struct task *t)
 {
 	t->state = TASK_RUNNABLE;
 	t->rq_next = NULL;
@@ -33,6 +88,12 @@ void __enqueue(struct task *t)
 	else
 		rq_head = t;
 	rq_tail = t;
+}
+
+void __enqueue(struct task *t)
+{
+	__enqueue_tail(t);
+	__kick_idle_cpu_for(t);
 }
 
 void __dequeue(struct task *t)
@@ -50,15 +111,25 @@ void __dequeue(struct task *t)
 		rq_tail = prev;
 }
 
-static struct task *pick_next(void)
+/* The first task on the queue that may run on cpu, or NULL. */
+static struct task *__first_for(u32 cpu)
 {
-	struct task *t = rq_head;
+	struct task *t;
+
+	for (t = rq_head; t; t = t->rq_next) {
+		if (allowed_on(t, cpu))
+			return t;
+	}
+	return NULL;
+}
+
+static struct task *pick_next(struct percpu *cpu)
+{
+	struct task *t = __first_for(cpu->cpu);
 
 	if (!t)
-		return this_cpu()->idle;
-	rq_head = t->rq_next;
-	if (!rq_head)
-		rq_tail = NULL;
+		return cpu->idle;
+	__dequeue(t);
 	return t;
 }
 
@@ -88,6 +159,8 @@ void __release_dead_task(struct task *t)
 static void finish_task_switch(struct task *prev)
 {
 	this_cpu()->switching_from = NULL;
+	/* This CPU is off prev's stack; another may pick prev once we release sched_lock. */
+	prev->on_cpu = false;
 	if (prev->state == TASK_DEAD) {
 		/* "Task is done with its stack": it no longer runs on it, so give it back. */
 		__release_dead_task(prev);
@@ -99,18 +172,31 @@ static void finish_task_switch(struct task *prev)
 void __schedule(void)
 {
 	struct percpu *cpu = this_cpu();
+	struct sched_cpu *sc = &sched_cpus[cpu->cpu];
 	struct task *prev = cpu->curr, *next, *last;
+	bool requeued = prev->state == TASK_RUNNING && !prev->is_idle;
 
-	if (prev->state == TASK_RUNNING && !prev->is_idle)
+	if (requeued && allowed_on(prev, cpu->cpu))
+		__enqueue_tail(prev);
+	else if (requeued) /* pinned elsewhere since it last ran: off to that CPU */
 		__enqueue(prev);
 	else if (prev->state == TASK_RUNNING)
 		prev->state = TASK_RUNNABLE;
-	next = pick_next();
+	next = pick_next(cpu);
 	next->state = TASK_RUNNING;
-	need_resched = false;
-	slice_ticks = 0;
+	sc->need_resched = false;
+	sc->kicked = false;
+	sc->slice_ticks = 0;
 	if (next == prev)
 		return;
+	/* prev stays queued: an idle CPU may take it as soon as we are off its stack. */
+	if (requeued && prev->state == TASK_RUNNABLE)
+		__kick_idle_cpu_for(prev);
+	if (next->on_cpu)
+		panic("sched: %s (pid %d) picked on CPU %u while CPU %d still runs on its stack",
+		      next->comm, next->pid, cpu->cpu, next->cpu);
+	next->on_cpu = true;
+	next->cpu = cpu->cpu;
 	check_stack_end(prev);
 	check_stack_end(next);
 	next->switches++;
@@ -234,12 +320,23 @@ void wake_up_all(struct wait_queue *wq)
 
 	__wake_up_all(wq);
 	/* A woken task runs at the next return from an interrupt, not a whole slice later. */
-	if (rq_head)
-		need_resched = true;
+	if (__first_for(this_cpu()->cpu))
+		sched_cpus[this_cpu()->cpu].need_resched = true;
 	spin_unlock_irqrestore(&sched_lock, flags);
 }
 
-/* The timer tick: wake sleepers whose time has come, and end the running task's slice. */
+/* This CPU's share of a tick: end the running task's slice, or idle's if work waits. */
+static void __count_slice(void)
+{
+	struct percpu *cpu = this_cpu();
+	struct sched_cpu *sc = &sched_cpus[cpu->cpu];
+
+	if (++sc->slice_ticks >= TIME_SLICE_TICKS ||
+	    (cpu->curr && cpu->curr->is_idle && __first_for(cpu->cpu)))
+		sc->need_resched = true;
+}
+
+/* The PIT's tick (boot CPU): wake sleepers whose time has come; count the slice if alone. */
 static void sched_tick(void)
 {
 	u64 flags = spin_lock_irqsave(&sched_lock);
@@ -255,9 +352,26 @@ static void sched_tick(void)
 			pp = &t->rq_next;
 		}
 	}
-	if (++slice_ticks >= TIME_SLICE_TICKS || (current && current->is_idle && rq_head))
-		need_resched = true;
+	if (!local_ticks)
+		__count_slice();
 	spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+/* Each CPU's APIC timer tick. */
+static void sched_local_tick(void)
+{
+	u64 flags = spin_lock_irqsave(&sched_lock);
+
+	__count_slice();
+	spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+/* The reschedule IPI: only its interrupt exit matters, where this CPU calls schedule(). */
+static void reschedule_interrupt(struct pt_regs *regs)
+{
+	(void)regs;
+	sched_cpus[this_cpu()->cpu].need_resched = true;
+	lapic_eoi();
 }
 
 /*
@@ -292,12 +406,9 @@ static void sched_irq_exit(struct pt_regs *regs)
 	struct task *t = cpu->curr;
 	u64 left;
 
-	/* Only the boot CPU runs tasks yet: the APs serve IPIs and go back to their idle loop. */
-	if (cpu->cpu != 0)
-		return;
 	if (stack_tracer_enabled)
 		stack_tracer_sample(regs);
-	if (!need_resched || !t || cpu->fault_depth)
+	if (!sched_cpus[cpu->cpu].need_resched || !t || cpu->fault_depth)
 		return;
 	left = stack_left(t);
 	if (left < PREEMPT_STACK_RESERVE) {
@@ -311,16 +422,30 @@ static void sched_irq_exit(struct pt_regs *regs)
 	schedule();
 }
 
+/* Is there a task on the run queue that this CPU may run? */
+static bool work_for_this_cpu(void)
+{
+	u64 flags = spin_lock_irqsave(&sched_lock);
+	bool work = __first_for(this_cpu()->cpu) != NULL;
+
+	spin_unlock_irqrestore(&sched_lock, flags);
+	return work;
+}
+
+/*
+ * Every CPU's idle task. It looks for work with interrupts off and then halts with "sti; hlt":
+ * an interrupt that comes between the look and the halt - the reschedule IPI of a CPU that
+ * just queued a task for us - is taken only once hlt has started, so it ends the halt.
+ */
 static int idle_loop(void *arg)
 {
 	for (;;) {
 		local_irq_disable();
-		if (rq_head) {
+		if (work_for_this_cpu()) {
 			local_irq_enable();
 			schedule();
 			continue;
 		}
-		/* sti; hlt: atomic, so an interrupt between them cannot be missed. */
 		asm volatile("sti; hlt");
 	}
 	return 0;
@@ -349,7 +474,46 @@ void sched_start(int (*init)(void *arg))
 	cpu->curr = &boot_task;
 	set_tick_hook(sched_tick);
 	set_irq_exit_hook(sched_irq_exit);
+	if (lapic_present()) {
+		request_sysvec(RESCHEDULE_VECTOR, reschedule_interrupt);
+		local_ticks = lapic_timer_calibrated();
+		lapic_timer_set_tick(sched_local_tick);
+	}
+	sched_cpus[0].online = true;
 	wake_up_process(first);
 	schedule();
 	panic("sched: the boot context was resumed");
+}
+
+/*
+ * An AP joins the scheduler (kernel/smp.c, once it is up): from now on tasks may be queued for
+ * it and it is woken for them; until the boot CPU has started the scheduler, it finds no work.
+ */
+__attribute__((noreturn)) void sched_ap_enter(void)
+{
+	struct percpu *cpu = this_cpu();
+	u64 flags = spin_lock_irqsave(&sched_lock);
+
+	cpu->curr->on_cpu = true;
+	cpu->curr->cpu = cpu->cpu;
+	sched_cpus[cpu->cpu].online = true;
+	spin_unlock_irqrestore(&sched_lock, flags);
+	idle_loop(NULL);
+	panic("sched: the idle loop of CPU %u returned", cpu->cpu);
+}
+
+int set_cpus_allowed(struct task *t, int cpu)
+{
+	const struct cpu_info *ci = cpu >= 0 ? cpu_info(cpu) : NULL;
+	u64 flags;
+
+	if (cpu >= 0 && (!ci || !sched_cpus[cpu].online))
+		return -1;
+	flags = spin_lock_irqsave(&sched_lock);
+	t->cpu_allowed = cpu;
+	spin_unlock_irqrestore(&sched_lock, flags);
+	/* The running task moves at once: schedule() queues it for the CPU it may run on. */
+	if (t == current && cpu >= 0 && (u32)cpu != this_cpu()->cpu)
+		schedule();
+	return 0;
 }

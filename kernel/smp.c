@@ -190,13 +190,6 @@ static const struct tlb_remote tlb_remote = {
 
 /* ------------------------------------------------------------------ the APs' side */
 
-/* An AP's idle loop, this stage: nothing to schedule, only IPIs to serve. */
-static __attribute__((noreturn)) void ap_idle_loop(void)
-{
-	for (;;)
-		asm volatile("sti; hlt"); /* atomic: no interrupt slips in between */
-}
-
 /* The C entry of an AP, called by ap_entry64 (trampoline.asm) on its idle task's stack. */
 __attribute__((noreturn)) void ap_start(struct percpu *p)
 {
@@ -211,13 +204,14 @@ __attribute__((noreturn)) void ap_start(struct percpu *p)
 	idt_load();
 	syscall_cpu_init(); /* per CPU: the syscall MSRs, SMEP and SMAP */
 	lapic_setup_this_cpu();
+	lapic_timer_start_this_cpu();
 	/* "I'm up" - unless the boot CPU gave up on us already: then stay out of the way. */
 	if (!__atomic_compare_exchange_n(&ci->state, &booting, CPU_ONLINE, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
 		for (;;)
 			asm volatile("cli; hlt");
 	}
-	ap_idle_loop();
+	sched_ap_enter(); /* its idle task: runs tasks from here on */
 }
 
 /* ------------------------------------------------------------------ the boot CPU's side */
@@ -449,6 +443,9 @@ void smp_init(const struct memmap *map, bool nosmp)
 	request_sysvec(CALL_FUNCTION_VECTOR, call_function_interrupt);
 	/* Before any AP is up: from its first translation on, unmaps must reach its TLB. */
 	tlb_set_remote(&tlb_remote);
+	/* Each CPU's scheduler tick; without it, the PIT's tick preempts on the boot CPU only. */
+	if (!lapic_timer_init(HZ))
+		lapic_timer_start_this_cpu();
 	list_cpus("");
 	for (i = 1; i < nr_cpus_numbered; i++)
 		boot_cpu_nr(i, AP_BOOT_TIMEOUT_MS);

@@ -1,8 +1,7 @@
 /*
- * Symmetric multiprocessing, first stage: find the CPUs in the ACPI MADT, start each other CPU
- * (an AP) through a real-mode trampoline, and let CPUs run a function on each other with an IPI.
- * The APs then sit in their idle loop with interrupts enabled and serve IPIs only: tasks run on
- * the boot CPU alone, which keeps the 8259 PIC and the PIT, as before SMP.
+ * Symmetric multiprocessing: find the CPUs in the ACPI MADT, start each other CPU (an AP)
+ * through a real-mode trampoline, and let CPUs run a function on each other with an IPI. Each AP
+ * then runs tasks like the boot CPU (kernel/sched.c), which alone keeps the 8259 PIC and the PIT.
  */
 #ifndef KERNEL_SMP_H
 #define KERNEL_SMP_H
@@ -19,7 +18,7 @@
 enum cpu_state {
 	CPU_NOT_STARTED, /* listed, but not started: see why */
 	CPU_BOOTING,	 /* INIT-SIPI-SIPI sent, waiting for "I'm up" */
-	CPU_ONLINE,	 /* up: in its idle loop, serving IPIs */
+	CPU_ONLINE,	 /* up: running tasks and serving IPIs */
 	CPU_NO_RESPONSE, /* did not come up in time; sent INIT again and left alone */
 };
 

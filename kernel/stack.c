@@ -12,12 +12,19 @@
 #include "arch/x86_64/stacktrace.h"
 #include "kernel/printk/printk.h"
 #include "kernel/lib/string.h"
+#include "kernel/smp.h"
 #include "kernel/task.h"
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
 #include "mm/vmalloc.h"
 
-static u64 nr_in_use, cache_hits, cache_misses;
+/* Updated by every CPU: atomically. */
+static u64 nr_in_use, cache_hits, cache_misses, cross_cpu_frees;
+
+static void count(u64 *counter, s64 delta)
+{
+	__atomic_fetch_add(counter, delta, __ATOMIC_RELAXED);
+}
 
 /* ---------------------------------------------------------------- vmapped stacks */
 
@@ -87,10 +94,7 @@ int vmap_stack_alloc(struct kernel_stack *s, bool use_cache)
 
 		vm = cache_take();
 		local_irq_restore(flags);
-		if (vm)
-			cache_hits++;
-		else
-			cache_misses++;
+		count(vm ? &cache_hits : &cache_misses, 1);
 	}
 	if (vm) {
 		s->vm = vm;
@@ -121,7 +125,7 @@ void vmap_stack_free(struct kernel_stack *s, bool use_cache)
 	s->vm = NULL;
 }
 
-void drain_stack_cache(void)
+static void drain_this_cpu_cache(void)
 {
 	struct vm_struct *vm;
 	u64 flags = local_irq_save();
@@ -134,13 +138,40 @@ void drain_stack_cache(void)
 	local_irq_restore(flags);
 }
 
+/*
+ * A cache is only ever touched by its own CPU, so to empty them all the caller goes to each CPU
+ * in turn (pinned there for the while), and then may run anywhere it could before.
+ */
+void drain_stack_cache(void)
+{
+	struct task *t = current;
+	int allowed = t ? t->cpu_allowed : -1;
+	u32 cpu;
+
+	if (!t || !t->stack.base) { /* before the scheduler: one CPU */
+		drain_this_cpu_cache();
+		return;
+	}
+	for (cpu = 0; cpu < nr_cpu_ids(); cpu++) {
+		if (set_cpus_allowed(t, cpu))
+			continue; /* not running tasks */
+		drain_this_cpu_cache();
+	}
+	set_cpus_allowed(t, allowed);
+}
+
+/* Stacks in every CPU's cache (a snapshot: the other CPUs go on using theirs). */
 static u64 nr_cached(void)
 {
 	u64 n = 0;
-	int i;
+	int c, i;
 
-	for (i = 0; i < NR_CACHED_STACKS; i++)
-		n += this_cpu()->stack_cache[i] != NULL;
+	for (c = 0; c < NR_CPUS; c++) {
+		struct percpu *cpu = percpu_areas[c];
+
+		for (i = 0; cpu && i < NR_CACHED_STACKS; i++)
+			n += __atomic_load_n(&cpu->stack_cache[i], __ATOMIC_RELAXED) != NULL;
+	}
 	return n;
 }
 
@@ -175,10 +206,13 @@ int alloc_thread_stack(struct kernel_stack *s)
 		err = vmap_stack_alloc(s, true);
 	} else {
 		err = direct_stack_alloc(s);
-		cache_misses += !err; /* no cache: every stack is a miss */
+		if (!err)
+			count(&cache_misses, 1); /* no cache: every stack is a miss */
 	}
-	if (!err)
-		nr_in_use++;
+	if (!err) {
+		count(&nr_in_use, 1);
+		s->alloc_cpu = this_cpu()->cpu;
+	}
 	return err;
 }
 
@@ -186,11 +220,14 @@ void free_thread_stack(struct kernel_stack *s)
 {
 	if (!s->base)
 		return;
+	/* Into this CPU's cache, wherever it was allocated: caches are only touched locally. */
+	if (s->alloc_cpu != this_cpu()->cpu)
+		count(&cross_cpu_frees, 1);
 	if (s->vm)
 		vmap_stack_free(s, true);
 	else
 		direct_stack_free(s);
-	nr_in_use--;
+	count(&nr_in_use, -1);
 }
 
 #if VMAP_STACK
@@ -259,6 +296,7 @@ void stack_stats(struct stack_stats *st)
 	st->cached = nr_cached();
 	st->cache_hits = cache_hits;
 	st->cache_misses = cache_misses;
+	st->cross_cpu_frees = cross_cpu_frees;
 }
 
 /* ---------------------------------------------------------------- boot and IST stacks */

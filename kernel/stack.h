@@ -47,6 +47,7 @@ struct vm_struct;
 struct kernel_stack {
 	u64 base;	      /* lowest usable address; 0: no stack */
 	struct vm_struct *vm; /* a vmapped stack: its vmalloc area; NULL: direct-mapped */
+	u32 alloc_cpu;	      /* the CPU that allocated it (a free elsewhere is counted) */
 };
 
 static inline u64 stack_top(const struct kernel_stack *s)
@@ -103,9 +104,13 @@ struct stack_stats {
 	u64 in_use;
 	u64 cached;
 	u64 cache_hits, cache_misses;
+	u64 cross_cpu_frees; /* task stacks freed on another CPU than the one that allocated them */
 };
 void stack_stats(struct stack_stats *st);
-/* Empty this CPU's cache (tests and benchmarks that want the uncached path). */
+/*
+ * Empty every CPU's cache (tests and benchmarks that want the uncached path, or a baseline):
+ * the calling task visits each CPU in turn, since a cache is only touched by its own CPU.
+ */
 void drain_stack_cache(void);
 
 /*

@@ -59,6 +59,8 @@ static struct task *__kthread_create(int (*fn)(void *arg), void *arg, const char
 	t->fn = fn;
 	t->arg = arg;
 	t->state = TASK_NEW;
+	t->cpu = -1;
+	t->cpu_allowed = -1;
 	prepare_initial_frame(t);
 	flags = spin_lock_irqsave(&sched_lock);
 	t->pid = next_pid++;
@@ -192,7 +194,13 @@ int wait(int pid, int *status)
 		}
 		__wait_queue_sleep(&t->exit_wait);
 	}
-	/* Dead, but the task that ran next may not have released the stack yet. */
+	/*
+	 * Dead, and the CPU that ran it is off its stack: it gave the stack back when it finished
+	 * switching away, before releasing sched_lock (which we hold). A stack still here is one
+	 * that nothing released yet.
+	 */
+	if (t->on_cpu)
+		panic("wait: dead task %s (pid %d) still on CPU %d", t->comm, t->pid, t->cpu);
 	if (t->stack.base)
 		__release_dead_task(t);
 	if (status)

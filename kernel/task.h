@@ -68,6 +68,10 @@ struct task {
 	int preempt_deferred; /* preemptions put off for want of stack (kernel/sched.c) */
 	struct user_mm *mm;   /* a user process's address space (CR3 at every switch), or NULL */
 	struct process *proc; /* a user process's other state (kernel/user/process.c), or NULL */
+	int cpu;	      /* the CPU it runs or last ran on; -1: never ran */
+	int cpu_allowed;      /* the only CPU it may run on; -1: any (set_cpus_allowed) */
+	/* A CPU runs on its stack: from being picked until the switch away is finished. */
+	bool on_cpu;
 };
 
 static inline struct task *current_task(void)
@@ -107,6 +111,14 @@ void schedule(void);
 void wait_queue_sleep(struct wait_queue *wq);
 /* Wake every task sleeping on wq (from an interrupt handler too). */
 void wake_up_all(struct wait_queue *wq);
+
+/*
+ * Pin t to CPU cpu (an online CPU's number), or let it run anywhere again (cpu = -1). The
+ * current task moves at once; another moves at its next switch. -1 if cpu is not online.
+ */
+int set_cpus_allowed(struct task *t, int cpu);
+/* An AP, once up, becomes a CPU that runs tasks; this is its idle loop (kernel/smp.c). */
+__attribute__((noreturn)) void sched_ap_enter(void);
 
 /* Boot: make the idle task and start `init` on a guarded stack; the boot stack is left behind. */
 __attribute__((noreturn)) void sched_start(int (*init)(void *arg));

@@ -200,11 +200,15 @@ bool in_entry_text(u64 addr)
 void irq_complete_lost(struct pt_regs *regs)
 {
 	struct percpu *cpu = this_cpu();
-	u16 lost = chip->in_service();
 	unsigned int irq;
+	u16 lost;
 
 	/* Whatever interrupt this CPU was entering is abandoned with the frames it pushed. */
 	cpu->irq_depth = 0;
+	/* ISA IRQs go to the boot CPU only (both chips): what is in service there is not ours. */
+	if (cpu->cpu != 0)
+		return;
+	lost = chip->in_service();
 	for (irq = 0; irq < NR_IRQS; irq++) {
 		if (!(lost & (1u << irq)))
 			continue;
@@ -216,6 +220,19 @@ void irq_complete_lost(struct pt_regs *regs)
 		cpu->irq_depth--;
 		chip->eoi(irq);
 	}
+}
+
+void sysvec_complete_lost(unsigned int vector, struct pt_regs *regs)
+{
+	irq_handler_t h = sysvec_handlers[vector - FIRST_SYSTEM_VECTOR];
+
+	printk(KERN_EMERG
+	       "APIC vector %#x was taken but its entry overran the stack: handled now\n",
+	       vector);
+	this_cpu()->irq_depth++;
+	if (h)
+		h(regs); /* its handler sends the APIC's EOI */
+	this_cpu()->irq_depth--;
 }
 
 void exception_abandon(void)

@@ -92,6 +92,8 @@ bool in_entry_text(u64 addr);
  * handler now, acknowledge it, and leave IRQ context (the frames it was in are abandoned).
  */
 void irq_complete_lost(struct pt_regs *regs);
+/* The same for a local APIC vector the caller found in service (kernel/drivers/apic.c). */
+void sysvec_complete_lost(unsigned int vector, struct pt_regs *regs);
 void exception_resume_longjmp(struct pt_regs *regs, struct jmp_buf *jb, int val);
 
 #endif

@@ -110,7 +110,11 @@ int ktest_run(const char *glob)
 		current_failed = false;
 		skip_reason = NULL;
 		printk("# running %s\n", t->name);
+		/* Every test starts on CPU 0 (tests of one CPU expect it); its tasks run anywhere.
+		 */
+		set_cpus_allowed(current, 0);
 		t->fn();
+		set_cpus_allowed(current, -1);
 		n++;
 		/* A test that failed an expectation before it skipped has failed: never "ok". */
 		if (skip_reason && !current_failed) {

@@ -234,6 +234,8 @@ static int panic_smp(void *arg)
 		pr_err("lkdtm: PANIC_SMP needs more than one CPU online\n");
 		return 1;
 	}
+	/* On CPU 0, whose PIT tick ends the sleep below: the others will not take interrupts. */
+	set_cpus_allowed(current, 0);
 	others = smp_call_function(chatter, NULL, false);
 	sleep_ms(50); /* let the chatter fill the console */
 	panic("lkdtm: panic while %d other CPUs print with interrupts off", others);
@@ -274,13 +276,23 @@ const struct lkdtm_test *lkdtm_find(const char *name)
 	return NULL;
 }
 
-int lkdtm_run(const struct lkdtm_test *t, int *status, int *pid)
+int lkdtm_run_on(const struct lkdtm_test *t, int cpu, int *status, int *pid)
 {
-	struct task *task = kthread_run(t->fn, NULL, "lkdtm");
+	struct task *task = kthread_create(t->fn, NULL, "lkdtm");
 
 	if (!task)
 		return -1;
+	if (cpu >= 0 && set_cpus_allowed(task, cpu)) {
+		kill_and_reap(task->pid, NULL); /* never ran: ends at once */
+		return -2;
+	}
+	wake_up_process(task);
 	if (pid)
 		*pid = task->pid;
 	return wait(task->pid, status);
+}
+
+int lkdtm_run(const struct lkdtm_test *t, int *status, int *pid)
+{
+	return lkdtm_run_on(t, -1, status, pid);
 }

@@ -22,6 +22,7 @@
 #include "kernel/locking/spinlock.h"
 #include "kernel/printk/printk.h"
 #include "kernel/stack.h"
+#include "kernel/smp.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
 #include "mm/page_alloc.h"
@@ -263,6 +264,43 @@ static bool check_whole(const struct baseline *before, u64 sibling_before)
 	return ok;
 }
 
+/* The CPU of round r: the online CPUs in turn (CPU 0 alone without SMP). */
+static u32 round_cpu(u64 round)
+{
+	u32 n = num_online_cpus(), cpu, i = 0;
+
+	for (cpu = 0; cpu < nr_cpu_ids(); cpu++) {
+		if (cpu_info(cpu)->state == CPU_ONLINE && i++ == round % n)
+			return cpu;
+	}
+	return 0;
+}
+
+static int nothing(void *arg)
+{
+	return 0;
+}
+
+/*
+ * A task pinned to cpu runs and ends: the CPU still takes its interrupts (a vector lost in an
+ * overflowed interrupt entry and never acknowledged would block them all, the reschedule IPI
+ * included).
+ */
+static bool cpu_still_runs_tasks(u32 cpu)
+{
+	struct task *t = kthread_create(nothing, NULL, "probe");
+	int status;
+
+	if (!t)
+		return false;
+	if (set_cpus_allowed(t, cpu)) {
+		kill_and_reap(t->pid, NULL);
+		return false;
+	}
+	wake_up_process(t);
+	return wait(t->pid, &status) == 0 && status == 0;
+}
+
 /* One round: a victim whose program comes from seed; returns false if the system is not whole. */
 static bool torture_round(u64 round, u64 seed, bool kill_only, struct torture_result *res)
 {
@@ -277,7 +315,12 @@ static bool torture_round(u64 round, u64 seed, bool kill_only, struct torture_re
 	take_baseline(&before);
 	sib = sibling_count;
 	say("torture: round %lu: seed %#lx, depth %lu\n", round, seed, v.depth);
-	t = kthread_run(victim_main, &v, "victim");
+	t = kthread_create(victim_main, &v, "victim");
+	/* Round after round on each CPU in turn: an overflow must be survivable on any of them. */
+	if (t)
+		set_cpus_allowed(t, round_cpu(round));
+	if (t)
+		wake_up_process(t);
 	if (!t || wait(t->pid, &status)) {
 		pr_err("torture: FAIL: round %lu: could not run the victim\n", round);
 		return false;
@@ -291,6 +334,11 @@ static bool torture_round(u64 round, u64 seed, bool kill_only, struct torture_re
 		       status);
 	if (!check_whole(&before, sib) || (EXIT_HOW(status) != EXIT_STACK_OVERFLOW && status))
 		return false;
+	if (!cpu_still_runs_tasks(round_cpu(round))) {
+		pr_err("torture: FAIL: round %lu: CPU %u runs no task after the round\n", round,
+		       round_cpu(round));
+		return false;
+	}
 	say("torture: round %lu: %s, system whole\n", round,
 	    EXIT_HOW(status) == EXIT_STACK_OVERFLOW ? "killed" : "no overflow");
 	return true;
@@ -299,13 +347,19 @@ static bool torture_round(u64 round, u64 seed, bool kill_only, struct torture_re
 bool stacktorture(u64 rounds, u64 seed, u64 first, bool kill_only, struct torture_result *res)
 {
 	struct task *sib = kthread_run(sibling, NULL, "sibling");
-	int status;
+	int status, allowed = current->cpu_allowed;
 	bool ok = true;
 	u64 i;
 
+	/*
+	 * On CPU 0, which alone takes the PIC's interrupts: there, between two of our instructions,
+	 * no IRQ is in service - on another CPU the check would see CPU 0's IRQs come and go.
+	 */
+	set_cpus_allowed(current, 0);
 	memset(res, 0, sizeof(*res));
 	if (!sib) {
 		pr_err("torture: no memory for the sibling\n");
+		set_cpus_allowed(current, allowed);
 		return false;
 	}
 	saved_loglevel = console_loglevel;
@@ -315,5 +369,6 @@ bool stacktorture(u64 rounds, u64 seed, u64 first, bool kill_only, struct tortur
 	console_loglevel = saved_loglevel;
 	kill(sib->pid);
 	wait(sib->pid, &status);
+	set_cpus_allowed(current, allowed);
 	return ok;
 }

@@ -8,6 +8,7 @@
 #include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
+#include "arch/x86_64/pit.h"
 #include "kernel/printk/printk.h"
 #include "mm/vmalloc.h"
 
@@ -16,13 +17,18 @@
 #define APIC_BASE_X2APIC    (1UL << 10)
 #define APIC_BASE_ADDR_MASK 0xffffff000UL
 
-#define APIC_ID	      0x20
-#define APIC_TPR      0x80
-#define APIC_EOI      0xb0
-#define APIC_SVR      0xf0
-#define APIC_ESR      0x280
-#define APIC_ICR_LOW  0x300
-#define APIC_ICR_HIGH 0x310
+#define APIC_ID	       0x20
+#define APIC_TPR       0x80
+#define APIC_EOI       0xb0
+#define APIC_SVR       0xf0
+#define APIC_ISR       0x100 /* eight 32-bit words, 16 bytes apart: vectors 0-255 */
+#define APIC_ESR       0x280
+#define APIC_ICR_LOW   0x300
+#define APIC_ICR_HIGH  0x310
+#define APIC_LVT_TIMER 0x320
+#define APIC_TMR_INIT  0x380
+#define APIC_TMR_CURR  0x390
+#define APIC_TMR_DIV   0x3e0
 
 #define SVR_ENABLE	     (1u << 8)
 #define ICR_FIXED	     (0u << 8)
@@ -32,12 +38,17 @@
 #define ICR_DELIVERY_PENDING (1u << 12)
 #define ICR_ASSERT	     (1u << 14)
 #define ICR_LEVEL	     (1u << 15)
+#define LVT_MASKED	     (1u << 16)
+#define LVT_TIMER_PERIODIC   (1u << 17)
+#define TMR_DIV_16	     0x3 /* the divide configuration register's encoding of 16 */
 
 /* How long to wait for the APIC to accept an IPI: it takes a few hundred cycles in practice. */
 #define ICR_IDLE_SPINS 1000000
 
 static volatile u32 *lapic;
 static u64 lapic_base;
+static u32 timer_count; /* initial count for one tick at the calibrated rate; 0: no timer */
+static void (*timer_tick)(void);
 
 static u32 lapic_read(u32 reg)
 {
@@ -69,12 +80,22 @@ void lapic_eoi(void)
 	lapic_write(APIC_EOI, 0);
 }
 
-/* The in-service register: 8 registers of 32 bits, 16 bytes apart, one bit per vector. */
-#define APIC_ISR 0x100
-
 bool lapic_in_service(u8 vector)
 {
 	return lapic_read(APIC_ISR + 0x10 * (vector / 32)) & (1u << (vector % 32));
+}
+
+void lapic_complete_lost(struct pt_regs *regs)
+{
+	unsigned int v;
+
+	if (!lapic)
+		return;
+	/* Highest first, as the APIC would have delivered them. */
+	for (v = 255; v >= FIRST_SYSTEM_VECTOR; v--) {
+		if (lapic_in_service(v))
+			sysvec_complete_lost(v, regs);
+	}
 }
 
 /* The spurious vector needs no EOI (the SDM says so): nothing to do at all. */
@@ -152,4 +173,78 @@ int lapic_send_init(u32 apic_id)
 int lapic_send_startup(u32 apic_id, u8 page)
 {
 	return send_icr(apic_id, ICR_STARTUP | ICR_ASSERT | page);
+}
+
+/* ------------------------------------------------------------------ the APIC timer */
+
+/*
+ * Every CPU's APIC timer runs off the same bus clock, so one calibration on the boot CPU serves
+ * them all: count down from the top for 10 ms of the PIT, the best of three tries (a try that
+ * an emulator stretched counts more than 10 ms' worth).
+ */
+#define CALIBRATE_US 10000
+
+static u32 measure_timer_rate(void)
+{
+	u32 best = ~0u;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		u32 done;
+
+		lapic_write(APIC_TMR_DIV, TMR_DIV_16);
+		lapic_write(APIC_LVT_TIMER, LVT_MASKED | LOCAL_TIMER_VECTOR);
+		lapic_write(APIC_TMR_INIT, ~0u);
+		pit_delay_us(CALIBRATE_US);
+		done = ~0u - lapic_read(APIC_TMR_CURR);
+		lapic_write(APIC_TMR_INIT, 0); /* stop it */
+		if (done < best)
+			best = done;
+	}
+	return best;
+}
+
+static void lapic_timer_interrupt(struct pt_regs *regs)
+{
+	(void)regs;
+	if (timer_tick)
+		timer_tick();
+	lapic_eoi();
+}
+
+int lapic_timer_init(unsigned int hz)
+{
+	u32 per_10ms;
+
+	if (!lapic)
+		return -1;
+	per_10ms = measure_timer_rate();
+	timer_count = (u64)per_10ms * (1000000 / CALIBRATE_US) / hz;
+	if (!timer_count) {
+		pr_warn("apic: the APIC timer did not count: no per-CPU ticks\n");
+		return -1;
+	}
+	request_sysvec(LOCAL_TIMER_VECTOR, lapic_timer_interrupt);
+	pr_info("apic: timer runs at %lu kHz (bus clock / 16), %u counts per tick at %u Hz\n",
+		(u64)per_10ms * (1000000 / CALIBRATE_US) / 1000, timer_count, hz);
+	return 0;
+}
+
+bool lapic_timer_calibrated(void)
+{
+	return timer_count != 0;
+}
+
+void lapic_timer_set_tick(void (*tick)(void))
+{
+	timer_tick = tick;
+}
+
+void lapic_timer_start_this_cpu(void)
+{
+	if (!timer_count)
+		return;
+	lapic_write(APIC_TMR_DIV, TMR_DIV_16);
+	lapic_write(APIC_LVT_TIMER, LVT_TIMER_PERIODIC | LOCAL_TIMER_VECTOR);
+	lapic_write(APIC_TMR_INIT, timer_count);
 }

@@ -1,8 +1,9 @@
 /*
  * The local APIC, in xAPIC mode: its registers mapped uncached with ioremap_nocache(), at the
  * same physical address on every CPU (each CPU sees its own APIC there). What SMP needs of it:
- * the APIC id, inter-processor interrupts (IPIs) including INIT and STARTUP, and the EOI.
- * The 8259 PIC still delivers the timer, keyboard and serial interrupts to the boot CPU.
+ * the APIC id, inter-processor interrupts (IPIs) including INIT and STARTUP, the EOI, and the
+ * timer of every CPU (the scheduler's per-CPU tick).
+ * The 8259 PIC still delivers the PIT, keyboard and serial interrupts to the boot CPU.
  */
 #ifndef DRIVERS_APIC_H
 #define DRIVERS_APIC_H
@@ -10,6 +11,8 @@
 #include "kernel/lib/types.h"
 
 #define SPURIOUS_APIC_VECTOR 0xff
+#define LOCAL_TIMER_VECTOR   0xf0
+#define RESCHEDULE_VECTOR    0xfd /* "look at the run queue" (kernel/sched.c) */
 
 /* Map the local APIC and enable it on the boot CPU; -1 (with the reason printed) if unusable. */
 int lapic_init(void);
@@ -30,6 +33,23 @@ int lapic_send_nmi(u32 apic_id);
 /* INIT, then STARTUP at physical page (page << 12): how an AP is woken (kernel/smp.c). */
 int lapic_send_init(u32 apic_id);
 int lapic_send_startup(u32 apic_id, u8 page);
+/*
+ * The APIC timer. lapic_timer_init(): on the boot CPU, after lapic_init(), measure its rate
+ * against the PIT and install its vector; -1 if it cannot be used. Then each CPU starts its own
+ * with lapic_timer_start_this_cpu(): periodic, hz times a second, each tick calling the function
+ * given to lapic_timer_set_tick() in interrupt context on that CPU.
+ */
+int lapic_timer_init(unsigned int hz);
+bool lapic_timer_calibrated(void);
+void lapic_timer_set_tick(void (*tick)(void));
+void lapic_timer_start_this_cpu(void);
+struct pt_regs;
+/*
+ * After a task was killed for overrunning its stack in interrupt entry: a local APIC vector
+ * whose handler never ran is still in service, and the APIC holds back every vector of its
+ * priority and below until its EOI. Run each such handler now (they send their EOI).
+ */
+void lapic_complete_lost(struct pt_regs *regs);
 /* The physical address of the local APIC's registers (for cpuinfo). */
 u64 lapic_phys(void);
 

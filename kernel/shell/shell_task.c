@@ -4,6 +4,7 @@
 #include "kernel/printk/printk.h"
 #include "kernel/shell/shell_cmds.h"
 #include "kernel/lib/string.h"
+#include "kernel/lib/vsprintf.h"
 #include "kernel/stack_tracer.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
@@ -20,20 +21,27 @@ static void ps_line(struct task *t, void *ctx)
 {
 	u64 used = t->stack.base ? stack_high_water(&t->stack) : t->max_stack_used;
 	u64 g = stack_guard_size();
+	char cpu[8];
 
-	if (t->stack.base)
-		printk("%5d %-15s %-9s %016lx-%016lx %3lu KiB guard %5lu/%lu\n", t->pid, t->comm,
-		       state_name(t->state), t->stack.base, stack_top(&t->stack), g >> 10, used,
-		       (u64)THREAD_SIZE);
+	/* The CPU it runs or last ran on; "2!" if it may run on CPU 2 only; "-" never ran. */
+	if (t->cpu < 0)
+		snprintf(cpu, sizeof(cpu), "-");
 	else
-		printk("%5d %-15s %-9s (stack released)                                 %5lu/%lu\n",
-		       t->pid, t->comm, state_name(t->state), used, (u64)THREAD_SIZE);
+		snprintf(cpu, sizeof(cpu), "%d%s", t->cpu, t->cpu_allowed >= 0 ? "!" : "");
+	if (t->stack.base)
+		printk("%5d %-15s %-9s %3s %016lx-%016lx %3lu KiB guard %5lu/%lu\n", t->pid,
+		       t->comm, state_name(t->state), cpu, t->stack.base, stack_top(&t->stack),
+		       g >> 10, used, (u64)THREAD_SIZE);
+	else
+		printk("%5d %-15s %-9s %3s (stack released)                                 "
+		       "%5lu/%lu\n",
+		       t->pid, t->comm, state_name(t->state), cpu, used, (u64)THREAD_SIZE);
 }
 
 int cmd_ps(int argc, char **argv)
 {
-	printk("  PID NAME            STATE     STACK (guards below and above)                     "
-	       "  USED/SIZE\n");
+	printk("  PID NAME            STATE     CPU STACK (guards below and above)                 "
+	       "      USED/SIZE\n");
 	for_each_task(ps_line, NULL);
 	shell_ps_processes();
 	return 0;
@@ -47,9 +55,12 @@ void shell_meminfo_stacks(void)
 	printk("KernelStack:  %10lu kB  (%lu stacks of %u KiB in use, %s)\n",
 	       st.in_use * (THREAD_SIZE >> 10), st.in_use, THREAD_SIZE >> 10,
 	       VMAP_STACK ? "vmapped with guard pages" : "direct-mapped, no guards");
-	printk("StackCache:   %10lu kB  (%lu cached of %d; %lu hits, %lu misses)\n",
+	printk("StackCache:   %10lu kB  (%lu cached of %d per CPU; %lu hits, %lu misses)\n",
 	       st.cached * (THREAD_SIZE >> 10), st.cached, NR_CACHED_STACKS, st.cache_hits,
 	       st.cache_misses);
+	printk("StackXCPU:    %10lu     (stacks freed on another CPU than they were allocated "
+	       "on)\n",
+	       st.cross_cpu_frees);
 }
 
 /* The stack tracer (kernel/stack_tracer.h): show its records, or turn it on, off, or reset it. */
@@ -92,21 +103,44 @@ static bool parse_count(const char *s, u64 max, u64 *out, const char *what)
 	return true;
 }
 
+/* An optional CPU number: -1 if absent, -2 (reported) if it names no CPU that runs tasks. */
+static int parse_cpu(int argc, char **argv, int i, const char *what)
+{
+	u64 cpu;
+
+	if (argc <= i)
+		return -1;
+	if (!parse_count(argv[i], NR_CPUS - 1, &cpu, what))
+		return -2;
+	return (int)cpu;
+}
+
 int cmd_spawn(int argc, char **argv)
 {
 	u64 n, i;
+	int cpu;
 
-	if (argc != 2) {
-		pr_err("usage: spawn <n>   (start n demo tasks that count and sleep)\n");
+	if (argc < 2 || argc > 3) {
+		pr_err("usage: spawn <n> [cpu]   (start n demo tasks that count and sleep; with "
+		       "cpu, "
+		       "on that CPU only)\n");
 		return -1;
 	}
 	if (!parse_count(argv[1], 1000, &n, "spawn"))
+		return -1;
+	cpu = parse_cpu(argc, argv, 2, "spawn");
+	if (cpu == -2)
 		return -1;
 	for (i = 0; i < n; i++) {
 		struct task *t = kthread_create(counter_task, (void *)(i % 10), "counter");
 
 		if (!t) {
 			pr_err("spawn: out of memory after %lu tasks\n", i);
+			return -1;
+		}
+		if (cpu >= 0 && set_cpus_allowed(t, cpu)) {
+			pr_err("spawn: CPU %d does not run tasks (cpuinfo lists the CPUs)\n", cpu);
+			kill_and_reap(t->pid, NULL);
 			return -1;
 		}
 		kthread_detach(t);
@@ -140,11 +174,12 @@ int cmd_kill(int argc, char **argv)
 int cmd_lkdtm(int argc, char **argv)
 {
 	const struct lkdtm_test *t;
-	int i, status, pid;
+	int i, status, pid, cpu = -1, err;
+	bool here = argc == 3 && !strcmp(argv[2], "here");
 
-	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "here"))) {
-		pr_err("usage: lkdtm <NAME> [here]   (lkdtm list: the tests; here: in the shell's "
-		       "own task, init)\n");
+	if (argc < 2 || argc > 3) {
+		pr_err("usage: lkdtm <NAME> [here|<cpu>]   (lkdtm list: the tests; here: in the "
+		       "shell's own task, init; cpu: in a new task on that CPU)\n");
 		return -1;
 	}
 	if (!strcmp(argv[1], "list")) {
@@ -157,7 +192,12 @@ int cmd_lkdtm(int argc, char **argv)
 		pr_err("lkdtm: unknown test '%s' (lkdtm list: the tests)\n", argv[1]);
 		return -1;
 	}
-	if (argc == 3) {
+	if (argc == 3 && !here) {
+		cpu = parse_cpu(argc, argv, 2, "lkdtm");
+		if (cpu == -2)
+			return -1;
+	}
+	if (here) {
 		/* Linux's lkdtm runs in the task that asked: init, here, which must not be killed.
 		 */
 		printk("lkdtm: performing %s in pid %d (%s)\n", t->name, current->pid,
@@ -166,8 +206,16 @@ int cmd_lkdtm(int argc, char **argv)
 		printk("lkdtm: %s: returned %d\n", t->name, status);
 		return 0;
 	}
-	printk("lkdtm: performing %s in a new task\n", t->name);
-	if (lkdtm_run(t, &status, &pid)) {
+	if (cpu >= 0)
+		printk("lkdtm: performing %s in a new task on CPU %d\n", t->name, cpu);
+	else
+		printk("lkdtm: performing %s in a new task\n", t->name);
+	err = lkdtm_run_on(t, cpu, &status, &pid);
+	if (err == -2) {
+		pr_err("lkdtm: CPU %d does not run tasks (cpuinfo lists the CPUs)\n", cpu);
+		return -1;
+	}
+	if (err) {
 		pr_err("lkdtm: could not start a task (out of memory)\n");
 		return -1;
 	}

@@ -7,6 +7,7 @@
 #include "kernel/debug/ktest.h"
 #include "kernel/lib/string.h"
 #include "kernel/printk/printk.h"
+#include "kernel/smp.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
 #include "mm/fail.h"
@@ -108,15 +109,16 @@ static int sleep_forever(void *arg)
 KTEST(task, kill_ends_task_and_tells_waiter)
 {
 	struct task *t = kthread_run(sleep_forever, NULL, "victim");
-	int status;
+	int status, pid;
 
 	KT_ASSERT(t);
+	pid = t->pid; /* t is freed once reaped */
 	sleep_ms(20);
 	KT_EXPECT(kill(t->pid) == 0);
 	KT_EXPECT(kill(t->pid) == 0); /* asked twice before it ran: it still ends once */
 	KT_ASSERT(wait(t->pid, &status) == 0);
 	KT_EXPECT(EXIT_HOW(status) == EXIT_KILLED);
-	KT_EXPECT(kill(t->pid) == -1); /* reaped: no such task */
+	KT_EXPECT(kill(pid) == -1); /* reaped: no such task */
 	KT_EXPECT(kill(1) == -2);
 	KT_EXPECT(kill(current->pid) == -2);
 	KT_EXPECT(kill(123456) == -1);
@@ -219,6 +221,21 @@ static int check_zero_below_me(void *arg)
 	return deepest_zero_run(base, rsp) >= rsp - base - 8;
 }
 
+/*
+ * Run fn on this CPU only: when it ends, its stack goes into this CPU's cache, where the next
+ * task created here looks first (the caches are per CPU).
+ */
+static struct task *run_here(int (*fn)(void *arg), void *arg, const char *name)
+{
+	struct task *t = kthread_create(fn, arg, name);
+
+	if (t) {
+		set_cpus_allowed(t, smp_processor_id());
+		wake_up_process(t);
+	}
+	return t;
+}
+
 KTEST(task, cached_stack_is_zeroed)
 {
 	struct task *a, *b;
@@ -230,7 +247,7 @@ KTEST(task, cached_stack_is_zeroed)
 		return;
 	}
 	drain_stack_cache();
-	a = kthread_run(dirty_stack, NULL, "dirty");
+	a = run_here(dirty_stack, NULL, "dirty");
 	KT_ASSERT(a);
 	a_base = a->stack.base;
 	KT_ASSERT(wait(a->pid, &status) == 0 && EXIT_CODE(status) == 1);
@@ -493,7 +510,7 @@ KTEST(task, a_reused_stack_is_all_zero)
 	int status = -1;
 
 	drain_stack_cache();
-	t = kthread_run(scribble_on_own_stack, &first, "scribble");
+	t = run_here(scribble_on_own_stack, &first, "scribble");
 	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
 	t = kthread_run(check_own_stack_zero, &second, "check");
 	KT_ASSERT(t && wait(t->pid, &status) == 0);

@@ -9,6 +9,7 @@
 #include "kernel/debug/ktest.h"
 #include "kernel/lib/errno.h"
 #include "kernel/stack.h"
+#include "kernel/smp.h"
 #include "kernel/task.h"
 #include "kernel/user/process.h"
 #include "kernel/user/uaccess.h"
@@ -420,6 +421,8 @@ KTEST(user, a_process_spinning_in_ring_3_is_preempted_and_can_be_killed)
 	KT_ASSERT(pid > 0);
 	t = find_task(pid);
 	KT_ASSERT(t);
+	/* On our CPU: alone on another one it would never be switched out, only go on running. */
+	KT_ASSERT(set_cpus_allowed(t, smp_processor_id()) == 0);
 	/* It never enters the kernel itself: each switch back to it was a preemption in ring 3. */
 	while (t->switches < 20)
 		sleep_ms(10);
