@@ -79,6 +79,13 @@ static void report_end(void)
 
 static void kill_overflowing_task(struct task *t, struct pt_regs *regs)
 {
+	printk(KERN_EMERG "---[ end trace: killing %s (pid %d) for a kernel stack overflow ]---\n",
+	       t->comm, t->pid);
+	/*
+	 * The report is whole: let the other CPUs print again before running lost handlers that
+	 * take sched_lock (a CPU holding it may be waiting to print: it would wait for us, we for it).
+	 */
+	report_end();
 	/*
 	 * An interrupt whose entry overran the stack is handled now, or the PIC (or this CPU's
 	 * local APIC) waits forever for its EOI.
@@ -86,9 +93,6 @@ static void kill_overflowing_task(struct task *t, struct pt_regs *regs)
 	irq_complete_lost(regs);
 	lapic_complete_lost(regs);
 	exception_abandon();
-	printk(KERN_EMERG "---[ end trace: killing %s (pid %d) for a kernel stack overflow ]---\n",
-	       t->comm, t->pid);
-	report_end();
 	do_exit(EXIT_STATUS(EXIT_STACK_OVERFLOW, 0));
 }
 
