@@ -36,6 +36,8 @@ static struct sched_cpu {
 	bool kicked;	   /* a reschedule IPI is on its way to it */
 	int slice_ticks;
 } sched_cpus[NR_CPUS];
+/* One past the highest CPU number in the scheduler: the loops over CPUs stop there. */
+static u32 nr_sched_cpus = 1;
 
 /*
  * With the local APIC timers running, each CPU counts its own slice on its own tick, and the
@@ -67,7 +69,7 @@ static void __kick_idle_cpu_for(const struct task *t)
 {
 	u32 me = this_cpu()->cpu, i;
 
-	for (i = 0; i < NR_CPUS; i++) {
+	for (i = 0; i < nr_sched_cpus; i++) {
 		struct sched_cpu *sc = &sched_cpus[i];
 
 		if (i == me || !sc->online || sc->kicked || !allowed_on(t, i) ||
@@ -497,6 +499,8 @@ __attribute__((noreturn)) void sched_ap_enter(void)
 	cpu->curr->on_cpu = true;
 	cpu->curr->cpu = cpu->cpu;
 	sched_cpus[cpu->cpu].online = true;
+	if (cpu->cpu >= nr_sched_cpus)
+		nr_sched_cpus = cpu->cpu + 1;
 	spin_unlock_irqrestore(&sched_lock, flags);
 	idle_loop(NULL);
 	panic("sched: the idle loop of CPU %u returned", cpu->cpu);
