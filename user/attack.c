@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 		check("write stack guard gap", write(1, (void *)(0x00007fffff000000UL - 4096 * 18), 4), -EFAULT);
 		check("read into text", read(0, (void *)main, 4), -EFAULT);
 		check("read into guard gap", read(0, (void *)(0x00007fffff000000UL - 4096 * 18), 4), -EFAULT);
-		check("wait status into text", wait(-1, (int *)main), -ECHILD); /* no child */
+		check("wait status into text", wait(-1, (int *)main), -EFAULT); /* checked before the child */
 		(void)p;
 	} else if (!strcmp(m, "wait")) {
 		long pid;

@@ -17,6 +17,7 @@
 #define RFLAGS_TF (1UL << 8)
 #define RFLAGS_IF (1UL << 9)
 #define RFLAGS_DF (1UL << 10)
+#define RFLAGS_NT (1UL << 14)
 #define RFLAGS_AC (1UL << 18)
 
 extern u8 syscall_entry[];
@@ -37,8 +38,12 @@ void syscall_cpu_init(void)
 	_Static_assert(USER_CS == USER_DS + 8, "sysret wants user code right after user data");
 	wrmsr(MSR_STAR, star);
 	wrmsr(MSR_LSTAR, (u64)syscall_entry);
-	/* Cleared on entry: IF (no interrupt before the stack switch), DF (the C ABI), TF, AC. */
-	wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC);
+	/*
+	 * Cleared on entry: IF (no interrupt before the stack switch), DF (the C ABI), TF, AC, and
+	 * NT, which ring 3 may set with popf: the context switch does not save RFLAGS, so a
+	 * kernel running with NT would hand it to the next task, whose iretq then #GPs.
+	 */
+	wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC | RFLAGS_NT);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	/* SMEP: the kernel never runs user code; SMAP: it touches user memory only in uaccess. */
 	if (boot_cpu.smep) {
