@@ -25,6 +25,16 @@ extern u8 syscall_entry[];
 u8 uaccess_smap;
 bool smep_enabled;
 
+#define CR0_MP (1UL << 1)
+#define CR0_EM (1UL << 2)
+
+static void write_cr0_em(void)
+{
+	u64 cr0 = (read_cr0() | CR0_EM) & ~CR0_MP;
+
+	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0) : "memory");
+}
+
 void syscall_cpu_init(void)
 {
 	/*
@@ -45,6 +55,11 @@ void syscall_cpu_init(void)
 	 */
 	wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC | RFLAGS_NT);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	/*
+	 * CR0.EM: the kernel does not save x87/MMX registers at a switch, so a program must not
+	 * use them: one would read and change another's. With EM, x87 raises #NM and MMX #UD.
+	 */
+	write_cr0_em();
 	/* SMEP: the kernel never runs user code; SMAP: it touches user memory only in uaccess. */
 	if (boot_cpu.smep) {
 		write_cr4(read_cr4() | CR4_SMEP);
