@@ -205,6 +205,18 @@ int main(int argc, char **argv)
 		__asm__ volatile("emms");
 		check("wait x87 child", wait((int)pid, &st), pid);
 		check("x87 child status", st, 0);
+	} else if (!strcmp(m, "chatter")) { /* whole lines, one write each */
+		unsigned long n = arg_num(argc, argv, 2, 1000), i;
+		for (i = 0; i < n; i++)
+			write(1, "chatter: 0123456789abcdefghijklmnopqrstuvwxyz0123456789\n", 56);
+	} else if (!strcmp(m, "mixed")) { /* kernel reports on one CPU while a child writes */
+		long pid = spawn("attack", "chatter 3000");
+		unsigned long i;
+		for (i = 0; i < 40; i++) {
+			long c = spawn("segv", "");
+			wait((int)c, &st);
+		}
+		check("wait chatter", wait((int)pid, &st), pid);
 	} else if (!strcmp(m, "x87spy")) { /* read mm0 without setting it: another process's data */
 		unsigned long w;
 		__asm__ volatile("movq %%mm0, %0" : "=r"(w));
