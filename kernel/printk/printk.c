@@ -95,6 +95,14 @@ void oops_end(u64 flags)
 	local_irq_restore(flags);
 }
 
+void console_print(const char *s, size_t n, int level)
+{
+	u64 flags = oops_begin();
+
+	console_write(s, n, level);
+	oops_end(flags);
+}
+
 void printk_bust_lock(void)
 {
 	u32 me = this_cpu_tag(), held_by = printk_owner;

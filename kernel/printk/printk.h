@@ -35,6 +35,12 @@ int vprintk(const char *fmt, va_list ap);
  */
 u64 oops_begin(void);
 void oops_end(u64 flags);
+/*
+ * Text that is not a log message (a program's write(), the shell's echo) straight to the
+ * consoles, under the same lock: a line of it never splits a report line, and no two CPUs
+ * draw on a console at once (the consoles keep cursor state with no lock of their own).
+ */
+void console_print(const char *s, size_t n, int level);
 /* How printk tells CPUs apart; until it is set, every caller counts as CPU 0. */
 void printk_set_cpu_id(u32 (*fn)(void));
 /* Panic only, with the other CPUs stopped: take the print lock whoever holds it. */

@@ -32,7 +32,7 @@ extern const int shell_nr_commands;
 /* Echo and prompt go straight to the consoles: they are not log messages. */
 static void out(const char *s)
 {
-	console_write(s, strlen(s), LOGLEVEL_INFO);
+	console_print(s, strlen(s), LOGLEVEL_INFO);
 }
 
 static void erase_chars(u32 n)

@@ -54,7 +54,7 @@ static int cmd_dmesg(int argc, char **argv)
 
 	/* Straight to the consoles: printing the log must not log it again. */
 	while ((n = printk_log_read(&pos, buf, sizeof(buf))))
-		console_write(buf, n, LOGLEVEL_INFO);
+		console_print(buf, n, LOGLEVEL_INFO);
 	return 0;
 }
 

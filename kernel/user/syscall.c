@@ -8,6 +8,7 @@
 #include "kernel/lib/errno.h"
 #include "kernel/lib/string.h"
 #include "kernel/printk/console.h"
+#include "kernel/printk/printk.h"
 #include "kernel/task.h"
 #include "kernel/user/process.h"
 #include "kernel/user/uaccess.h"
@@ -40,7 +41,7 @@ static long sys_write(u64 fd, u64 buf, u64 len, u64 a3, u64 a4, u64 a5)
 
 		if (copy_from_user(chunk, buf + done, n))
 			return done ? (long)done : -EFAULT;
-		console_write(chunk, n, CONSOLE_LEVEL);
+		console_print(chunk, n, CONSOLE_LEVEL);
 		done += n;
 	}
 	return done;
@@ -65,7 +66,7 @@ static long sys_read(u64 fd, u64 buf, u64 len, u64 a3, u64 a4, u64 a5)
 		if (c == '\r')
 			c = '\n';
 		chunk[n++] = c;
-		console_write(chunk + n - 1, 1, CONSOLE_LEVEL);
+		console_print(chunk + n - 1, 1, CONSOLE_LEVEL);
 		if (c == '\n')
 			break;
 	}
