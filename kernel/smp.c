@@ -113,9 +113,17 @@ static void wait_for_count(volatile u32 *count, u32 n, const char *what)
 	}
 }
 
-int smp_call_function(void (*func)(void *info), void *info, bool wait)
+/*
+ * The IPIs go out, and with self func runs here, inside one interrupts-off window that also
+ * names this CPU: the caller cannot move to another CPU between choosing which CPU is "this one"
+ * and reaching every other. Without it, a task that ran its own part on CPU 0, was preempted and
+ * resumed on CPU 1 would send to every CPU but 1: and CPU 1 would be the one left out.
+ * The waiting is done with interrupts on, wherever the caller has moved to by then.
+ */
+static int call_on_cpus(void (*func)(void *info), void *info, bool wait, bool self)
 {
 	u32 me, i, n = 0;
+	u64 flags;
 
 	if (irqs_disabled() || this_cpu()->irq_depth) {
 		pr_err("WARNING: smp_call_function with interrupts off or from an interrupt: "
@@ -126,13 +134,14 @@ int smp_call_function(void (*func)(void *info), void *info, bool wait)
 	kill_disable();
 	while (__atomic_exchange_n(&call_busy, 1, __ATOMIC_ACQUIRE))
 		cpu_relax();
-	me = smp_processor_id();
 	call.func = func;
 	call.info = info;
 	call.wait = wait;
 	call.started = 0;
 	call.finished = 0;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	flags = local_irq_save();
+	me = smp_processor_id();
 	for (i = 0; i < nr_cpus_numbered; i++) {
 		if (i == me || cpus[i].state != CPU_ONLINE)
 			continue;
@@ -142,12 +151,25 @@ int smp_call_function(void (*func)(void *info), void *info, bool wait)
 		}
 		n++;
 	}
+	if (self)
+		func(info);
+	local_irq_restore(flags);
 	wait_for_count(&call.started, n, "took the call");
 	if (wait)
 		wait_for_count(&call.finished, n, "finished the call");
 	__atomic_store_n(&call_busy, 0, __ATOMIC_RELEASE);
 	kill_enable();
 	return n;
+}
+
+int smp_call_function(void (*func)(void *info), void *info, bool wait)
+{
+	return call_on_cpus(func, info, wait, false);
+}
+
+int on_each_cpu(void (*func)(void *info), void *info, bool wait)
+{
+	return call_on_cpus(func, info, wait, true);
 }
 
 /* ------------------------------------------------------------------ TLB shootdown */
@@ -164,27 +186,33 @@ static void flush_tlb_func(void *info)
 	local_flush_tlb_kernel_range(r->start, r->end);
 }
 
-/* mm's remote flush (mm/tlbflush.h): wait=true, so each target's return is its acknowledgement. */
-static int flush_tlb_others(u64 start, u64 end)
+/*
+ * mm's shootdown (mm/tlbflush.h): wait=true, so each target's return is its acknowledgement.
+ * on_each_cpu(), not a local flush and then smp_call_function(): the caller may move to another
+ * CPU in between, and that CPU would be flushed by neither.
+ */
+static int flush_tlb_all_cpus(u64 start, u64 end)
 {
 	struct tlb_range r = { start, end };
 
-	return smp_call_function(flush_tlb_func, &r, true);
+	return on_each_cpu(flush_tlb_func, &r, true);
 }
 #if 0  /* LAB6: STUB */
 /*
- * TODO: every other online CPU must flush [start, end) from its own TLB (no CPU can flush
- * another's): run a function there that does (smp_call_function(), above), and return only once
- * each has done it, with the number of CPUs that did. As it is, it says all did, and none does.
+ * TODO: every online CPU must flush [start, end) from its own TLB (no CPU can flush another's):
+ * run a function on each that does (on_each_cpu(), above), and return only once each has done
+ * it, with the number of other CPUs that did. As it is, only this CPU flushes, and it says all
+ * the others did.
  */
-static int flush_tlb_others(u64 start, u64 end)
+static int flush_tlb_all_cpus(u64 start, u64 end)
 {
+	local_flush_tlb_kernel_range(start, end);
 	return (int)num_online_cpus() - 1;
 }
 #endif /* LAB6: END */
 
 static const struct tlb_remote tlb_remote = {
-	.flush_others = flush_tlb_others,
+	.flush_all = flush_tlb_all_cpus,
 	.online_cpus = num_online_cpus,
 };
 

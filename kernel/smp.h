@@ -56,6 +56,11 @@ void smp_print_cpus(void);
  * Returns the number of CPUs it ran on.
  */
 int smp_call_function(void (*func)(void *info), void *info, bool wait);
+/*
+ * The same, and func also runs on this CPU, with interrupts off, in the window in which the IPIs
+ * go out: "this CPU" cannot change under the caller in between. Returns the number of other CPUs.
+ */
+int on_each_cpu(void (*func)(void *info), void *info, bool wait);
 
 /*
  * Tests only: give APIC id apic_id the next CPU number and try to start it, waiting at most

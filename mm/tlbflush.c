@@ -67,9 +67,8 @@ int flush_tlb_kernel_range(u64 start, u64 end)
 	}
 	if (!tlb_shootdown_possible())
 		return -1;
-	local_flush_tlb_kernel_range(start, end);
-	/* Returns once every target ran the flush: its acknowledgement. */
-	acked = remote->flush_others(start, end);
+	/* This CPU's flush and the IPIs go together: see struct tlb_remote. */
+	acked = remote->flush_all(start, end);
 	__atomic_fetch_add(&nr_shootdowns, 1, __ATOMIC_RELAXED);
 	if (acked > 0)
 		__atomic_fetch_add(&nr_remote_acks, (u64)acked, __ATOMIC_RELAXED);

@@ -1,7 +1,7 @@
 /*
  * Flushing kernel translations from the TLBs, this CPU's and every other online CPU's (a TLB
  * shootdown). mm knows nothing of IPIs: the SMP code (kernel/smp.c) installs, with
- * tlb_set_remote(), the function that runs a flush on the other CPUs and waits for their
+ * tlb_set_remote(), the function that runs a flush on every CPU and waits for the other CPUs'
  * acknowledgements. Until it does, there is one CPU and a local flush is a shootdown.
  *
  * The rule (docs/ARCHITECTURE.md, "TLB shootdown"): a virtual range and its physical pages are
@@ -21,10 +21,12 @@ void local_flush_tlb_kernel_range(u64 start, u64 end);
 
 struct tlb_remote {
 	/*
-	 * Run local_flush_tlb_kernel_range(start, end) on every other online CPU and return once
-	 * each has done it; the number of CPUs that did, or -1 if it could not run at all.
+	 * Run local_flush_tlb_kernel_range(start, end) on every online CPU, this one included, and
+	 * return once each has done it; the number of other CPUs that did, or -1 if it could not
+	 * run at all. This CPU's flush must go with the IPIs, in one go: a caller that flushed here
+	 * first could be moved to a CPU that the IPIs then leave out.
 	 */
-	int (*flush_others)(u64 start, u64 end);
+	int (*flush_all)(u64 start, u64 end);
 	u32 (*online_cpus)(void);
 };
 /* Install the remote side (kernel/smp.c, before it starts the other CPUs). */
