@@ -21,10 +21,16 @@
 bool panic_in_progress;
 static u32 panic_cpu = NO_CPU;
 static u32 nr_stopped;
+static bool cpu_stopped[NR_CPUS];
 
+/*
+ * Counted once per CPU: a CPU that panicked second stops here, and the panicking CPU's NMI then
+ * wakes it from hlt into here again. Counted twice, it would stand for a CPU still running.
+ */
 static __attribute__((noreturn)) void stop_this_cpu(void)
 {
-	__atomic_fetch_add(&nr_stopped, 1, __ATOMIC_RELEASE);
+	if (!__atomic_exchange_n(&cpu_stopped[smp_processor_id()], true, __ATOMIC_ACQ_REL))
+		__atomic_fetch_add(&nr_stopped, 1, __ATOMIC_RELEASE);
 	for (;;)
 		asm volatile("cli; hlt");
 }
@@ -43,7 +49,7 @@ static bool stop_nmi(struct pt_regs *regs)
 /* Stop every other online CPU; returns how many did not stop in time. */
 static u32 stop_other_cpus(void)
 {
-	u32 me = smp_processor_id(), i, sent = 0;
+	u32 me = smp_processor_id(), i, sent = 0, stopped;
 	u64 t0 = rdtsc_ordered();
 
 	set_nmi_handler(stop_nmi);
@@ -56,7 +62,8 @@ static u32 stop_other_cpus(void)
 	while (__atomic_load_n(&nr_stopped, __ATOMIC_ACQUIRE) < sent &&
 	       rdtsc_ordered() - t0 < STOP_TIMEOUT_MS * tsc_khz)
 		cpu_relax();
-	return sent - __atomic_load_n(&nr_stopped, __ATOMIC_ACQUIRE);
+	stopped = __atomic_load_n(&nr_stopped, __ATOMIC_ACQUIRE);
+	return stopped < sent ? sent - stopped : 0;
 }
 
 void panic(const char *fmt, ...)
