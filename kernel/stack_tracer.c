@@ -17,6 +17,7 @@
 #include "arch/x86_64/idt.h"
 #include "kernel/lib/ksyms.h"
 #include "kernel/lib/string.h"
+#include "kernel/locking/spinlock.h"
 #include "kernel/printk/printk.h"
 #include "kernel/stack.h"
 #include "kernel/task.h"
@@ -26,8 +27,15 @@
 
 bool stack_tracer_enabled;
 
+/*
+ * Every CPU samples and records into the same two records: the lock keeps one CPU's chain from
+ * being written over another's half-way, and a root's figures from being lost between two CPUs'
+ * read-modify-writes. Taken from interrupt exit and under sched_lock (never the other way).
+ */
+static DEFINE_SPINLOCK(tracer_lock);
+
 /* The deepest sampled chain: each frame's return address and its depth below the top. */
-static struct {
+static struct deepest_chain {
 	u64 depth, size; /* bytes below the top of the stack; the stack's size */
 	int pid, nr;
 	char comm[TASK_COMM_LEN];
@@ -47,13 +55,13 @@ void stack_tracer_enable(bool on)
 
 void stack_tracer_reset(void)
 {
-	u64 flags = local_irq_save();
+	u64 flags = spin_lock_irqsave(&tracer_lock);
 
 	deepest.depth = 0;
 	deepest.nr = 0;
 	memset(roots, 0, sizeof(roots));
 	roots_dropped = 0;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&tracer_lock, flags);
 }
 
 /* Follow the frame pointers of the interrupted code, only inside its own stack. */
@@ -82,36 +90,56 @@ static void save_chain(struct pt_regs *regs, u64 base, u64 top)
 void stack_tracer_sample(struct pt_regs *regs)
 {
 	struct task *t = current;
-	u64 base, top;
+	u64 base, top, flags;
 
 	if (!stack_tracer_enabled || !t || !t->stack.base)
 		return;
 	base = t->stack.base;
 	top = stack_top(&t->stack);
 	/* Only an interrupted task: not the boot stack, not an exception's IST stack. */
-	if (regs->rsp < base || regs->rsp >= top || top - regs->rsp <= deepest.depth)
+	if (regs->rsp < base || regs->rsp >= top)
 		return;
+	flags = spin_lock_irqsave(&tracer_lock);
+	if (top - regs->rsp <= deepest.depth) {
+		spin_unlock_irqrestore(&tracer_lock, flags);
+		return;
+	}
 	deepest.depth = top - regs->rsp;
 	deepest.size = THREAD_SIZE;
 	deepest.pid = t->pid;
 	memcpy(deepest.comm, t->comm, sizeof(deepest.comm));
 	save_chain(regs, base, top);
+	spin_unlock_irqrestore(&tracer_lock, flags);
 }
 
 static void record_root(int (*fn)(void *arg), u64 used, bool dead)
 {
+	u64 flags = spin_lock_irqsave(&tracer_lock);
 	int i;
 
 	for (i = 0; i < MAX_ROOTS && roots[i].fn && roots[i].fn != fn; i++)
 		;
 	if (i == MAX_ROOTS) {
 		roots_dropped++;
-		return;
+	} else {
+		roots[i].fn = fn;
+		roots[i].tasks += dead;
+		if (used > roots[i].used)
+			roots[i].used = used;
 	}
-	roots[i].fn = fn;
-	roots[i].tasks += dead;
-	if (used > roots[i].used)
-		roots[i].used = used;
+	spin_unlock_irqrestore(&tracer_lock, flags);
+}
+
+/* Entry i of the root table, read whole under the lock; false past the last one. */
+static bool read_root(unsigned int i, struct root_record *r)
+{
+	u64 flags = spin_lock_irqsave(&tracer_lock);
+	bool found = i < MAX_ROOTS && roots[i].fn;
+
+	if (found)
+		*r = roots[i];
+	spin_unlock_irqrestore(&tracer_lock, flags);
+	return found;
 }
 
 void stack_tracer_task_done(struct task *t, u64 used)
@@ -122,11 +150,12 @@ void stack_tracer_task_done(struct task *t, u64 used)
 
 u64 stack_tracer_used(int (*fn)(void *arg))
 {
-	int i;
+	struct root_record r;
+	unsigned int i;
 
-	for (i = 0; i < MAX_ROOTS && roots[i].fn; i++) {
-		if (roots[i].fn == fn)
-			return roots[i].used;
+	for (i = 0; read_root(i, &r); i++) {
+		if (r.fn == fn)
+			return r.used;
 	}
 	return 0;
 }
@@ -142,34 +171,42 @@ static void fold_live_task(struct task *t, void *ctx)
 		record_root(t->fn, stack_high_water(&t->stack), false);
 }
 
+/* Printed from a copy taken under the lock: printing with it held would stall every CPU's sample.
+ */
 static void show_chain(void)
 {
+	static struct deepest_chain chain; /* the shell's alone: too big for its stack frame */
 	char sym[128];
+	u64 flags;
 	int i;
 
-	if (!deepest.nr) {
+	flags = spin_lock_irqsave(&tracer_lock);
+	chain = deepest;
+	spin_unlock_irqrestore(&tracer_lock, flags);
+	if (!chain.nr) {
 		printk("stack_trace: no interrupt has sampled a task's stack yet\n");
 		return;
 	}
 	printk("stack_trace: deepest sampled chain: %lu of %lu bytes, pid %d (%s), when an "
 	       "interrupt came (its entry frame is below these)\n",
-	       deepest.depth, deepest.size, deepest.pid, deepest.comm);
-	printk("        Depth    Size   Location    (%d entries)\n", deepest.nr);
+	       chain.depth, chain.size, chain.pid, chain.comm);
+	printk("        Depth    Size   Location    (%d entries)\n", chain.nr);
 	printk("        -----    ----   --------\n");
-	for (i = 0; i < deepest.nr; i++) {
-		u64 size = deepest.at[i] - (i + 1 < deepest.nr ? deepest.at[i + 1] : 0);
+	for (i = 0; i < chain.nr; i++) {
+		u64 size = chain.at[i] - (i + 1 < chain.nr ? chain.at[i + 1] : 0);
 
 		if (i)
-			ksym_format_return(deepest.addr[i], sym, sizeof(sym));
+			ksym_format_return(chain.addr[i], sym, sizeof(sym));
 		else
-			ksym_format(deepest.addr[i], sym, sizeof(sym));
-		printk("  %2d) %8lu %7lu   %s\n", i, deepest.at[i], size, sym);
+			ksym_format(chain.addr[i], sym, sizeof(sym));
+		printk("  %2d) %8lu %7lu   %s\n", i, chain.at[i], size, sym);
 	}
 }
 
 void stack_tracer_show(void)
 {
 	const char *name, *which;
+	struct root_record r;
 	u64 off, size, used;
 	unsigned int i;
 
@@ -177,11 +214,11 @@ void stack_tracer_show(void)
 	show_chain();
 	/* The living tasks' marks join the records of the dead ones (the table only grows). */
 	for_each_task(fold_live_task, NULL);
-	for (i = 0; i < MAX_ROOTS && roots[i].fn; i++) {
-		if (!ksym_lookup((u64)roots[i].fn, &name, &off, &size))
+	for (i = 0; read_root(i, &r); i++) {
+		if (!ksym_lookup((u64)r.fn, &name, &off, &size))
 			name = "?";
 		printk("stack_trace: root %s measured %lu of %u bytes (%lu tasks ended)\n", name,
-		       roots[i].used, THREAD_SIZE, roots[i].tasks);
+		       r.used, THREAD_SIZE, r.tasks);
 	}
 	if (roots_dropped)
 		printk("stack_trace: %lu tasks not recorded: the table is full\n", roots_dropped);
