@@ -191,7 +191,8 @@ void fbcon_scrollback(int pages)
 
 	if (!con.history)
 		return;
-	flags = local_irq_save();
+	/* Not only interrupts off: another CPU may be printing, moving con.first under us. */
+	flags = console_lock();
 	/* No further back than the first line ever written or the oldest line the ring holds. */
 	oldest = MIN(con.first, (u64)(SCROLLBACK_LINES - con.rows));
 	back = pages ? (u64)MAX((s64)con.back + (s64)pages * (con.rows / 2), (s64)0) : 0;
@@ -200,7 +201,7 @@ void fbcon_scrollback(int pages)
 		con.back = back;
 		draw_view();
 	}
-	local_irq_restore(flags);
+	console_unlock(flags);
 }
 
 /*

@@ -95,6 +95,16 @@ void oops_end(u64 flags)
 	local_irq_restore(flags);
 }
 
+u64 console_lock(void)
+{
+	return oops_begin();
+}
+
+void console_unlock(u64 flags)
+{
+	oops_end(flags);
+}
+
 void console_print(const char *s, size_t n, int level)
 {
 	u64 flags = oops_begin();

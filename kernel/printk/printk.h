@@ -41,6 +41,12 @@ void oops_end(u64 flags);
  * draw on a console at once (the consoles keep cursor state with no lock of their own).
  */
 void console_print(const char *s, size_t n, int level);
+/*
+ * The same lock, for a console drawing on its own outside any message (fbcon redrawing its
+ * scrollback from the keyboard's interrupt): no other CPU writes to the consoles meanwhile.
+ */
+u64 console_lock(void);
+void console_unlock(u64 flags);
 /* How printk tells CPUs apart; until it is set, every caller counts as CPU 0. */
 void printk_set_cpu_id(u32 (*fn)(void));
 /* Panic only, with the other CPUs stopped: take the print lock whoever holds it. */
