@@ -139,9 +139,11 @@ static struct task *pick_next(struct percpu *cpu)
  * SCHED_STACK_END_CHECK: with physically contiguous stacks nothing stops an overrun, so check
  * the canary in the lowest word whenever a task is switched. Late, but better than never.
  */
+bool sched_stack_end_check = true;
+
 static void check_stack_end(struct task *t)
 {
-	if (!stack_end_intact(&t->stack))
+	if (sched_stack_end_check && !stack_end_intact(&t->stack))
 		panic("corrupted stack end detected inside scheduler (task %s, pid %d, stack %#lx)",
 		      t->comm, t->pid, t->stack.base);
 }

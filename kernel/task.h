@@ -117,6 +117,12 @@ void wake_up_all(struct wait_queue *wq);
  * current task moves at once; another moves at its next switch. -1 if cpu is not online.
  */
 int set_cpus_allowed(struct task *t, int cpu);
+/*
+ * SCHED_STACK_END_CHECK (matters with VMAP_STACK=n): the scheduler checks the canary at the end
+ * of each stack it switches from or to, and panics if it is gone. On; a test turns it off to
+ * show an overrun go unseen, as in a Linux built without the option (its default).
+ */
+extern bool sched_stack_end_check;
 /* An AP, once up, becomes a CPU that runs tasks; this is its idle loop (kernel/smp.c). */
 __attribute__((noreturn)) void sched_ap_enter(void);
 

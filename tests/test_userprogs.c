@@ -17,7 +17,8 @@
 
 static const char *const programs[] = { "hello",	 "exit42",    "segv",
 					"stackoverflow", "recurse",   "sibling",
-					"fuzz",		 "spawnloop", "badptr" };
+					"fuzz",		 "spawnloop", "badptr",
+					"victim" };
 
 int printk(const char *fmt, ...)
 {

@@ -161,7 +161,7 @@ static int build_process(struct process *p, const void *img, size_t len, const s
 }
 
 static int __process_spawn_image(const void *img, size_t len, const struct elf_image *ei,
-				 const char *name, const char *args)
+				 const char *name, const char *args, bool start)
 {
 	struct process *p = kzalloc(sizeof(*p));
 	u64 flags;
@@ -186,23 +186,30 @@ static int __process_spawn_image(const void *img, size_t len, const struct elf_i
 	processes = p;
 	process_count++;
 	spin_unlock_irqrestore(&proc_lock, flags);
-	wake_up_process(p->task);
+	if (start)
+		wake_up_process(p->task);
 	return p->pid;
 }
 
-int process_spawn_image(const void *img, size_t len, const struct elf_image *ei, const char *name,
-			const char *args)
+static int spawn_image(const void *img, size_t len, const struct elf_image *ei, const char *name,
+		       const char *args, bool start)
 {
 	int ret;
 
 	/* Until the process is on the list, only this frame knows its memory. */
 	kill_disable();
-	ret = __process_spawn_image(img, len, ei, name, args);
+	ret = __process_spawn_image(img, len, ei, name, args, start);
 	kill_enable();
 	return ret;
 }
 
-int process_spawn(const char *path, const char *args)
+int process_spawn_image(const void *img, size_t len, const struct elf_image *ei, const char *name,
+			const char *args)
+{
+	return spawn_image(img, len, ei, name, args, true);
+}
+
+static int spawn_path(const char *path, const char *args, bool start)
 {
 	struct elf_image ei;
 	const char *why;
@@ -215,7 +222,17 @@ int process_spawn(const char *path, const char *args)
 		pr_err("%s: not a valid program: %s\n", path, why);
 		return -ENOEXEC;
 	}
-	return process_spawn_image(img, len, &ei, path, args);
+	return spawn_image(img, len, &ei, path, args, start);
+}
+
+int process_spawn(const char *path, const char *args)
+{
+	return spawn_path(path, args, true);
+}
+
+int process_create(const char *path, const char *args)
+{
+	return spawn_path(path, args, false);
 }
 
 static int wait_status(int exit_status)

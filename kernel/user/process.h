@@ -56,6 +56,11 @@ int process_spawn_image(const void *img, size_t len, const struct elf_image *ei,
 /* The same for the program path of the initrd: also -ENOENT, -ENOEXEC (message printed). */
 int process_spawn(const char *path, const char *args);
 /*
+ * The same, but the process's task is left TASK_NEW, as kthread_create() leaves a thread:
+ * wake_up_process(find_task(pid)) starts it. Tests use the pause to move its kernel stack.
+ */
+int process_create(const char *path, const char *args);
+/*
  * Wait for the caller's child pid (-1: any child) to end and free it: its pid, with *status as
  * user/lib/syscall_nr.h words it (exit code, or WAIT_KILLED | KILLED_*). -ECHILD if there is no
  * such child of the caller.

@@ -9,6 +9,7 @@
 #include "kernel/debug/lkdtm.h"
 #include "kernel/debug/torture.h"
 #include "kernel/debug/ktest.h"
+#include "tests/kernel/adjacent_stacks.h"
 #include "kernel/printk/printk.h"
 #include "kernel/lib/string.h"
 #include "kernel/task.h"
@@ -362,37 +363,6 @@ static int silent_overrun(void *arg)
 	*(u64 *)current->stack.base = STACK_END_MAGIC;
 	local_irq_enable();
 	return 0;
-}
-
-/*
- * Move a new, never-run task to the stack at new_base: its initial frame holds no pointer into
- * the stack but the saved RSP, so a copy and a moved RSP are all it takes.
- */
-static void move_stack(struct task *t, u64 new_base)
-{
-	struct kernel_stack old = t->stack;
-
-	memcpy((void *)new_base, (void *)old.base, THREAD_SIZE);
-	t->rsp = t->rsp - old.base + new_base;
-	t->stack.base = new_base;
-	direct_stack_free(&old);
-}
-
-/*
- * Give lower and upper the two halves of one block of twice a stack's size, split into two
- * stack-sized blocks: lower's stack then ends where upper's begins, whatever order the buddy
- * allocator hands out the halves of a split block in. False if there is no such block.
- */
-static bool make_adjacent_stacks(struct task *lower, struct task *upper)
-{
-	u8 *block = alloc_pages(THREAD_SIZE_ORDER + 1);
-
-	if (!block)
-		return false;
-	split_pages(block, THREAD_SIZE_ORDER + 1);
-	move_stack(lower, (u64)block);
-	move_stack(upper, (u64)block + THREAD_SIZE);
-	return true;
 }
 
 /*
