@@ -9,9 +9,9 @@
 
 static struct wait_queue console_wq;
 
-static void console_wait(void *ctx)
+static void console_wait(void *ctx, bool (*ready)(void *arg))
 {
-	wait_queue_sleep(&console_wq);
+	wait_event(&console_wq, ready, NULL);
 }
 
 static void console_wake(void *ctx)

@@ -298,6 +298,7 @@ void __wake_up_all(struct wait_queue *wq)
 	struct task *t = wq->head, *next;
 
 	wq->head = NULL;
+	wq->wakeups++;
 	for (; t; t = next) {
 		next = t->wq_next;
 		t->waiting_on = NULL;
@@ -306,14 +307,15 @@ void __wake_up_all(struct wait_queue *wq)
 }
 
 /*
- * Sleep on wq. On one CPU a caller that checked its condition with interrupts disabled cannot
- * miss the wake-up: the interrupt that would wake it waits until the caller is on the queue.
+ * The check and the sleep under one hold of sched_lock: a wake-up cannot fall between them. A
+ * task killed while it sleeps is put back on the run queue by kill(): it stops sleeping then.
  */
-void wait_queue_sleep(struct wait_queue *wq)
+void wait_event(struct wait_queue *wq, bool (*cond)(void *arg), void *arg)
 {
 	u64 flags = spin_lock_irqsave(&sched_lock);
 
-	__wait_queue_sleep(wq);
+	while (!cond(arg) && !current->stop_pending)
+		__wait_queue_sleep(wq);
 	spin_unlock_irqrestore(&sched_lock, flags);
 	stop_if_asked();
 }

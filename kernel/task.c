@@ -139,6 +139,8 @@ void do_exit(int status)
 	/* A catch armed by the task lies on the stack about to be freed: it must catch nothing. */
 	t->fault_catch = NULL;
 	__wake_up_all(&t->exit_wait);
+	if (t->parent_wait)
+		__wake_up_all(t->parent_wait);
 	/* The next task frees our stack (finish_task_switch): we are still running on it. */
 	__schedule();
 	panic("do_exit: dead task %s (pid %d) was scheduled again", t->comm, t->pid);
@@ -235,6 +237,8 @@ static void __kill_new_task(struct task *t)
 	t->state = TASK_DEAD;
 	__release_dead_task(t);
 	__wake_up_all(&t->exit_wait);
+	if (t->parent_wait)
+		__wake_up_all(t->parent_wait);
 	if (t->detached)
 		__reap_task(t);
 }

@@ -40,6 +40,7 @@ struct process;
 
 struct wait_queue {
 	struct task *head;
+	u64 wakeups; /* how often it was woken: "woken since I looked?" (process_wait) */
 };
 
 struct task {
@@ -57,6 +58,7 @@ struct task {
 	u64 max_stack_used;	       /* high-water mark, kept after the stack is gone */
 	u64 switches;		       /* times it was switched in */
 	struct wait_queue exit_wait;   /* who waits for this task to die */
+	struct wait_queue *parent_wait; /* also woken at its death: a parent waiting for any child */
 	struct wait_queue *waiting_on; /* the queue this task sleeps on, if TASK_BLOCKED */
 	struct task *wq_next;	       /* link in that queue */
 	struct task *rq_next;	       /* link in the run queue or the sleep list */
@@ -107,8 +109,13 @@ void yield(void);
 void sleep_ms(u64 ms);
 void schedule(void);
 
-/* Wait queues: sleep until woken; the caller checks its condition again after waking. */
-void wait_queue_sleep(struct wait_queue *wq);
+/*
+ * Sleep on wq until cond(arg) holds; it is checked first, and again after each wake-up, always
+ * under the scheduler's lock, which wake_up_all() takes too. So a waker on any CPU that makes
+ * cond true and then calls wake_up_all(wq) is never missed. cond must not sleep or take a lock.
+ * Returns early if kill() asked the task to stop and it cannot stop here.
+ */
+void wait_event(struct wait_queue *wq, bool (*cond)(void *arg), void *arg);
 /* Wake every task sleeping on wq (from an interrupt handler too). */
 void wake_up_all(struct wait_queue *wq);
 

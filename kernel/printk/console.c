@@ -40,6 +40,11 @@ void console_input_push(u8 c)
 		waiter->wake(waiter->ctx);
 }
 
+static bool input_ready(void *arg)
+{
+	return input_head != input_tail;
+}
+
 int console_getc(void)
 {
 	u64 flags = local_irq_save();
@@ -48,7 +53,7 @@ int console_getc(void)
 	while (input_head == input_tail) {
 		/* Before the scheduler runs, just wait for the next interrupt. */
 		if (waiter) {
-			waiter->wait(waiter->ctx);
+			waiter->wait(waiter->ctx, input_ready);
 		} else {
 			/* sti; hlt is atomic: no interrupt can slip in between and be missed. */
 			asm volatile("sti; hlt; cli");

@@ -23,7 +23,8 @@ int console_getc(void);
 
 /* Who wakes a reader blocked in console_getc() (the scheduler installs itself here). */
 struct console_waiter {
-	void (*wait)(void *ctx);
+	/* Sleep until ready() is true, checked so that a wake() from any CPU is never missed. */
+	void (*wait)(void *ctx, bool (*ready)(void *arg));
 	void (*wake)(void *ctx);
 	void *ctx;
 };

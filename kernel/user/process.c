@@ -29,6 +29,8 @@ _Static_assert(USER_SPACE_END == USER_TOP, "mm/user_mm.h and kernel/user/elf.h a
 static DEFINE_SPINLOCK(proc_lock);
 static struct process *processes;
 static int process_count;
+/* Woken whenever a process's task ends: a parent in wait(-1) looks for its dead child then. */
+static struct wait_queue child_exit_wq;
 
 /* The first code of a process's task, in ring 0 on its fresh stack, its mm already in CR3. */
 static int process_main(void *arg)
@@ -181,6 +183,7 @@ static int __process_spawn_image(const void *img, size_t len, const struct elf_i
 	p->ppid = current->pid;
 	p->task->mm = p->mm;
 	p->task->proc = p;
+	p->task->parent_wait = &child_exit_wq;
 	flags = spin_lock_irqsave(&proc_lock);
 	p->next = processes;
 	processes = p;
@@ -341,13 +344,48 @@ static void reap_orphans(void)
 	}
 }
 
-int process_wait(int pid, int *status)
+static bool a_child_ended_since(void *seen)
+{
+	return child_exit_wq.wakeups != *(u64 *)seen;
+}
+
+/*
+ * Claim the child to reap: pid's, or with -1 one that has ended. A live child is not claimed
+ * for -1: *live says there is one, to sleep until some child ends (not this one in particular).
+ */
+static struct process *claim_child(int pid, bool *live)
 {
 	u64 flags = spin_lock_irqsave(&proc_lock);
 	struct process *p = find_child(pid, false);
+
+	*live = false;
+	if (p && pid == -1 && p->task->state != TASK_DEAD) {
+		p->ppid = current->pid; /* find_child took it: give it back */
+		p = NULL;
+		*live = true;
+	}
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return p;
+}
+
+int process_wait(int pid, int *status)
+{
+	struct process *p;
+	bool live;
+	u64 seen;
 	int st, ret;
 
-	spin_unlock_irqrestore(&proc_lock, flags);
+	for (;;) {
+		/* Read before looking: a child ending after the look changes it, and we do not
+		 * sleep. */
+		seen = __atomic_load_n(&child_exit_wq.wakeups, __ATOMIC_ACQUIRE);
+		p = claim_child(pid, &live);
+		if (p || !live)
+			break;
+		wait_event(&child_exit_wq, a_child_ended_since, &seen);
+		if (current->stop_pending)
+			return -ECHILD;
+	}
 	if (!p)
 		return -ECHILD;
 	ret = p->pid;
