@@ -252,7 +252,8 @@ static int __kill(struct task *t)
 {
 	if (!t || t->state == TASK_DEAD)
 		return -1;
-	if (t->is_idle || t->pid == 1 || t == current)
+	/* The current task from an interrupt handler is another task's request: it ends too. */
+	if (t->is_idle || t->pid == 1 || (t == current && !this_cpu()->irq_depth))
 		return -2;
 	if (t->state == TASK_NEW) {
 		__kill_new_task(t);

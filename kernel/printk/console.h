@@ -20,6 +20,11 @@ void console_write(const char *s, size_t n, int level);
 /* Input: drivers push bytes from their interrupt handlers; readers block until a byte arrives. */
 void console_input_push(u8 c);
 int console_getc(void);
+/*
+ * While fn is set, Ctrl-C (0x03) typed on any console calls fn, in the interrupt, instead of
+ * going into the queue: the shell ends the program it waits for. NULL: Ctrl-C is a byte again.
+ */
+void console_set_interrupt(void (*fn)(void));
 
 /* Who wakes a reader blocked in console_getc() (the scheduler installs itself here). */
 struct console_waiter {

@@ -1,11 +1,23 @@
 /* Shell commands about user processes: run, and ps's lines about them. */
 #include "kernel/lib/errno.h"
 #include "kernel/lib/string.h"
+#include "kernel/printk/console.h"
 #include "kernel/printk/printk.h"
 #include "kernel/shell/shell_cmds.h"
 #include "kernel/task.h"
 #include "kernel/user/process.h"
 #include "mm/user_mm.h"
+
+static int foreground_pid; /* the program run waits for; 0: none */
+
+/* Ctrl-C while run waits, in the input interrupt: end the program, as a terminal's ^C would. */
+static void interrupt_foreground(void)
+{
+	int pid = __atomic_load_n(&foreground_pid, __ATOMIC_ACQUIRE);
+
+	if (pid && kill(pid) == 0)
+		printk("^C\n");
+}
 
 /* run <program> [args]: start it from the initrd, wait for it, say how it ended. */
 int cmd_run(int argc, char **argv)
@@ -40,7 +52,12 @@ int cmd_run(int argc, char **argv)
 		pr_err("run: cannot start '%s': error %d\n", argv[1], -pid);
 		return -1;
 	}
-	if (process_wait(pid, &status) != pid) {
+	__atomic_store_n(&foreground_pid, pid, __ATOMIC_RELEASE);
+	console_set_interrupt(interrupt_foreground);
+	i = process_wait(pid, &status);
+	console_set_interrupt(NULL);
+	__atomic_store_n(&foreground_pid, 0, __ATOMIC_RELEASE);
+	if (i != pid) {
 		pr_err("run: lost track of %s (pid %d)\n", argv[1], pid);
 		return -1;
 	}
