@@ -86,6 +86,8 @@ $(BUILD)/%.o: %.c $(BUILD)/config.h
 $(BUILD)/%.o: %.asm
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  NASM    $<")
+	@# A pass of its own for the dependencies: nasm's -MD leaves out %include files.
+	$(Q)$(NASM) $(NASMFLAGS) -M -MT $@ -MF $(@:.o=.d) $<
 	$(Q)$(NASM) $(NASMFLAGS) $< -o $@
 
 # The console font is drawn as ASCII art; the C array is generated from it.

@@ -179,43 +179,7 @@ sysvec%[v]:
 %assign v v + 1
 %endrep
 
-%macro SAVE_REGS 0
-	push rax
-	push rbx
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push rbp
-	push r8
-	push r9
-	push r10
-	push r11
-	push r12
-	push r13
-	push r14
-	push r15
-	cld
-%endmacro
-
-%macro RESTORE_REGS 0
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rbp
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx
-	pop rbx
-	pop rax
-	add rsp, 16			; vector and error code
-%endmacro
+%include "arch/x86_64/pt_regs.inc"
 
 isr_common:
 	SWAPGS_IF_USER 24		; above the vector and the error code

@@ -30,45 +30,7 @@ USER_CS equ 0x23
 EFAULT equ 14			; kernel/lib/errno.h
 E2BIG equ 7
 
-%macro SAVE_REGS 0
-	push rax
-	push rbx
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push rbp
-	push r8
-	push r9
-	push r10
-	push r11
-	push r12
-	push r13
-	push r14
-	push r15
-%endmacro
-
-%macro RESTORE_REGS 0
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rbp
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx
-	pop rbx
-	pop rax
-	add rsp, 16			; vector and error code
-%endmacro
-
-PT_RIP equ 17 * 8		; offsets in struct pt_regs
-PT_RSP equ 20 * 8
+%include "arch/x86_64/pt_regs.inc"
 
 global syscall_entry
 syscall_entry:
