@@ -24,7 +24,11 @@ unsigned long strtoul(const char *s, char **end);
 /* argv[i] as a number, or def if there is no such argument or it is not a number. */
 unsigned long arg_num(int argc, char **argv, int i, unsigned long def);
 
-/* Formatted output to the console (fd 1): %d %i %u %x %p %s %c %%, with l, a width, 0 and #. */
+/*
+ * Formatted output to the console (fd 1), formatted as the kernel formats (kernel/lib/vsprintf.h,
+ * built into the runtime as user/lib/vsprintf.c): %d %i %u %x %X %o %p %s %c %%, flags - 0 #, a
+ * width, a precision for %s, and l, ll, z.
+ */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
