@@ -11,6 +11,7 @@
 
 #include "kernel/lib/types.h"
 #include "kernel/user/elf.c"
+#include "tests/le_put.h"
 #include "tests/tap.h"
 
 #define IMG_CAP	  0x3000
@@ -22,24 +23,6 @@
 
 static u8 img[IMG_CAP];
 static size_t img_len;
-
-static void put16(u8 *p, u16 v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-}
-
-static void put32(u8 *p, u32 v)
-{
-	put16(p, v);
-	put16(p + 2, v >> 16);
-}
-
-static void put64(u8 *p, u64 v)
-{
-	put32(p, v);
-	put32(p + 4, v >> 32);
-}
 
 static u8 *phdr(int i)
 {

@@ -10,28 +10,11 @@
 
 #include "kernel/lib/types.h"
 #include "kernel/drivers/madt.c"
+#include "tests/le_put.h"
 #include "tests/tap.h"
 
 static u8 tbl[4096];
 static u32 tlen;
-
-static void put16(u8 *p, u16 v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-}
-
-static void put32(u8 *p, u32 v)
-{
-	put16(p, v);
-	put16(p + 2, v >> 16);
-}
-
-static void put64(u8 *p, u64 v)
-{
-	put32(p, v);
-	put32(p + 4, v >> 32);
-}
 
 static void t_init(u32 lapic, u32 flags)
 {

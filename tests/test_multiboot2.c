@@ -9,6 +9,7 @@
 
 #include "kernel/lib/types.h"
 #include "boot/multiboot2.h"
+#include "tests/le_put.h"
 #include "tests/tap.h"
 
 #define BUILD_CAP 4096
@@ -21,16 +22,6 @@ struct builder {
 };
 
 static u64 build_storage[BUILD_CAP / 8];
-
-static void put32(u8 *p, u32 v)
-{
-	memcpy(p, &v, 4);
-}
-
-static void put64(u8 *p, u64 v)
-{
-	memcpy(p, &v, 8);
-}
 
 static u32 get32(const u8 *p)
 {
