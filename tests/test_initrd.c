@@ -36,7 +36,7 @@ static const char *shown(void)
 
 /* ---- the builder ---- */
 
-static u8 ar[8192];
+static u8 ar[256 * 1024];
 static size_t ar_len;
 
 static void ar_reset(void)
@@ -194,7 +194,7 @@ static u8 *old;
 
 static void use_old(void)
 {
-	static u8 saved[8192];
+	static u8 saved[sizeof(ar)];
 	static size_t saved_len;
 	size_t len;
 
@@ -223,6 +223,20 @@ static void refused(const char *name, size_t len, const char *reason)
 		       strstr(last_msg, reason) && finds("old", "old", 3) &&
 		       !finds("hello", "", 0) && !finds("a", "", 0),
 	       "%s: refused, old archive kept (%d, %s)", name, ret, shown());
+}
+
+/* An archive of n one-byte files, all named apart. */
+static void many_files(int n)
+{
+	char name[16];
+	int i;
+
+	ar_reset();
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		ar_file(name, "x");
+	}
+	ar_trailer();
 }
 
 static void test_refusals(void)
@@ -275,6 +289,10 @@ static void test_refusals(void)
 	refused("two files named abcd", ar_len, "same name");
 	build_good();
 	refused("no trailer", dup_at, "no TRAILER!!!");
+	many_files(INITRD_MAX_FILES);
+	tap_ok(init_len(ar_len) == INITRD_MAX_FILES, "%d files: accepted", INITRD_MAX_FILES);
+	many_files(INITRD_MAX_FILES + 1);
+	refused("one file more than INITRD_MAX_FILES", ar_len, "more than 1024 files");
 
 	/* Every cut before the trailer's end is refused (and read within its length: ASan). */
 	build_good();

@@ -17,17 +17,19 @@
 #include "kernel/printk/printk.h"
 #include "kernel/user/initrd.h"
 
-#define CPIO_MAGIC     "070701"
-#define CPIO_MAGIC_LEN 6
-#define CPIO_FIELD_LEN 8
-#define CPIO_HDR_SIZE  (CPIO_MAGIC_LEN + 13 * CPIO_FIELD_LEN)
-#define CPIO_ALIGN     4
-#define CPIO_TRAILER   "TRAILER!!!"
-#define FIELD_MODE     1
-#define FIELD_FILESIZE 6
-#define FIELD_NAMESIZE 11
-#define S_IFMT	       0170000
-#define S_IFREG	       0100000
+#define CPIO_MAGIC	 "070701"
+#define CPIO_MAGIC_LEN	 6
+#define CPIO_FIELD_LEN	 8
+#define CPIO_HDR_SIZE	 (CPIO_MAGIC_LEN + 13 * CPIO_FIELD_LEN)
+#define CPIO_ALIGN	 4
+#define CPIO_TRAILER	 "TRAILER!!!"
+#define __stringify_1(x) #x
+#define __stringify(x)	 __stringify_1(x) /* a macro's value as a string, as Linux's */
+#define FIELD_MODE	 1
+#define FIELD_FILESIZE	 6
+#define FIELD_NAMESIZE	 11
+#define S_IFMT		 0170000
+#define S_IFREG		 0100000
 
 /* One entry of the archive, as cpio_next() found it. */
 struct cpio_entry {
@@ -170,6 +172,12 @@ static int check_archive(const u8 *base, size_t len, const char **why, size_t *a
 	while ((ret = cpio_next(&w, &e, why)) == 1) {
 		if (!is_file(&e))
 			continue;
+		if (n == INITRD_MAX_FILES) {
+			*why = "more than " __stringify(INITRD_MAX_FILES) " files";
+			ret = -1;
+			w.off = (size_t)((const u8 *)e.name - base) - CPIO_HDR_SIZE;
+			break;
+		}
 		if (seen_before(base, (size_t)((const u8 *)e.name - base), e.name)) {
 			*why = "two files have the same name";
 			ret = -1;

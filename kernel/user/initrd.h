@@ -7,6 +7,12 @@
 
 #include "kernel/lib/types.h"
 
+/*
+ * At most this many files. The check for two files of one name compares each with those before
+ * it: bounded, an archive of a million tiny files cannot hold the boot for hours.
+ */
+#define INITRD_MAX_FILES 1024
+
 /* Check the archive at base (len bytes) and use it. Returns the number of files or -errno. */
 /* (A malformed archive is reported and not used; an archive in use before stays in use. Called
  * at boot, before any lookup: the lookups take no lock.) */
