@@ -307,7 +307,7 @@ static void test_refusals(void)
 
 int main(void)
 {
-	tap_plan(2 + 12 + 16 + 1);
+	tap_plan(2 + 12 + 18 + 1);
 	test_none();
 	test_good();
 	test_refusals();
