@@ -314,7 +314,9 @@ static void release_vm_area(struct vm_struct *vm, u64 mapped)
 	lazy_pages += vm->va.npages;
 	held_pages += vm->nr_held;
 	purge_list_pages += vm->va.npages;
-	purge = purge_list_pages >= lazy_max_pages();
+	/* The first test spares lazy_max_pages() its call on most frees (one CPU's threshold). */
+	purge = purge_list_pages >= LAZY_PAGES_PER_CPU_ORDER &&
+		purge_list_pages >= lazy_max_pages();
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
 	if (purge)
 		vmalloc_purge();
