@@ -71,9 +71,10 @@ static u64 max_gap(const struct vmarea *n)
 
 /*
  * Recompute n's cached height and max_gap from its own gap and its children. Returns whether
- * either changed: if neither did, nothing above n can change either.
+ * either changed: if neither did, nothing above n can change either. Inline: each rotation and
+ * each level of update_path() calls it, on every vmalloc() (issue #16).
  */
-static bool update(struct vmarea *n)
+static inline bool update(struct vmarea *n)
 {
 	u32 h = 1 + MAX(height(n->left), height(n->right));
 	u64 m = MAX(n->gap, MAX(max_gap(n->left), max_gap(n->right)));
