@@ -242,11 +242,6 @@ int buddy_park(struct buddy_zone *z, u64 pfn)
 	return err;
 }
 
-void buddy_unpark(struct buddy_zone *z, u64 pfn)
-{
-	pfn_to_page(z, pfn)->flags = PG_head;
-}
-
 int buddy_split(struct buddy_zone *z, u64 pfn, unsigned int order)
 {
 	int err = order ? check_free_args(z, pfn, order) : BUDDY_EORDER;

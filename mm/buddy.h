@@ -102,7 +102,11 @@ int buddy_free(struct buddy_zone *z, u64 pfn, unsigned int order);
  * clears the mark, for the page to be handed out again or given to buddy_free().
  */
 int buddy_park(struct buddy_zone *z, u64 pfn);
-void buddy_unpark(struct buddy_zone *z, u64 pfn);
+/* Inline: the per-CPU list hands out a page with it on every order-0 allocation. */
+static inline void buddy_unpark(struct buddy_zone *z, u64 pfn)
+{
+	z->map[pfn - z->base_pfn].flags = PG_head;
+}
 
 /*
  * Turn the allocated block (pfn, order), order >= 1, into two allocated blocks of order - 1,

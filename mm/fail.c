@@ -2,7 +2,8 @@
 #include "arch/x86_64/asm/io.h"
 
 /* Read and written with interrupts off: an interrupt handler could allocate in between. */
-static u64 fail_nth, seen, injected;
+u64 fail_nth; /* read unlocked by should_fail_alloc() */
+static u64 seen, injected;
 
 void fail_nth_set(u64 n)
 {
@@ -23,7 +24,7 @@ u64 fail_nth_injected(void)
 	return injected;
 }
 
-bool should_fail_alloc(void)
+bool __should_fail_alloc(void)
 {
 	u64 flags;
 	bool fail;

@@ -183,25 +183,33 @@ static void pcp_drain(struct per_cpu_pages *pcp, unsigned int n)
 	memmove(pcp->pfn, pcp->pfn + n, pcp->count * sizeof(pcp->pfn[0]));
 }
 
-/* Take one page from the list, refilling it from the zone if it is empty. Interrupts are off. */
-static s64 pcp_take(struct per_cpu_pages *pcp)
+/* Refill an empty list with PCP_BATCH pages from the zone; false if it has none. */
+static bool pcp_refill(struct per_cpu_pages *pcp)
 {
-	u64 flags;
+	u64 flags = spin_lock_irqsave(&zone_lock);
 	s64 pfn;
 
-	if (!pcp->count) {
-		flags = spin_lock_irqsave(&zone_lock);
-		while (pcp->count < PCP_BATCH) {
-			pfn = buddy_alloc(&zone, 0);
-			if (pfn == BUDDY_NO_PAGE)
-				break;
-			buddy_park(&zone, (u64)pfn);
-			pcp->pfn[pcp->count++] = (u64)pfn;
-		}
-		spin_unlock_irqrestore(&zone_lock, flags);
-		if (!pcp->count)
-			return BUDDY_NO_PAGE;
+	while (pcp->count < PCP_BATCH) {
+		pfn = buddy_alloc(&zone, 0);
+		if (pfn == BUDDY_NO_PAGE)
+			break;
+		buddy_park(&zone, (u64)pfn);
+		pcp->pfn[pcp->count++] = (u64)pfn;
 	}
+	spin_unlock_irqrestore(&zone_lock, flags);
+	return pcp->count != 0;
+}
+
+/*
+ * Take one page from the list, refilling it from the zone if it is empty. Interrupts are off.
+ * Inline: alloc_pages_bulk() takes a stack's pages with it, one after another.
+ */
+static inline s64 pcp_take(struct per_cpu_pages *pcp)
+{
+	s64 pfn;
+
+	if (!pcp->count && !pcp_refill(pcp))
+		return BUDDY_NO_PAGE;
 	pfn = (s64)pcp->pfn[--pcp->count];
 	buddy_unpark(&zone, (u64)pfn);
 	return pfn;

@@ -56,6 +56,17 @@ static u64 lazy_max_pages(void)
 	return LAZY_PAGES_PER_CPU_ORDER * (u64)(32 - __builtin_clz(cpus));
 }
 
+/*
+ * vm_structs come from a small static pool, from kmalloc() only once it is empty. Why: the pool
+ * is a list under vmap_area_lock, which get_vm_area() holds anyway, so taking one costs a few
+ * instructions; kmalloc() is a lock pair of its own and a walk of the slab's pages, about a
+ * tenth of an uncached stack's cost above its memset (docs/BENCHMARKS.md, issue #16). Pool
+ * entries are not slab objects: the slab counts that tests compare are not changed by them.
+ */
+#define VM_POOL_SIZE 64
+static struct vm_struct vm_pool[VM_POOL_SIZE];
+static struct vm_struct *vm_pool_free; /* under vmap_area_lock, linked through purge_next */
+
 void (*vmalloc_test_hook)(u64 page_index);
 
 /* Pages mapped or freed per call to the page allocator and per walk of the page tables. */
@@ -63,24 +74,25 @@ void (*vmalloc_test_hook)(u64 page_index);
 
 void vmalloc_init(void)
 {
+	int i;
+
+	for (i = 0; i < VM_POOL_SIZE; i++) {
+		vm_pool[i].purge_next = vm_pool_free;
+		vm_pool_free = &vm_pool[i];
+	}
 	vmarea_space_init(&vmalloc_space, VMALLOC_START, VMALLOC_END);
 	pr_info("mm: vmalloc range %#lx-%#lx (%lu TiB)\n", VMALLOC_START, VMALLOC_END - 1,
 		VMALLOC_SIZE >> 40);
 }
 
-static struct vm_struct *get_vm_area(u64 npages, u32 guard, const char *purpose)
+static bool from_pool(const struct vm_struct *vm)
 {
-	/* Not kzalloc: vmarea_alloc() sets every field of vm->va, and the rest is set here. */
-	struct vm_struct *vm = kmalloc(sizeof(*vm));
-	u64 flags;
-	int err;
+	return vm >= vm_pool && vm < vm_pool + VM_POOL_SIZE;
+}
 
-	if (!vm)
-		return NULL;
-	/* Frees made with interrupts off could not purge (no shootdown there): catch up here. */
-	if (__atomic_load_n(&purge_list_pages, __ATOMIC_RELAXED) >= LAZY_PAGES_PER_CPU_ORDER &&
-	    purge_list_pages >= lazy_max_pages() && tlb_shootdown_possible())
-		vmalloc_purge();
+/* Every field but vm->va, which vmarea_alloc() sets. */
+static void init_vm_struct(struct vm_struct *vm, const char *purpose)
+{
 	vm->purpose = purpose;
 	vm->owns_pages = false;
 	vm->flush_now = false;
@@ -89,11 +101,68 @@ static struct vm_struct *get_vm_area(u64 npages, u32 guard, const char *purpose)
 	vm->nr_held = 0;
 	vm->purge_next = NULL;
 	vm->va.owner = vm;
-	if (should_fail_alloc())
-		goto fail;
+}
+
+/* Give back vm_structs linked through purge_next: pool entries to the pool, the rest to kfree. */
+static void put_vm_structs(struct vm_struct *list)
+{
+	struct vm_struct *pool = NULL, *last = NULL, *vm;
+	u64 flags;
+
+	while ((vm = list)) {
+		list = vm->purge_next;
+		if (!from_pool(vm)) {
+			kfree(vm);
+			continue;
+		}
+		vm->purge_next = pool;
+		pool = vm;
+		if (!last)
+			last = vm;
+	}
+	if (!pool)
+		return;
 	flags = spin_lock_irqsave(&vmap_area_lock);
-	err = vmarea_alloc(&vmalloc_space, &vm->va, npages, guard);
+	last->purge_next = vm_pool_free;
+	vm_pool_free = pool;
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
+}
+
+static struct vm_struct *get_vm_area(u64 npages, u32 guard, const char *purpose)
+{
+	struct vm_struct *vm;
+	u64 flags;
+	int err;
+
+	/* Frees made with interrupts off could not purge (no shootdown there): catch up here. */
+	if (__atomic_load_n(&purge_list_pages, __ATOMIC_RELAXED) >= LAZY_PAGES_PER_CPU_ORDER &&
+	    purge_list_pages >= lazy_max_pages() && tlb_shootdown_possible())
+		vmalloc_purge();
+	if (should_fail_alloc()) /* the range, for failure injection */
+		return NULL;
+	flags = spin_lock_irqsave(&vmap_area_lock);
+	vm = vm_pool_free;
+	/* A vm_struct from the pool is an allocation too: counted as kmalloc() would count it. */
+	if (vm && should_fail_alloc()) {
+		spin_unlock_irqrestore(&vmap_area_lock, flags);
+		return NULL;
+	}
+	if (vm) {
+		/* The common case: the vm_struct and the range in one critical section. */
+		vm_pool_free = vm->purge_next;
+		init_vm_struct(vm, purpose);
+		err = vmarea_alloc(&vmalloc_space, &vm->va, npages, guard);
+		spin_unlock_irqrestore(&vmap_area_lock, flags);
+	} else {
+		spin_unlock_irqrestore(&vmap_area_lock, flags);
+		vm = kmalloc(sizeof(*vm));
+		if (!vm)
+			return NULL;
+		init_vm_struct(vm, purpose);
+		flags = spin_lock_irqsave(&vmap_area_lock);
+		err = vmarea_alloc(&vmalloc_space, &vm->va, npages, guard);
+		spin_unlock_irqrestore(&vmap_area_lock, flags);
+	}
 	/* No room: maybe there is, in the ranges freed areas still hold. */
 	if (err && nr_lazy && tlb_shootdown_possible()) {
 		vmalloc_purge();
@@ -103,8 +172,8 @@ static struct vm_struct *get_vm_area(u64 npages, u32 guard, const char *purpose)
 	}
 	if (!err)
 		return vm;
-fail:
-	kfree(vm);
+	vm->purge_next = NULL;
+	put_vm_structs(vm);
 	return NULL;
 }
 
@@ -200,11 +269,9 @@ void vmalloc_purge(void)
 	lazy_pages -= pages;
 	nr_purges++;
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
-	while ((vm = list)) {
-		list = vm->purge_next;
+	for (vm = list; vm; vm = vm->purge_next)
 		free_held_pages(vm);
-		kfree(vm);
-	}
+	put_vm_structs(list);
 	free_unlinked_page_tables();
 }
 
@@ -247,7 +314,9 @@ static void release_vm_area(struct vm_struct *vm, u64 mapped)
 	lazy_pages += vm->va.npages;
 	held_pages += vm->nr_held;
 	purge_list_pages += vm->va.npages;
-	purge = purge_list_pages >= lazy_max_pages();
+	/* The first test spares lazy_max_pages() its call on most frees (one CPU's threshold). */
+	purge = purge_list_pages >= LAZY_PAGES_PER_CPU_ORDER &&
+		purge_list_pages >= lazy_max_pages();
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
 	if (purge)
 		vmalloc_purge();
@@ -295,8 +364,9 @@ static int new_pages(u64 first, u64 n, u64 *pa, void *ctx)
 
 	if (alloc_pages_bulk(n, pages))
 		return -1;
+	/* Direct-map addresses from the page allocator: virt_to_phys()'s checks can only pass. */
 	for (i = 0; i < n; i++)
-		pa[i] = virt_to_phys(pages[i]);
+		pa[i] = (u64)pages[i] - PAGE_OFFSET;
 	return 0;
 }
 

@@ -71,9 +71,10 @@ static u64 max_gap(const struct vmarea *n)
 
 /*
  * Recompute n's cached height and max_gap from its own gap and its children. Returns whether
- * either changed: if neither did, nothing above n can change either.
+ * either changed: if neither did, nothing above n can change either. Inline: each rotation and
+ * each level of update_path() calls it, on every vmalloc() (issue #16).
  */
-static bool update(struct vmarea *n)
+static inline bool update(struct vmarea *n)
 {
 	u32 h = 1 + MAX(height(n->left), height(n->right));
 	u64 m = MAX(n->gap, MAX(max_gap(n->left), max_gap(n->right)));
@@ -163,16 +164,27 @@ static struct vmarea *balance(struct vmarea_space *s, struct vmarea *n)
  * stops at the first node that neither changed nor rotated: above it, every cache still holds
  * (Linux's augmented rbtree stops its propagation the same way). The caller makes sure n's own
  * caches do not look unchanged by accident: see tree_insert() and tree_erase().
+ *
+ * A node that needs a rotation gets its caches from the rotation (rotate_*() update both nodes
+ * they move), so the children's heights are read once per level, for both questions: is n out
+ * of balance, and did its caches change. This walk runs on every vmalloc() and every purge.
  */
 static void rebalance_up(struct vmarea_space *s, struct vmarea *n)
 {
 	while (n) {
-		bool changed = update(n);
-		struct vmarea *top = balance(s, n);
+		u32 hl = height(n->left), hr = height(n->right);
+		u64 m;
 
-		if (!changed && top == n)
+		if (hl > hr + 1 || hr > hl + 1) {
+			n = balance(s, n)->parent;
+			continue;
+		}
+		m = MAX(n->gap, MAX(max_gap(n->left), max_gap(n->right)));
+		if (n->height == 1 + MAX(hl, hr) && n->max_gap == m)
 			return;
-		n = top->parent;
+		n->height = 1 + MAX(hl, hr);
+		n->max_gap = m;
+		n = n->parent;
 	}
 }
 
@@ -199,11 +211,20 @@ static struct vmarea *rightmost(struct vmarea *n)
 	return n;
 }
 
-static void tree_insert(struct vmarea_space *s, struct vmarea *va)
+/*
+ * Put va into the tree as a leaf. `last` is the rightmost node when va goes after every area (the
+ * common case: a new area past all others), which spares a second walk from the root; NULL to
+ * search for va's place by its key.
+ */
+static void tree_insert(struct vmarea_space *s, struct vmarea *va, struct vmarea *last)
 {
 	struct vmarea **link = &s->root;
 	struct vmarea *parent = NULL;
 
+	if (last) {
+		parent = last;
+		link = &last->right;
+	}
 	while (*link) {
 		parent = *link;
 		link = va->span_start < parent->span_start ? &parent->left : &parent->right;
@@ -292,8 +313,8 @@ static struct vmarea *first_fit(const struct vmarea_space *s, u64 pages)
 
 int vmarea_alloc(struct vmarea_space *s, struct vmarea *va, u64 npages, u32 guard)
 {
+	struct vmarea *next, *last = NULL;
 	u64 span, start;
-	struct vmarea *next;
 
 	/* LAB3: BEGIN the span holds the usable pages and a guard on each side */
 	if (npages == 0 || npages > UINT64_MAX - 2 * (u64)guard)
@@ -313,8 +334,7 @@ int vmarea_alloc(struct vmarea_space *s, struct vmarea *va, u64 npages, u32 guar
 	if (next) {
 		start = gap_start(next);
 	} else {
-		struct vmarea *last = rightmost(s->root);
-
+		last = rightmost(s->root);
 		start = last ? vmarea_span_end(last) : s->start;
 		if (pages_between(start, s->end) < span)
 			return -1;
@@ -331,7 +351,7 @@ int vmarea_alloc(struct vmarea_space *s, struct vmarea *va, u64 npages, u32 guar
 #endif /* LAB3: END */
 	/* First fit: the span sits at the bottom of the hole; the rest stays in front of next. */
 	va->gap = 0;
-	tree_insert(s, va);
+	tree_insert(s, va, last);
 	if (next) {
 		next->gap -= span;
 		update_path(next);
