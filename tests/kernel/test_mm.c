@@ -231,8 +231,9 @@ KTEST(mm, guard_costs_no_memory)
 	struct kmalloc_stats k0, k1;
 	void *v;
 
-	kfree(kmalloc(sizeof(struct vm_struct))); /* the slab page for the area is there */
-	vmalloc_purge();			  /* freed areas hold their pages until a purge */
+	/* Should vm_pool be empty, the vm_struct comes from the slab: its page is there already. */
+	kfree(kmalloc(sizeof(struct vm_struct)));
+	vmalloc_purge(); /* freed areas hold their pages until a purge */
 	before = nr_free_pages();
 	kmalloc_stats(&k0);
 	v = vmalloc(4 * PAGE_SIZE);
