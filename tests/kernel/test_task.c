@@ -518,3 +518,52 @@ KTEST(task, a_reused_stack_is_all_zero)
 		KT_EXPECT_MSG(second == first, "the second task got another stack");
 	KT_EXPECT_MSG(status == 0, "the reused stack held the last task's bytes");
 }
+
+/* Scribble over the stack on one CPU, then move to another and end there: its cache gets it. */
+struct scribble_move {
+	u64 base;
+	int write_cpu, exit_cpu;
+};
+
+static int scribble_then_move(void *arg)
+{
+	struct scribble_move *m = arg;
+
+	set_cpus_allowed(current, m->write_cpu);
+	scribble_on_own_stack(&m->base);
+	set_cpus_allowed(current, m->exit_cpu);
+	return 0;
+}
+
+/*
+ * With STACK_ZERO_DIRTY, across CPUs: CPU 0 writes a stack (its TLB keeps the pages as dirty),
+ * the stack is reused from CPU 1's cache - its dirty bits cleared - and written again on CPU 0.
+ * Had CPU 0's TLB not been flushed when the bits were cleared, those writes would set no dirty
+ * bit, the third task's zeroing would skip their pages, and it would read the second's bytes.
+ */
+KTEST(task, a_stack_written_on_another_cpu_is_all_zero_when_reused)
+{
+	struct scribble_move a = { 0, 0, 1 }, b = { 0, 0, 1 };
+	u64 third = 0;
+	struct task *t;
+	int status = -1;
+
+	if (num_online_cpus() < 2) {
+		ktest_skip("one CPU online");
+		return;
+	}
+	KT_ASSERT(set_cpus_allowed(current, 1) == 0);
+	drain_stack_cache();
+	t = run_here(scribble_then_move, &a, "scribble");
+	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
+	t = run_here(scribble_then_move, &b, "scribble");
+	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
+	t = run_here(check_own_stack_zero, &third, "check");
+	KT_ASSERT(t && wait(t->pid, &status) == 0);
+	set_cpus_allowed(current, 0); /* where ktest runs its tests */
+	if (VMAP_STACK && NR_CACHED_STACKS)
+		KT_EXPECT_MSG(a.base == b.base && b.base == third,
+			      "the tasks did not share one stack (%#lx %#lx %#lx)", a.base, b.base,
+			      third);
+	KT_EXPECT_MSG(status == 0, "the reused stack held the last task's bytes");
+}
