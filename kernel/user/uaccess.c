@@ -1,4 +1,7 @@
-/* The checks around the raw copies of arch/x86_64/syscall_entry.asm. */
+/*
+ * The checks around the raw copies of arch/x86_64/syscall_entry.asm; copy_from_user() does its
+ * own copy, with its own exception-table entry (lab 7: docs/labs/lab7-syscalls-user-memory.md).
+ */
 #include "kernel/user/uaccess.h"
 #include "arch/x86_64/syscall.h"
 #include "kernel/lib/errno.h"
