@@ -403,10 +403,13 @@ KTEST(user, copy_from_user_copies_a_range_across_pages)
 {
 	struct user_mm *mm = cfu_borrow_mm();
 	u64 i, bad = 0;
+	long ret;
 
 	KT_ASSERT(mm);
 	memset(cfu_dst, 0, sizeof(cfu_dst));
-	KT_EXPECT(copy_from_user(cfu_dst, USER_BASE, sizeof(cfu_dst)) == 0);
+	ret = copy_from_user(cfu_dst, USER_BASE, sizeof(cfu_dst));
+	KT_EXPECT_MSG(ret == 0, "copying two mapped pages returned %ld%s", ret,
+		      uaccess_smap ? " (SMAP is on: is user memory opened with stac?)" : "");
 	for (i = 0; i < sizeof(cfu_dst); i++)
 		bad += cfu_dst[i] != cfu_byte(i);
 	KT_EXPECT_MSG(!bad, "%lu of %lu bytes copied wrong", bad, (u64)sizeof(cfu_dst));
