@@ -47,9 +47,24 @@ static void check_wait(const struct bad *b)
 	wait((int)pid, &status); /* reaps it if the bad wait did not */
 }
 
+/*
+ * One heap page, every byte of it not NUL, and the address 2 bytes before its end: a string
+ * there has no end before the unmapped page above, and a 4-byte status does not fit. (Zeroed
+ * memory would end a string at once: a bad pointer that never reached the hole.)
+ */
+static unsigned long heap_edge(void)
+{
+	long page = sbrk(4096);
+
+	if (page < 0)
+		return (unsigned long)page;
+	memset((void *)page, 'A', 4096);
+	return (unsigned long)page + 4096 - 2;
+}
+
 int main(int argc, char **argv)
 {
-	unsigned long brk = (unsigned long)sbrk(0);
+	unsigned long edge = heap_edge();
 	struct bad bad[] = {
 		{ "NULL", 0 },
 		{ "the first page", 0x10 },
@@ -59,7 +74,7 @@ int main(int argc, char **argv)
 		{ "the lowest non-canonical address", 0x0000800000000000UL },
 		{ "the highest non-canonical address", 0xffff7fffffffffffUL },
 		{ "the top of the user half, running into the hole", 0x00007ffffffffff8UL },
-		{ "the heap's end, running into unmapped memory", ((brk + 4095) & ~4095UL) - 8 },
+		{ "the heap's end, running into unmapped memory", edge },
 	};
 	const struct bad text = { "read-only text", (unsigned long)main };
 	unsigned int i;
@@ -67,9 +82,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const struct bad *b = &bad[i];
 
-		if (i == 8 && (long)brk < 0) {
-			printf("badptr: sbrk(0) failed (%ld): the heap's end not checked\n",
-			       (long)brk);
+		if (i == 8 && (long)edge < 0) {
+			printf("badptr: sbrk(4096) failed (%ld): the heap's end not checked\n",
+			       (long)edge);
 			continue;
 		}
 		expect_efault("write(1, buf, 16)", b, write(1, (const void *)b->addr, 16));
