@@ -81,15 +81,19 @@ static bool op_selected(const struct bench_op *op, const char *glob)
 	return glob_match(glob, op->name);
 }
 
-/* The groups of bench_figures.c, then those of bench_smp.c. */
+/* The groups of bench_figures.c, then those of bench_smp.c, then those of bench_user.c. */
 static int nr_groups(void)
 {
-	return bench_nr_groups + bench_smp_nr_groups;
+	return bench_nr_groups + bench_smp_nr_groups + bench_user_nr_groups;
 }
 
 static const struct bench_group *group(int g)
 {
-	return g < bench_nr_groups ? &bench_groups[g] : &bench_smp_groups[g - bench_nr_groups];
+	if (g < bench_nr_groups)
+		return &bench_groups[g];
+	g -= bench_nr_groups;
+	return g < bench_smp_nr_groups ? &bench_smp_groups[g]
+				       : &bench_user_groups[g - bench_smp_nr_groups];
 }
 
 /* A group that needs more CPUs than are online is left out: its figures do not exist here. */

@@ -59,6 +59,9 @@ extern const int bench_nr_groups;
 extern const struct bench_group bench_smp_groups[];
 extern const int bench_smp_nr_groups;
 void bench_smp_init(void);
+/* The user-mode figures (kernel/debug/bench_user.c): system call, process, switch. */
+extern const struct bench_group bench_user_groups[];
+extern const int bench_user_nr_groups;
 /* Fill in the names that depend on the configuration (THREAD_SIZE); called before any use. */
 void bench_figures_init(void);
 /* The memset of a whole stack, and the figures that contain one (NULL-terminated). */
