@@ -15,10 +15,10 @@
 #include "kernel/user/initrd.c"
 #include "tests/tap.h"
 
-static const char *const programs[] = { "hello",	 "exit42",    "segv",
-					"stackoverflow", "recurse",   "sibling",
-					"fuzz",		 "spawnloop", "badptr",
-					"victim" };
+static const char *const programs[] = { "hello",      "exit42",	 "segv",       "stackoverflow",
+					"recurse",    "sibling", "fuzz",       "spawnloop",
+					"badptr",     "victim",	 "bench_exit", "bench_null",
+					"bench_yield" };
 
 int printk(const char *fmt, ...)
 {
