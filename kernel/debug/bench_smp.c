@@ -316,8 +316,12 @@ static void count_hits(const char *name, const int from[2], const int to[2])
 
 			set_cpus_allowed(current, from[i % 2]);
 			t = kthread_create(busy_child, NULL, "bench-hit");
-			if (!t)
+			if (!t) {
+				printk("bench-error: stack_cache_hit_rate_%s: no memory for a "
+				       "task\n",
+				       name);
 				return;
+			}
 			set_cpus_allowed(t, to[i % 2]);
 			wake_up_process(t);
 			wait(t->pid, &status);
