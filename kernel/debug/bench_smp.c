@@ -10,6 +10,7 @@
 #include "kernel/printk/printk.h"
 #include "kernel/smp.h"
 #include "kernel/stack.h"
+#include "kernel/task.h"
 #include "mm/tlbflush.h"
 #include "mm/vmalloc.h"
 
@@ -174,6 +175,183 @@ static void vfree_teardown(void)
 	count_shootdowns();
 }
 
+/* ---------------------------------------------------------------- tasks on several CPUs at once */
+
+#define BUSY_TASKS 16 /* tasks each busy CPU creates, runs and reaps in one run */
+
+static volatile bool busy_go;
+static volatile u32 busy_ready;
+static int saved_cpu_allowed;
+
+static int busy_child(void *arg)
+{
+	return 0;
+}
+
+/* BUSY_TASKS times: a task pinned to this CPU, created, run to its exit and reaped. */
+static bool busy_loop(int cpu)
+{
+	int i, status;
+
+	for (i = 0; i < BUSY_TASKS; i++) {
+		struct task *t = kthread_create(busy_child, NULL, "bench-child");
+
+		if (!t)
+			return false;
+		set_cpus_allowed(t, cpu);
+		wake_up_process(t);
+		wait(t->pid, &status);
+	}
+	return true;
+}
+
+/* A driver on CPU (long)arg: waits for the start, then does its loop beside the others. */
+static int busy_driver(void *arg)
+{
+	__atomic_fetch_add(&busy_ready, 1, __ATOMIC_SEQ_CST);
+	while (!busy_go)
+		cpu_relax();
+	return busy_loop((int)(long)arg) ? 0 : 1;
+}
+
+/*
+ * The timed task stays on CPU 0, where it does CPU 0's share: the others' drivers would
+ * otherwise share a CPU with it.
+ */
+static int busy_setup(u64 unused)
+{
+	saved_cpu_allowed = current->cpu_allowed;
+	return set_cpus_allowed(current, 0);
+}
+
+static void busy_teardown(void)
+{
+	set_cpus_allowed(current, saved_cpu_allowed);
+}
+
+/*
+ * ncpus CPUs each create, run and reap BUSY_TASKS pinned tasks at the same time: the cycles from
+ * the start (every driver waiting) to the last reap, per task of all of them. Perfect scaling
+ * halves it from 1 to 2 CPUs; whatever serialises them (the one run queue under sched_lock, the
+ * vmalloc and page-allocator locks) keeps it up.
+ */
+static u64 run_busy(u32 ncpus)
+{
+	struct task *drv[4];
+	u64 t0, t1;
+	u32 c, n = 0;
+	int status, bad = 0;
+
+	busy_go = false;
+	busy_ready = 0;
+	for (c = 1; c < ncpus; c++) {
+		drv[c] = kthread_create(busy_driver, (void *)(long)c, "bench-busy");
+		if (!drv[c])
+			break;
+		set_cpus_allowed(drv[c], c);
+		wake_up_process(drv[c]);
+		n++;
+	}
+	while (busy_ready < n)
+		cpu_relax();
+	t0 = bench_clock();
+	busy_go = true;
+	if (n + 1 != ncpus || !busy_loop(0))
+		bad = 1;
+	for (c = 1; c <= n; c++) {
+		wait(drv[c]->pid, &status);
+		bad |= status;
+	}
+	t1 = bench_clock();
+	if (bad)
+		bench_fail("no memory for a task");
+	return (t1 - t0) / (ncpus * BUSY_TASKS);
+}
+
+static u64 run_busy1(void)
+{
+	return run_busy(1);
+}
+
+static u64 run_busy2(void)
+{
+	return run_busy(2);
+}
+
+static u64 run_busy4(void)
+{
+	return run_busy(4);
+}
+
+static const struct bench_op busy1_ops[] = {
+	{ "task_create_exit_reap_busy1", run_busy1, true },
+};
+static const struct bench_op busy2_ops[] = {
+	{ "task_create_exit_reap_busy2", run_busy2, true },
+};
+static const struct bench_op busy4_ops[] = {
+	{ "task_create_exit_reap_busy4", run_busy4, true },
+};
+
+/* ---------------------------------------------------------------- the stack cache across CPUs */
+
+#define HIT_TASKS 64
+
+/*
+ * HIT_TASKS tasks, task i created on CPU from[i % 2] and run (and so freed: a stack goes back
+ * into the cache of the CPU that switches away from its dead task) on CPU to[i % 2]. The caches
+ * are warmed by a first pass; the second is counted. Prints the hit rate of the allocations.
+ */
+static void count_hits(const char *name, const int from[2], const int to[2])
+{
+	struct stack_stats a, b;
+	u64 hits, allocs;
+	int pass, i, status;
+
+	drain_stack_cache();
+	for (pass = 0; pass < 2; pass++) {
+		stack_stats(&a);
+		for (i = 0; i < HIT_TASKS; i++) {
+			struct task *t;
+
+			set_cpus_allowed(current, from[i % 2]);
+			t = kthread_create(busy_child, NULL, "bench-hit");
+			if (!t) {
+				printk("bench-error: stack_cache_hit_rate_%s: no memory for a "
+				       "task\n",
+				       name);
+				return;
+			}
+			set_cpus_allowed(t, to[i % 2]);
+			wake_up_process(t);
+			wait(t->pid, &status);
+		}
+		stack_stats(&b);
+	}
+	set_cpus_allowed(current, 0);
+	hits = b.cache_hits - a.cache_hits;
+	allocs = hits + b.cache_misses - a.cache_misses;
+	printk("bench-count: stack_cache_hit_rate_%s cpus=%u hit_pct=%lu hits=%lu allocs=%lu "
+	       "cross_cpu_frees=%lu\n",
+	       name, num_online_cpus(), allocs ? hits * 100 / allocs : 0, hits, allocs,
+	       b.cross_cpu_frees - a.cross_cpu_frees);
+}
+
+/*
+ * Not a time: after the busy1 figure, how often a task's stack comes from the cache when tasks
+ * exit where they started, exit on another CPU, or go both ways in turn.
+ */
+static void busy1_teardown(void)
+{
+	static const int zero[2] = { 0, 0 }, one[2] = { 1, 1 };
+	static const int ab[2] = { 0, 1 }, ba[2] = { 1, 0 };
+
+	count_hits("same_cpu", zero, zero);
+	count_hits("other_cpu", zero, one);
+	count_hits("both_ways", ab, ba);
+	busy_teardown();
+}
+
 /* ---------------------------------------------------------------- the list */
 
 #define OPS(a) .ops = (a), .nr_ops = ARRAY_SIZE(a)
@@ -192,6 +370,29 @@ const struct bench_group bench_smp_groups[] = {
 	  OPS(vfree_ops),
 	  .runs = 51,
 	  .teardown = vfree_teardown },
+	/*
+	 * One group per CPU count, each left out where fewer CPUs are online. busy1 too needs a
+	 * second CPU: with one, it is task_create_exit_reap, and a 1-CPU boot (the gate's) has
+	 * no figure that other CPUs' timing could move.
+	 */
+	{ .what = "task create+exit+reap, per task, 1 CPU busy (and the stack cache hit rates)",
+	  OPS(busy1_ops),
+	  .runs = 51,
+	  .setup = busy_setup,
+	  .teardown = busy1_teardown,
+	  .min_cpus = 2 },
+	{ .what = "task create+exit+reap, per task, 2 CPUs busy at once",
+	  OPS(busy2_ops),
+	  .runs = 51,
+	  .setup = busy_setup,
+	  .teardown = busy_teardown,
+	  .min_cpus = 2 },
+	{ .what = "task create+exit+reap, per task, 4 CPUs busy at once",
+	  OPS(busy4_ops),
+	  .runs = 51,
+	  .setup = busy_setup,
+	  .teardown = busy_teardown,
+	  .min_cpus = 4 },
 };
 const int bench_smp_nr_groups = ARRAY_SIZE(bench_smp_groups);
 
