@@ -145,6 +145,9 @@ static void record(const char *name, u64 *s, int runs)
 		       r.median, cycles_to_ns(r.median), r.min, r.max, runs);
 	if (nr_results < BENCH_MAX_RESULTS)
 		results[nr_results++] = r;
+	else
+		printk("bench: %s left out of the summary table: more than %d figures\n", name,
+		       BENCH_MAX_RESULTS);
 }
 
 static void fail(const char *name, const char *why)
