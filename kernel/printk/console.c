@@ -18,10 +18,10 @@ void console_write(const char *s, size_t n, int level)
 }
 
 /*
- * The input queue: a ring written by one side, the input interrupts (all routed to one CPU),
- * and read by the other, a reader with interrupts off. One writer and one reader need no lock,
- * only order: the byte is stored before the head that publishes it (release), and read after
- * the head that says it is there (acquire). A full queue drops new bytes (the reader is stuck).
+ * The input queue: a ring written by the input interrupts (all routed to one CPU) and read with
+ * interrupts off. It needs no lock, only order: the byte is stored before the head that
+ * publishes it (release), and read after the head that says it is there (acquire); readers
+ * claim a byte with a compare-and-swap of the tail (console_getc). A full queue drops new bytes.
  */
 #define INPUT_QUEUE_SIZE 1024
 #define CTRL_C		 0x03
@@ -36,9 +36,33 @@ void console_set_waiter(const struct console_waiter *w)
 	waiter = w;
 }
 
-void console_set_interrupt(void (*fn)(void))
+/*
+ * Take the Ctrl-C bytes out of the queue, keeping the rest in order: they were typed ahead, for
+ * the program about to run. Kept bytes move up towards the head, so only the reader's tail
+ * moves; the input interrupt writes at the head, and the caller is the only reader.
+ */
+static int take_typed_ahead_interrupts(void)
+{
+	u32 tail = __atomic_load_n(&input_tail, __ATOMIC_ACQUIRE);
+	u32 head = __atomic_load_n(&input_head, __ATOMIC_ACQUIRE), from, to = head;
+	int taken = 0;
+
+	for (from = head; from != tail; from--) {
+		u8 c = input_queue[(from - 1) % INPUT_QUEUE_SIZE];
+
+		if (c == CTRL_C)
+			taken++;
+		else
+			input_queue[--to % INPUT_QUEUE_SIZE] = c;
+	}
+	__atomic_store_n(&input_tail, to, __ATOMIC_RELEASE);
+	return taken;
+}
+
+int console_set_interrupt(void (*fn)(void))
 {
 	__atomic_store_n(&interrupt_handler, fn, __ATOMIC_RELEASE);
+	return fn ? take_typed_ahead_interrupts() : 0;
 }
 
 void console_input_push(u8 c)
@@ -63,22 +87,35 @@ static bool input_ready(void *arg)
 	return __atomic_load_n(&input_head, __ATOMIC_ACQUIRE) != input_tail;
 }
 
+/*
+ * Two readers on two CPUs (a program and its child both in read()) may find the same byte: the
+ * compare-and-swap of the tail gives it to one of them, and the other looks again. The byte is
+ * read before the swap, while its slot cannot be reused: the writer never passes the tail.
+ */
 int console_getc(void)
 {
 	u64 flags = local_irq_save();
+	u32 tail;
 	int c;
 
-	while (!input_ready(NULL)) {
-		/* Before the scheduler runs, just wait for the next interrupt. */
-		if (waiter) {
-			waiter->wait(waiter->ctx, input_ready);
-		} else {
-			/* sti; hlt is atomic: no interrupt can slip in between and be missed. */
-			asm volatile("sti; hlt; cli");
+	for (;;) {
+		while (!input_ready(NULL)) {
+			/* Before the scheduler runs, just wait for the next interrupt. */
+			if (waiter) {
+				waiter->wait(waiter->ctx, input_ready);
+			} else {
+				/* sti; hlt is atomic: no interrupt can slip in between. */
+				asm volatile("sti; hlt; cli");
+			}
 		}
+		tail = __atomic_load_n(&input_tail, __ATOMIC_ACQUIRE);
+		if (tail == __atomic_load_n(&input_head, __ATOMIC_ACQUIRE))
+			continue;
+		c = input_queue[tail % INPUT_QUEUE_SIZE];
+		if (__atomic_compare_exchange_n(&input_tail, &tail, tail + 1, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			break;
 	}
-	c = input_queue[input_tail % INPUT_QUEUE_SIZE];
-	__atomic_store_n(&input_tail, input_tail + 1, __ATOMIC_RELEASE);
 	local_irq_restore(flags);
 	return c;
 }

@@ -23,8 +23,9 @@ int console_getc(void);
 /*
  * While fn is set, Ctrl-C (0x03) typed on any console calls fn, in the interrupt, instead of
  * going into the queue: the shell ends the program it waits for. NULL: Ctrl-C is a byte again.
+ * Setting fn takes the Ctrl-C bytes already queued (typed ahead) out, and returns how many.
  */
-void console_set_interrupt(void (*fn)(void));
+int console_set_interrupt(void (*fn)(void));
 
 /* Who wakes a reader blocked in console_getc() (the scheduler installs itself here). */
 struct console_waiter {

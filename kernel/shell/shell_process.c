@@ -24,7 +24,7 @@ int cmd_run(int argc, char **argv)
 {
 	char args[USER_ARGS_MAX], how[48];
 	size_t len = 0;
-	int i, pid, status;
+	int i, pid, status, typed_ahead;
 
 	if (argc < 2) {
 		printk("usage: run <program> [args...]\n");
@@ -43,7 +43,9 @@ int cmd_run(int argc, char **argv)
 		memcpy(args + len, argv[i], n + 1);
 		len += n;
 	}
-	pid = process_spawn(argv[1], args);
+	/* Created stopped, and started only once Ctrl-C can reach it: a ^C typed right away counts.
+	 */
+	pid = process_create(argv[1], args);
 	if (pid == -ENOENT) {
 		pr_err("run: no program '%s' (ls lists them)\n", argv[1]);
 		return -1;
@@ -53,7 +55,10 @@ int cmd_run(int argc, char **argv)
 		return -1;
 	}
 	__atomic_store_n(&foreground_pid, pid, __ATOMIC_RELEASE);
-	console_set_interrupt(interrupt_foreground);
+	typed_ahead = console_set_interrupt(interrupt_foreground);
+	wake_up_process(find_task(pid));
+	if (typed_ahead)
+		interrupt_foreground();
 	i = process_wait(pid, &status);
 	console_set_interrupt(NULL);
 	__atomic_store_n(&foreground_pid, 0, __ATOMIC_RELEASE);
