@@ -1,6 +1,7 @@
 /*
- * Issue #14's "before" and "after", with two processes: a victim asleep in read() and an
- * attacker asking the kernel (SYS_recurse) to recurse far past the end of its kernel stack.
+ * Issue #14's "before" and "after", with two processes: a victim asleep in a system call
+ * (spawnloop, in wait() for a child that never ends) and an attacker asking the kernel
+ * (SYS_recurse) to recurse far past the end of its kernel stack.
  *
  * VMAP_STACK=y: the guard page stops the attacker at once; it is killed, the victim's kernel
  * stack is not touched, and the victim lives on.
@@ -46,12 +47,13 @@ static struct task *create(const char *prog, const char *args)
 /* The victim and the attacker, both never run: false if the test cannot go on. */
 static bool create_pair(struct task **v, struct task **a)
 {
-	*v = create("victim", "");
+	/* In wait() for a child that prints a line a minute forever: only kill() wakes it. */
+	*v = create("spawnloop", "1 sibling 0 60000");
 	*a = *v ? create("recurse", ATTACK_DEPTH) : NULL;
 	return *v && *a;
 }
 
-/* Start the victim and wait until it sleeps in read(): its stack does not change from then on. */
+/* Start the victim and wait until it sleeps in wait(): its stack does not change from then on. */
 static bool start_victim(struct task *v)
 {
 	u64 bound = jiffies + 60 * HZ; /* a failure bound only: the verdict is the state */
@@ -59,7 +61,7 @@ static bool start_victim(struct task *v)
 	wake_up_process(v);
 	while (v->state != TASK_BLOCKED && jiffies < bound)
 		yield();
-	KT_EXPECT_MSG(v->state == TASK_BLOCKED, "the victim never blocked in read (state %d)",
+	KT_EXPECT_MSG(v->state == TASK_BLOCKED, "the victim never blocked in wait (state %d)",
 		      v->state);
 	return v->state == TASK_BLOCKED;
 }

@@ -8,12 +8,15 @@
 #include "kernel/user/initrd.h"
 #include "kernel/user/process.h"
 
+/* spawnloop's arguments to wait, in wait(), for a child that never ends. */
+#define BLOCKED_FOREVER "1 sibling 0 60000"
+
 static bool have_programs(void)
 {
 	const void *img;
 	size_t len;
 
-	if (!initrd_find("victim", &img, &len) && !initrd_find("exit42", &img, &len) &&
+	if (!initrd_find("spawnloop", &img, &len) && !initrd_find("exit42", &img, &len) &&
 	    !initrd_find("sibling", &img, &len))
 		return true;
 	ktest_skip("no initrd with the user programs");
@@ -22,7 +25,8 @@ static bool have_programs(void)
 
 /*
  * One child ends after a few sleeps; the other, started after it (so found first), never ends
- * by itself: it reads the console. wait(-1) must come back with the one that ends, whenever.
+ * by itself: it waits for a child of its own that prints a line a minute forever. wait(-1) must
+ * come back with the one that ends, whenever.
  */
 KTEST(process, wait_for_any_child_returns_the_first_to_end)
 {
@@ -31,7 +35,7 @@ KTEST(process, wait_for_any_child_returns_the_first_to_end)
 	if (!have_programs())
 		return;
 	quick = process_spawn("sibling", "3 20");
-	blocked = process_spawn("victim", "");
+	blocked = process_spawn("spawnloop", BLOCKED_FOREVER);
 	KT_ASSERT(blocked > 0 && quick > 0);
 	KT_EXPECT_MSG(process_wait(-1, &status) == quick, "wait(-1) did not return sibling's pid");
 	KT_EXPECT(status == 0);
