@@ -108,10 +108,13 @@ static int sleep_forever(void *arg)
 
 KTEST(task, kill_ends_task_and_tells_waiter)
 {
-	struct task *t = kthread_run(sleep_forever, NULL, "victim");
+	struct task *t = kthread_create(sleep_forever, NULL, "victim");
 	int status, pid;
 
 	KT_ASSERT(t);
+	/* On this CPU: on another, it could end between the two kills below (the second: -1). */
+	set_cpus_allowed(t, smp_processor_id());
+	wake_up_process(t);
 	pid = t->pid; /* t is freed once reaped */
 	sleep_ms(20);
 	KT_EXPECT(kill(t->pid) == 0);
