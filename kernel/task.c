@@ -132,6 +132,13 @@ void do_exit(int status)
 {
 	struct task *t;
 
+	/*
+	 * Nothing ends a task inside kill_disable() (kill, overflow and fault paths all refuse): a
+	 * depth left here means the count went to the wrong task or CPU, and other tasks' are off.
+	 */
+	if (this_cpu()->nokill)
+		panic("do_exit: %s (pid %d) ends with kill_disable() depth %d", current->comm,
+		      current->pid, this_cpu()->nokill);
 	spin_lock_irqsave(&sched_lock);
 	t = current;
 	t->exit_status = status;

@@ -64,14 +64,18 @@ static inline struct percpu *this_cpu(void)
  * kill() waits until kill_enable() and the next safe point. They nest; the scheduler keeps the
  * count per task. vmalloc(), vfree() and kthread_create() use them.
  */
+/*
+ * One instruction on %gs: this_cpu()->nokill++ reads the area's address first, and a task
+ * preempted and moved to another CPU in between would count on the CPU it left.
+ */
 static inline void kill_disable(void)
 {
-	this_cpu()->nokill++;
+	asm volatile("incl %%gs:%c0" : : "i"(__builtin_offsetof(struct percpu, nokill)) : "memory");
 }
 
 static inline void kill_enable(void)
 {
-	this_cpu()->nokill--;
+	asm volatile("decl %%gs:%c0" : : "i"(__builtin_offsetof(struct percpu, nokill)) : "memory");
 }
 
 void percpu_init_boot_cpu(void);
