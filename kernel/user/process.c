@@ -368,7 +368,7 @@ static struct process *claim_child(int pid, bool *live)
 	return p;
 }
 
-int process_wait(int pid, int *status)
+static int __process_wait(int pid, int *status)
 {
 	struct process *p;
 	bool live;
@@ -394,6 +394,22 @@ int process_wait(int pid, int *status)
 	reap_orphans();
 	if (status)
 		*status = wait_status(st);
+	return ret;
+}
+
+/*
+ * Between claiming a child and freeing it the caller holds it alone: a kill that ended the caller
+ * there (at a preemption) would leave the child claimed by nobody, or on the list with its task
+ * already freed. So a kill waits for the end of it; it is not held up by it, as wait() and
+ * wait_event() come back at once for a task asked to stop.
+ */
+int process_wait(int pid, int *status)
+{
+	int ret;
+
+	kill_disable();
+	ret = __process_wait(pid, status);
+	kill_enable();
 	return ret;
 }
 
