@@ -96,22 +96,16 @@ static bool table_empty(const pte_t *t)
 	return true;
 }
 
-static void free_table(struct user_mm *mm, pte_t *entry)
-{
-	free_page(phys_to_virt(*entry & PTE_ADDR_MASK));
-	*entry = 0;
-	mm->nr_pt_pages--;
-	pt_pages_total--;
-}
-
 /*
- * Unmap one page (if mapped) and free the tables on its way up that are empty now. The page's
- * TLB entry is flushed before a table is freed (a cached walk must not go through a reused page).
+ * Unmap one page (if mapped) and free the tables on its way up that are empty now. Entries are
+ * cleared first, then the TLB is flushed, and only then are the pages freed: a walk cached (or
+ * made speculatively) through a table must never run through a page that is reused already.
  */
 static void unmap_one(struct user_mm *mm, u64 va)
 {
 	pte_t *path[4], *table = phys_to_virt(mm->pml4_phys);
-	int l, lowest;
+	u64 freed[4];
+	int l, lowest, n = 0;
 
 	/* path[l - 1]: the entry at level l (4 = PML4 ... 1 = PT) on va's way. */
 	for (l = 4; l >= 1; l--) {
@@ -125,18 +119,27 @@ static void unmap_one(struct user_mm *mm, u64 va)
 	if (lowest > 4)
 		return;
 	if (lowest == 1) {
-		free_page(phys_to_virt(*path[0] & PTE_ADDR_MASK));
+		freed[n++] = *path[0] & PTE_ADDR_MASK;
 		*path[0] = 0;
 		mm->nr_pages--;
-		if (is_current(mm))
-			invlpg(va);
 	}
-	/* The table an entry at level l >= 2 points to is empty: free it, and go up. */
+	/* The table an entry at level l >= 2 points to is empty: unlink it, and go up. */
 	for (l = (lowest > 2 ? lowest : 2); l <= 4; l++) {
 		if (!table_empty(phys_to_virt(*path[l - 1] & PTE_ADDR_MASK)))
 			break;
-		free_table(mm, path[l - 1]);
+		freed[n++] = *path[l - 1] & PTE_ADDR_MASK;
+		*path[l - 1] = 0;
+		mm->nr_pt_pages--;
+		pt_pages_total--;
 	}
+	/*
+	 * One INVLPG drops the page's entry and the walks cached through its tables. Only where mm
+	 * is loaded: every other CPU dropped its entries when it last loaded another CR3.
+	 */
+	if (is_current(mm))
+		invlpg(va);
+	while (n)
+		free_page(phys_to_virt(freed[--n]));
 }
 
 void user_unmap(struct user_mm *mm, u64 va, u64 npages)
