@@ -75,42 +75,94 @@ static struct {
 	void (*func)(void *info);
 	void *info;
 	bool wait;
-	volatile u32 started, finished;
+	u64 seq; /* numbers the calls: never 0 */
 } call;
 /* Held by one caller at a time, taken with interrupts on (so the waiter can serve calls). */
 static volatile u32 call_busy;
 
+/*
+ * What each CPU was asked, and what it did, by call number. posted: the call it is to take (0:
+ * none); the caller sets it before the IPI, the target swaps it for 0 as it takes it. An IPI
+ * that finds 0 there was not meant for this call - sent for a call that gave up on this CPU, or
+ * by nobody - and does nothing: neither runs a call that is not its own (whose info may be gone)
+ * nor counts as another CPU's answer.
+ */
+static struct {
+	u64 posted, started, done;
+} call_state[NR_CPUS];
+static u64 stray_call_ipis;
+u32 smp_call_test_lost_sends;
+
 /* The IPI's handler, on the target CPU, in IRQ context. */
 static void call_function_interrupt(struct pt_regs *regs)
 {
+	u32 me = smp_processor_id();
+	u64 seq = __atomic_exchange_n(&call_state[me].posted, 0, __ATOMIC_ACQUIRE);
 	void (*func)(void *info) = call.func;
 	void *info = call.info;
 	bool wait = call.wait;
 
-	if (!func) { /* no call was ever made: nobody sent this */
+	if (!seq) {
+		__atomic_fetch_add(&stray_call_ipis, 1, __ATOMIC_RELAXED);
 		lapic_eoi();
 		return;
 	}
-	/* From here the caller may reuse `call`: only the copies above are used. */
-	__atomic_fetch_add(&call.started, 1, __ATOMIC_RELEASE);
+	/* From here the caller may reuse `call` (unless wait): only the copies above are used. */
+	__atomic_store_n(&call_state[me].started, seq, __ATOMIC_RELEASE);
 	func(info);
 	if (wait)
-		__atomic_fetch_add(&call.finished, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&call_state[me].done, seq, __ATOMIC_RELEASE);
 	lapic_eoi();
 }
 
-static void wait_for_count(volatile u32 *count, u32 n, const char *what)
+u64 smp_stray_call_ipis(void)
+{
+	return __atomic_load_n(&stray_call_ipis, __ATOMIC_RELAXED);
+}
+
+/* Wait until each CPU in targets has taken call seq (or, with done, returned from it). */
+static void wait_for_cpus(u64 targets, u64 seq, bool done)
 {
 	u64 warn_at = rdtsc_ordered() + AP_BOOT_TIMEOUT_MS * tsc_khz;
+	u32 i, late;
 
-	while (__atomic_load_n(count, __ATOMIC_ACQUIRE) < n) {
+	for (;;) {
+		for (i = 0, late = 0; i < nr_cpus_numbered; i++) {
+			u64 *at = done ? &call_state[i].done : &call_state[i].started;
+
+			late += (targets >> i & 1) && __atomic_load_n(at, __ATOMIC_ACQUIRE) != seq;
+		}
+		if (!late)
+			return;
 		if (warn_at && rdtsc_ordered() > warn_at) {
-			pr_err("smp_call_function: %u of %u CPUs %s after %u ms; still waiting\n",
-			       *count, n, what, AP_BOOT_TIMEOUT_MS);
+			pr_err("smp_call_function: %u CPUs not %s the call after %u ms; still "
+			       "waiting\n",
+			       late, done ? "done with" : "taking", AP_BOOT_TIMEOUT_MS);
 			warn_at = 0;
 		}
 		cpu_relax();
 	}
+}
+
+/*
+ * Post the call to CPU i and send the IPI: true if i takes part. If the APIC did not send it,
+ * the IPI may still arrive later: whichever comes first, the take or the withdrawal, decides.
+ */
+static bool post_call(u32 i, u64 seq)
+{
+	u64 expected = seq;
+	bool lost;
+
+	__atomic_store_n(&call_state[i].posted, seq, __ATOMIC_RELEASE);
+	lost = lapic_send_ipi(cpus[i].apic_id, CALL_FUNCTION_VECTOR) ||
+	       (smp_call_test_lost_sends >> i & 1);
+	if (!lost)
+		return true;
+	if (!__atomic_compare_exchange_n(&call_state[i].posted, &expected, 0, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return true; /* it arrived after all, and took the call */
+	pr_err("smp_call_function: the APIC did not send the IPI to CPU %u\n", i);
+	return false;
 }
 
 /*
@@ -122,8 +174,8 @@ static void wait_for_count(volatile u32 *count, u32 n, const char *what)
  */
 static int call_on_cpus(void (*func)(void *info), void *info, bool wait, bool self)
 {
+	u64 flags, targets = 0, seq;
 	u32 me, i, n = 0;
-	u64 flags;
 
 	if (irqs_disabled() || this_cpu()->irq_depth) {
 		pr_err("WARNING: smp_call_function with interrupts off or from an interrupt: "
@@ -134,29 +186,24 @@ static int call_on_cpus(void (*func)(void *info), void *info, bool wait, bool se
 	kill_disable();
 	while (__atomic_exchange_n(&call_busy, 1, __ATOMIC_ACQUIRE))
 		cpu_relax();
+	seq = ++call.seq;
 	call.func = func;
 	call.info = info;
 	call.wait = wait;
-	call.started = 0;
-	call.finished = 0;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	flags = local_irq_save();
 	me = smp_processor_id();
 	for (i = 0; i < nr_cpus_numbered; i++) {
-		if (i == me || cpus[i].state != CPU_ONLINE)
-			continue;
-		if (lapic_send_ipi(cpus[i].apic_id, CALL_FUNCTION_VECTOR)) {
-			pr_err("smp_call_function: the APIC did not send the IPI to CPU %u\n", i);
-			continue;
+		if (i != me && cpus[i].state == CPU_ONLINE && post_call(i, seq)) {
+			targets |= 1UL << i;
+			n++;
 		}
-		n++;
 	}
 	if (self)
 		func(info);
 	local_irq_restore(flags);
-	wait_for_count(&call.started, n, "took the call");
+	wait_for_cpus(targets, seq, false);
 	if (wait)
-		wait_for_count(&call.finished, n, "finished the call");
+		wait_for_cpus(targets, seq, true);
 	__atomic_store_n(&call_busy, 0, __ATOMIC_RELEASE);
 	kill_enable();
 	return n;

@@ -235,6 +235,80 @@ KTEST(smp, call_function_refused_with_interrupts_off)
 	KT_EXPECT(ran[1].calls == 0);
 }
 
+static void count_runs(void *info)
+{
+	u32 *runs = info;
+
+	__atomic_fetch_add(&runs[smp_processor_id()], 1, __ATOMIC_RELAXED);
+}
+
+static u32 total_runs(const u32 *runs)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < NR_CPUS; i++)
+		n += __atomic_load_n(&runs[i], __ATOMIC_RELAXED);
+	return n;
+}
+
+/* Wait (bounded, for a failure only) until `want` IPIs in all found no call posted. */
+static bool wait_for_strays(u64 want)
+{
+	u64 bound = jiffies + 10 * HZ;
+
+	while (smp_stray_call_ipis() < want && jiffies < bound)
+		yield();
+	return smp_stray_call_ipis() >= want;
+}
+
+/*
+ * An IPI that arrives with no call posted to its CPU - late, for a call that gave up on it, or
+ * sent by nobody's call - runs nothing: not the last call again, whose info may be gone.
+ */
+KTEST(smp, a_call_ipi_that_no_call_posted_runs_nothing)
+{
+	static u32 runs[NR_CPUS];
+	u64 strays;
+
+	if (!need_two_cpus())
+		return;
+	KT_ASSERT(smp_call_function(count_runs, runs, true) == (int)num_online_cpus() - 1);
+	strays = smp_stray_call_ipis();
+	KT_ASSERT(lapic_send_ipi(cpu_info(1)->apic_id, CALL_FUNCTION_VECTOR) == 0);
+	KT_EXPECT_MSG(wait_for_strays(strays + 1), "CPU 1 never reported the IPI as stray");
+	KT_EXPECT_MSG(total_runs(runs) == num_online_cpus() - 1,
+		      "the function ran %u times, not %u", total_runs(runs), num_online_cpus() - 1);
+}
+
+/*
+ * The APIC says it did not send an IPI (here: it did, and says it did not). The CPU then either
+ * took the call first, and counts, or finds it withdrawn, and runs nothing: never does a CPU the
+ * caller did not count run the call, nor answer for one it counted.
+ */
+KTEST(smp, a_cpu_whose_ipi_was_reported_lost_counts_only_if_it_took_the_call)
+{
+	static u32 runs[NR_CPUS];
+	u32 others;
+	u64 strays;
+	int n;
+
+	if (!need_two_cpus())
+		return;
+	others = num_online_cpus() - 1;
+	strays = smp_stray_call_ipis();
+	smp_call_test_lost_sends = ~0u;
+	n = smp_call_function(count_runs, runs, true);
+	smp_call_test_lost_sends = 0;
+	KT_ASSERT(n >= 0 && (u32)n <= others);
+	KT_EXPECT_MSG(total_runs(runs) == (u32)n, "%u CPUs ran it, the call counted %d",
+		      total_runs(runs), n);
+	/* Every IPI sent is accounted for: a take, or a stray. Then nothing runs late. */
+	KT_EXPECT_MSG(wait_for_strays(strays + others - n), "%lu strays, %d taken, of %u IPIs",
+		      smp_stray_call_ipis() - strays, n, others);
+	KT_EXPECT_MSG(total_runs(runs) == (u32)n, "%u CPUs ran it after the call, it counted %d",
+		      total_runs(runs), n);
+}
+
 /* [lo, hi) of every stack checked so far, to find two that overlap. */
 static struct range {
 	u64 lo, hi;
