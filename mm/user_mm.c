@@ -11,6 +11,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "kernel/lib/errno.h"
+#include "arch/x86_64/percpu.h"
 #include "kernel/lib/string.h"
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
@@ -118,6 +119,8 @@ static void unmap_one(struct user_mm *mm, u64 va)
 	lowest = l < 1 ? 1 : l + 1; /* the lowest level whose entry is present */
 	if (lowest > 4)
 		return;
+	/* From the first entry cleared to the last page freed: not to be cut short by a kill. */
+	kill_disable();
 	if (lowest == 1) {
 		freed[n++] = *path[0] & PTE_ADDR_MASK;
 		*path[0] = 0;
@@ -140,6 +143,7 @@ static void unmap_one(struct user_mm *mm, u64 va)
 		invlpg(va);
 	while (n)
 		free_page(phys_to_virt(freed[--n]));
+	kill_enable();
 }
 
 void user_unmap(struct user_mm *mm, u64 va, u64 npages)
@@ -150,6 +154,35 @@ void user_unmap(struct user_mm *mm, u64 va, u64 npages)
 		return;
 	for (i = 0; i < npages; i++)
 		unmap_one(mm, va + i * PAGE_SIZE);
+}
+
+/*
+ * Map a fresh zeroed page at va: 0, -EINVAL (mapped already) or -ENOMEM. A page (or table) taken
+ * and not yet in the tables would leak if a kill ended the task at a preemption in between:
+ * kill_disable() (as vmalloc does), and a kill waits for the end of the page.
+ */
+static int map_one(struct user_mm *mm, u64 va, u64 flags)
+{
+	void *page = NULL;
+	pte_t *pte;
+	int err = 0;
+
+	kill_disable();
+	pte = user_pte(mm, va, true);
+	if (!pte)
+		err = -ENOMEM;
+	else if (*pte & PTE_PRESENT)
+		err = -EINVAL;
+	else if (!(page = get_zeroed_page()))
+		err = -ENOMEM;
+	if (!err) {
+		*pte = table_phys(page) | flags;
+		mm->nr_pages++;
+	} else if (err == -ENOMEM) {
+		unmap_one(mm, va); /* the tables made for it, empty */
+	}
+	kill_enable();
+	return err;
 }
 
 int user_map_zeroed(struct user_mm *mm, u64 va, u64 npages, u32 prot)
@@ -163,24 +196,14 @@ int user_map_zeroed(struct user_mm *mm, u64 va, u64 npages, u32 prot)
 	if (!(prot & UMAP_EXEC) && boot_cpu.nx)
 		flags |= PTE_NX;
 	for (i = 0; i < npages; i++) {
-		pte_t *pte = user_pte(mm, va + i * PAGE_SIZE, true);
-		void *page;
-		int err = -ENOMEM;
+		int err = map_one(mm, va + i * PAGE_SIZE, flags);
 
-		if (pte && (*pte & PTE_PRESENT))
-			err = -EINVAL;
-		else if (pte && (page = get_zeroed_page()))
-			err = 0;
 		if (err) {
-			/* Give back what this call mapped, and any table it made for nothing. */
+			/* Give back what this call mapped. */
 			if (i)
 				user_unmap(mm, va, i);
-			if (err == -ENOMEM)
-				unmap_one(mm, va + i * PAGE_SIZE);
 			return err;
 		}
-		*pte = table_phys(page) | flags;
-		mm->nr_pages++;
 	}
 	return 0;
 }

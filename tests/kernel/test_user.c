@@ -133,6 +133,11 @@ USER_PROG(prog_sbrk,
 	EXIT(7)
 	"9:\n mov $0, %eax\n syscall\n");
 
+/* Grows its heap by 64 KiB and gives it back, forever: nearly all its time in sbrk. */
+USER_PROG(prog_sbrk_churn,
+	"1:\n mov $6, %eax\n mov $65536, %edi\n syscall\n"
+	"mov $6, %eax\n mov $-65536, %rdi\n syscall\n jmp 1b\n");
+
 /* Spins in ring 3 forever, never entering the kernel by itself. */
 USER_PROG(prog_spin, "1: jmp 1b\n");
 
@@ -315,6 +320,34 @@ KTEST(user, killed_processes_leave_memory_at_baseline)
 	KT_EXPECT(RUN(prog_stack_overflow) == (WAIT_KILLED | KILLED_SEGFAULT));
 	if (VMAP_STACK)
 		KT_EXPECT(RUN(prog_recurse) == (WAIT_KILLED | KILLED_STACK_OVERFLOW));
+	KT_EXPECT_AT_BASELINE(before);
+}
+
+/*
+ * A kill takes effect where the process was preempted - in ring 3, or in the kernel in the
+ * middle of sbrk, with a page taken and not yet in its page tables, or out of them and not yet
+ * freed. Wherever it lands, the memory comes back. (Run on one CPU, each kill lands where the
+ * timer last interrupted the process, spread over the whole of sbrk.)
+ */
+KTEST(user, processes_killed_in_the_middle_of_sbrk_leave_memory_at_baseline)
+{
+	struct baseline before;
+	int i, pid, status, bad = 0;
+	struct task *t;
+
+	KT_ASSERT(RUN(prog_exit0) == 0);
+	baseline(&before);
+	for (i = 0; i < 100; i++) {
+		pid = SPAWN(prog_sbrk_churn);
+		KT_ASSERT(pid > 0);
+		t = find_task(pid);
+		KT_ASSERT(t && set_cpus_allowed(t, smp_processor_id()) == 0);
+		sleep_ms(1 + i % 7);
+		KT_EXPECT(kill(pid) == 0);
+		if (process_wait(pid, &status) != pid || status != (WAIT_KILLED | KILLED_OTHER))
+			bad++;
+	}
+	KT_EXPECT_MSG(!bad, "%d of 100 not reaped as killed", bad);
 	KT_EXPECT_AT_BASELINE(before);
 }
 
