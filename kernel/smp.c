@@ -177,7 +177,7 @@ static int call_on_cpus(void (*func)(void *info), void *info, bool wait, bool se
 	u64 flags, targets = 0, seq;
 	u32 me, i, n = 0;
 
-	if (irqs_disabled() || this_cpu()->irq_depth) {
+	if (irqs_disabled() || this_cpu_read(irq_depth)) {
 		pr_err("WARNING: smp_call_function with interrupts off or from an interrupt: "
 		       "refused\n");
 		return -1;

@@ -386,7 +386,7 @@ const struct vm_struct *cpu_stack_area(u32 cpu, int slot, const char **name)
 static const char *stack_lookup(u64 addr, u64 *lo, u64 *hi)
 {
 	struct cpu_stack *cs = this_cpu_stacks();
-	struct task *t = this_cpu()->curr;
+	struct task *t = current;
 	unsigned int i;
 
 	for (i = 0; i <= NR_IST; i++) {

@@ -136,9 +136,9 @@ void do_exit(int status)
 	 * Nothing ends a task inside kill_disable() (kill, overflow and fault paths all refuse): a
 	 * depth left here means the count went to the wrong task or CPU, and other tasks' are off.
 	 */
-	if (this_cpu()->nokill)
+	if (this_cpu_read(nokill))
 		panic("do_exit: %s (pid %d) ends with kill_disable() depth %d", current->comm,
-		      current->pid, this_cpu()->nokill);
+		      current->pid, this_cpu_read(nokill));
 	spin_lock_irqsave(&sched_lock);
 	t = current;
 	t->exit_status = status;
@@ -260,7 +260,7 @@ static int __kill(struct task *t)
 	if (!t || t->state == TASK_DEAD)
 		return -1;
 	/* The current task from an interrupt handler is another task's request: it ends too. */
-	if (t->is_idle || t->pid == 1 || (t == current && !this_cpu()->irq_depth))
+	if (t->is_idle || t->pid == 1 || (t == current && !this_cpu_read(irq_depth)))
 		return -2;
 	if (t->state == TASK_NEW) {
 		__kill_new_task(t);
@@ -317,7 +317,7 @@ void stop_if_asked(void)
 {
 	struct task *t = current;
 
-	if (t->stop_pending && !this_cpu()->nokill && !nr_held_locks())
+	if (t->stop_pending && !this_cpu_read(nokill) && !nr_held_locks())
 		do_exit(EXIT_STATUS(EXIT_KILLED, 0));
 }
 

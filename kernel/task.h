@@ -54,11 +54,12 @@ struct task {
 	int exit_status;
 	bool detached; /* nobody will wait: freed as soon as it is dead */
 	bool is_idle;
-	u64 wake_at;		       /* jiffies, while TASK_SLEEPING */
-	u64 max_stack_used;	       /* high-water mark, kept after the stack is gone */
-	u64 switches;		       /* times it was switched in */
-	struct wait_queue exit_wait;   /* who waits for this task to die */
-	struct wait_queue *parent_wait; /* also woken at its death: a parent waiting for any child */
+	u64 wake_at;		     /* jiffies, while TASK_SLEEPING */
+	u64 max_stack_used;	     /* high-water mark, kept after the stack is gone */
+	u64 switches;		     /* times it was switched in */
+	struct wait_queue exit_wait; /* who waits for this task to die */
+	struct wait_queue
+		*parent_wait;	       /* also woken at its death: a parent waiting for any child */
 	struct wait_queue *waiting_on; /* the queue this task sleeps on, if TASK_BLOCKED */
 	struct task *wq_next;	       /* link in that queue */
 	struct task *rq_next;	       /* link in the run queue or the sleep list */
@@ -78,7 +79,7 @@ struct task {
 
 static inline struct task *current_task(void)
 {
-	return this_cpu()->curr;
+	return this_cpu_read(curr);
 }
 #define current current_task()
 

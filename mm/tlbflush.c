@@ -52,7 +52,7 @@ u32 tlb_nr_cpus(void)
 
 bool tlb_shootdown_possible(void)
 {
-	return tlb_nr_cpus() <= 1 || (!irqs_disabled() && !this_cpu()->irq_depth);
+	return tlb_nr_cpus() <= 1 || (!irqs_disabled() && !this_cpu_read(irq_depth));
 }
 
 int flush_tlb_kernel_range(u64 start, u64 end)

@@ -65,9 +65,21 @@ static inline struct percpu *this_cpu(void)
  * count per task. vmalloc(), vfree() and kthread_create() use them.
  */
 /*
- * One instruction on %gs: this_cpu()->nokill++ reads the area's address first, and a task
- * preempted and moved to another CPU in between would count on the CPU it left.
+ * A field of this CPU's area, read in one instruction. this_cpu()->field is two - the area's
+ * address, then the field - and a task preempted between them and resumed on another CPU reads
+ * the CPU it left: its `current` would be another task. With interrupts on, use this. (Linux:
+ * this_cpu_read().)
  */
+#define this_cpu_read(field)                                                                       \
+	({                                                                                         \
+		typeof(((struct percpu *)0)->field) v__;                                           \
+		asm volatile("mov %%gs:%c1, %0"                                                    \
+			     : "=r"(v__)                                                           \
+			     : "i"(__builtin_offsetof(struct percpu, field)));                     \
+		v__;                                                                               \
+	})
+
+/* One instruction on %gs too, for the same reason: never counted on the CPU a task left. */
 static inline void kill_disable(void)
 {
 	asm volatile("incl %%gs:%c0" : : "i"(__builtin_offsetof(struct percpu, nokill)) : "memory");

@@ -36,7 +36,7 @@ void ktest_skip(const char *reason)
 
 bool ktest_expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec)
 {
-	struct fault_catch fc = { .irq_depth = this_cpu()->irq_depth };
+	struct fault_catch fc = { .irq_depth = this_cpu_read(irq_depth) };
 
 	if (kernel_setjmp(&fc.jb) == 0) {
 		current->fault_catch = &fc;

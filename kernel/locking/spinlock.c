@@ -70,7 +70,7 @@ void spin_unlock_irqrestore(struct spinlock *lock, u64 flags)
 
 int nr_held_locks(void)
 {
-	return this_cpu()->nr_held_locks;
+	return this_cpu_read(nr_held_locks);
 }
 
 const char *held_lock_name(int i)
