@@ -49,9 +49,10 @@ static const char *why_not_killable(struct task *t, const struct pt_regs *regs, 
 			 held_lock_name(0), nr_held_locks() > 1 ? " (and more)" : "");
 		return buf;
 	}
-	/* Inside vmalloc() and the like: memory taken and not yet recorded would leak. */
+	/* Inside vmalloc(), process_wait() and the like: what is in flight would leak. */
 	if (cpu->nokill)
-		return "an allocation is in flight (kill_disable): killing it would leak";
+		return "it is inside kill_disable() (memory or bookkeeping in flight): killing it "
+		       "would leak";
 	return NULL;
 }
 

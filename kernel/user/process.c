@@ -344,6 +344,8 @@ static void reap_orphans(void)
 	}
 }
 
+void (*process_wait_test_hook)(void);
+
 static bool a_child_ended_since(void *seen)
 {
 	return child_exit_wq.wakeups != *(u64 *)seen;
@@ -389,6 +391,8 @@ static int __process_wait(int pid, int *status)
 	if (!p)
 		return -ECHILD;
 	ret = p->pid;
+	if (process_wait_test_hook)
+		process_wait_test_hook();
 	if (!reap(p, &st))
 		return -ECHILD;
 	reap_orphans();

@@ -9,6 +9,7 @@
 #include "kernel/smp.h"
 #include "kernel/task.h"
 #include "kernel/user/process.h"
+#include "mm/fail.h"
 #include "mm/page_alloc.h"
 #include "mm/user_mm.h"
 #include "mm/vmalloc.h"
@@ -374,6 +375,40 @@ KTEST(user, an_address_space_maps_unmaps_and_frees_every_page)
 	KT_EXPECT(mm->nr_pages == 3);
 	KT_EXPECT_MSG(mm->nr_pt_pages == 4, "%lu page tables after an unmap", mm->nr_pt_pages);
 	user_mm_destroy(mm);
+	KT_EXPECT_AT_BASELINE(before);
+}
+
+/*
+ * Every allocation of a map across a 1 GiB boundary (two PDs, two PTs, four pages) fails in
+ * turn: whatever failed, the map gives back all it took - the pages and the tables it made for
+ * nothing - and the address space is as new (its PML4 only).
+ */
+KTEST(user, a_map_that_runs_out_of_memory_anywhere_gives_back_every_page_and_table)
+{
+	const u64 va = (1UL << 30) - 2 * PAGE_SIZE;
+	struct baseline before;
+	struct user_mm *mm;
+	int n, err = -ENOMEM;
+
+	user_mm_destroy(user_mm_create()); /* warm the slab cache up */
+	baseline(&before);
+	for (n = 1; err && n < 32; n++) {
+		mm = user_mm_create();
+		KT_ASSERT(mm);
+		fail_nth_set(n);
+		err = user_map_zeroed(mm, va, 4, UMAP_WRITE);
+		fail_nth_set(0);
+		if (err) {
+			KT_EXPECT_MSG(err == -ENOMEM, "allocation %d: error %d", n, err);
+			KT_EXPECT_MSG(mm->nr_pages == 0 && mm->nr_pt_pages == 1,
+				      "allocation %d failed: %lu pages, %lu tables left", n,
+				      mm->nr_pages, mm->nr_pt_pages);
+		} else {
+			KT_EXPECT(mm->nr_pages == 4 && mm->nr_pt_pages == 6);
+		}
+		user_mm_destroy(mm);
+	}
+	KT_EXPECT_MSG(!err && n > 9, "the map never succeeded, or after only %d tries", n - 1);
 	KT_EXPECT_AT_BASELINE(before);
 }
 
