@@ -18,11 +18,12 @@
 #include "mm/slab.h"
 #include "kernel/printk/printk.h"
 
+/* Shared by every address space, changed by each on its own CPU: atomic. */
 static u64 pt_pages_total;
 
 u64 user_pt_pages(void)
 {
-	return pt_pages_total;
+	return __atomic_load_n(&pt_pages_total, __ATOMIC_RELAXED);
 }
 
 static u64 table_phys(const void *table)
@@ -47,7 +48,7 @@ struct user_mm *user_mm_create(void)
 	       PT_ENTRIES / 2 * sizeof(pte_t));
 	mm->pml4_phys = table_phys(pml4);
 	mm->nr_pt_pages = 1;
-	pt_pages_total++;
+	__atomic_fetch_add(&pt_pages_total, 1, __ATOMIC_RELAXED);
 	return mm;
 }
 
@@ -73,7 +74,7 @@ static pte_t *user_pte(struct user_mm *mm, u64 va, bool create)
 				return NULL;
 			*e = table_phys(t) | PTE_PRESENT | PTE_WRITE | PTE_USER;
 			mm->nr_pt_pages++;
-			pt_pages_total++;
+			__atomic_fetch_add(&pt_pages_total, 1, __ATOMIC_RELAXED);
 		}
 		table = phys_to_virt(*e & PTE_ADDR_MASK);
 	}
@@ -133,7 +134,7 @@ static void unmap_one(struct user_mm *mm, u64 va)
 		freed[n++] = *path[l - 1] & PTE_ADDR_MASK;
 		*path[l - 1] = 0;
 		mm->nr_pt_pages--;
-		pt_pages_total--;
+		__atomic_fetch_sub(&pt_pages_total, 1, __ATOMIC_RELAXED);
 	}
 	/*
 	 * One INVLPG drops the page's entry and the walks cached through its tables. Only where mm
@@ -231,7 +232,7 @@ static void free_level(struct user_mm *mm, pte_t *table, int level, int nr_entri
 			free_level(mm, phys_to_virt(e & PTE_ADDR_MASK), level - 1, PT_ENTRIES);
 			free_page(phys_to_virt(e & PTE_ADDR_MASK));
 			mm->nr_pt_pages--;
-			pt_pages_total--;
+			__atomic_fetch_sub(&pt_pages_total, 1, __ATOMIC_RELAXED);
 		} else {
 			free_page(phys_to_virt(e & PTE_ADDR_MASK));
 			mm->nr_pages--;
@@ -252,7 +253,7 @@ void user_mm_destroy(struct user_mm *mm)
 	/* Only the user half: the kernel half's tables are the kernel's. */
 	free_level(mm, pml4, 4, PT_ENTRIES / 2);
 	free_page(pml4);
-	pt_pages_total--;
+	__atomic_fetch_sub(&pt_pages_total, 1, __ATOMIC_RELAXED);
 	kfree(mm);
 }
 

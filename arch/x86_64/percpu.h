@@ -60,11 +60,6 @@ static inline struct percpu *this_cpu(void)
 }
 
 /*
- * Between these, the running task has something in flight (memory taken and not yet recorded):
- * kill() waits until kill_enable() and the next safe point. They nest; the scheduler keeps the
- * count per task. vmalloc(), vfree() and kthread_create() use them.
- */
-/*
  * A field of this CPU's area, read in one instruction. this_cpu()->field is two - the area's
  * address, then the field - and a task preempted between them and resumed on another CPU reads
  * the CPU it left: its `current` would be another task. With interrupts on, use this. (Linux:
@@ -79,7 +74,12 @@ static inline struct percpu *this_cpu(void)
 		v__;                                                                               \
 	})
 
-/* One instruction on %gs too, for the same reason: never counted on the CPU a task left. */
+/*
+ * Between these, the running task has something in flight (memory taken and not yet recorded):
+ * kill() waits until kill_enable() and the next safe point. They nest; the scheduler keeps the
+ * count per task. vmalloc(), vfree() and kthread_create() use them. One instruction on %gs
+ * each, for the reason above: never counted on the CPU a task left.
+ */
 static inline void kill_disable(void)
 {
 	asm volatile("incl %%gs:%c0" : : "i"(__builtin_offsetof(struct percpu, nokill)) : "memory");
