@@ -91,7 +91,10 @@ struct task *kthread_run(int (*fn)(void *arg), void *arg, const char *name);
 void kthread_detach(struct task *t);
 
 __attribute__((noreturn)) void exit(int code);
-/* End a task from outside or from a fault handler; `how` is an enum exit_how. */
+/*
+ * End the running task with status, an EXIT_STATUS(how, code): exit() and a kill at a safe point
+ * call it, and so do the fault handlers, for the task that faulted. Never returns.
+ */
 __attribute__((noreturn)) void do_exit(int status);
 /* Wait for pid to end and reap it; returns 0 and its exit status, or -1 if no such task. */
 int wait(int pid, int *status);

@@ -15,8 +15,8 @@ u64 fail_nth_count(void);
 u64 fail_nth_injected(void);
 /*
  * Called by each allocator before it allocates: true means "fail this one". Inline, so that
- * with injection off (always, but in tests) an allocation pays one load and one test: a
- * stack's pages each ask (issue #16).
+ * with injection off (always, but in tests) an allocation pays one load and one test: every
+ * page of a stack asks, so a call here would show in the cost of each stack.
  */
 extern u64 fail_nth;
 bool __should_fail_alloc(void);

@@ -60,7 +60,7 @@ static u64 lazy_max_pages(void)
  * vm_structs come from a small static pool, from kmalloc() only once it is empty. Why: the pool
  * is a list under vmap_area_lock, which get_vm_area() holds anyway, so taking one costs a few
  * instructions; kmalloc() is a lock pair of its own and a walk of the slab's pages, about a
- * tenth of an uncached stack's cost above its memset (docs/BENCHMARKS.md, issue #16). Pool
+ * tenth of an uncached stack's cost above its memset (docs/BENCHMARKS.md). Pool
  * entries are not slab objects: the slab counts that tests compare are not changed by them.
  */
 #define VM_POOL_SIZE 64

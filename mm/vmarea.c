@@ -72,7 +72,7 @@ static u64 max_gap(const struct vmarea *n)
 /*
  * Recompute n's cached height and max_gap from its own gap and its children. Returns whether
  * either changed: if neither did, nothing above n can change either. Inline: each rotation and
- * each level of update_path() calls it, on every vmalloc() (issue #16).
+ * each level of update_path() calls it, on every vmalloc(): a call shows in a stack's cost.
  */
 static inline bool update(struct vmarea *n)
 {

@@ -1,8 +1,9 @@
 /*
- * clobber [depth]: the "before" picture of issue #14. Starts a victim (sibling 20 0, which
- * yields between lines), then asks the kernel to recurse depth frames on its own kernel stack.
- * With VMAP_STACK=y the guard page stops this process at once; with VMAP_STACK=n the recursion
- * runs on into whatever lies below the stack, possibly the victim's kernel stack.
+ * clobber [depth]: an overrun without guard pages, seen from user mode. Starts a victim
+ * (sibling 20 0, which yields between lines), then asks the kernel to recurse depth frames on
+ * its own kernel stack. With VMAP_STACK=y the guard page stops this process at once; with
+ * VMAP_STACK=n the recursion runs on into whatever lies below the stack, possibly the victim's
+ * kernel stack.
  */
 #include "user/lib/ulib.h"
 

@@ -1,8 +1,10 @@
 /*
- * Per-CPU data. Everything that differs between CPUs lives in one struct percpu, reached through
- * one accessor, this_cpu(), which reads the structure's own address from %gs:0. The boot CPU's is
- * boot_percpu; each other CPU (AP) gets one from percpu_ap_area() and points its GS base at it
- * when it starts (kernel/smp.c).
+ * Per-CPU data. What the entry code, the scheduler and the overflow policy read on every CPU
+ * lives in one struct percpu, reached through one accessor, this_cpu(), which reads the
+ * structure's own address from %gs:0. The boot CPU's is boot_percpu; each other CPU (AP) gets
+ * one from percpu_ap_area() and points its GS base at it when it starts (kernel/smp.c). Other
+ * per-CPU state stays with its owner, in arrays indexed by CPU number (the page allocator's
+ * per-CPU lists, the scheduler's, smp.c's, the CPU stacks of kernel/stack.c, ...).
  */
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
@@ -26,7 +28,7 @@ struct spinlock;
 struct percpu {
 	struct percpu *self; /* must stay first: this_cpu() reads %gs:0 */
 	u32 cpu;
-	int irq_depth;	   /* > 0 from the first instruction of an IRQ's entry to its exit */
+	int irq_depth;	   /* > 0 from an IRQ stub's first push to the IRQ's exit */
 	u64 irq_stack_top; /* where IRQ handlers run (kernel/stack.c), 0: on the current stack */
 	u64 user_rsp;	   /* syscall entry: the user's RSP until it is on the kernel stack */
 	struct task *curr; /* the running task (use `current`) */

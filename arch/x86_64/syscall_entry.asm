@@ -1,8 +1,8 @@
 ; Ring 3 <-> ring 0 for system calls, and the first entry of a process into ring 3.
 ;
 ; syscall (Intel SDM vol. 2, SYSCALL; AMD APM vol. 2, "SYSCALL and SYSRET"): the CPU puts the
-; user RIP in RCX and RFLAGS in R11, clears the RFLAGS bits set in MSR_SFMASK (IF, DF, TF, AC
-; here: interrupts stay off until we are on a kernel stack), loads CS/SS from MSR_STAR and jumps
+; user RIP in RCX and RFLAGS in R11, clears the RFLAGS bits set in MSR_SFMASK (IF, DF, TF, AC,
+; NT here: interrupts stay off until we are on a kernel stack), loads CS/SS from MSR_STAR and jumps
 ; to MSR_LSTAR - and changes nothing else: RSP is still the user's, GS base still the user's.
 ; So the first instruction is swapgs (GS base = this CPU's struct percpu), the user RSP goes
 ; into a per-CPU scratch slot, and RSP becomes the top of the running task's kernel stack (the
@@ -113,7 +113,7 @@ user_enter:
 %%no:
 %endmacro
 
-; An exception-table entry: a fault at `insn` resumes at `fixup` (arch/x86_64/extable.c).
+; An exception-table entry: a fault at `insn` resumes at `fixup` (fixup_exception(), syscall.c).
 %macro EXTABLE 2
 	section __ex_table progbits alloc noexec nowrite align=8
 	align 8

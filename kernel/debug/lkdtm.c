@@ -5,7 +5,6 @@
 #include "kernel/printk/printk.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/lib/string.h"
-#include "kernel/sched.h"
 #include "kernel/smp.h"
 #include "kernel/task.h"
 

@@ -1,5 +1,5 @@
 /*
- * Issue #14's "before" and "after", with two processes: a victim asleep in a system call
+ * What guard pages change, before and after, with two processes: a victim asleep in a system call
  * (spawnloop, in wait() for a child that never ends) and an attacker asking the kernel
  * (SYS_recurse) to recurse far past the end of its kernel stack.
  *

@@ -12,7 +12,6 @@
 #include "kernel/drivers/apic.h"
 #include "kernel/drivers/ioapic.h"
 #include "kernel/lib/string.h"
-#include "kernel/sched.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
 
