@@ -1,7 +1,8 @@
 # vmstack: a teaching kernel with virtually mapped kernel stacks.
 #
 #   make            build build/kernel.elf        make run     boot it in QEMU (serial on stdio)
-#   make iso        build build/kernel.iso        make test    every test: host, then in QEMU
+#   make iso        build build/kernel.iso        make test    every test, in parallel (-j N, T=)
+#   make check      the quick tests (2 minutes)
 #   make debug      QEMU halted, waiting for gdb  make fuzz    fuzz the pure-logic parsers/allocators
 #   make grade      grade the labs (LAB=<n>: one)  make handout LAB=<n>   a lab's student tree
 #   make bench      boot, run the benchmarks, write build/bench.json
@@ -57,10 +58,10 @@ KERNEL_ASM := $(wildcard boot/*.asm arch/x86_64/*.asm)
 OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/%.o,$(KERNEL_ASM)) \
 	$(BUILD)/font8x8.o
 
-# Prerequisites such as $$(call host_sources,%) are expanded per target.
+# Prerequisites such as $$(host_src_$$*) are expanded per target.
 .SECONDEXPANSION:
 
-.PHONY: all user iso run run-uefi debug test stackcheck torture bench bench-baseline fuzz clean deps format host-tests grade handout
+.PHONY: all user iso run run-uefi debug test check stackcheck torture bench bench-baseline fuzz clean deps format host-tests grade handout
 all: $(BUILD)/kernel.elf $(BUILD)/initrd.cpio
 
 # The configuration header is rewritten only when an option changes, so a change rebuilds all.
@@ -200,9 +201,22 @@ handout:
 	@test -n "$(LAB)" || { echo "usage: make handout LAB=<n>   (docs/labs/)"; exit 2; }
 	@scripts/handout $(LAB)
 
+# The tests run as parallel jobs (scripts/run-tests, tests/scenarios/): as many at a time as
+# make's -j says, or JOBS=, or else the machine's CPUs. T=<glob> runs the jobs whose names match.
+T ?=
+JOBS ?=
+export T
 test:
 	@scripts/install-deps test
-	scripts/run-tests
+	JOBS=$(or $(JOBS),$(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS)))) scripts/run-tests
+
+# The edit-compile-test loop: the host unit tests, the layers, the docs, the counted benchmark
+# figures and one boot of every in-kernel test.
+CHECK_JOBS := host.*,layers.*,docs.*,bench.gate_counts_within_2_percent,ktest.all
+check:
+	@scripts/install-deps
+	JOBS=$(or $(JOBS),$(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS)))) T='$(or $(T),$(CHECK_JOBS))' \
+		scripts/run-tests
 
 # Every entry point's worst-case stack depth, proven from GCC's own figures before the kernel
 # runs (scripts/stackcheck, docs/STACKCHECK.md). A build directory of its own: -fstack-usage and
@@ -239,24 +253,31 @@ bench-baseline: deps
 	@$(MAKE) --no-print-directory all
 	scripts/bench-gate --update $(BUILD)
 
-# Host unit tests of pure kernel logic, with AddressSanitizer and UndefinedBehaviorSanitizer.
+# Host unit tests of pure kernel logic, with AddressSanitizer and UndefinedBehaviorSanitizer:
+# tests/test_<name>.c, linked with the kernel sources listed as host_src_<name>. A test that reaches static
+# functions #includes its source instead, and lists none (-MMD tracks those includes).
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
-	-fno-sanitize-recover=all -I.
-HOST_TESTS := $(patsubst tests/%.c,$(BUILD)/host/%,$(wildcard tests/test_*.c))
+	-fno-sanitize-recover=all -I. -MMD -MP
+HOST_TEST_NAMES := buddy cmdline elf glob initrd madt multiboot2 userprogs userrun vmarea vsprintf
+host_src_buddy := mm/buddy.c
+host_src_cmdline := boot/cmdline.c
+host_src_glob := kernel/lib/glob.c
+host_src_multiboot2 := boot/multiboot2.c
+host_src_vmarea := mm/vmarea.c
+HOST_TESTS := $(patsubst %,$(BUILD)/host/test_%,$(HOST_TEST_NAMES))
 host-tests: $(HOST_TESTS)
-# tests/test_X.c tests kernel/lib/X.c, boot/X.c or mm/X.c, linked in unless the test #includes it itself.
-host_sources = $(if $(shell grep -l '^\#include "[a-z/]*/$(1).c"' tests/test_$(1).c tests/fuzz_$(1).c \
-	2>/dev/null),,$(wildcard kernel/lib/$(1).c boot/$(1).c mm/$(1).c))
-$(BUILD)/host/test_%: tests/test_%.c tests/tap.h $$(call host_sources,%)
+$(BUILD)/host/test_%: tests/test_%.c tests/tap.h $$(host_src_$$*)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $@")
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) $< $(call host_sources,$*) -o $@
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(host_src_$*) $< -o $@
 
 # These check the programs that were built: build them first.
 $(BUILD)/host/test_userprogs: $(BUILD)/initrd.cpio
 $(BUILD)/host/test_userrun: $(USER_ELFS)
 
-FUZZERS := $(patsubst tests/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz_*.c))
+# The fuzzers (tests/fuzz_<name>.c) are linked with the same sources as test_<name>.
+FUZZ_NAMES := buddy elf initrd madt multiboot2 vmarea
+FUZZERS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_SECONDS ?= 60
 # A fuzzer with a folder in $(BUILD)/fuzz/seeds starts from it too: the ELF and initrd parsers
 # from the real programs and archive, which random bytes would take long to find.
@@ -267,10 +288,10 @@ fuzz: $(FUZZERS) $(BUILD)/fuzz/seeds
 $(BUILD)/fuzz/seeds: $(BUILD)/initrd.cpio
 	@rm -rf $@ && mkdir -p $@/fuzz_elf $@/fuzz_initrd
 	@cp $(USER_BINS) $@/fuzz_elf/ && cp $(BUILD)/initrd.cpio $@/fuzz_initrd/
-$(BUILD)/fuzz/fuzz_%: tests/fuzz_%.c $$(call host_sources,%)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz_%.c $$(host_src_$$*)
 	@scripts/install-deps fuzz
 	@mkdir -p $(dir $@)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. $< $(call host_sources,$*) -o $@
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. $< $(host_src_$*) -o $@
 
 format:
 	clang-format -i $(KERNEL_C) $(wildcard $(addsuffix /*.h,$(KERNEL_DIRS)) arch/x86_64/asm/*.h \
@@ -279,4 +300,5 @@ format:
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(patsubst %.elf,%.d,$(USER_ELFS)) $(USER_LIB_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(patsubst %.elf,%.d,$(USER_ELFS)) $(USER_LIB_OBJS:.o=.d) \
+	$(HOST_TESTS:=.d)

@@ -1,0 +1,301 @@
+# shellcheck shell=bash
+# The job pool of scripts/run-tests. A scenario file (tests/scenarios/*.sh) declares jobs; each
+# job is a command - a few boots at most - that depends on no other job unless it says so. The
+# pool runs JOBS of them at a time, keeps each job's output in a file of its own and prints the
+# outputs in the order the jobs were declared, so the log reads the same whatever finished
+# first. While it runs, a progress line (done/total, elapsed, an estimate of what is left) goes
+# to stderr: redrawn in place on a terminal, a plain line per finished job when piped.
+# Sourced, not run; needs bash 5.1 or later (wait -n -p).
+#
+# A job counts its checks in the runner's variables (passed, failed, skipped, failures, skips);
+# the pool adds them up when the job ends.
+
+JOB_NAMES=()
+JOB_CMDS=()
+JOB_NEEDS=()
+JOB_AFTER=()
+JOB_FIRST=()
+
+# job NAME [--first] [--needs JOBS] [--after JOBS] COMMAND [ARGS...]: declare a job. JOBS is a
+# comma-separated list of job names. --needs: those run first, even where T does not select
+# them, and this one is not run if one of them failed (a build, say). --after: this one waits
+# for those, if they run at all. --first: start it before the others (a long job, so that it
+# does not end the run alone).
+job() {
+	local name=$1 first=0 needs="" after=""
+	shift
+	while :; do
+		case $1 in
+		--first) first=1 ;;
+		--needs) needs=$2 && shift ;;
+		--after) after=$2 && shift ;;
+		*) break ;;
+		esac
+		shift
+	done
+	JOB_NAMES+=("$name")
+	JOB_CMDS+=("$(printf '%q ' "$@")")
+	JOB_NEEDS+=("$needs")
+	JOB_AFTER+=("$after")
+	JOB_FIRST+=("$first")
+}
+
+# job_select: keep the jobs T selects and the jobs they need; drop the others.
+job_select() {
+	local i n
+	local -A keep=()
+	local -a names cmds needs after first
+	for i in "${!JOB_NAMES[@]}"; do
+		if [ -z "${T:-}" ] || name_matches "$T" "${JOB_NAMES[i]}"; then
+			keep[${JOB_NAMES[i]}]=1
+			IFS=, read -r -a names <<<"${JOB_NEEDS[i]}"
+			for n in "${names[@]}"; do
+				keep[$n]=1
+			done
+		fi
+	done
+	names=() cmds=() needs=() after=() first=()
+	for i in "${!JOB_NAMES[@]}"; do
+		[ -n "${keep[${JOB_NAMES[i]}]:-}" ] || continue
+		names+=("${JOB_NAMES[i]}")
+		cmds+=("${JOB_CMDS[i]}")
+		needs+=("${JOB_NEEDS[i]}")
+		after+=("${JOB_AFTER[i]}")
+		first+=("${JOB_FIRST[i]}")
+	done
+	JOB_NAMES=("${names[@]}") JOB_CMDS=("${cmds[@]}") JOB_NEEDS=("${needs[@]}")
+	JOB_AFTER=("${after[@]}") JOB_FIRST=("${first[@]}")
+}
+
+# name_matches GLOBS NAME: NAME, or a part of it after a dot, matches one of the comma-separated
+# globs: "tlb.*" selects ktest.tlb.smp2.
+name_matches() {
+	local n g
+	local -a globs
+	IFS=, read -r -a globs <<<"$1"
+	for g in "${globs[@]}"; do
+		n=$2
+		while :; do
+			# shellcheck disable=SC2053
+			[[ $n == $g ]] && return 0
+			[[ $n == *.* ]] || break
+			n=${n#*.}
+		done
+	done
+	return 1
+}
+
+# The pool's bookkeeping, indexed like JOB_NAMES.
+job_state=()    # 0 waiting, 1 running, 2 ended
+job_t0=()       # when it started (seconds since the run began)
+job_secs=()     # how long it ran
+job_failed=()   # 1 if it counted a failure
+declare -A job_pid_index
+declare -A job_index
+declare -A job_estimate
+
+# The durations of the last run, for the estimate of what is left and for the order.
+job_load_estimates() {
+	local name secs
+	[ -f "$JOB_DIR/../durations.txt" ] || return 0
+	while read -r secs name; do
+		job_estimate[$name]=$secs
+	done <"$JOB_DIR/../durations.txt"
+}
+
+job_start() {
+	local i=$1 out=$JOB_DIR/$1
+	job_state[i]=1
+	job_t0[i]=$SECONDS
+	(
+		passed=0 failed=0 skipped=0
+		failures=()
+		skips=()
+		eval "${JOB_CMDS[i]}" </dev/null
+		{
+			echo "$passed $failed $skipped"
+			[ ${#failures[@]} -eq 0 ] || printf 'F %s\n' "${failures[@]}"
+			[ ${#skips[@]} -eq 0 ] || printf 'S %s\n' "${skips[@]}"
+		} >"$out.result"
+	) >"$out.out" 2>&1 &
+	job_pid_index[$!]=$i
+}
+
+# job_waits I: true if job I must wait for a job it needs or comes after.
+job_waits() {
+	local n j
+	local -a names
+	IFS=, read -r -a names <<<"${JOB_NEEDS[$1]},${JOB_AFTER[$1]}"
+	for n in "${names[@]}"; do
+		[ -n "$n" ] || continue
+		j=${job_index[$n]:-}
+		[ -z "$j" ] || [ "${job_state[j]}" = 2 ] || return 0
+	done
+	return 1
+}
+
+# job_failed_need I: the first job that job I needs and that failed; false if none.
+job_failed_need() {
+	local n j
+	local -a names
+	IFS=, read -r -a names <<<"${JOB_NEEDS[$1]}"
+	for n in "${names[@]}"; do
+		[ -n "$n" ] || continue
+		j=${job_index[$n]:-}
+		[ -z "$j" ] || [ "${job_failed[j]}" = 0 ] || { echo "$n" && return 0; }
+	done
+	return 1
+}
+
+# job_next: the index of the job to start next, or false if none can start now: a --first job,
+# then the longest of the last run, then the first declared.
+job_next() {
+	local i best=-1 best_key=-1 key
+	for i in "${!JOB_NAMES[@]}"; do
+		[ "${job_state[i]}" = 0 ] || continue
+		job_waits "$i" && continue
+		key=$((JOB_FIRST[i] * 1000000 + ${job_estimate[${JOB_NAMES[i]}]:-0}))
+		if [ "$key" -gt "$best_key" ]; then
+			best=$i
+			best_key=$key
+		fi
+	done
+	[ "$best" -ge 0 ] && echo "$best"
+}
+
+# job_collect I: add up an ended job's counts.
+job_collect() {
+	local i=$1 p f s line
+	if [ ! -f "$JOB_DIR/$i.result" ]; then
+		echo "FAIL: ${JOB_NAMES[i]}: the job ended without its result (killed?)" >>"$JOB_DIR/$i.out"
+		fail "${JOB_NAMES[i]}: the job ended without its result"
+		job_failed[i]=1
+		return
+	fi
+	read -r p f s <"$JOB_DIR/$i.result"
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+	job_failed[i]=$((f > 0))
+	while IFS= read -r line; do
+		case $line in
+		'F '*) failures+=("${line#F }") ;;
+		'S '*) skips+=("${line#S }") ;;
+		esac
+	done < <(tail -n +2 "$JOB_DIR/$i.result")
+}
+
+# job_skip_dependent I NEED: a job that needs one that failed is not run; it counts as one
+# failure.
+job_skip_dependent() {
+	local i=$1 a=$2
+	job_state[i]=2
+	job_secs[i]=0
+	job_failed[i]=1
+	echo "FAIL: ${JOB_NAMES[i]}: not run, because $a failed" >"$JOB_DIR/$i.out"
+	fail "${JOB_NAMES[i]}: not run, because $a failed"
+}
+
+job_clock() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+# job_progress DONE: the progress line, with an estimate: what the waiting and running jobs
+# took last time (or, for a job never timed, the mean of those ended in this run), over JOBS.
+job_progress() {
+	local ended=$1 i est sum=0 mean=20 n=0 total=0 left names=""
+	for i in "${!JOB_NAMES[@]}"; do
+		if [ "${job_state[i]}" = 2 ]; then
+			total=$((total + job_secs[i]))
+			n=$((n + 1))
+		fi
+	done
+	[ "$n" -eq 0 ] || mean=$((total / n + 1))
+	for i in "${!JOB_NAMES[@]}"; do
+		[ "${job_state[i]}" != 2 ] || continue
+		est=${job_estimate[${JOB_NAMES[i]}]:-$mean}
+		if [ "${job_state[i]}" = 1 ]; then
+			est=$((est - (SECONDS - job_t0[i])))
+			[ "$est" -gt 0 ] || est=1
+			names="$names ${JOB_NAMES[i]}"
+		fi
+		sum=$((sum + est))
+	done
+	left=$(((sum + JOBS - 1) / JOBS))
+	if [ -t 2 ]; then
+		printf '\r\033[K[%d/%d] %s elapsed, about %s left; running:%s' "$ended" \
+			"${#JOB_NAMES[@]}" "$(job_clock $SECONDS)" "$(job_clock $left)" "$names" |
+			cut -c1-"${COLUMNS:-100}" >&2
+	else
+		printf '# progress: %d/%d jobs, %s elapsed, about %s left\n' "$ended" \
+			"${#JOB_NAMES[@]}" "$(job_clock $SECONDS)" "$(job_clock $left)" >&2
+	fi
+}
+
+# job_flush: print the outputs of the ended jobs that follow the last printed one.
+job_printed=0
+job_flush() {
+	[ -t 2 ] && printf '\r\033[K' >&2
+	while [ "$job_printed" -lt ${#JOB_NAMES[@]} ] && [ "${job_state[job_printed]}" = 2 ]; do
+		cat "$JOB_DIR/$job_printed.out"
+		job_printed=$((job_printed + 1))
+	done
+}
+
+# run_jobs: run every declared job, JOBS at a time; adds their counts to the runner's.
+run_jobs() {
+	local i running=0 ended=0 pid next need
+	SECONDS=0
+	rm -rf "$JOB_DIR" && mkdir -p "$JOB_DIR"
+	job_load_estimates
+	for i in "${!JOB_NAMES[@]}"; do
+		job_state[i]=0
+		job_failed[i]=0
+		job_index[${JOB_NAMES[i]}]=$i
+	done
+	trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
+	while [ "$ended" -lt ${#JOB_NAMES[@]} ]; do
+		while [ "$running" -lt "$JOBS" ] && next=$(job_next); do
+			if need=$(job_failed_need "$next"); then
+				job_skip_dependent "$next" "$need"
+				ended=$((ended + 1))
+				continue
+			fi
+			job_start "$next"
+			running=$((running + 1))
+		done
+		[ "$running" -gt 0 ] || { job_flush; continue; }
+		wait -n -p pid
+		i=${job_pid_index[$pid]:-}
+		[ -n "$i" ] || continue
+		running=$((running - 1))
+		ended=$((ended + 1))
+		job_state[i]=2
+		job_secs[i]=$((SECONDS - job_t0[i]))
+		job_collect "$i"
+		job_flush
+		job_progress "$ended"
+	done
+	[ -t 2 ] && printf '\r\033[K' >&2
+	trap - INT TERM
+	job_report
+}
+
+# job_report: the ten slowest jobs and the time per group (a name's first word), and the
+# durations kept for the next run's estimate.
+job_report() {
+	local i g
+	local -A group
+	for i in "${!JOB_NAMES[@]}"; do
+		echo "${job_secs[i]} ${JOB_NAMES[i]}"
+	done | sort -rn >"$JOB_DIR/../durations.txt"
+	echo
+	echo "Slowest jobs (seconds):"
+	head -n 10 "$JOB_DIR/../durations.txt" | awk '{ printf "  %5d  %s\n", $1, $2 }'
+	for i in "${!JOB_NAMES[@]}"; do
+		g=${JOB_NAMES[i]%%.*}
+		group[$g]=$((${group[$g]:-0} + job_secs[i]))
+	done
+	echo "Time per group (seconds, summed over jobs; $JOBS at a time, $(job_clock $SECONDS) in all):"
+	for g in "${!group[@]}"; do
+		echo "${group[$g]} $g"
+	done | sort -rn | awk '{ printf "  %5d  %s\n", $1, $2 }'
+}

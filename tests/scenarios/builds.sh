@@ -1,0 +1,24 @@
+# shellcheck shell=bash
+# The builds every other job boots or runs: the kernels of make test, each with its options in
+# a build directory of its own, and the host unit tests. Jobs that need one say --needs build.X.
+
+# The kernel with the default options, and the VMAP_STACK=n "before" kernel where make iso
+# builds it (build/test/novmap), so that `make run BUILD=build/test` finds both up to date.
+job build.test --first build_test_kernel
+build_test_kernel() {
+	build_kernel build/test
+	# The screen reader of the menu jobs, built against the font the kernel was built with.
+	${HOSTCC:-cc} -O2 -Wall -Wextra -Werror -I. -Ibuild/test scripts/screen-text.c \
+		build/test/font8x8.c -o build/test/screen-text || fail "build: scripts/screen-text.c"
+}
+job build.novmap --first build_kernel build/test/novmap VMAP_STACK=n
+job build.zerodirty build_kernel build/test-zerodirty STACK_ZERO_DIRTY=y
+# The grader's kernel with two guard pages a side (lab 3), built once for every lab job.
+job build.guard2 build_kernel build/test-guard2 STACK_GUARD_PAGES=2
+
+job build.host --first build_host_tests
+build_host_tests() {
+	local log=$LOGS/build-host.log
+	make -s -j"$JOBS" host-tests >"$log" 2>&1
+	verdict "build: host unit tests" "$([ $? -eq 0 ] && echo 1)" "$log"
+}

@@ -1,0 +1,48 @@
+# shellcheck shell=bash
+# The in-kernel tests (KTAP, test=<glob>), each result a check: every suite on the default
+# machine, and again on the machines and kernels where the answer could differ.
+
+job ktest.all --needs build.test ktest ktest.all "$K" "*"
+for m in 32M 512M 8G; do
+	job "ktest.mm.$m" --needs build.test ktest "ktest.mm.$m" "$K" "mm.*" -m "$m" -cpu max
+done
+job ktest.mm.no-1g-pages --needs build.test ktest ktest.mm.no-1g-pages "$K" "mm.*" -cpu qemu64 -m 2G
+
+# User mode on a CPU with SMEP and SMAP (QEMU's -cpu max; the default CPU has neither, so
+# ktest.all skips user.with_smap_* and user.with_smep_*): the kernel turns both on, and every
+# user test passes with them, two CPUs.
+job ktest.user.smep_smap --needs build.test user_smep_smap
+user_smep_smap() {
+	ktest ktest.user.smep_smap "$K" "user.*,process.*,clobber.*" -cpu max -smp 2
+	verdict ktest.user.smep_smap_tests_ran "$(grep -qE '^ok [0-9]+ user\.with_smap_[a-z_]+$' "$log" &&
+		grep -qE '^ok [0-9]+ user\.with_smep_[a-z_]+$' "$log" && echo 1)" "$log"
+}
+
+# SMP: every CPU the MADT lists comes up, serves IPIs (smp.*) and runs tasks (sched_smp.*: an
+# overflow on CPU 1 while counters on CPUs 0 and 2 go on, 10,000 tasks over every CPU back to
+# the baseline) while every other suite still passes, stacktorture included; on both machines
+# QEMU has (i440fx and q35), and with nosmp, where one CPU runs as before.
+for machine in pc q35; do
+	for cpus in 1 2 4; do
+		job "ktest.smp.$machine.$cpus" --needs build.test \
+			ktest "ktest.smp.$machine.$cpus" "$K" "*" -machine "$machine" -smp "$cpus"
+	done
+done
+job ktest.smp.nosmp --needs build.test ktest_nosmp
+ktest_nosmp() { KTEST_CMDLINE=nosmp ktest ktest.smp.nosmp "$K" "*" -smp 2; }
+
+# TLB shootdown: another CPU that used a freed area faults on it after the purge, never reading
+# its reused pages (tlb.*; with one CPU the stale-TLB tests skip).
+for cpus in 2 4; do
+	job "ktest.tlb.smp$cpus" --needs build.test ktest "ktest.tlb.smp$cpus" "$K" "tlb.*" -smp "$cpus"
+done
+
+# The "before" kernel: physically contiguous stacks, no guard pages.
+job ktest.novmap --needs build.novmap ktest ktest.novmap "$N" "*"
+
+# STACK_ZERO_DIRTY=y: a reused stack has only its dirty pages zeroed; the task tests (one of them
+# scribbles over a whole stack and checks the next task sees none of it) must pass the same, on
+# one CPU and on two (where the dirty bits' clearing must flush the other CPU's TLB too).
+job ktest.stack_zero_dirty --needs build.zerodirty ktest ktest.stack_zero_dirty "$Z" "task.*"
+job ktest.stack_zero_dirty.smp2 --needs build.zerodirty \
+	ktest ktest.stack_zero_dirty.smp2 "$Z" "task.*" -smp 2

@@ -1,0 +1,51 @@
+# shellcheck shell=bash
+# The crash tests from the shell (lkdtm): every way an overflow can end - killed, a panic by
+# policy, in interrupt entry - and what the "before" kernel (VMAP_STACK=n) makes of them.
+
+job lkdtm.shell --needs build.test session lkdtm.shell "$K" \
+	'spawn 2\nlkdtm list\nlkdtm EXHAUST_STACK\nlkdtm NOPE\nlkdtm STACK_BIG_FRAME\nps\necho alive\npoweroff\n' 0 \
+	'^  EXHAUST_STACK_IRQS_OFF ' 'BUG: TASK stack guard page was hit at [0-9a-f]{16} \(stack is [0-9a-f]{16}\.\.[0-9a-f]{16}\)' \
+	'kernel stack overflow \(double-fault\)' '\] recursive_loop' \
+	'EXHAUST_STACK: pid [0-9]+ killed: kernel stack overflow' "lkdtm: unknown test 'NOPE'" \
+	'STACK_BIG_FRAME: pid [0-9]+ killed: kernel stack overflow' '^ +[23] counter +(sleeping|runnable) ' '^alive$'
+job lkdtm.locked_panics --needs build.test session lkdtm.locked_panics "$K" \
+	'lkdtm EXHAUST_STACK_LOCKED\n' 1 \
+	'kernel stack overflow \(double-fault\)' \
+	"Kernel panic - not syncing: kernel stack overflow in lkdtm \(pid [0-9]+\): the task holds lock 'lkdtm_lock'"
+# Overflows in interrupt entry and delivery: the interrupt the CPU took is finished late, so
+# ticks and serial input go on (before, the PIC waited for an EOI forever and the shell froze).
+job lkdtm.irq_entry_overflow_keeps_the_machine --needs build.test \
+	session lkdtm.irq_entry_overflow_keeps_the_machine "$K" \
+	'spawn 1\nlkdtm EXHAUST_STACK_IRQ_ENTRY\nlkdtm EXHAUST_STACK_IRQ_DELIVERY\nps\necho alive\npoweroff\n' 0 \
+	'IRQ [0-9]+ was taken but its entry overran the stack: handled now' \
+	'EXHAUST_STACK_IRQ_ENTRY: pid [0-9]+ killed: kernel stack overflow' \
+	'EXHAUST_STACK_IRQ_DELIVERY: pid [0-9]+ killed: kernel stack overflow' \
+	'^ +2 counter +(sleeping|runnable) ' '^alive$'
+job lkdtm.nearly_full_stack_reports_from_irq_stack --needs build.test \
+	session lkdtm.nearly_full_stack_reports_from_irq_stack "$K" \
+	'lkdtm STACK_GUARD_PAGE_LEADING_NEARLY_FULL\necho alive\npoweroff\n' 0 \
+	'STACK_GUARD_PAGE_LEADING_NEARLY_FULL: pid [0-9]+ killed: kernel stack overflow' '^alive$'
+job lkdtm.irq_stack_overflow_panics --needs build.test \
+	session lkdtm.irq_stack_overflow_panics "$K" 'lkdtm EXHAUST_IRQ_STACK\n' 1 \
+	'BUG: IRQ stack guard page was hit at [0-9a-f]{16} \(stack is [0-9a-f]{16}\.\.[0-9a-f]{16}\)' \
+	'Kernel panic - not syncing: kernel stack overflow on the IRQ stack' \
+	'^ <IRQ>$' '^ </IRQ>$' '^ <TASK>$' '\] exhaust_irq_stack\+0x'
+# A #DF that is no overflow, with CR2 left in the task's guard as an earlier overflow leaves it.
+job lkdtm.double_fault_is_no_overflow --needs build.test \
+	session lkdtm.double_fault_is_no_overflow "$K" 'lkdtm EXHAUST_STACK\nlkdtm DOUBLE_FAULT\n' 1 \
+	'Oops: double fault: 0000 \[#1\] \(double fault, not a task stack overflow\)' \
+	'Kernel panic - not syncing: double fault'
+job lkdtm.init_overflow_panics --needs build.test \
+	session lkdtm.init_overflow_panics "$K" 'lkdtm EXHAUST_STACK here\n' 1 \
+	'lkdtm: performing EXHAUST_STACK in pid 1 \(init\)' \
+	'Kernel panic - not syncing: kernel stack overflow in init \(pid 1\): Attempted to kill init!'
+
+# The "before" kernel: every overrun goes unnoticed, and the exhaustion is caught only late.
+job novmap.lkdtm_unnoticed --needs build.novmap session novmap.lkdtm_unnoticed "$N" \
+	'lkdtm STACK_GUARD_PAGE_LEADING\nlkdtm STACK_GUARD_PAGE_TRAILING\nlkdtm STACK_BIG_FRAME\npoweroff\n' 0 \
+	'FAIL: accessed the page below the stack \(VMAP_STACK=0\)' \
+	'FAIL: accessed the page above the stack' 'FAIL: a frame larger than the guard went unnoticed' \
+	'STACK_GUARD_PAGE_LEADING: pid [0-9]+ exited'
+job novmap.exhaust_caught_late --needs build.novmap \
+	session novmap.exhaust_caught_late "$N" 'lkdtm EXHAUST_STACK\n' 1 \
+	'Kernel panic - not syncing: corrupted stack end detected inside scheduler'

@@ -1,0 +1,59 @@
+# shellcheck shell=bash
+# The boot menu, as on a PC without a keyboard, read from the serial port. Each menu entry of
+# scripts/mkiso is booted by making it the default, with nothing typed at all (QEMU's PS/2
+# controller is there but idle). Pauses are off (pause=0). The entries read from the screen are
+# in screen.sh.
+
+# shellcheck source=tests/scenarios/lib/menu.sh
+. tests/scenarios/lib/menu.sh
+
+# The demo and the self-test under BIOS.
+job menu.demo.bios --needs build.test,build.novmap menu_serial menu.demo.bios 1 0 "poweroff=0" \
+	"${demo_res[@]}" \
+	'^demo: the sibling counter \(pid [0-9]+\) is still counting: [0-9]+ -> [0-9]+$' \
+	'^demo: powering off in 0 s$'
+# The "before" kernel: every overrun unnoticed, the summary, then the crash it is kept for.
+novmap_demo() {
+	menu_serial "menu.novmap_demo.$1" 3 1 "poweroff=0" '^demo: this kernel: VMAP_STACK=n' \
+		'^FAIL: accessed the page below the stack' '^FAIL: accessed the page above the stack' \
+		'^FAIL: a frame larger than the guard went unnoticed' \
+		'^demo: summary: 3 crash tests, 0 caught and killed, 3 not caught$' \
+		'^demo: the sibling counter counted through all of them' \
+		'^demo: done: as expected for VMAP_STACK=n$' \
+		'Kernel panic - not syncing: corrupted stack end detected inside scheduler'
+}
+job menu.novmap_demo.bios --needs build.test,build.novmap novmap_demo bios
+job menu.novmap_demo.uefi --needs build.test,build.novmap eval 'UEFI=1 novmap_demo uefi'
+
+# selftest_check NAME: the self-test's summary says what its own TAP lines say, names each
+# failure, and agrees with ktest.all (test=*) when that ran in this run.
+selftest_check() {
+	local name=$1 ok=1 sum names want
+	EXIT_DEVICE=0 menu_serial "$name.boot" 2 0 "poweroff=0" '^selftest: [0-9]+ passed, [0-9]+ failed$' \
+		'^selftest: powering off in 0 s$'
+	tap_count "$log"
+	sum=$(grep -m1 -E '^selftest: [0-9]+ passed, [0-9]+ failed$' "$log")
+	if [ "$sum" != "selftest: $tap_ok passed, $tap_notok failed" ] ||
+		[ -z "$tap_plan" ] || [ $((tap_ok + tap_skip + tap_notok)) -ne "$tap_plan" ]; then
+		echo "     $name: summary '$sum', but the TAP lines: $tap_ok ok, $tap_skip skipped, $tap_notok not ok, plan ${tap_plan:-none}"
+		ok=0
+	fi
+	names=$(sed -n 's/^selftest: failed: //p' "$log" | sort | tr '\n' ' ')
+	want=$(sed -n 's/^not ok [0-9]* //p' "$log" | sort | tr '\n' ' ')
+	if [ "$names" != "$want" ]; then
+		echo "     $name: failures named '$names', the TAP lines say '$want'"
+		ok=0
+	fi
+	if [ -s "$LOGS/ktest.all.log" ] && [ "$LOGS/ktest.all.log" -nt "$K" ]; then
+		want=$(grep -oE '^# [0-9]+ tests, [0-9]+ passed, [0-9]+ failed' "$LOGS/ktest.all.log" |
+			sed 's/^# [0-9]* tests, //')
+		if [ "$sum" != "selftest: $want" ]; then
+			echo "     $name: '$sum', but test=* (ktest.all) said '$want'"
+			ok=0
+		fi
+	fi
+	verdict "$name" "$ok" "$log"
+}
+job menu.selftest.bios --needs build.test,build.novmap --after ktest.all selftest_check menu.selftest.bios
+job menu.selftest.uefi --needs build.test,build.novmap --after ktest.all \
+	eval 'UEFI=1 EXIT_DEVICE=0 selftest_check menu.selftest.uefi'

@@ -1,0 +1,71 @@
+# shellcheck shell=bash
+# User processes from the shell (the programs of user/, in the initrd): each way a program can
+# end, said the way run says it; an attacker overrunning its kernel stack next to a victim;
+# Ctrl-C; fuzzed system calls; the review's attacks. Needs the programs: skipped in a tree
+# without them.
+[ -f user/hello.c ] || return 0
+
+job user.run --needs build.test session user.run "$K" \
+	'run hello a b\nrun exit42\nrun segv\nrun stackoverflow\nrun recurse 10\nrun recurse 100000\nrun nosuch\nps\necho still alive\npoweroff\n' 0 \
+	'^hello: argv\[2\] = b$' '^hello \(pid [0-9]+\): exited with 0$' \
+	'^exit42 \(pid [0-9]+\): exited with 42$' \
+	'^segv\[[0-9]+\]: segfault at 0 ip [0-9a-f]{16} sp [0-9a-f]{16} error 6$' \
+	'^segv \(pid [0-9]+\): killed: segfault$' \
+	'^stackoverflow \(pid [0-9]+\): killed: segfault$' \
+	'^recurse \(pid [0-9]+\): exited with 0$' '^BUG: TASK stack guard page was hit' \
+	'^recurse \(pid [0-9]+\): killed: kernel stack overflow$' \
+	"^run: no program 'nosuch'" '^still alive$'
+
+# clobber starts a victim, then overruns its own kernel stack by a few KiB in SYS_recurse. With
+# guard pages it is killed at once and the victim finishes; without, the system call returns as
+# if nothing happened and the damage shows only at the next schedule, as a panic (the
+# stack-end canary), taking every process down.
+job user.clobber_caught_at_once --needs build.test session user.clobber_caught_at_once "$K" \
+	'run clobber 70\necho still alive\npoweroff\n' 0 \
+	'^BUG: TASK stack guard page was hit' \
+	'^clobber \(pid [0-9]+\): killed: kernel stack overflow$' '^still alive$'
+job novmap.user_clobber_caught_late --needs build.novmap \
+	session novmap.user_clobber_caught_late "$N" 'run clobber 70\n' 1 \
+	'^clobber: the kernel came back: 70$' \
+	'^Kernel panic - not syncing: corrupted stack end detected inside scheduler \(task clobber'
+
+# Ctrl-C while run waits ends the program (here one that yields forever), as in a terminal:
+# typed once the program prints, and typed ahead with the command line (for spawnloop, and so
+# its child).
+job user.ctrl_c_ends_the_running_program --needs build.test \
+	dialogue user.ctrl_c_ends_the_running_program "$K" '? ^\$ ' '> run sibling 0 0\n' \
+	'? ^sibling 3' '> \003' '? ^sibling \(pid [0-9]+\): killed' \
+	'> run spawnloop 1 sibling 0 0\n\003' '? ^spawnloop \(pid [0-9]+\): killed' \
+	'> echo still alive\npoweroff\n' '? ^Power down' -- \
+	'^\^C$' '^sibling \(pid [0-9]+\): killed$' '^spawnloop \(pid [0-9]+\): killed$' \
+	'^still alive$'
+job user.fuzz_and_spawnloop --needs build.test session user.fuzz_and_spawnloop "$K" \
+	'run spawnloop 200\nrun fuzz 1 3000\nrun fuzz 2 3000\nrun badptr\necho still alive\npoweroff\n' 0 \
+	'^spawnloop \(pid [0-9]+\): exited with 0$' '^fuzz \(pid [0-9]+\): exited with 0$' \
+	'^badptr: [0-9]+ checks, 0 failed$' '^badptr \(pid [0-9]+\): exited with 0$' \
+	'^still alive$'
+# NT set in ring 3 across a yielding system call must not leak into the kernel (an iretq with
+# NT #GPs); x87/MMX registers, which no switch saves, must not carry one process's values to
+# the next (CR0.EM: the program is killed instead).
+job user.review_attacks --needs build.test session user.review_attacks "$K" \
+	'run ntflag 50\nrun attack x87 1\nrun attack x87spy\nrun attack ptrs\nrun attack wait\nrun attack sbrk\nrun attack iopl\necho still alive\npoweroff\n' 0 \
+	'^ntflag \(pid [0-9]+\): exited with 0$' \
+	'^attack\[[0-9]+\]: invalid opcode ip' \
+	'^attack: ptrs: ok$' '^attack: wait: ok$' \
+	'^attack\[[0-9]+\]: segfault at [0-9a-f]+ ip [0-9a-f]{16} sp [0-9a-f]{16} error 6$' \
+	'^attack\[[0-9]+\]: general protection fault ip' '^still alive$'
+
+# A program's write() and the kernel's report lines on two CPUs: each line whole (user output
+# goes through printk's lock too), here 40 segfault reports while a child writes 3000 lines.
+write_vs_report() {
+	local name=user.review_write_vs_report ok=1 reports chatter
+	boot "$name" "$K" "" 'run attack mixed\necho still alive\npoweroff\n' -smp 2
+	reports=$(grep -acE '^segv\[[0-9]+\]: segfault at 0 ip [0-9a-f]{16} sp [0-9a-f]{16} error 6$' "$log")
+	chatter=$(grep -acxF 'chatter: 0123456789abcdefghijklmnopqrstuvwxyz0123456789' "$log")
+	if [ "$status" -ne 0 ] || [ "$reports" -ne 40 ] || [ "$chatter" -ne 3000 ]; then
+		echo "     $name: status $status, $reports of 40 reports and $chatter of 3000 lines whole"
+		ok=0
+	fi
+	verdict "$name" "$ok" "$log"
+}
+job user.review_write_vs_report --needs build.test write_vs_report
