@@ -108,6 +108,7 @@ job_start() {
 	job_state[i]=1
 	job_t0[i]=$SECONDS
 	(
+		exec 9>&- # the runner's lock (scripts/run-tests) is not the jobs' to hold
 		passed=0 failed=0 skipped=0
 		failures=()
 		skips=()
@@ -121,28 +122,34 @@ job_start() {
 	job_pid_index[$!]=$i
 }
 
+# job_deps LIST: sets deps to the indexes of the jobs of the comma-separated LIST that are
+# declared (no subshell: the scheduler asks this for every waiting job).
+job_deps() {
+	local n
+	local -a names
+	deps=()
+	IFS=, read -r -a names <<<"$1"
+	for n in "${names[@]}"; do
+		[ -z "$n" ] || [ -z "${job_index[$n]:-}" ] || deps+=("${job_index[$n]}")
+	done
+}
+
 # job_waits I: true if job I must wait for a job it needs or comes after.
 job_waits() {
-	local n j
-	local -a names
-	IFS=, read -r -a names <<<"${JOB_NEEDS[$1]},${JOB_AFTER[$1]}"
-	for n in "${names[@]}"; do
-		[ -n "$n" ] || continue
-		j=${job_index[$n]:-}
-		[ -z "$j" ] || [ "${job_state[j]}" = 2 ] || return 0
+	local j
+	job_deps "${JOB_NEEDS[$1]},${JOB_AFTER[$1]}"
+	for j in "${deps[@]}"; do
+		[ "${job_state[j]}" = 2 ] || return 0
 	done
 	return 1
 }
 
-# job_failed_need I: the first job that job I needs and that failed; false if none.
+# job_failed_need I: prints the first job that job I needs and that failed; false if none.
 job_failed_need() {
-	local n j
-	local -a names
-	IFS=, read -r -a names <<<"${JOB_NEEDS[$1]}"
-	for n in "${names[@]}"; do
-		[ -n "$n" ] || continue
-		j=${job_index[$n]:-}
-		[ -z "$j" ] || [ "${job_failed[j]}" = 0 ] || { echo "$n" && return 0; }
+	local j
+	job_deps "${JOB_NEEDS[$1]}"
+	for j in "${deps[@]}"; do
+		[ "${job_failed[j]}" = 0 ] || { echo "${JOB_NAMES[j]}" && return 0; }
 	done
 	return 1
 }
