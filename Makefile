@@ -238,8 +238,9 @@ torture: deps
 # Boot with `bench` on the command line: results on the terminal, in $(BUILD)/bench.log and
 # $(BUILD)/bench.json. BENCH=<glob> picks figures, BENCH=smoke runs each a few times only.
 # Both builds side by side, with the targets of docs/BENCHMARKS.md checked: scripts/bench-compare.
-# SMP=<cpus> (default 1) boots that many CPUs: the SMP figures (kernel/debug/bench_smp.c) are
-# named after the CPU count, and those that need other CPUs appear only with SMP=2 or more.
+# SMP=<cpus> (default 2, as for make run) boots that many CPUs: the SMP figures
+# (kernel/debug/bench_smp.c) are named after the CPU count, and those that need other CPUs
+# appear only with SMP=2 or more.
 BENCH ?=
 ICOUNT ?= 0
 bench: deps
