@@ -157,7 +157,7 @@ wait_for() {
 
 # dialogue NAME ELF STEP... -- PATTERN...: boot ELF's shell with the serial port on a fifo and
 # talk to it in turns: a step '> text' types text (printf escapes), a step '? regex' waits until
-# a line of the output matches (at most 120 s; a step that never comes fails the scenario).
+# a line of the output matches (at most TIMEOUT seconds; a step that never comes fails the scenario).
 # Needed where the kernel must see a byte only after something happened (Ctrl-C during run).
 # Then every PATTERN after -- must match a line, and the run must end with status 0.
 dialogue() {
@@ -176,8 +176,8 @@ dialogue() {
 		case $step in
 		'> '*) printf "${step#> }" >&3 ;;
 		'? '*)
-			wait_for "$log" "${step#? }" 120 && continue
-			echo "     $name: no line matched /${step#? }/ within 120 s"
+			wait_for "$log" "${step#? }" "$TIMEOUT" && continue
+			echo "     $name: no line matched /${step#? }/ within $TIMEOUT s"
 			ok=0
 			kill "$pid" 2>/dev/null
 			break

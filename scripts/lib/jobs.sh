@@ -247,6 +247,26 @@ job_flush() {
 	done
 }
 
+# kill_tree PID: PID and every process below it (QEMU runs under timeout, in a process group of
+# its own, so a signal to the job's group would miss it).
+kill_tree() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		kill_tree "$c"
+	done
+	kill "$1" 2>/dev/null
+}
+
+# job_kill_all: on Ctrl-C, end the running jobs and what they started.
+job_kill_all() {
+	local pid
+	for pid in $(jobs -p); do
+		kill_tree "$pid"
+	done
+	[ -t 2 ] && printf '\r\033[K' >&2
+	echo "run-tests: stopped" >&2
+}
+
 # run_jobs: run every declared job, JOBS at a time; adds their counts to the runner's.
 run_jobs() {
 	local i running=0 ended=0 pid next need
@@ -258,7 +278,7 @@ run_jobs() {
 		job_failed[i]=0
 		job_index[${JOB_NAMES[i]}]=$i
 	done
-	trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
+	trap 'job_kill_all; exit 130' INT TERM
 	while [ "$ended" -lt ${#JOB_NAMES[@]} ]; do
 		while [ "$running" -lt "$JOBS" ] && next=$(job_next); do
 			if need=$(job_failed_need "$next"); then

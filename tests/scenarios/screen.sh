@@ -37,18 +37,21 @@ uefi_session() {
 	UEFI=1 DISPLAY_MODE=none timeout "$TIMEOUT" scripts/qemu-run "$dir/uefi.iso" \
 		-monitor "pipe:$dir/mon" <&3 >"$log" 2>&1 &
 	pid=$!
-	if wait_for "$log" '^\$ ' 120; then
+	if wait_for "$log" '^\$ ' "$TIMEOUT"; then
 		for key in e c h o spc k b d shift-1 ret; do
 			echo "sendkey $key" >&4
 			sleep 0.2
 		done
-		wait_for "$log" '^kbd!.?$' 20 || { echo "     $name: keyboard input did not reach the shell"; ok=0; }
+		wait_for "$log" '^kbd!.?$' "$TIMEOUT" ||
+			{ echo "     $name: keyboard input did not reach the shell"; ok=0; }
+		# The monitor runs its commands in order: once info version answers, the screendump
+		# before it is written whole.
 		echo "screendump $dir/screen.ppm" >&4
-		wait_for "$dir/monitor.log" 'screendump' 10
-		sleep 1
+		echo "info version" >&4
+		wait_for "$dir/monitor.log" '^[0-9]+\.[0-9]+\.[0-9]+' "$TIMEOUT"
 		printf 'bootinfo\nmeminfo\npoweroff\n' >&3
 	else
-		echo "     $name: no shell prompt within 120 s"
+		echo "     $name: no shell prompt within $TIMEOUT s"
 		ok=0
 	fi
 	wait $pid

@@ -60,7 +60,7 @@ job make.run_follows_cmdline --needs build.test,build.novmap run_follows_cmdline
 # gdb stops the kernel in cmd_help once the counters sleep and lkdtm has run, then runs every
 # helper.
 gdb_helpers() {
-	local name=gdb.helpers sock=build/test-iso/gdb.sock iso=build/test-iso/gdb.iso qpid ok=1 pat
+	local name=gdb.helpers sock=build/test-iso/gdb.sock iso=build/test-iso/gdb.iso qpid ok=1 pat i
 	if ! command -v gdb >/dev/null; then
 		# scripts/install-deps installs it: its absence is a broken setup, not a reason to skip.
 		fail "$name: gdb is not installed (apt-get install gdb)"
@@ -71,14 +71,15 @@ gdb_helpers() {
 	scripts/mkiso "$K" "$iso" "" || { fail "$name: mkiso"; return; }
 	rm -f "$sock"
 	printf 'spawn 2\nlkdtm STACK_GUARD_PAGE_LEADING\nhelp\n' |
-		timeout 90 scripts/qemu-run "$iso" -S -gdb "unix:$sock,server=on,wait=off" \
+		timeout $((TIMEOUT + 30)) scripts/qemu-run "$iso" -S -gdb "unix:$sock,server=on,wait=off" \
 			>"$LOGS/$name.console.log" 2>&1 &
 	qpid=$!
-	for _ in $(seq 100); do
-		[ -S "$sock" ] && break
+	# Wait for QEMU's socket (a state), however long a loaded machine takes to start QEMU.
+	for ((i = 0; i < TIMEOUT * 10; i++)); do
+		[ -S "$sock" ] || ! kill -0 "$qpid" 2>/dev/null && break
 		sleep 0.1
 	done
-	timeout 60 gdb -q -batch -nx -x scripts/gdb/vmstack.py -ex "target remote $sock" \
+	timeout "$TIMEOUT" gdb -q -batch -nx -x scripts/gdb/vmstack.py -ex "target remote $sock" \
 		-ex 'hbreak cmd_help' -ex continue -ex vmstack-tasks -ex 'vmstack-regs 2' \
 		-ex 'vmstack-bt 2' -ex 'vmstack-bt 1' -ex 'vmstack-pagewalk 0xffff888000123456' \
 		-ex 'vmstack-pagewalk $rsp' -ex 'vmstack-pagewalk 0x1000' -ex kill "$K" >"$log" 2>&1
