@@ -90,6 +90,7 @@ job_state=()    # 0 waiting, 1 running, 2 ended
 job_t0=()       # when it started (seconds since the run began)
 job_secs=()     # how long it ran
 job_failed=()   # 1 if it counted a failure
+job_cpu=()      # the CPU seconds it used, its processes' user and system time
 declare -A job_pid_index
 declare -A job_index
 declare -A job_estimate
@@ -98,7 +99,7 @@ declare -A job_estimate
 job_load_estimates() {
 	local name secs
 	[ -f "$JOB_DIR/../durations.txt" ] || return 0
-	while read -r secs name; do
+	while read -r secs name _; do
 		job_estimate[$name]=$secs
 	done <"$JOB_DIR/../durations.txt"
 }
@@ -113,6 +114,7 @@ job_start() {
 		failures=()
 		skips=()
 		eval "${JOB_CMDS[i]}" </dev/null
+		times >"$out.times" # the CPU time of everything the job ran
 		{
 			echo "$passed $failed $skipped"
 			[ ${#failures[@]} -eq 0 ] || printf 'F %s\n' "${failures[@]}"
@@ -170,6 +172,13 @@ job_next() {
 	[ "$best" -ge 0 ] && echo "$best"
 }
 
+# job_cpu_seconds TIMES: the seconds of CPU in the second line of the times builtin's output
+# ("0m1.250s 0m0.310s": the user and system time of the job's processes).
+job_cpu_seconds() {
+	tail -n 1 "$1" 2>/dev/null | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/);
+		t += a[1] * 60 + a[2] } printf "%d\n", t + 0.5 }'
+}
+
 # job_collect I: add up an ended job's counts.
 job_collect() {
 	local i=$1 p f s line
@@ -180,6 +189,7 @@ job_collect() {
 		return
 	fi
 	read -r p f s <"$JOB_DIR/$i.result"
+	job_cpu[i]=$(job_cpu_seconds "$JOB_DIR/$i.times")
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
@@ -307,22 +317,26 @@ run_jobs() {
 }
 
 # job_report: the ten slowest jobs and the time per group (a name's first word), and the
-# durations kept for the next run's estimate.
+# durations kept for the next run's estimate. Seconds of CPU say what a job costs whatever else
+# the machine was doing; their sum over the CPUs is the least a run can take.
 job_report() {
-	local i g
-	local -A group
+	local i g cpu=0
+	local -A group gcpu
 	for i in "${!JOB_NAMES[@]}"; do
-		echo "${job_secs[i]} ${JOB_NAMES[i]}"
+		echo "${job_secs[i]} ${JOB_NAMES[i]} ${job_cpu[i]:-0}"
 	done | sort -rn >"$JOB_DIR/../durations.txt"
 	echo
-	echo "Slowest jobs (seconds):"
-	head -n 10 "$JOB_DIR/../durations.txt" | awk '{ printf "  %5d  %s\n", $1, $2 }'
+	echo "Slowest jobs (seconds, and seconds of CPU):"
+	head -n 10 "$JOB_DIR/../durations.txt" | awk '{ printf "  %5d %5d  %s\n", $1, $3, $2 }'
 	for i in "${!JOB_NAMES[@]}"; do
 		g=${JOB_NAMES[i]%%.*}
 		group[$g]=$((${group[$g]:-0} + job_secs[i]))
+		gcpu[$g]=$((${gcpu[$g]:-0} + ${job_cpu[i]:-0}))
+		cpu=$((cpu + ${job_cpu[i]:-0}))
 	done
-	echo "Time per group (seconds, summed over jobs; $JOBS at a time, $(job_clock $SECONDS) in all):"
+	echo "Time per group (seconds summed over its jobs, and seconds of CPU):"
 	for g in "${!group[@]}"; do
-		echo "${group[$g]} $g"
-	done | sort -rn | awk '{ printf "  %5d  %s\n", $1, $2 }'
+		echo "${group[$g]} $g ${gcpu[$g]}"
+	done | sort -rn | awk '{ printf "  %5d %5d  %s\n", $1, $3, $2 }'
+	echo "${#JOB_NAMES[@]} jobs, $JOBS at a time: $(job_clock $SECONDS), $(job_clock $cpu) of CPU"
 }
