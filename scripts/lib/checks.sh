@@ -94,7 +94,7 @@ boot() {
 	local name=$1 elf=$2 cmdline=$3 input=$4
 	shift 4
 	log=$LOGS/$name.log
-	qemu_boot "$elf" "build/test-iso/$name.iso" "$cmdline" "$input" "$log" "$@"
+	qemu_boot "$elf" "$cmdline" "$input" "$log" "$@"
 }
 
 # ktest NAME ELF GLOB [QEMU options...]: run the in-kernel tests matching GLOB (with the words
@@ -161,14 +161,14 @@ wait_for() {
 # Needed where the kernel must see a byte only after something happened (Ctrl-C during run).
 # Then every PATTERN after -- must match a line, and the run must end with status 0.
 dialogue() {
-	local name=$1 elf=$2 dir=build/test-dialogue/$1 pid ok=1 step
+	local name=$1 elf=$2 dir=build/test-dialogue/$1 pid ok=1 step iso
 	shift 2
 	rm -rf "$dir" && mkdir -p "$dir"
 	log=$LOGS/$name.log
-	scripts/mkiso "$elf" "$dir/d.iso" "" >"$log" 2>&1 || { fail "$name: mkiso"; return; }
+	iso=$(iso_for "$elf" "") || { fail "$name: mkiso: $iso"; return; }
 	mkfifo "$dir/serial"
 	exec 3<>"$dir/serial"
-	DISPLAY_MODE=none timeout "$TIMEOUT" scripts/qemu-run "$dir/d.iso" <&3 >"$log" 2>&1 &
+	DISPLAY_MODE=none timeout "$TIMEOUT" scripts/qemu-run "$iso" <&3 >"$log" 2>&1 &
 	pid=$!
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		step=$1

@@ -2,19 +2,46 @@
 # What scripts/run-tests and scripts/grade share: boot a kernel in QEMU with input typed on the
 # serial port, and judge what it printed. Sourced, not run.
 
-# qemu_boot ELF ISO CMDLINE INPUT LOG [QEMU options...]: make ISO with this kernel command line,
-# boot it with INPUT (printf %b escapes) typed on the serial port, and keep the console, without
-# carriage returns, in LOG. Sets status: scripts/qemu-run's (0 powered off, 1 panic or failed
-# tests, 2 CPU reset), 124 if it ran past QEMU_TIMEOUT seconds (default 180), 99 if no ISO.
-# MKISO_ARGS, if set, are options for scripts/mkiso (e.g. -i FILE: another initrd).
+# iso_for ELF CMDLINE: make (once) an ISO of this kernel with this command line, and print its
+# path. ISOs are kept in ISO_CACHE (default build/iso-cache), named after what went into them -
+# the kernel, its initrd, the command line and MKISO_ARGS - so that the many boots of the same
+# kernel with the same command line (every shell session) share one: grub-mkrescue takes half a
+# second of CPU. Parallel jobs may make the same one at once: each writes its own file first.
+iso_for() {
+	local elf=$1 cmdline=$2 dir=${ISO_CACHE:-build/iso-cache} key iso tmp out
+	key=$({
+		sha1sum "$elf" "$(dirname "$elf")/initrd.cpio" 2>/dev/null | cut -c1-40
+		printf '%s\n%s\n' "$cmdline" "${MKISO_ARGS:-}"
+	} | sha1sum | cut -c1-16)
+	iso=$dir/$key.iso
+	if [ ! -f "$iso" ]; then
+		mkdir -p "$dir"
+		tmp=$iso.$BASHPID.tmp
+		# shellcheck disable=SC2086
+		if ! out=$(scripts/mkiso ${MKISO_ARGS:-} "$elf" "$tmp" "$cmdline" 2>&1); then
+			echo "$out"
+			rm -f "$tmp"
+			return 1
+		fi
+		mv "$tmp" "$iso"
+	fi
+	echo "$iso"
+}
+
+# qemu_boot ELF CMDLINE INPUT LOG [QEMU options...]: boot ELF with this kernel command line (an
+# ISO from iso_for) and INPUT (printf %b escapes) typed on the serial port, and keep the
+# console, without carriage returns, in LOG. Sets status: scripts/qemu-run's (0 powered off, 1
+# panic or failed tests, 2 CPU reset), 124 if it ran past QEMU_TIMEOUT seconds (default 180),
+# 99 if no ISO. MKISO_ARGS, if set, are options for scripts/mkiso (e.g. -i FILE: another
+# initrd).
 qemu_boot() {
-	local elf=$1 iso=$2 cmdline=$3 input=$4 out=$5
-	shift 5
-	mkdir -p "$(dirname "$iso")"
-	if ! scripts/mkiso ${MKISO_ARGS:-} "$elf" "$iso" "$cmdline" >"$out" 2>&1; then
+	local elf=$1 cmdline=$2 input=$3 out=$4 iso
+	shift 4
+	if ! iso=$(iso_for "$elf" "$cmdline"); then
 		# Seen once in a long while: say so, keep its output, and try once more.
-		echo "qemu_boot: note: scripts/mkiso failed ($(tail -n 1 "$out")); trying again" >&2
-		if ! scripts/mkiso ${MKISO_ARGS:-} "$elf" "$iso" "$cmdline" >"$out" 2>&1; then
+		echo "qemu_boot: note: scripts/mkiso failed ($(echo "$iso" | tail -n 1)); trying again" >&2
+		if ! iso=$(iso_for "$elf" "$cmdline"); then
+			echo "$iso" >"$out"
 			status=99
 			return
 		fi

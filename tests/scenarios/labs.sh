@@ -43,6 +43,26 @@ done
 # Lab 5 grades make stackcheck's kernel, which the stackcheck job builds.
 job grade.lab5 --needs build.test --after stackcheck grade_lab 5
 
+# seed_builds TREE KERNELS: the handout's kernels start from make test's objects, built with the same
+# options, so that make rebuilds only what the handout changed: each build directory is copied
+# with its dependency files pointed at the new place, and every file the handout wrote
+# differently from this tree is touched, newer than any object copied. (A stale object would
+# hold the solution, and the handout's grade would pass: loud, not silent.)
+seed_builds() {
+	local tree=$1 kv from to f
+	for kv in $2; do
+		from=${kv#*=} to=build/grade/${kv%%=*}
+		[ -f "$from/kernel.elf" ] || continue
+		mkdir -p "$tree/$to"
+		tar -C "$from" --exclude=./novmap -cf - . | tar -C "$tree/$to" -xf -
+		find "$tree/$to" -name '*.d' -exec sed -i "s|$from/|$to/|g" {} +
+	done
+	diff -rq --exclude=build --exclude=.git . "$tree" 2>/dev/null |
+		sed -n "s|^Files \./\(.*\) and $tree/\1 differ\$|\1|p" | while read -r f; do
+		touch "$tree/$f"
+	done
+}
+
 # want_failed NAME CHECK...: each of these grader checks failed in the last grade_run.
 want_failed() {
 	local name=$1 check ok=1
@@ -75,6 +95,8 @@ handout_fails() {
 		show_tail "$LOGS/$name.log"
 		return
 	fi
+	# Lab 5 grades make stackcheck's kernel: its job waits for the stackcheck job to build it.
+	seed_builds "$tree" "${LAB_KERNELS% sc=*}$([ "$lab" != 5 ] || echo " sc=${LAB_KERNELS##* sc=}")"
 	if grep -rqE "LAB[0-9]+: (BEGIN|STUB)" "$tree" --include='*.[ch]' --include='*.asm' ||
 		grep -rqE '^<!-- LAB[0-9]+: (BEGIN|END)' "$tree" --include='*.md' ||
 		! grep -rq "LAB$lab: TODO" "$tree" --include='*.[ch]'; then
@@ -125,25 +147,30 @@ handout_fails() {
 		'help\necho the handout boots\npoweroff\n' 0 '^the handout boots$'
 	verdict "$name" "$ok" "$LOGS/$name.grade.log" "(make grade fails: ${grade_fails%|})"
 }
-job handout.lab1 --first handout_fails 1 'ptdump\.[a-z_]+' "lab1 ptdump in-kernel tests" "lab1 ptdump command"
-job handout.lab2 --first handout_fails 2 'free block and its buddy were not merged;not ok [0-9]+ - split' \
+# Long jobs: they start first. They need the builds they start from (seed_builds).
+HANDOUT_JOB="--first --needs build.test,build.novmap,build.guard2"
+job handout.lab1 $HANDOUT_JOB handout_fails 1 'ptdump\.[a-z_]+' "lab1 ptdump in-kernel tests" "lab1 ptdump command"
+job handout.lab2 $HANDOUT_JOB handout_fails 2 'free block and its buddy were not merged;not ok [0-9]+ - split' \
 	"lab2 buddy unit tests" "lab2 merging"
-job handout.lab3 --first handout_fails 3 'in_guard true;MemFree after each round' "lab3 vmarea unit tests" \
+job handout.lab3 $HANDOUT_JOB handout_fails 3 'in_guard true;MemFree after each round' "lab3 vmarea unit tests" \
 	"lab3 guard pages" "lab3 pagewalk of a guard" "lab3 vfree frees"
-job handout.lab4 --first handout_fails 4 'died in lkdtm\.;double fault, not a task stack overflow' "lab4 guard page hits" \
+job handout.lab4 $HANDOUT_JOB handout_fails 4 'died in lkdtm\.;double fault, not a task stack overflow' "lab4 guard page hits" \
 	"lab4 exhaust stack" "lab4 big frame" "lab4 lkdtm in-kernel tests" "lab4 overflow holding a lock"
-job handout.lab5 --first handout_fails 5 'init_main \(the shell, which runs vmtree\): bound [0-9]+ .*TOO DEEP' \
+job handout.lab5 $HANDOUT_JOB --after stackcheck handout_fails 5 'init_main \(the shell, which runs vmtree\): bound [0-9]+ .*TOO DEEP' \
 	"lab5 stack budget"
-job handout.lab6 --first handout_fails 6 'a stale TLB entry' "lab6 stale TLB, 2 CPUs" "lab6 stale TLB, 4 CPUs"
-job handout.lab7 --first handout_fails 7 'no __ex_table entry for an instruction of copy_from_user;read a kernel variable: .kernel secret;'\
+job handout.lab6 $HANDOUT_JOB handout_fails 6 'a stale TLB entry' "lab6 stale TLB, 2 CPUs" "lab6 stale TLB, 4 CPUs"
+job handout.lab7 $HANDOUT_JOB handout_fails 7 'no __ex_table entry for an instruction of copy_from_user;read a kernel variable: .kernel secret;'\
 'died in user\.copy_from_user_refuses_;Fatal exception: (page|general protection) fault' \
 	"lab7 good copies, with SMAP" "lab7 unmapped pointers" \
 	"lab7 kernel-half and non-canonical pointers" "lab7 its own fixup" "lab7 bad pointers from ring 3"
 
 
-# A kernel built without stack guard pages: the guard checks of labs 3 and 4 must fail.
+# A kernel built without stack guard pages: the guard checks of labs 3 and 4 must fail. Only
+# the main kernel is built so; the VMAP_STACK=n and two-guard kernels are make test's (the
+# verdict is about the guard checks, which boot the main kernel).
 no_guard_pages() {
-	GRADE_QUIET=1 GRADE_OUT=build/test-grade-guard0 GRADE_PREBUILT=guard2=build/test-guard2 \
+	GRADE_QUIET=1 GRADE_OUT=build/test-grade-guard0 \
+		GRADE_PREBUILT="guard2=build/test-guard2 novmap=build/test/novmap" \
 		grade_run grade.no_guard_pages "$LOGS/grade.no_guard_pages.log" LAB="3 4" STACK_GUARD_PAGES=0
 	if want_failed grade.no_guard_pages "lab3 guard pages" "lab4 guard page hits" \
 		"lab4 exhaust stack" "lab4 lkdtm in-kernel tests"; then
@@ -154,4 +181,4 @@ no_guard_pages() {
 		show_tail "$LOGS/grade.no_guard_pages.log"
 	fi
 }
-job grade.no_guard_pages --needs build.guard2 no_guard_pages
+job grade.no_guard_pages --first --needs build.novmap,build.guard2 no_guard_pages

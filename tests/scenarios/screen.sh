@@ -21,20 +21,20 @@ ppm_lit_bytes() {
 # with the keyboard (QEMU monitor sendkey), take a screendump, then a serial session.
 # The firmware reads the serial port too, so input is sent only once the prompt is there.
 uefi_session() {
-	local name=$1 elf=$2 dir=build/test-uefi pid ok=1 lit
+	local name=$1 elf=$2 dir=build/test-uefi pid ok=1 lit iso
 	if [ ! -e /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
 		fail "$name: OVMF is not installed (apt-get install ovmf)"
 		return
 	fi
 	rm -rf "$dir" && mkdir -p "$dir"
 	log=$LOGS/$name.log
-	scripts/mkiso "$elf" "$dir/uefi.iso" "" || { fail "$name: mkiso"; return; }
+	iso=$(iso_for "$elf" "") || { fail "$name: mkiso: $iso"; return; }
 	mkfifo "$dir/serial" "$dir/mon.in" "$dir/mon.out"
 	exec 3<>"$dir/serial" 4<>"$dir/mon.in" 5<>"$dir/mon.out"
 	cat <&5 >"$dir/monitor.log" &
 	local drain=$!
 	# Written unfiltered (a pipe through tr would hold the prompt back in its buffer).
-	UEFI=1 DISPLAY_MODE=none timeout "$TIMEOUT" scripts/qemu-run "$dir/uefi.iso" \
+	UEFI=1 DISPLAY_MODE=none timeout "$TIMEOUT" scripts/qemu-run "$iso" \
 		-monitor "pipe:$dir/mon" <&3 >"$log" 2>&1 &
 	pid=$!
 	if wait_for "$log" '^\$ ' "$TIMEOUT"; then

@@ -60,7 +60,7 @@ job make.run_follows_cmdline --needs build.test,build.novmap run_follows_cmdline
 # gdb stops the kernel in cmd_help once the counters sleep and lkdtm has run, then runs every
 # helper.
 gdb_helpers() {
-	local name=gdb.helpers sock=build/test-iso/gdb.sock iso=build/test-iso/gdb.iso qpid ok=1 pat i
+	local name=gdb.helpers sock=build/test-iso/gdb.sock iso qpid ok=1 pat i
 	if ! command -v gdb >/dev/null; then
 		# scripts/install-deps installs it: its absence is a broken setup, not a reason to skip.
 		fail "$name: gdb is not installed (apt-get install gdb)"
@@ -68,7 +68,7 @@ gdb_helpers() {
 	fi
 	log=$LOGS/$name.log
 	mkdir -p build/test-iso
-	scripts/mkiso "$K" "$iso" "" || { fail "$name: mkiso"; return; }
+	iso=$(iso_for "$K" "") || { fail "$name: mkiso: $iso"; return; }
 	rm -f "$sock"
 	printf 'spawn 2\nlkdtm STACK_GUARD_PAGE_LEADING\nhelp\n' |
 		timeout $((TIMEOUT + 30)) scripts/qemu-run "$iso" -S -gdb "unix:$sock,server=on,wait=off" \
