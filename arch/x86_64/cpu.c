@@ -1,5 +1,6 @@
 /* CPUID feature detection. Bit positions are from the Intel SDM vol. 2, CPUID. */
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
 #include "kernel/printk/printk.h"
 #include "kernel/lib/string.h"
 
@@ -67,6 +68,11 @@ void cpu_detect(void)
 		f->phys_addr_bits = a & 0xff;
 		f->virt_addr_bits = (a >> 8) & 0xff;
 	}
+	/* Before any page table is written: the bits the kernel may set in an entry. */
+	if (!f->nx)
+		__supported_pte_mask &= ~PTE_NX;
+	if (!f->pge)
+		__supported_pte_mask &= ~PTE_GLOBAL;
 	if (f->hypervisor) {
 		cpuid(0x40000000, 0, &a, &b, &c, &d);
 		memcpy(f->hv_vendor, &b, 4);
