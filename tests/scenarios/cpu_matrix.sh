@@ -55,33 +55,3 @@ job cpu.max cpu_model max max 2 'pcid x2apic invariant-tsc' \
 # Two named CPUs, an old Intel one and an AMD one.
 job cpu.core2duo cpu_model core2duo core2duo 2 '1g-pages smep smap'
 job cpu.epyc cpu_model epyc EPYC 2 'pcid x2apic'
-
-# The hybrid image's MBR marks a partition active (mkiso: --mbr-force-bootable), for the BIOSes
-# that boot only such a USB stick; the protective 0xEE entry stays at 0x00, as UEFI asks.
-iso_mbr_active() {
-	local dir iso b status=0
-	dir=$(mktemp -d) || return 1
-	iso=$dir/mbr.iso
-	if ! scripts/mkiso "$K" "$iso" ""; then
-		rm -rf "$dir"
-		return 1
-	fi
-	# The four 16-byte entries at byte 446 (status first, type at +4), then 0x55 0xaa.
-	read -ra b <<<"$(od -An -v -tx1 -j446 -N66 "$iso" | tr -s ' \n' '  ')"
-	rm -rf "$dir"
-	echo "MBR entries and signature: ${b[*]}"
-	if [ "${b[64]}${b[65]}" != 55aa ]; then
-		echo "no MBR signature" >&2
-		status=1
-	fi
-	if [ "${b[4]}" != ee ] || [ "${b[0]}" != 00 ]; then
-		echo "entry 1 is not the protective 0xEE entry with status 0x00" >&2
-		status=1
-	fi
-	if ! printf '%s\n' "${b[0]}" "${b[16]}" "${b[32]}" "${b[48]}" | grep -qx 80; then
-		echo "no MBR entry is marked active (0x80)" >&2
-		status=1
-	fi
-	return $status
-}
-job iso.mbr_marks_a_partition_active iso_mbr_active
