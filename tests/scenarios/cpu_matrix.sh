@@ -1,8 +1,7 @@
 # shellcheck shell=bash
-# The CPU feature matrix (issue #28): one short boot per QEMU CPU model, each without features
-# the kernel treats as optional. Sourced by the test runner, which provides $K (the test kernel),
-# `session NAME ELF INPUT WANT_STATUS RE...` and `job NAME FUNCTION [ARGS...]`, in the top of
-# the tree (a job returns non-zero for a failure and says why on stderr).
+# The CPU feature matrix: one short boot per QEMU CPU model, each without features the kernel
+# treats as optional, for every CPU it may meet is one of them somewhere. Sourced by
+# scripts/run-tests ($K, session, job); scripts/compat reads the models from the job lines.
 #
 # Every boot must: name in cpuinfo what the model lacks ("cpu: missing: ..."), catch a kernel
 # stack overflow at the guard page and kill only that task, run a user program (its pages
@@ -38,20 +37,23 @@ cpu_model() {
 }
 
 # One feature missing each, from the model with the most.
-job cpu.no_nx cpu_model no_nx max,-nx 2 nx
-job cpu.no_1g_pages cpu_model no_1g_pages max,-pdpe1gb 2 1g-pages \
+job cpu.no_nx --needs build.test cpu_model no_nx max,-nx 2 nx
+job cpu.no_1g_pages --needs build.test cpu_model no_1g_pages max,-pdpe1gb 2 1g-pages \
 	'^mm: kernel page tables at .*direct map with 2 MiB pages'
-job cpu.no_pge cpu_model no_pge max,-pge 2 pge
-job cpu.no_smep cpu_model no_smep max,-smep 2 smep '^user: syscall/sysret ready, smep=off smap=on$'
-job cpu.no_smap cpu_model no_smap max,-smap 2 smap '^user: syscall/sysret ready, smep=on smap=off$'
-job cpu.no_rdtscp cpu_model no_rdtscp max,-rdtscp 2 rdtscp
-job cpu.no_apic cpu_model no_apic max,-apic 1 apic '^IRQs: on the 8259 PIC$'
+job cpu.no_pge --needs build.test cpu_model no_pge max,-pge 2 pge
+job cpu.no_smep --needs build.test cpu_model no_smep max,-smep 2 smep \
+	'^user: syscall/sysret ready, smep=off smap=on$'
+job cpu.no_smap --needs build.test cpu_model no_smap max,-smap 2 smap \
+	'^user: syscall/sysret ready, smep=on smap=off$'
+job cpu.no_rdtscp --needs build.test cpu_model no_rdtscp max,-rdtscp 2 rdtscp
+job cpu.no_apic --needs build.test cpu_model no_apic max,-apic 1 apic \
+	'^IRQs: on the 8259 PIC$'
 # All of them missing, and all that TCG can give.
-job cpu.minimal cpu_model minimal qemu64,-nx,-pge,-apic 1 \
+job cpu.minimal --needs build.test cpu_model minimal qemu64,-nx,-pge,-apic 1 \
 	'nx 1g-pages pge smep smap pcid x2apic invariant-tsc rdtscp apic' \
 	'^cpu: has none of the optional features'
-job cpu.max cpu_model max max 2 'pcid x2apic invariant-tsc' \
+job cpu.max --needs build.test cpu_model max max 2 'pcid x2apic invariant-tsc' \
 	'^cpu: has nx 1g-pages pge smep smap rdtscp apic,' '^user: syscall/sysret ready, smep=on smap=on$'
 # Two named CPUs, an old Intel one and an AMD one.
-job cpu.core2duo cpu_model core2duo core2duo 2 '1g-pages smep smap'
-job cpu.epyc cpu_model epyc EPYC 2 'pcid x2apic'
+job cpu.core2duo --needs build.test cpu_model core2duo core2duo 2 '1g-pages smep smap'
+job cpu.epyc --needs build.test cpu_model epyc EPYC 2 'pcid x2apic'

@@ -1,9 +1,8 @@
 # shellcheck shell=bash
-# What the firmware and the boot image see (issue #28): the image's MBR, and poweroff on a
-# machine that cannot be switched off. Sourced by the test runner, which provides $K (the test
-# kernel) and `job NAME FUNCTION [ARGS...]`, in the top of the tree; a job returns non-zero for a
-# failure and says why on stderr. These jobs boot QEMU themselves: what they check (bytes of
-# the image, a machine that never ends) is not a session's.
+# What the firmware and the boot image see: the image's MBR, and poweroff on a machine that
+# cannot be switched off. Sourced by scripts/run-tests ($K, $LOGS, job, check_cmd). Each check
+# is a function that says why it fails and returns non-zero, run by check_cmd: what it looks at
+# (bytes of the image, a machine that never ends) is not a session's.
 
 # The hybrid image's MBR marks a partition active (mkiso: --mbr-force-bootable), for the BIOSes
 # that boot only such a USB stick; the protective 0xEE entry stays at 0x00, as UEFI asks.
@@ -33,7 +32,8 @@ iso_mbr_active() {
 	fi
 	return $status
 }
-job iso.mbr_marks_a_partition_active iso_mbr_active
+job iso.mbr_marks_a_partition_active --needs build.test check_cmd \
+	iso.mbr_marks_a_partition_active "$LOGS/iso.mbr_marks_a_partition_active.log" iso_mbr_active
 
 # QEMU without ACPI (-no-acpi: no tables, no power-management device) and without the exit
 # device cannot be switched off: poweroff must end in the fallback - the message on the serial
@@ -96,4 +96,6 @@ PY
 	rm -rf "$dir"
 	return $status
 }
-job power.poweroff_without_acpi_halts poweroff_without_acpi_halts
+job power.poweroff_without_acpi_halts --needs build.test check_cmd \
+	power.poweroff_without_acpi_halts "$LOGS/power.poweroff_without_acpi_halts.log" \
+	poweroff_without_acpi_halts
