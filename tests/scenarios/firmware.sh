@@ -17,7 +17,6 @@ iso_mbr_active() {
 	# The four 16-byte entries at byte 446 (status first, type at +4), then 0x55 0xaa.
 	read -ra b <<<"$(od -An -v -tx1 -j446 -N66 "$iso" | tr -s ' \n' '  ')"
 	rm -rf "$dir"
-	echo "MBR entries and signature: ${b[*]}"
 	if [ "${b[64]}${b[65]}" != 55aa ]; then
 		echo "no MBR signature" >&2
 		status=1
@@ -30,6 +29,7 @@ iso_mbr_active() {
 		echo "no MBR entry is marked active (0x80)" >&2
 		status=1
 	fi
+	echo "MBR: statuses ${b[0]} ${b[16]} ${b[32]} ${b[48]}, types ${b[4]} ${b[20]} ${b[36]} ${b[52]}"
 	return $status
 }
 job iso.mbr_marks_a_partition_active --needs build.test check_cmd \
