@@ -235,6 +235,12 @@ SEED ?= 0x5eed
 torture: deps
 	scripts/torture $(ROUNDS) $(SEED)
 
+# The self-test on every machine at hand, one line each (docs/COMPAT.md): the CPU matrix, UEFI,
+# and Bochs if installed. Not in make test: it takes half an hour. MACHINES=<glob> picks.
+.PHONY: compat
+compat: deps all
+	ELF=$(BUILD)/kernel.elf scripts/compat '$(or $(MACHINES),*)'
+
 # Boot with `bench` on the command line: results on the terminal, in $(BUILD)/bench.log and
 # $(BUILD)/bench.json. BENCH=<glob> picks figures, BENCH=smoke runs each a few times only.
 # Both builds side by side, with the targets of docs/BENCHMARKS.md checked: scripts/bench-compare.

@@ -62,6 +62,17 @@ int smp_call_function(void (*func)(void *info), void *info, bool wait);
  */
 int on_each_cpu(void (*func)(void *info), void *info, bool wait);
 
+/*
+ * Stop every other online CPU for good (panic, power-off): an NMI, which arrives even where
+ * interrupts are off, say in a CPU spinning on a lock. Returns how many did not say they had
+ * stopped within SMP_STOP_TIMEOUT_MS. Only one CPU stops the others: one that calls this while
+ * another CPU does is stopped itself, and does not return.
+ */
+#define SMP_STOP_TIMEOUT_MS 1000
+u32 smp_send_stop(void);
+/* Stop this CPU where it is, interrupts off, counted as stopped (never returns). */
+__attribute__((noreturn)) void stop_this_cpu(void);
+
 /* IPIs of CALL_FUNCTION_VECTOR that found no call posted to their CPU, and did nothing. */
 u64 smp_stray_call_ipis(void);
 /* Tests only: the CPUs (a bit each) whose IPI is sent but reported as not sent. */

@@ -98,7 +98,7 @@ static pte_t *walk_create(u64 va, int level, u64 *flags)
 		e = walk_locked(va, level, &missing);
 		if (missing) {
 			/* Upper levels allow everything; the leaf entry decides the rights. */
-			*missing = table_phys(t) | PTE_PRESENT | PTE_WRITE;
+			*missing = pfn_pte(table_phys(t) >> PAGE_SHIFT, PTE_PRESENT | PTE_WRITE);
 			t = NULL;
 		}
 		spin_unlock_irqrestore(&kernel_pt_lock, *flags);
@@ -119,7 +119,7 @@ int map_kernel_page(u64 va, u64 pa, u64 flags)
 		err = -2;
 	else
 		/* A new entry replaces a not-present one: no stale TLB entry, so no flush. */
-		*pte = (pa & PTE_ADDR_MASK) | flags;
+		*pte = pfn_pte(pa >> PAGE_SHIFT, flags);
 	spin_unlock_irqrestore(&kernel_pt_lock, irq);
 	return err;
 }
@@ -140,7 +140,7 @@ int map_kernel_range(u64 va, u64 npages, const u64 *pa, u64 flags, u64 *mapped)
 				err = -2;
 				break;
 			}
-			*pte = (pa[i] & PTE_ADDR_MASK) | flags;
+			*pte = pfn_pte(pa[i] >> PAGE_SHIFT, flags);
 			(*mapped)++;
 		}
 		spin_unlock_irqrestore(&kernel_pt_lock, irq);
@@ -329,11 +329,10 @@ static void map_range_4k(u64 va, u64 pa, u64 size, u64 flags)
 
 static void map_kernel_image(void)
 {
-	u64 g = boot_cpu.pge ? PTE_GLOBAL : 0;
-
 #define MAP_SECTION(start, end, flags)                                                             \
 	map_range_4k((u64)(start), (u64)(start)-KERNEL_VMA,                                        \
-		     ALIGN_UP((u64)(end) - (u64)(start), PAGE_SIZE), (flags) | g | PTE_PRESENT)
+		     ALIGN_UP((u64)(end) - (u64)(start), PAGE_SIZE),                               \
+		     (flags) | PTE_GLOBAL | PTE_PRESENT)
 	MAP_SECTION(_text, _etext, 0);		       /* read + execute */
 	MAP_SECTION(_rodata, _erodata, PTE_NX);	       /* read only */
 	MAP_SECTION(_data, _ebss, PTE_WRITE | PTE_NX); /* read + write */
@@ -349,7 +348,7 @@ static void map_direct_huge(u64 pa, int level)
 
 	if (!e)
 		panic("mm: cannot build the direct map at %#lx", va);
-	*e = pa | PTE_PRESENT | PTE_WRITE | PTE_HUGE | PTE_NX | (boot_cpu.pge ? PTE_GLOBAL : 0);
+	*e = pfn_pte(pa >> PAGE_SHIFT, PAGE_KERNEL_LARGE);
 	spin_unlock_irqrestore(&kernel_pt_lock, irq);
 }
 
@@ -420,7 +419,8 @@ void paging_init(const struct memmap *map)
 	 * these 256 entries, and so share every kernel mapping made after that, vmalloc included.
 	 */
 	for (i = PT_ENTRIES / 2; i < PT_ENTRIES; i++)
-		kernel_pml4[i] = table_phys(new_table()) | PTE_PRESENT | PTE_WRITE;
+		kernel_pml4[i] =
+			pfn_pte(table_phys(new_table()) >> PAGE_SHIFT, PTE_PRESENT | PTE_WRITE);
 	map_kernel_image();
 	map_direct(map);
 

@@ -14,7 +14,9 @@ extern u64 kernel_pml4_phys;
 /* Build the kernel image mapping and the direct map of all RAM, then switch CR3 to them. */
 void paging_init(const struct memmap *map);
 
-#define PAGE_KERNEL (PTE_PRESENT | PTE_WRITE | PTE_GLOBAL | PTE_NX)
+/* Rights as Linux names them; pfn_pte() drops what the CPU lacks (NX, G) when they are used. */
+#define PAGE_KERNEL	  (PTE_PRESENT | PTE_WRITE | PTE_GLOBAL | PTE_NX)
+#define PAGE_KERNEL_LARGE (PAGE_KERNEL | PTE_HUGE)
 
 /* Map one 4 KiB page in the kernel half; 0, -1 (no memory for a table), -2 (already mapped). */
 int map_kernel_page(u64 va, u64 pa, u64 flags);

@@ -8,7 +8,6 @@
  */
 #include "mm/user_mm.h"
 #include "arch/x86_64/asm/io.h"
-#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "kernel/lib/errno.h"
 #include "arch/x86_64/percpu.h"
@@ -72,7 +71,8 @@ static pte_t *user_pte(struct user_mm *mm, u64 va, bool create)
 
 			if (!create || !(t = get_zeroed_page()))
 				return NULL;
-			*e = table_phys(t) | PTE_PRESENT | PTE_WRITE | PTE_USER;
+			*e = pfn_pte(table_phys(t) >> PAGE_SHIFT,
+				     PTE_PRESENT | PTE_WRITE | PTE_USER);
 			mm->nr_pt_pages++;
 			__atomic_fetch_add(&pt_pages_total, 1, __ATOMIC_RELAXED);
 		}
@@ -177,7 +177,7 @@ static int map_one(struct user_mm *mm, u64 va, u64 flags)
 	else if (!(page = get_zeroed_page()))
 		err = -ENOMEM;
 	if (!err) {
-		*pte = table_phys(page) | flags;
+		*pte = pfn_pte(table_phys(page) >> PAGE_SHIFT, flags);
 		mm->nr_pages++;
 	} else if (err == -ENOMEM) {
 		unmap_one(mm, va); /* the tables made for it, empty */
@@ -194,8 +194,8 @@ int user_map_zeroed(struct user_mm *mm, u64 va, u64 npages, u32 prot)
 		return -EINVAL;
 	if (prot & UMAP_WRITE)
 		flags |= PTE_WRITE;
-	if (!(prot & UMAP_EXEC) && boot_cpu.nx)
-		flags |= PTE_NX;
+	if (!(prot & UMAP_EXEC))
+		flags |= PTE_NX; /* taken out again by pfn_pte() on a CPU without NX */
 	for (i = 0; i < npages; i++) {
 		int err = map_one(mm, va + i * PAGE_SIZE, flags);
 

@@ -1,7 +1,9 @@
 /* CPUID feature detection. Bit positions are from the Intel SDM vol. 2, CPUID. */
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
 #include "kernel/printk/printk.h"
 #include "kernel/lib/string.h"
+#include "kernel/lib/vsprintf.h"
 
 struct cpu_features boot_cpu;
 
@@ -34,6 +36,8 @@ void cpu_detect(void)
 	f->family = ((a >> 8) & 0xf) + ((a >> 20) & 0xff);
 	f->pge = d & (1 << 13);
 	f->apic = d & (1 << 9);
+	f->pcid = c & (1 << 17);
+	f->x2apic = c & (1 << 21);
 	f->hypervisor = c & (1u << 31);
 
 	if (max >= 7) {
@@ -47,6 +51,7 @@ void cpu_detect(void)
 		cpuid(0x80000001, 0, &a, &b, &c, &d);
 		f->nx = d & (1 << 20);
 		f->gbpages = d & (1 << 26);
+		f->rdtscp = d & (1 << 27);
 	}
 	if (max_ext >= 0x80000004) {
 		cpuid(0x80000002, 0, &a, &b, &c, &d);
@@ -67,6 +72,11 @@ void cpu_detect(void)
 		f->phys_addr_bits = a & 0xff;
 		f->virt_addr_bits = (a >> 8) & 0xff;
 	}
+	/* Before any page table is written: the bits the kernel may set in an entry. */
+	if (!f->nx)
+		__supported_pte_mask &= ~PTE_NX;
+	if (!f->pge)
+		__supported_pte_mask &= ~PTE_GLOBAL;
 	if (f->hypervisor) {
 		cpuid(0x40000000, 0, &a, &b, &c, &d);
 		memcpy(f->hv_vendor, &b, 4);
@@ -75,22 +85,44 @@ void cpu_detect(void)
 	}
 }
 
-static const char *yn(bool b)
-{
-	return b ? "yes" : "no";
-}
-
 void cpu_print_features(void)
 {
 	struct cpu_features *f = &boot_cpu;
+	/* The features a CPU may lack and still run this kernel: each missing one is named. */
+	const struct {
+		const char *name;
+		bool has;
+	} opt[] = {
+		{ "nx", f->nx },
+		{ "1g-pages", f->gbpages },
+		{ "pge", f->pge },
+		{ "smep", f->smep },
+		{ "smap", f->smap },
+		{ "pcid", f->pcid },
+		{ "x2apic", f->x2apic },
+		{ "invariant-tsc", f->invariant_tsc },
+		{ "rdtscp", f->rdtscp },
+		{ "apic", f->apic },
+	};
+	char has[128], lacks[128];
+	int nh = 0, nl = 0;
+	size_t i;
 
 	pr_info("cpu: %s family %u model %u stepping %u%s%s\n", f->vendor, f->family, f->model,
 		f->stepping, f->hypervisor ? ", hypervisor " : "",
 		f->hypervisor ? f->hv_vendor : "");
 	if (f->brand[0])
 		pr_info("cpu: %s\n", f->brand);
-	pr_info("cpu: nx=%s 1g-pages=%s smep=%s smap=%s invariant-tsc=%s phys-bits=%u\n", yn(f->nx),
-		yn(f->gbpages), yn(f->smep), yn(f->smap), yn(f->invariant_tsc), f->phys_addr_bits);
+	has[0] = lacks[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(opt); i++) {
+		if (opt[i].has)
+			nh += scnprintf(has + nh, sizeof(has) - nh, " %s", opt[i].name);
+		else
+			nl += scnprintf(lacks + nl, sizeof(lacks) - nl, " %s", opt[i].name);
+	}
+	pr_info("cpu: has%s, phys-bits=%u\n", nh ? has : " none of the optional features",
+		f->phys_addr_bits);
+	pr_info("cpu: missing:%s\n", nl ? lacks : " nothing");
 }
 
 /*

@@ -12,8 +12,11 @@ struct cpu_features {
 	bool gbpages;	    /* 1 GiB pages in the page tables */
 	bool pge;	    /* global pages */
 	bool smep, smap;    /* supervisor mode execution/access prevention */
+	bool pcid;	    /* process-context identifiers (not used: see ARCHITECTURE) */
 	bool invariant_tsc; /* TSC ticks at a constant rate in every P/C state */
+	bool rdtscp;	    /* the rdtscp instruction */
 	bool apic;
+	bool x2apic;	    /* the local APIC's x2APIC mode (the kernel uses xAPIC mode) */
 	bool hypervisor;    /* running under a hypervisor (CPUID.1:ECX[31]) */
 	char hv_vendor[13]; /* "TCGTCGTCGTCG", "KVMKVMKVM", ... */
 	u32 phys_addr_bits, virt_addr_bits;

@@ -1,6 +1,8 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/asm/io.h"
 
+u64 __supported_pte_mask = ~0UL;
+
 bool pt_walk(u64 pml4_pa, u64 va, struct pt_walk *w)
 {
 	u64 table = pml4_pa;

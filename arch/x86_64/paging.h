@@ -41,6 +41,20 @@
 
 typedef u64 pte_t;
 
+/*
+ * The entry bits this CPU implements (Linux: __supported_pte_mask): cpu_detect() takes out NX
+ * on a CPU without it, where bit 63 is reserved and any access through a present entry that
+ * sets it faults - in the kernel's own tables, a triple fault - and G without global pages.
+ * Every entry the kernel writes is made by pfn_pte(), which drops the bits not in the mask.
+ */
+extern u64 __supported_pte_mask;
+
+/* The entry for page frame pfn with the rights prot, less the bits this CPU does not have. */
+static inline pte_t pfn_pte(u64 pfn, u64 prot)
+{
+	return ((pfn << PAGE_SHIFT) & PTE_ADDR_MASK) | (prot & __supported_pte_mask);
+}
+
 static inline unsigned int pt_index(u64 va, int level)
 {
 	/* level 4 = PML4, 3 = PDPT, 2 = PD, 1 = PT */

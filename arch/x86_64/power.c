@@ -11,8 +11,20 @@
 #define KBC_STATUS	     0x64
 #define KBC_RESET	     0xfe
 
+/*
+ * The ACPI PM1a control register where the emulators put it with no ACPI tables to say so:
+ * QEMU since 2.0 (PIIX4 and ICH9 PM at 0x600), Bochs and QEMU before 2.0 (0xb000). Writing
+ * SLP_EN (bit 13) with sleep type 0 is their S5. Bochs also quits when the bytes "Shutdown"
+ * are written to port 0x8900, which QEMU no longer has.
+ */
+#define QEMU_PM1A_CNT	    0x604
+#define BOCHS_PM1A_CNT	    0xb004
+#define PM1_SLP_EN	    (1 << 13)
+#define BOCHS_SHUTDOWN_PORT 0x8900
+
 void (*pm_power_off)(void);
 void (*pm_restart)(void);
+bool pm_emulated_firmware;
 
 void qemu_exit(int value)
 {
@@ -28,6 +40,19 @@ void machine_halt(void)
 	}
 }
 
+/* Only where an emulator is sure: on a real PC these ports may belong to anything. */
+static void emulator_power_off(void)
+{
+	const char *p;
+
+	if (!running_under_qemu() && !pm_emulated_firmware)
+		return;
+	outw(QEMU_PM1A_CNT, PM1_SLP_EN);
+	outw(BOCHS_PM1A_CNT, PM1_SLP_EN);
+	for (p = "Shutdown"; *p; p++)
+		outb(BOCHS_SHUTDOWN_PORT, *p);
+}
+
 void machine_power_off(void)
 {
 	local_irq_disable();
@@ -35,8 +60,7 @@ void machine_power_off(void)
 	qemu_exit(QEMU_EXIT_SUCCESS);
 	if (pm_power_off)
 		pm_power_off();
-	printk(KERN_EMERG "poweroff: no way to power off this machine: halted\n");
-	machine_halt();
+	emulator_power_off();
 }
 
 void machine_restart(void)

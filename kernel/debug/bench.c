@@ -18,6 +18,7 @@
 #include "kernel/smp.h"
 #include "kernel/stack.h"
 #include "kernel/lib/string.h"
+#include "kernel/reboot.h"
 #include "kernel/time.h"
 
 #define BENCH_WARMUP_ROUNDS 10
@@ -334,7 +335,7 @@ void bench_main(const char *name)
 
 	if (!strcmp(name, "list")) {
 		bench_list();
-		machine_power_off();
+		kernel_power_off();
 	}
 	bench_figures_init();
 	bench_smp_init();
@@ -344,5 +345,5 @@ void bench_main(const char *name)
 		qemu_exit(QEMU_EXIT_FAILURE);
 		machine_halt();
 	}
-	machine_power_off();
+	kernel_power_off();
 }

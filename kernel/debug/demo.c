@@ -16,6 +16,7 @@
 #include "kernel/drivers/ps2kbd.h"
 #include "kernel/drivers/serial.h"
 #include "kernel/printk/printk.h"
+#include "kernel/reboot.h"
 #include "kernel/stack.h"
 #include "kernel/task.h"
 #include "mm/page_alloc.h"
@@ -157,7 +158,7 @@ static void end_or_return(const struct demo_options *opt, const char *who, bool 
 	sleep_ms((u64)opt->poweroff_s * 1000);
 	if (!ok)
 		qemu_exit(QEMU_EXIT_FAILURE);
-	machine_power_off();
+	kernel_power_off();
 }
 
 /* Run the steps this kernel survives; counts those the guard caught and the sibling's health. */

@@ -21,6 +21,7 @@
 #define PM1_SCI_EN	    (1 << 0)
 #define PM1_SLP_EN	    (1 << 13)
 #define SDT_HEADER_LEN	    36
+#define RSDP_OEM_ID	    9
 
 struct acpi_info acpi;
 struct madt acpi_madt;
@@ -72,9 +73,11 @@ static const u8 *map_table(u64 phys, const char *sig)
 	return hdr;
 }
 
-/* Map the table with this signature through the RSDT (ACPI 1) or XSDT (2+); the caller unmaps it.
+/*
+ * Map the first table with this signature through the RSDT (ACPI 1) or XSDT (2+), looking from
+ * the root's entry *next on; *next is left after it, for the next one. The caller unmaps it.
  */
-static const u8 *find_table(const struct mb2_info *mb, const char *sig)
+static const u8 *find_next_table(const struct mb2_info *mb, const char *sig, u32 *next)
 {
 	const u8 *rsdp = mb->acpi.rsdp, *root, *found = NULL;
 	bool xsdt = mb->acpi.version >= 2 && read64(rsdp, 24);
@@ -84,7 +87,7 @@ static const u8 *find_table(const struct mb2_info *mb, const char *sig)
 	if (!root)
 		return NULL;
 	n = (read32(root, 4) - SDT_HEADER_LEN) / entry;
-	for (i = 0; i < n && !found; i++) {
+	for (i = *next; i < n && !found; i++) {
 		u32 off = SDT_HEADER_LEN + i * entry;
 		const u8 *t = map_table(xsdt ? read64(root, off) : read32(root, off), NULL);
 
@@ -94,7 +97,15 @@ static const u8 *find_table(const struct mb2_info *mb, const char *sig)
 			iounmap(t);
 	}
 	iounmap(root);
+	*next = i;
 	return found;
+}
+
+static const u8 *find_table(const struct mb2_info *mb, const char *sig)
+{
+	u32 first = 0;
+
+	return find_next_table(mb, sig, &first);
 }
 
 /*
@@ -123,8 +134,8 @@ static void find_madt(const struct mb2_info *mb)
 }
 
 /*
- * \_S5 in the DSDT's AML: NameOp "_S5_" PackageOp PkgLength NumElements SLP_TYPa SLP_TYPb.
- * Each value is ZeroOp (0), OneOp (1) or BytePrefix (0x0a) followed by the byte.
+ * \_S5 in the AML of the DSDT or an SSDT: NameOp "_S5_" PackageOp PkgLength NumElements SLP_TYPa
+ * SLP_TYPb. Each value is ZeroOp (0), OneOp (1) or BytePrefix (0x0a) followed by the byte.
  */
 static int aml_small_int(const u8 *p, u32 *pos)
 {
@@ -139,6 +150,7 @@ static int aml_small_int(const u8 *p, u32 *pos)
 
 static void find_s5(const u8 *dsdt)
 {
+	/* A name path may start with the root prefix '\': "_S5_" is found either way. */
 	u32 len = read32(dsdt, 4), i, pos;
 
 	for (i = SDT_HEADER_LEN; i + 12 < len; i++) {
@@ -202,14 +214,16 @@ static void acpi_enable(const u8 *fadt)
 
 void acpi_init(const struct mb2_info *mb)
 {
-	const u8 *fadt, *dsdt;
-	u32 flen;
+	const u8 *fadt, *dsdt, *ssdt;
+	u32 flen, i;
 	u64 dsdt_phys;
 
 	if (!mb->acpi.version) {
 		pr_warn("acpi: the boot loader passed no RSDP: poweroff works only in QEMU\n");
 		return;
 	}
+	/* "BOCHS ": tables from SeaBIOS or QEMU, not a real PC's: emulator ports are safe there. */
+	pm_emulated_firmware = !memcmp(mb->acpi.rsdp + RSDP_OEM_ID, "BOCHS ", 6);
 	find_madt(mb);
 	fadt = find_table(mb, "FACP");
 	if (!fadt) {
@@ -234,6 +248,11 @@ void acpi_init(const struct mb2_info *mb)
 	if (dsdt) {
 		find_s5(dsdt);
 		iounmap(dsdt);
+	}
+	/* SeaBIOS, where it writes the tables itself (under Bochs), has \_S5 in an SSDT. */
+	for (i = 0; !acpi.s5_found && (ssdt = find_next_table(mb, "SSDT", &i));) {
+		find_s5(ssdt);
+		iounmap(ssdt);
 	}
 	if (acpi.pm1a_cnt)
 		acpi_enable(fadt);

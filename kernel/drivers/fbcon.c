@@ -19,7 +19,8 @@
 
 struct fbcon {
 	u8 *fb, *shadow;
-	u32 pitch, width, height, bytes_pp;
+	u32 pitch, width, height;
+	u32 bpp; /* bits per pixel: 1 (monochrome: glyphs only, no colours), 16, 24 or 32 */
 	u32 scale_x, scale_y; /* font pixels per glyph pixel */
 	u32 cols, rows, col, row;
 	const struct mb2_framebuffer *info;
@@ -41,6 +42,8 @@ static u32 rgb(u8 r, u8 g, u8 b)
 {
 	const struct mb2_framebuffer *fb = con.info;
 
+	if (con.bpp == 1)
+		return 1;
 	return (u32)(r >> (8 - fb->red_size)) << fb->red_pos |
 	       (u32)(g >> (8 - fb->green_size)) << fb->green_pos |
 	       (u32)(b >> (8 - fb->blue_size)) << fb->blue_pos;
@@ -62,24 +65,38 @@ static void put_pixel(u8 *p, u32 v)
 {
 	u32 i;
 
-	for (i = 0; i < con.bytes_pp; i++)
+	for (i = 0; i < con.bpp / 8; i++)
 		p[i] = v >> (8 * i);
+}
+
+/* The bytes of one pixel row of a cell: a cell is 8 or 16 pixels wide, so whole bytes. */
+static u32 cell_row_bytes(void)
+{
+	return 8 * con.scale_x * con.bpp / 8;
 }
 
 /* Draw one character cell into buf (the shadow or, for the scrollback view, the screen). */
 static void render_cell(u8 *buf, u32 cx, u32 cy, char ch, u32 fg)
 {
-	u32 cell_w = 8 * con.scale_x, cell_h = 8 * con.scale_y, x, y;
+	u32 cell_w = 8 * con.scale_x, cell_h = 8 * con.scale_y, x, y, i;
 	const u8 *glyph = (ch >= FONT_FIRST && ch < 0x7f) ? font8x8[ch - FONT_FIRST] : font8x8[0];
 
 	for (y = 0; y < cell_h; y++) {
-		u32 off = (cy * cell_h + y) * con.pitch + cx * cell_w * con.bytes_pp;
+		u32 off = (cy * cell_h + y) * con.pitch + cx * cell_row_bytes();
 		u8 bits = glyph[y / con.scale_y];
 
-		for (x = 0; x < cell_w; x++) {
+		/* Monochrome: 8 pixels a byte, leftmost in bit 7, written whole (never read). */
+		for (x = 0; x < cell_w && con.bpp == 1; x += 8) {
+			u8 v = 0;
+
+			for (i = 0; i < 8; i++)
+				v |= bits & (0x80 >> ((x + i) / con.scale_x)) ? 0x80 >> i : 0;
+			buf[off + x / 8] = v;
+		}
+		for (x = 0; x < cell_w && con.bpp > 1; x++) {
 			bool on = bits & (0x80 >> (x / con.scale_x));
 
-			put_pixel(buf + off + x * con.bytes_pp, on ? fg : 0);
+			put_pixel(buf + off + x * con.bpp / 8, on ? fg : 0);
 		}
 	}
 }
@@ -124,9 +141,9 @@ static void draw_cell(u32 cx, u32 cy, char ch, int level)
 	if (con.back)
 		return;
 	for (y = 0; y < cell_h; y++) {
-		u32 off = (cy * cell_h + y) * con.pitch + cx * 8 * con.scale_x * con.bytes_pp;
+		u32 off = (cy * cell_h + y) * con.pitch + cx * cell_row_bytes();
 
-		memcpy(con.fb + off, con.shadow + off, 8 * con.scale_x * con.bytes_pp);
+		memcpy(con.fb + off, con.shadow + off, cell_row_bytes());
 	}
 }
 
@@ -257,9 +274,12 @@ bool fbcon_init(const struct mb2_framebuffer *fb)
 
 	if (!fb->present || fb->type == MB2_FB_TYPE_EGA_TEXT) /* text: the VGA console's */
 		return false;
-	/* Anything else is said in one line: a blank screen would say nothing at all. */
-	if (!fb->has_rgb || (fb->bpp != 16 && fb->bpp != 24 && fb->bpp != 32) || fb->width < 64 ||
-	    fb->height < 64 || fb->pitch < fb->width * (fb->bpp / 8)) {
+	/*
+	 * 1 bpp, as GRUB sets under Bochs (640x480): monochrome glyphs, a set bit lit whatever the
+	 * palette. Anything else is said in one line: a blank screen would say nothing at all.
+	 */
+	if ((fb->bpp != 1 && (!fb->has_rgb || (fb->bpp != 16 && fb->bpp != 24 && fb->bpp != 32))) ||
+	    fb->width < 64 || fb->height < 64 || (u64)fb->pitch * 8 < (u64)fb->width * fb->bpp) {
 		pr_warn("fbcon: a %ux%u framebuffer of %u bpp, pitch %u, is not supported: no "
 			"screen console\n",
 			fb->width, fb->height, fb->bpp, fb->pitch);
@@ -269,7 +289,7 @@ bool fbcon_init(const struct mb2_framebuffer *fb)
 	con.pitch = fb->pitch;
 	con.width = fb->width;
 	con.height = fb->height;
-	con.bytes_pp = fb->bpp / 8;
+	con.bpp = fb->bpp;
 	con.scale_x = fb->width >= 1600 ? 2 : 1;
 	con.scale_y = 2 * con.scale_x;
 	con.cols = fb->width / (8 * con.scale_x);

@@ -11,6 +11,7 @@
 #include "kernel/shell/shell.h"
 #include "kernel/shell/shell_cmds.h"
 #include "kernel/lib/string.h"
+#include "kernel/reboot.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
 
@@ -37,7 +38,7 @@ static int cmd_uptime(int argc, char **argv)
 static int cmd_poweroff(int argc, char **argv)
 {
 	printk("Power down.\n");
-	machine_power_off();
+	kernel_power_off();
 }
 
 static int cmd_reboot(int argc, char **argv)

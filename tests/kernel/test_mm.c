@@ -1,6 +1,7 @@
 /*
  * Memory management in the running kernel: page allocator reports, the kernel's page tables
- * (rights per section, the direct map, no identity map) and vmalloc guard pages.
+ * (rights per section, the direct map, no identity map, only bits the CPU has) and vmalloc
+ * guard pages.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
@@ -13,6 +14,7 @@
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
+#include "mm/user_mm.h"
 #include "mm/vmalloc.h"
 
 KTEST(mm, alloc_free_every_order)
@@ -140,7 +142,7 @@ KTEST(mm, no_identity_map)
 	KT_EXPECT((read_cr3() & PTE_ADDR_MASK) == kernel_pml4_phys);
 }
 
-/* Every usable page of the memory map is in the direct map, at the right address, with NX. */
+/* Every usable page of the memory map is in the direct map, at the right address, NX if it can. */
 KTEST(mm, direct_map_covers_all_ram)
 {
 	const struct mb2_info *mb = &boot_params.mb;
@@ -161,8 +163,7 @@ KTEST(mm, direct_map_covers_all_ram)
 			KT_ASSERT(lookup_kernel_page(PAGE_OFFSET + pa, &got, &entry));
 			KT_EXPECT_MSG(got == pa, "direct map of %#lx gives %#lx", pa, got);
 			KT_EXPECT(entry & PTE_HUGE);
-			if (boot_cpu.nx)
-				KT_EXPECT(entry & PTE_NX);
+			KT_EXPECT((entry & PTE_NX) == (__supported_pte_mask & PTE_NX));
 			checked++;
 		}
 		pa = ALIGN_DOWN(e->addr + e->len - 1, PAGE_SIZE);
@@ -470,4 +471,94 @@ KTEST(mm, page_table_is_not_freed_under_a_mapper)
 		      nr_free_pages(), before);
 	free_page(pa_page);
 	free_page(pb_page);
+}
+
+static u64 entries_checked;
+
+/* Present entries in t[first..last] and the tables below them with a bit the CPU lacks. */
+static int count_unsupported(const pte_t *t, int level, int first, int last)
+{
+	int i, bad = 0;
+
+	for (i = first; i <= last; i++) {
+		pte_t e = t[i];
+
+		if (!(e & PTE_PRESENT))
+			continue;
+		entries_checked++;
+		if (e & ~PTE_ADDR_MASK & ~__supported_pte_mask) {
+			if (!bad)
+				printk("# level %d entry %d of table %#lx is %#lx\n", level, i,
+				       (u64)t - PAGE_OFFSET, e);
+			bad++;
+		}
+		if (level > 1 && !(e & PTE_HUGE))
+			bad += count_unsupported(phys_to_virt(e & PTE_ADDR_MASK), level - 1, 0,
+						 PT_ENTRIES - 1);
+	}
+	return bad;
+}
+
+/*
+ * Every present entry, at every level, of the kernel half and of a user address space holds
+ * only bits this CPU implements: on a CPU without NX one NX bit in the kernel's tables is a
+ * triple fault (-cpu qemu64,-nx), so this matters on such CPUs and passes trivially elsewhere.
+ */
+KTEST(mm, page_tables_hold_only_bits_the_cpu_has)
+{
+	const pte_t *pml4 = phys_to_virt(kernel_pml4_phys);
+	struct user_mm *mm;
+	u64 irq;
+	int bad;
+
+	printk("# nx=%s global=%s in __supported_pte_mask\n",
+	       __supported_pte_mask & PTE_NX ? "yes" : "no",
+	       __supported_pte_mask & PTE_GLOBAL ? "yes" : "no");
+	entries_checked = 0;
+	/* With interrupts off no page table is freed under the walk: frees wait for our TLB. */
+	irq = local_irq_save();
+	bad = count_unsupported(pml4, 4, PT_ENTRIES / 2, PT_ENTRIES - 1);
+	local_irq_restore(irq);
+	KT_EXPECT_MSG(!bad, "%d kernel entries with bits the CPU lacks", bad);
+
+	mm = user_mm_create();
+	KT_ASSERT(mm);
+	KT_EXPECT(user_map_zeroed(mm, 0x400000, 1, UMAP_EXEC) == 0);
+	KT_EXPECT(user_map_zeroed(mm, 0x401000, 1, UMAP_WRITE) == 0);
+	bad = count_unsupported(phys_to_virt(mm->pml4_phys), 4, 0, PT_ENTRIES / 2 - 1);
+	KT_EXPECT_MSG(!bad, "%d user entries with bits the CPU lacks", bad);
+	user_mm_destroy(mm);
+	printk("# %lu present entries checked\n", entries_checked);
+	KT_EXPECT(entries_checked > 0);
+}
+
+/*
+ * The mappings made after boot - vmalloc, ioremap, map_kernel_page - follow the mask: the test
+ * takes G out of it for a moment (harmless: the mappings made meanwhile are merely not global)
+ * and none of the new entries may have G. A path that wrote its rights as given would.
+ */
+KTEST(mm, new_mappings_follow_the_supported_mask)
+{
+	u64 saved = __supported_pte_mask, va = ALIGN_DOWN(VMALLOC_END - 10 * HUGE_2M, HUGE_2M);
+	u64 e_vmalloc = 0, e_ioremap = 0, e_page = 0;
+	void *page = alloc_page(), *v, *io;
+
+	KT_ASSERT(page);
+	KT_ASSERT(!lookup_kernel_page(va, NULL, NULL));
+	__atomic_store_n(&__supported_pte_mask, saved & ~PTE_GLOBAL, __ATOMIC_RELAXED);
+	v = vmalloc(PAGE_SIZE);
+	io = ioremap(virt_to_phys(page), PAGE_SIZE);
+	KT_EXPECT(map_kernel_page(va, virt_to_phys(page), PAGE_KERNEL) == 0);
+	__atomic_store_n(&__supported_pte_mask, saved, __ATOMIC_RELAXED);
+	KT_EXPECT(v && lookup_kernel_page((u64)v, NULL, &e_vmalloc));
+	KT_EXPECT(io && lookup_kernel_page((u64)io, NULL, &e_ioremap));
+	KT_EXPECT(lookup_kernel_page(va, NULL, &e_page));
+	KT_EXPECT_MSG(!(e_vmalloc & PTE_GLOBAL), "vmalloc wrote %#lx", e_vmalloc);
+	KT_EXPECT_MSG(!(e_ioremap & PTE_GLOBAL), "ioremap wrote %#lx", e_ioremap);
+	KT_EXPECT_MSG(!(e_page & PTE_GLOBAL), "map_kernel_page wrote %#lx", e_page);
+	unmap_kernel_range(va, 1, NULL, NULL);
+	if (io)
+		iounmap(io);
+	vfree(v);
+	free_page(page);
 }
