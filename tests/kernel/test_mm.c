@@ -84,11 +84,6 @@ static void write_byte(void *p)
 	*(volatile u8 *)p = 0x42;
 }
 
-static void read_byte(void *p)
-{
-	(void)*(volatile u8 *)p;
-}
-
 static void call_address(void *p)
 {
 	((void (*)(void))p)();
@@ -217,11 +212,11 @@ KTEST(mm, vmalloc_guard_pages_fault)
 	KT_EXPECT(lookup_kernel_page((u64)v, &pa, NULL));
 	KT_EXPECT(!lookup_kernel_page((u64)v - PAGE_SIZE, NULL, NULL));
 	KT_EXPECT(!lookup_kernel_page((u64)v + 3 * PAGE_SIZE, NULL, NULL));
-	KT_EXPECT(ktest_expect_fault(read_byte, v - 1, &rec));
+	KT_EXPECT(ktest_expect_fault(ktest_read_byte, v - 1, &rec));
 	KT_EXPECT(rec.vector == 14 && rec.cr2 == (u64)v - 1);
-	KT_EXPECT(ktest_expect_fault(read_byte, v + 3 * PAGE_SIZE, &rec));
+	KT_EXPECT(ktest_expect_fault(ktest_read_byte, v + 3 * PAGE_SIZE, &rec));
 	KT_EXPECT(rec.vector == 14 && rec.cr2 == (u64)v + 3 * PAGE_SIZE);
-	KT_EXPECT(!ktest_expect_fault(read_byte, v + 3 * PAGE_SIZE - 1, &rec));
+	KT_EXPECT(!ktest_expect_fault(ktest_read_byte, v + 3 * PAGE_SIZE - 1, &rec));
 	vfree(v);
 }
 
