@@ -10,6 +10,7 @@
 #include "kernel/stack.h"
 #include "kernel/task.h"
 #include "mm/fail.h"
+#include "mm/test_hooks.h"
 #include "mm/vmalloc.h"
 
 /* A task with memory in flight across a switch: vmalloc'd, not yet recorded anywhere. */

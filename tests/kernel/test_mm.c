@@ -13,6 +13,7 @@
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
+#include "mm/test_hooks.h"
 #include "mm/vmalloc.h"
 
 KTEST(mm, alloc_free_every_order)
