@@ -98,24 +98,23 @@ KTEST(lkdtm, stack_guard_page_leading_nearly_full)
 }
 
 /* The interrupt whose entry overran the stack is finished late; the sibling's ticks go on. */
-KTEST(lkdtm, exhaust_stack_irq_entry)
+static void irq_overflow_finished_late(const char *name)
 {
 	u64 mark = printk_log_mark();
 
-	overflow_kills_only_the_task("EXHAUST_STACK_IRQ_ENTRY",
-				     "kernel stack overflow (double-fault)");
+	overflow_kills_only_the_task(name, "kernel stack overflow (double-fault)");
 	if (VMAP_STACK)
 		KT_EXPECT(printk_log_contains(mark, "was taken but its entry overran the stack"));
 }
 
+KTEST(lkdtm, exhaust_stack_irq_entry)
+{
+	irq_overflow_finished_late("EXHAUST_STACK_IRQ_ENTRY");
+}
+
 KTEST(lkdtm, exhaust_stack_irq_delivery)
 {
-	u64 mark = printk_log_mark();
-
-	overflow_kills_only_the_task("EXHAUST_STACK_IRQ_DELIVERY",
-				     "kernel stack overflow (double-fault)");
-	if (VMAP_STACK)
-		KT_EXPECT(printk_log_contains(mark, "was taken but its entry overran the stack"));
+	irq_overflow_finished_late("EXHAUST_STACK_IRQ_DELIVERY");
 }
 
 static int spin_near_the_end(void *left)
