@@ -21,6 +21,7 @@
 #include "kernel/time.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
+#include "mm/test_hooks.h"
 #include "mm/tlbflush.h"
 
 /* What the trampoline reads (trampoline.asm, trampoline_params: the same layout). */

@@ -75,13 +75,5 @@ __attribute__((noreturn)) void stop_this_cpu(void);
 
 /* IPIs of CALL_FUNCTION_VECTOR that found no call posted to their CPU, and did nothing. */
 u64 smp_stray_call_ipis(void);
-/* Tests only: the CPUs (a bit each) whose IPI is sent but reported as not sent. */
-extern u32 smp_call_test_lost_sends;
-
-/*
- * Tests only: give APIC id apic_id the next CPU number and try to start it, waiting at most
- * timeout_ms. Returns its CPU number (its state says how it went) or -1 if no number is left.
- */
-int smp_start_cpu_for_test(u32 apic_id, u64 timeout_ms);
 
 #endif

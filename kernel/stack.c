@@ -277,17 +277,22 @@ bool stack_overflow_hit(const struct kernel_stack *s, u64 addr)
 
 #endif
 
-u64 stack_high_water(const struct kernel_stack *s)
+/* Bytes from the top of [base, top) down to its lowest word that is not zero. */
+static u64 used_below_top(u64 base, u64 top)
 {
-	const u64 *p = (const u64 *)s->base, *end = (const u64 *)stack_top(s);
+	const u64 *p = (const u64 *)base, *end = (const u64 *)top;
 
-	if (!s->base)
-		return 0;
-	if (!s->vm)
-		p++; /* a direct-mapped stack: skip the canary */
 	while (p < end && *p == 0)
 		p++;
 	return (u64)end - (u64)p;
+}
+
+u64 stack_high_water(const struct kernel_stack *s)
+{
+	if (!s->base)
+		return 0;
+	/* A direct-mapped stack starts with its canary (STACK_END_MAGIC): skip it. */
+	return used_below_top(s->vm ? s->base : s->base + sizeof(u64), stack_top(s));
 }
 
 void stack_stats(struct stack_stats *st)
@@ -340,16 +345,6 @@ const char *cpu_stack_overflow_hit(u64 addr, u64 *base, u64 *top)
 		}
 	}
 	return NULL;
-}
-
-/* Bytes from the top of [base, top) down to its lowest word that is not zero. */
-static u64 used_below_top(u64 base, u64 top)
-{
-	const u64 *p = (const u64 *)base;
-
-	while ((u64)p < top && *p == 0)
-		p++;
-	return top - (u64)p;
 }
 
 const char *cpu_stack_usage(unsigned int i, const char **name, u64 *used, u64 *size)

@@ -6,6 +6,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/locking/spinlock.h"
 #include "mm/page_alloc.h"
+#include "mm/test_hooks.h"
 #include "mm/tlbflush.h"
 
 extern u8 _text[], _etext[], _rodata[], _erodata[], _data[], _ebss[], _ksyms[], _kernel_end[];

@@ -41,10 +41,6 @@ void free_unlinked_page_tables(void);
  * so that the next write through them sets the bit again.
  */
 u64 kernel_range_dirty(u64 va, u64 npages, bool clear);
-/* Tests only: called inside map_kernel_page() between making a page table and installing it. */
-extern void (*pgtable_test_hook)(u64 va);
-/* Tests only: called in a map with the entry to write found, before writing it (lock held). */
-extern void (*pgtable_walked_test_hook)(u64 va);
 /* Translate va in the kernel's tables; false if not mapped. */
 bool lookup_kernel_page(u64 va, u64 *pa, u64 *entry);
 

@@ -14,6 +14,7 @@
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
+#include "mm/test_hooks.h"
 #include "mm/tlbflush.h"
 
 static struct vmarea_space vmalloc_space;

@@ -22,8 +22,6 @@ struct vm_struct {
 };
 
 void vmalloc_init(void);
-/* Tests only: called before each batch of a new area's pages (index of its first) is mapped. */
-extern void (*vmalloc_test_hook)(u64 page_index);
 
 void *vmalloc(size_t size);
 void *vzalloc(size_t size);

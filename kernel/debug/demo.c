@@ -17,11 +17,7 @@
 #include "kernel/drivers/serial.h"
 #include "kernel/printk/printk.h"
 #include "kernel/reboot.h"
-#include "kernel/stack.h"
 #include "kernel/task.h"
-#include "mm/page_alloc.h"
-#include "mm/slab.h"
-#include "mm/vmalloc.h"
 
 struct demo_step {
 	const char *test;   /* an lkdtm test */
@@ -90,40 +86,13 @@ static bool sibling_still_counts(int pid)
 	return true;
 }
 
-struct mem_figures {
-	u64 free_pages, vm_areas, vm_pages, slab_objects, stacks;
-};
-
-/*
- * Memory kept for later use is given back first: the stack cache (free stacks kept for the
- * next task) and the areas vfree() left for a batched purge (each keeps its vm_struct).
- */
-static void mem_figures(struct mem_figures *m, const char *when)
+/* Memory now, on the screen; the snapshot gives back what is only kept for later first. */
+static void mem_figures(struct ktest_mem *m, const char *when)
 {
-	struct vmalloc_stats vs;
-	struct kmalloc_stats ks;
-	struct stack_stats ss;
-
-	drain_stack_cache();
-	vmalloc_purge();
-	vmalloc_stats(&vs);
-	kmalloc_stats(&ks);
-	stack_stats(&ss);
-	m->free_pages = nr_free_pages();
-	m->vm_areas = vs.nr_areas;
-	m->vm_pages = vs.pages;
-	m->slab_objects = ks.objects;
-	m->stacks = ss.in_use;
+	ktest_mem_snapshot(m);
 	printk("demo: memory %s: free %lu pages, vmalloc %lu areas %lu pages, slab %lu, %lu "
 	       "stacks\n",
 	       when, m->free_pages, m->vm_areas, m->vm_pages, m->slab_objects, m->stacks);
-}
-
-static bool mem_same(const struct mem_figures *a, const struct mem_figures *b)
-{
-	return a->free_pages == b->free_pages && a->vm_areas == b->vm_areas &&
-	       a->vm_pages == b->vm_pages && a->slab_objects == b->slab_objects &&
-	       a->stacks == b->stacks;
 }
 
 /* Run one step; true if the guard caught it (the task was killed for its overflow). */
@@ -199,7 +168,7 @@ static void run_wrecking_steps(const struct demo_options *opt)
 
 void demo_run(const struct demo_options *opt)
 {
-	struct mem_figures before, after;
+	struct ktest_mem before, after;
 	struct task *sib;
 	int caught = 0, ran = 0;
 	bool sibling_ok = true, mem_ok, ok;
@@ -225,7 +194,7 @@ void demo_run(const struct demo_options *opt)
 
 	printk("\n");
 	mem_figures(&after, "after");
-	mem_ok = mem_same(&before, &after);
+	mem_ok = !ktest_mem_diff(&before, &after, "demo: ");
 	/* Short lines: they must fit an 80-column screen to be read (and tested) there. */
 	printk("demo: summary: %d crash tests, %d caught and killed, %d not caught\n", ran, caught,
 	       ran - caught);

@@ -7,6 +7,11 @@
 #include "kernel/printk/printk.h"
 #include "kernel/lib/string.h"
 #include "kernel/lib/vsprintf.h"
+#include "kernel/stack.h"
+#include "mm/page_alloc.h"
+#include "mm/slab.h"
+#include "mm/user_mm.h"
+#include "mm/vmalloc.h"
 
 extern const struct ktest __ktests_start[], __ktests_end[];
 
@@ -32,6 +37,96 @@ void ktest_fail(const char *file, int line, const char *fmt, ...)
 void ktest_skip(const char *reason)
 {
 	skip_reason = reason;
+}
+
+void ktest_mem_snapshot(struct ktest_mem *m)
+{
+	struct kmalloc_stats ks;
+	struct vmalloc_stats vs;
+	struct stack_stats ss;
+
+	drain_stack_cache(); /* every CPU's */
+	vmalloc_purge();     /* freed areas keep their vm_struct and pages until a purge */
+	kmalloc_stats(&ks);
+	vmalloc_stats(&vs);
+	stack_stats(&ss);
+	m->free_pages = nr_free_pages();
+	m->slab_pages = ks.pages;
+	m->slab_objects = ks.objects;
+	m->vm_areas = vs.nr_areas;
+	m->vm_pages = vs.pages;
+	m->stacks = ss.in_use;
+	m->pt_pages = user_pt_pages();
+	m->tasks = nr_tasks();
+}
+
+static const struct {
+	const char *name;
+	size_t offset;
+} mem_figures[] = {
+	{ "free pages", offsetof(struct ktest_mem, free_pages) },
+	{ "slab pages", offsetof(struct ktest_mem, slab_pages) },
+	{ "slab objects", offsetof(struct ktest_mem, slab_objects) },
+	{ "vmalloc areas", offsetof(struct ktest_mem, vm_areas) },
+	{ "vmalloc pages", offsetof(struct ktest_mem, vm_pages) },
+	{ "task stacks", offsetof(struct ktest_mem, stacks) },
+	{ "user page tables", offsetof(struct ktest_mem, pt_pages) },
+	{ "tasks", offsetof(struct ktest_mem, tasks) },
+};
+
+static u64 mem_figure(const struct ktest_mem *m, int i)
+{
+	return *(const u64 *)((const char *)m + mem_figures[i].offset);
+}
+
+/* Figure i as "free pages 812 -> 810 (2 fewer)" into buf; false if it is unchanged. */
+static bool mem_figure_diff(const struct ktest_mem *before, const struct ktest_mem *now, int i,
+			    char *buf, size_t len)
+{
+	u64 a = mem_figure(before, i), b = mem_figure(now, i);
+
+	if (a == b)
+		return false;
+	snprintf(buf, len, "%s %lu -> %lu (%lu %s)", mem_figures[i].name, a, b,
+		 a < b ? b - a : a - b, a < b ? "more" : "fewer");
+	return true;
+}
+
+int ktest_mem_diff(const struct ktest_mem *before, const struct ktest_mem *now, const char *prefix)
+{
+	char buf[96];
+	int i, n = 0;
+
+	for (i = 0; i < (int)ARRAY_SIZE(mem_figures); i++) {
+		if (mem_figure_diff(before, now, i, buf, sizeof(buf))) {
+			printk(KERN_ERR "%s%s\n", prefix, buf);
+			n++;
+		}
+	}
+	return n;
+}
+
+void ktest_expect_mem_unchanged(const struct ktest_mem *before, const char *file, int line)
+{
+	struct ktest_mem now;
+	char buf[96];
+	int i;
+
+	ktest_mem_snapshot(&now);
+	for (i = 0; i < (int)ARRAY_SIZE(mem_figures); i++) {
+		if (mem_figure_diff(before, &now, i, buf, sizeof(buf)))
+			ktest_fail(file, line, "not back at the baseline: %s", buf);
+	}
+}
+
+int ktest_return_arg(void *arg)
+{
+	return (int)(u64)arg;
+}
+
+void ktest_read_byte(void *addr)
+{
+	(void)*(volatile u8 *)addr;
 }
 
 bool ktest_expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec)

@@ -51,6 +51,39 @@ void ktest_skip(const char *reason);
  */
 bool ktest_expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec);
 
+/*
+ * Memory as a test can expect to find it again: what a path that frees everything it took must
+ * leave as it found. ktest_mem_snapshot() first gives back what is only kept for later (the
+ * stack caches, the areas vfree() leaves for a batched purge), so that two snapshots differ only
+ * by what is really still in use.
+ */
+struct ktest_mem {
+	u64 free_pages;	  /* free in the page allocator */
+	u64 slab_pages;	  /* held by the kmalloc size classes */
+	u64 slab_objects; /* kmalloc objects in use */
+	u64 vm_areas;	  /* vmalloc areas */
+	u64 vm_pages;	  /* pages mapped in them */
+	u64 stacks;	  /* task stacks in use */
+	u64 pt_pages;	  /* page tables of user address spaces */
+	u64 tasks;
+};
+
+void ktest_mem_snapshot(struct ktest_mem *m);
+/*
+ * Print each figure that differs between before and now, a line each, "<prefix>free pages 812 ->
+ * 810 (2 fewer)", at KERN_ERR; returns how many differ (0: memory is as it was).
+ */
+int ktest_mem_diff(const struct ktest_mem *before, const struct ktest_mem *now, const char *prefix);
+void ktest_expect_mem_unchanged(const struct ktest_mem *before, const char *file, int line);
+
+/* Fails the test once for each figure that is not back where the snapshot before found it. */
+#define KT_EXPECT_MEM_UNCHANGED(before) ktest_expect_mem_unchanged(&(before), __FILE__, __LINE__)
+
+/* A task's function that returns its argument: a task that ends at once, with a known status. */
+int ktest_return_arg(void *arg);
+/* For ktest_expect_fault(): read the byte at addr. */
+void ktest_read_byte(void *addr);
+
 /* Run the tests matching glob, or any glob of a comma-separated list; returns how many failed. */
 int ktest_run(const char *glob);
 int ktest_count(const char *glob);

@@ -14,6 +14,7 @@
  * run with a panic naming the reason; scripts/torture reboots and carries on with the next round.
  */
 #include "kernel/debug/torture.h"
+#include "kernel/debug/ktest.h"
 #include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/idt.h"
@@ -21,11 +22,9 @@
 #include <stdarg.h>
 #include "kernel/locking/spinlock.h"
 #include "kernel/printk/printk.h"
-#include "kernel/stack.h"
 #include "kernel/smp.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
-#include "mm/page_alloc.h"
 #include "mm/slab.h"
 #include "mm/vmalloc.h"
 
@@ -211,29 +210,21 @@ static int sibling(void *arg)
 	return 0;
 }
 
-struct baseline {
-	u64 free_pages, objects, areas;
-};
-
-static void take_baseline(struct baseline *b)
+/*
+ * A size class's first slab page stays once used, and a victim may be the first to use one:
+ * such a page counts as free here.
+ */
+static void take_baseline(struct ktest_mem *m)
 {
-	struct kmalloc_stats ks;
-	struct vmalloc_stats vs;
-
-	drain_stack_cache();
-	vmalloc_purge(); /* freed areas keep their vm_struct until a purge */
-	kmalloc_stats(&ks);
-	vmalloc_stats(&vs);
-	/* A size class's first slab page stays once used: count it as free. */
-	b->free_pages = nr_free_pages() + ks.pages;
-	b->objects = ks.objects;
-	b->areas = vs.nr_areas;
+	ktest_mem_snapshot(m);
+	m->free_pages += m->slab_pages;
+	m->slab_pages = 0;
 }
 
 /* After a round: is the system whole? Prints what is not, returns false then. */
-static bool check_whole(const struct baseline *before, u64 sibling_before)
+static bool check_whole(const struct ktest_mem *before, u64 sibling_before)
 {
-	struct baseline now;
+	struct ktest_mem now;
 	u64 ticks = jiffies;
 	bool ok = true;
 
@@ -252,15 +243,8 @@ static bool check_whole(const struct baseline *before, u64 sibling_before)
 		ok = false;
 	}
 	take_baseline(&now);
-	if (now.free_pages != before->free_pages || now.objects != before->objects ||
-	    now.areas != before->areas) {
-		pr_err("torture: FAIL: pages %lu (before %lu), slab objects %lu (%lu), vmalloc "
-		       "areas "
-		       "%lu (%lu)\n",
-		       now.free_pages, before->free_pages, now.objects, before->objects, now.areas,
-		       before->areas);
+	if (ktest_mem_diff(before, &now, "torture: FAIL: "))
 		ok = false;
-	}
 	return ok;
 }
 
@@ -305,7 +289,7 @@ static bool cpu_still_runs_tasks(u32 cpu)
 static bool torture_round(u64 round, u64 seed, bool kill_only, struct torture_result *res)
 {
 	struct victim v = { .rng = seed | 1, .kill_only = kill_only };
-	struct baseline before;
+	struct ktest_mem before;
 	struct task *t;
 	u64 sib;
 	int status;

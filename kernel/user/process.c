@@ -19,6 +19,7 @@
 #include "kernel/printk/printk.h"
 #include "kernel/task.h"
 #include "mm/slab.h"
+#include "mm/test_hooks.h"
 #include "mm/user_mm.h"
 #include "user/lib/syscall_nr.h"
 

@@ -74,10 +74,4 @@ void for_each_process(void (*fn)(const struct process *p, void *ctx), void *ctx)
 /* How many processes exist (tests: back to zero). */
 int nr_processes(void);
 
-/*
- * Tests only: called in process_wait() between claiming the child and reaping it, where a kill
- * must not end the caller (a yield there is a preemption point a test can aim a kill at).
- */
-extern void (*process_wait_test_hook)(void);
-
 #endif

@@ -10,14 +10,8 @@
 #include "kernel/stack.h"
 #include "kernel/task.h"
 #include "mm/fail.h"
-#include "mm/page_alloc.h"
-#include "mm/slab.h"
+#include "mm/test_hooks.h"
 #include "mm/vmalloc.h"
-
-static int return_arg(void *arg)
-{
-	return (int)(u64)arg;
-}
 
 /* A task with memory in flight across a switch: vmalloc'd, not yet recorded anywhere. */
 static volatile bool hog_midway;
@@ -54,39 +48,13 @@ static void kill_when_midway(int (*fn)(void *arg), volatile bool *midway)
 	KT_EXPECT_MSG(status == EXIT_STATUS(EXIT_KILLED, 0), "status %#x", status);
 }
 
-/* Free pages and vmalloc areas, with no stack cached. */
-struct vm_baseline {
-	u64 free_pages, nr_areas;
-};
-
-static void vm_baseline(struct vm_baseline *b)
-{
-	struct vmalloc_stats st;
-
-	drain_stack_cache();
-	vmalloc_purge(); /* freed areas keep their vm_struct until a purge */
-	vmalloc_stats(&st);
-	b->free_pages = nr_free_pages();
-	b->nr_areas = st.nr_areas;
-}
-
-#define KT_EXPECT_BASELINE(b)                                                                      \
-	do {                                                                                       \
-		struct vm_baseline now;                                                            \
-		vm_baseline(&now);                                                                 \
-		KT_EXPECT_MSG(now.nr_areas == (b).nr_areas, "vmalloc areas %lu, before %lu",       \
-			      now.nr_areas, (b).nr_areas);                                         \
-		KT_EXPECT_MSG(now.free_pages == (b).free_pages, "free pages %lu, before %lu",      \
-			      now.free_pages, (b).free_pages);                                     \
-	} while (0)
-
 KTEST(kill, kill_waits_until_no_allocation_is_in_flight)
 {
-	struct vm_baseline before;
+	struct ktest_mem before;
 
-	vm_baseline(&before);
+	ktest_mem_snapshot(&before);
 	kill_when_midway(hold_memory_across_a_switch, &hog_midway);
-	KT_EXPECT_BASELINE(before);
+	KT_EXPECT_MEM_UNCHANGED(before);
 }
 
 /* A task stopped (by the hook) in the middle of vmalloc() when kill() comes. */
@@ -116,36 +84,15 @@ static int vmalloc_then_sleep(void *arg)
 
 KTEST(kill, kill_mid_vmalloc_leaks_nothing)
 {
-	struct vm_baseline before;
+	struct ktest_mem before;
 
-	vm_baseline(&before);
+	ktest_mem_snapshot(&before);
 	midway_area = NULL;
 	kill_when_midway(vmalloc_then_sleep, &in_vmalloc);
 	vmalloc_test_hook = NULL;
 	KT_EXPECT_MSG(midway_area, "killed inside vmalloc: the area was left half-built");
 	vfree(midway_area);
-	KT_EXPECT_BASELINE(before);
-}
-
-/* Free pages, vmalloc areas and slab objects: what a failed path must leave as it found. */
-struct alloc_baseline {
-	struct vm_baseline vm;
-	u64 objects;
-};
-
-static void alloc_baseline(struct alloc_baseline *b)
-{
-	struct kmalloc_stats st;
-
-	vm_baseline(&b->vm);
-	kmalloc_stats(&st);
-	b->objects = st.objects;
-}
-
-static bool same_alloc_baseline(const struct alloc_baseline *a, const struct alloc_baseline *b)
-{
-	return a->vm.free_pages == b->vm.free_pages && a->vm.nr_areas == b->vm.nr_areas &&
-	       a->objects == b->objects;
+	KT_EXPECT_MEM_UNCHANGED(before);
 }
 
 /*
@@ -155,30 +102,28 @@ static bool same_alloc_baseline(const struct alloc_baseline *a, const struct all
  */
 KTEST(kill, every_failed_allocation_of_kthread_create_leaks_nothing)
 {
-	struct alloc_baseline before, after;
+	struct ktest_mem before, after;
 	struct task *t;
 	int status;
 	u64 n;
 
 	/* Once through, so that slab pages and page tables the path needs already exist. */
 	drain_stack_cache();
-	t = kthread_create(return_arg, NULL, "warmup");
+	t = kthread_create(ktest_return_arg, NULL, "warmup");
 	KT_ASSERT(t && kill(t->pid) == 0 && wait(t->pid, &status) == 0);
 	for (n = 1; n < 100; n++) {
-		alloc_baseline(&before);
+		ktest_mem_snapshot(&before);
 		fail_nth_set(n);
-		t = kthread_create(return_arg, NULL, "failing");
+		t = kthread_create(ktest_return_arg, NULL, "failing");
 		fail_nth_set(0);
 		if (t) {
 			/* Fewer than n allocations: every one of them has failed once. */
 			KT_EXPECT(kill(t->pid) == 0 && wait(t->pid, &status) == 0);
 			break;
 		}
-		alloc_baseline(&after);
-		KT_EXPECT_MSG(same_alloc_baseline(&before, &after),
-			      "allocation %lu failed: pages %lu/%lu areas %lu/%lu objects %lu/%lu",
-			      n, after.vm.free_pages, before.vm.free_pages, after.vm.nr_areas,
-			      before.vm.nr_areas, after.objects, before.objects);
+		ktest_mem_snapshot(&after);
+		KT_EXPECT_MSG(!ktest_mem_diff(&before, &after, "# "),
+			      "allocation %lu failed and memory is not as it was (above)", n);
 	}
 	printk("# kthread_create: failed each of its %lu allocations in turn\n", n - 1);
 	/* The task and its stack at least: with VMAP_STACK also the area and each page. */
@@ -223,7 +168,7 @@ KTEST(kill, killing_a_waiter_leaves_no_orphan)
 /* kill_and_reap() of a detached task that never ran: it is reaped once, with its status. */
 KTEST(kill, kill_and_reap_of_a_detached_new_task)
 {
-	struct task *t = kthread_create(return_arg, NULL, "new");
+	struct task *t = kthread_create(ktest_return_arg, NULL, "new");
 	int status = 0x1234;
 
 	KT_ASSERT(t);

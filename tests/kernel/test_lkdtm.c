@@ -14,10 +14,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/task.h"
 #include "kernel/lib/vsprintf.h"
-#include "mm/page_alloc.h"
 #include "mm/pgtable.h"
-#include "mm/slab.h"
-#include "mm/vmalloc.h"
 
 static volatile u64 sibling_count;
 
@@ -101,24 +98,23 @@ KTEST(lkdtm, stack_guard_page_leading_nearly_full)
 }
 
 /* The interrupt whose entry overran the stack is finished late; the sibling's ticks go on. */
-KTEST(lkdtm, exhaust_stack_irq_entry)
+static void irq_overflow_finished_late(const char *name)
 {
 	u64 mark = printk_log_mark();
 
-	overflow_kills_only_the_task("EXHAUST_STACK_IRQ_ENTRY",
-				     "kernel stack overflow (double-fault)");
+	overflow_kills_only_the_task(name, "kernel stack overflow (double-fault)");
 	if (VMAP_STACK)
 		KT_EXPECT(printk_log_contains(mark, "was taken but its entry overran the stack"));
 }
 
+KTEST(lkdtm, exhaust_stack_irq_entry)
+{
+	irq_overflow_finished_late("EXHAUST_STACK_IRQ_ENTRY");
+}
+
 KTEST(lkdtm, exhaust_stack_irq_delivery)
 {
-	u64 mark = printk_log_mark();
-
-	overflow_kills_only_the_task("EXHAUST_STACK_IRQ_DELIVERY",
-				     "kernel stack overflow (double-fault)");
-	if (VMAP_STACK)
-		KT_EXPECT(printk_log_contains(mark, "was taken but its entry overran the stack"));
+	irq_overflow_finished_late("EXHAUST_STACK_IRQ_DELIVERY");
 }
 
 static int spin_near_the_end(void *left)
@@ -185,21 +181,6 @@ KTEST(lkdtm, exhaust_stack_irqs_off)
 				     "kernel stack overflow (double-fault)");
 }
 
-struct mem_baseline {
-	u64 free_pages;
-	struct vmalloc_stats vm;
-	struct kmalloc_stats slab;
-};
-
-static void mem_baseline(struct mem_baseline *b)
-{
-	drain_stack_cache();
-	vmalloc_purge(); /* freed areas keep their vm_struct until a purge */
-	b->free_pages = nr_free_pages();
-	vmalloc_stats(&b->vm);
-	kmalloc_stats(&b->slab);
-}
-
 /*
  * A thousand overflows, alternating the #DF path (EXHAUST_STACK) and the #PF path
  * (STACK_GUARD_PAGE_LEADING, whose report runs on the IRQ stack): memory exactly as it was.
@@ -208,7 +189,7 @@ KTEST(lkdtm, thousand_overflows_back_to_baseline)
 {
 	const struct lkdtm_test *lt[2] = { lkdtm_find("EXHAUST_STACK"),
 					   lkdtm_find("STACK_GUARD_PAGE_LEADING") };
-	struct mem_baseline a, b;
+	struct ktest_mem before;
 	int i, status, saved = console_loglevel, killed = 0;
 
 	if (!VMAP_STACK) {
@@ -218,7 +199,7 @@ KTEST(lkdtm, thousand_overflows_back_to_baseline)
 	KT_ASSERT(lt[0] && lt[1]);
 	KT_ASSERT(lkdtm_run(lt[0], &status, NULL) == 0); /* warm up */
 	KT_ASSERT(lkdtm_run(lt[1], &status, NULL) == 0);
-	mem_baseline(&a);
+	ktest_mem_snapshot(&before);
 	/* Every report still goes into the log in full; only the console is spared 1,000 of them.
 	 */
 	console_loglevel = 0;
@@ -228,12 +209,8 @@ KTEST(lkdtm, thousand_overflows_back_to_baseline)
 			killed++;
 	}
 	console_loglevel = saved;
-	mem_baseline(&b);
 	KT_EXPECT_MSG(killed == 1000, "%d of 1000 overflows killed their task", killed);
-	KT_EXPECT_MSG(a.free_pages == b.free_pages, "free pages %lu -> %lu", a.free_pages,
-		      b.free_pages);
-	KT_EXPECT(a.vm.nr_areas == b.vm.nr_areas && a.vm.pages == b.vm.pages);
-	KT_EXPECT(a.slab.objects == b.slab.objects);
+	KT_EXPECT_MEM_UNCHANGED(before);
 }
 
 static int run_exhaust(void *arg)
@@ -419,11 +396,6 @@ KTEST(lkdtm, novmap_overrun_is_silent)
 	KT_EXPECT(wait(victim->pid, &status) == 0);
 }
 
-static void read_byte(void *addr)
-{
-	(void)*(volatile u8 *)addr;
-}
-
 /*
  * The page below a stack's leading guard belongs to the area below (its trailing guard). A stray
  * read there by a task whose RSP is fine is an ordinary bad access, not this task's overflow: the
@@ -438,7 +410,7 @@ KTEST(lkdtm, a_read_below_the_guard_is_an_oops_not_an_overflow)
 		ktest_skip("VMAP_STACK=n: the page below is mapped");
 		return;
 	}
-	KT_ASSERT(ktest_expect_fault(read_byte, (void *)addr, &rec));
+	KT_ASSERT(ktest_expect_fault(ktest_read_byte, (void *)addr, &rec));
 	KT_EXPECT(rec.vector == X86_TRAP_PF);
 	KT_EXPECT(rec.cr2 == addr);
 	KT_EXPECT(!printk_log_contains(mark, "stack guard page was hit"));

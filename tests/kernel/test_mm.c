@@ -14,6 +14,7 @@
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
+#include "mm/test_hooks.h"
 #include "mm/user_mm.h"
 #include "mm/vmalloc.h"
 
@@ -84,11 +85,6 @@ KTEST(mm, double_free_of_a_parked_page_reported)
 static void write_byte(void *p)
 {
 	*(volatile u8 *)p = 0x42;
-}
-
-static void read_byte(void *p)
-{
-	(void)*(volatile u8 *)p;
 }
 
 static void call_address(void *p)
@@ -218,11 +214,11 @@ KTEST(mm, vmalloc_guard_pages_fault)
 	KT_EXPECT(lookup_kernel_page((u64)v, &pa, NULL));
 	KT_EXPECT(!lookup_kernel_page((u64)v - PAGE_SIZE, NULL, NULL));
 	KT_EXPECT(!lookup_kernel_page((u64)v + 3 * PAGE_SIZE, NULL, NULL));
-	KT_EXPECT(ktest_expect_fault(read_byte, v - 1, &rec));
+	KT_EXPECT(ktest_expect_fault(ktest_read_byte, v - 1, &rec));
 	KT_EXPECT(rec.vector == 14 && rec.cr2 == (u64)v - 1);
-	KT_EXPECT(ktest_expect_fault(read_byte, v + 3 * PAGE_SIZE, &rec));
+	KT_EXPECT(ktest_expect_fault(ktest_read_byte, v + 3 * PAGE_SIZE, &rec));
 	KT_EXPECT(rec.vector == 14 && rec.cr2 == (u64)v + 3 * PAGE_SIZE);
-	KT_EXPECT(!ktest_expect_fault(read_byte, v + 3 * PAGE_SIZE - 1, &rec));
+	KT_EXPECT(!ktest_expect_fault(ktest_read_byte, v + 3 * PAGE_SIZE - 1, &rec));
 	vfree(v);
 }
 

@@ -15,9 +15,6 @@
 #include "kernel/task.h"
 #include "kernel/time.h"
 #include "arch/x86_64/asm/io.h"
-#include "mm/page_alloc.h"
-#include "mm/slab.h"
-#include "mm/vmalloc.h"
 
 #define DEADLINE (60 * HZ) /* only against a hang; a healthy run takes a fraction of it */
 
@@ -176,27 +173,6 @@ KTEST(sched_smp, overflow_on_cpu_1_leaves_counters_on_cpus_0_and_2_counting)
 		      c0.wrong_cpu, c2.wrong_cpu);
 }
 
-struct baseline {
-	u64 free_pages, tasks;
-	struct vmalloc_stats vm;
-	struct kmalloc_stats slab;
-};
-
-static void take_baseline(struct baseline *b)
-{
-	drain_stack_cache(); /* every CPU's */
-	vmalloc_purge();     /* freed areas keep their vm_struct until a purge */
-	b->free_pages = nr_free_pages();
-	vmalloc_stats(&b->vm);
-	kmalloc_stats(&b->slab);
-	b->tasks = nr_tasks();
-}
-
-static int return_arg(void *arg)
-{
-	return (int)(u64)arg;
-}
-
 /*
  * 10,000 tasks, created here and each pinned to the next online CPU in turn: free pages (page
  * tables included), slab objects, vmalloc areas and tasks back exactly at the baseline. A stack
@@ -205,7 +181,7 @@ static int return_arg(void *arg)
  */
 KTEST(sched_smp, create_and_exit_10000_over_every_cpu_back_to_baseline)
 {
-	struct baseline before, after;
+	struct ktest_mem before;
 	struct stack_stats s0, s1;
 	u32 cpus[NR_CPUS], n = 0, i;
 	int status, bad = 0;
@@ -218,16 +194,16 @@ KTEST(sched_smp, create_and_exit_10000_over_every_cpu_back_to_baseline)
 	}
 	/* Warm up: slab and page tables as the loop will want them, on every CPU. */
 	for (i = 0; i < 2 * n; i++) {
-		struct task *t = kthread_create(return_arg, NULL, "warmup");
+		struct task *t = kthread_create(ktest_return_arg, NULL, "warmup");
 
 		KT_ASSERT(t && set_cpus_allowed(t, cpus[i % n]) == 0);
 		wake_up_process(t);
 		wait(t->pid, &status);
 	}
-	take_baseline(&before);
+	ktest_mem_snapshot(&before);
 	stack_stats(&s0);
 	for (i = 0; i < 10000; i++) {
-		struct task *t = kthread_create(return_arg, (void *)(u64)(i & 0x7f), "short");
+		struct task *t = kthread_create(ktest_return_arg, (void *)(u64)(i & 0x7f), "short");
 
 		KT_ASSERT(t);
 		KT_ASSERT(set_cpus_allowed(t, cpus[i % n]) == 0);
@@ -236,19 +212,11 @@ KTEST(sched_smp, create_and_exit_10000_over_every_cpu_back_to_baseline)
 			bad++;
 	}
 	stack_stats(&s1);
-	take_baseline(&after);
 	KT_EXPECT_MSG(!bad, "%d of 10000 tasks did not end with their status", bad);
 	KT_EXPECT_MSG(s1.cross_cpu_frees > s0.cross_cpu_frees, "no stack freed on another CPU");
 	printk("# %lu stacks freed on another CPU than their own\n",
 	       s1.cross_cpu_frees - s0.cross_cpu_frees);
-	KT_EXPECT_MSG(after.free_pages == before.free_pages, "free pages %lu -> %lu",
-		      before.free_pages, after.free_pages);
-	KT_EXPECT_MSG(after.vm.nr_areas == before.vm.nr_areas && after.vm.pages == before.vm.pages,
-		      "vmalloc areas %lu -> %lu, pages %lu -> %lu", before.vm.nr_areas,
-		      after.vm.nr_areas, before.vm.pages, after.vm.pages);
-	KT_EXPECT_MSG(after.slab.objects == before.slab.objects, "slab objects %lu -> %lu",
-		      before.slab.objects, after.slab.objects);
-	KT_EXPECT(after.tasks == before.tasks);
+	KT_EXPECT_MEM_UNCHANGED(before);
 }
 
 /* Two tasks that overflow at the same moment: each waits until both are there, then goes. */

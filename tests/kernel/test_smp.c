@@ -16,6 +16,7 @@
 #include "kernel/task.h"
 #include "kernel/time.h"
 #include "mm/pgtable.h"
+#include "mm/test_hooks.h"
 #include "mm/vmalloc.h"
 
 static const struct cpu_info *find_cpu(u32 apic_id)

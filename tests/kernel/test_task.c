@@ -13,17 +13,10 @@
 #include "mm/fail.h"
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
-#include "mm/slab.h"
-#include "mm/vmalloc.h"
-
-static int return_arg(void *arg)
-{
-	return (int)(u64)arg;
-}
 
 KTEST(task, exit_status_through_wait)
 {
-	struct task *t = kthread_run(return_arg, (void *)42, "ret42");
+	struct task *t = kthread_run(ktest_return_arg, (void *)42, "ret42");
 	int status = -1;
 
 	KT_ASSERT(t);
@@ -127,41 +120,10 @@ KTEST(task, kill_ends_task_and_tells_waiter)
 	KT_EXPECT(kill(123456) == -1);
 }
 
-struct baseline {
-	u64 free_pages;
-	struct vmalloc_stats vm;
-	struct kmalloc_stats slab;
-	u64 tasks;
-};
-
-static void take_baseline(struct baseline *b)
-{
-	vmalloc_purge(); /* freed areas keep their vm_struct until a purge */
-	b->free_pages = nr_free_pages();
-	vmalloc_stats(&b->vm);
-	kmalloc_stats(&b->slab);
-	b->tasks = nr_tasks();
-}
-
-static bool same_baseline(const struct baseline *a, const struct baseline *b)
-{
-	if (a->free_pages != b->free_pages || a->vm.nr_areas != b->vm.nr_areas ||
-	    a->vm.pages != b->vm.pages || a->slab.objects != b->slab.objects ||
-	    a->tasks != b->tasks) {
-		printk("# free pages %lu -> %lu, vmalloc areas %lu -> %lu, slab objects %lu -> "
-		       "%lu, "
-		       "tasks %lu -> %lu\n",
-		       a->free_pages, b->free_pages, a->vm.nr_areas, b->vm.nr_areas,
-		       a->slab.objects, b->slab.objects, a->tasks, b->tasks);
-		return false;
-	}
-	return true;
-}
-
 /* Start from an empty stack cache, so the baseline holds no cached stacks either. */
 static void settle(void)
 {
-	struct task *t = kthread_run(return_arg, NULL, "warmup");
+	struct task *t = kthread_run(ktest_return_arg, NULL, "warmup");
 	int status;
 
 	if (t)
@@ -171,13 +133,13 @@ static void settle(void)
 
 KTEST(task, create_and_reap_10000_back_to_baseline)
 {
-	struct baseline before, after;
+	struct ktest_mem before;
 	int i, status;
 
 	settle();
-	take_baseline(&before);
+	ktest_mem_snapshot(&before);
 	for (i = 0; i < 10000; i++) {
-		struct task *t = kthread_run(return_arg, (void *)(u64)(i & 0x7f), "short");
+		struct task *t = kthread_run(ktest_return_arg, (void *)(u64)(i & 0x7f), "short");
 
 		KT_ASSERT(t);
 		KT_ASSERT(wait(t->pid, &status) == 0);
@@ -186,9 +148,7 @@ KTEST(task, create_and_reap_10000_back_to_baseline)
 			break;
 		}
 	}
-	drain_stack_cache();
-	take_baseline(&after);
-	KT_EXPECT(same_baseline(&before, &after));
+	KT_EXPECT_MEM_UNCHANGED(before);
 }
 
 static u64 deepest_zero_run(u64 base, u64 limit)
@@ -269,7 +229,7 @@ KTEST(task, stacks_never_share_pages_and_have_guards)
 	u64 k;
 
 	for (i = 0; i < 8; i++) {
-		t[i] = kthread_create(return_arg, NULL, "layout");
+		t[i] = kthread_create(ktest_return_arg, NULL, "layout");
 		KT_ASSERT(t[i]);
 	}
 	for (i = 0; i < 8; i++) {
@@ -324,14 +284,14 @@ KTEST(task, high_water_mark_measures_use)
 /* Creating tasks until memory runs out fails cleanly, and everything comes back. */
 KTEST(task, out_of_memory_fails_cleanly)
 {
-	struct baseline before, after;
+	struct ktest_mem before;
 	struct task *first = NULL, *t;
 	int n = 0, status;
 
 	settle();
-	take_baseline(&before);
+	ktest_mem_snapshot(&before);
 	/* Keep the created tasks in a list through their (unused) arg field. */
-	while ((t = kthread_create(return_arg, first, "hog"))) {
+	while ((t = kthread_create(ktest_return_arg, first, "hog"))) {
 		t->arg = first;
 		first = t;
 		n++;
@@ -345,9 +305,7 @@ KTEST(task, out_of_memory_fails_cleanly)
 		wake_up_process(t);
 		KT_EXPECT(wait(t->pid, &status) == 0);
 	}
-	drain_stack_cache();
-	take_baseline(&after);
-	KT_EXPECT(same_baseline(&before, &after));
+	KT_EXPECT_MEM_UNCHANGED(before);
 }
 
 /*
@@ -386,7 +344,7 @@ KTEST(task, fragmented_memory)
 	       ps.free_blocks[1], ps.free_blocks[2]);
 	KT_EXPECT(ps.free > 100 && ps.free_blocks[1] == 0 && ps.free_blocks[2] == 0);
 
-	t = kthread_run(return_arg, (void *)7, "fragmented");
+	t = kthread_run(ktest_return_arg, (void *)7, "fragmented");
 	if (VMAP_STACK) {
 		KT_EXPECT_MSG(t, "VMAP stack could not be made from single pages");
 	} else {
@@ -402,7 +360,7 @@ KTEST(task, fragmented_memory)
 		free_page(p);
 	}
 	/* With memory whole again, the direct-mapped build can create tasks too. */
-	t = kthread_run(return_arg, (void *)8, "whole");
+	t = kthread_run(ktest_return_arg, (void *)8, "whole");
 	KT_ASSERT(t);
 	KT_EXPECT(wait(t->pid, &status) == 0 && EXIT_CODE(status) == 8);
 }

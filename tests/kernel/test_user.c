@@ -10,9 +10,7 @@
 #include "kernel/task.h"
 #include "kernel/user/process.h"
 #include "mm/fail.h"
-#include "mm/page_alloc.h"
 #include "mm/user_mm.h"
-#include "mm/vmalloc.h"
 #include "user/lib/syscall_nr.h"
 
 /* A program: its code (position-independent) between name##_start and name##_end. */
@@ -266,41 +264,13 @@ KTEST(user, a_kernel_stack_overflow_in_a_syscall_kills_only_that_process)
 	KT_EXPECT_MSG(status == 7, "sibling status %#x", status);
 }
 
-struct baseline {
-	u64 free_pages, nr_areas, pt_pages;
-};
-
-static void baseline(struct baseline *b)
-{
-	struct vmalloc_stats st;
-
-	drain_stack_cache();
-	vmalloc_purge();
-	vmalloc_stats(&st);
-	b->free_pages = nr_free_pages();
-	b->nr_areas = st.nr_areas;
-	b->pt_pages = user_pt_pages();
-}
-
-#define KT_EXPECT_AT_BASELINE(b)                                                                   \
-	do {                                                                                       \
-		struct baseline now;                                                               \
-		baseline(&now);                                                                    \
-		KT_EXPECT_MSG(now.free_pages == (b).free_pages, "free pages %lu, before %lu",      \
-			      now.free_pages, (b).free_pages);                                     \
-		KT_EXPECT_MSG(now.nr_areas == (b).nr_areas, "vmalloc areas %lu, before %lu",       \
-			      now.nr_areas, (b).nr_areas);                                         \
-		KT_EXPECT_MSG(now.pt_pages == (b).pt_pages, "page-table pages %lu, before %lu",    \
-			      now.pt_pages, (b).pt_pages);                                         \
-	} while (0)
-
 KTEST(user, a_thousand_processes_leave_memory_at_baseline)
 {
-	struct baseline before;
+	struct ktest_mem before;
 	int i, bad = 0;
 
 	KT_ASSERT(RUN(prog_exit0) == 0); /* warm the slab caches up */
-	baseline(&before);
+	ktest_mem_snapshot(&before);
 	KT_EXPECT(before.pt_pages == 0);
 	for (i = 0; i < 1000; i++) {
 		if (RUN(prog_exit0) != 0)
@@ -308,20 +278,20 @@ KTEST(user, a_thousand_processes_leave_memory_at_baseline)
 	}
 	KT_EXPECT_MSG(bad == 0, "%d of 1000 did not exit with 0", bad);
 	KT_EXPECT(no_process_left());
-	KT_EXPECT_AT_BASELINE(before);
+	KT_EXPECT_MEM_UNCHANGED(before);
 }
 
 KTEST(user, killed_processes_leave_memory_at_baseline)
 {
-	struct baseline before;
+	struct ktest_mem before;
 
 	KT_ASSERT(RUN(prog_write_null) == (WAIT_KILLED | KILLED_SEGFAULT));
-	baseline(&before);
+	ktest_mem_snapshot(&before);
 	KT_EXPECT(RUN(prog_write_null) == (WAIT_KILLED | KILLED_SEGFAULT));
 	KT_EXPECT(RUN(prog_stack_overflow) == (WAIT_KILLED | KILLED_SEGFAULT));
 	if (VMAP_STACK)
 		KT_EXPECT(RUN(prog_recurse) == (WAIT_KILLED | KILLED_STACK_OVERFLOW));
-	KT_EXPECT_AT_BASELINE(before);
+	KT_EXPECT_MEM_UNCHANGED(before);
 }
 
 /*
@@ -332,12 +302,12 @@ KTEST(user, killed_processes_leave_memory_at_baseline)
  */
 KTEST(user, processes_killed_in_the_middle_of_sbrk_leave_memory_at_baseline)
 {
-	struct baseline before;
+	struct ktest_mem before;
 	int i, pid, status, bad = 0;
 	struct task *t;
 
 	KT_ASSERT(RUN(prog_exit0) == 0);
-	baseline(&before);
+	ktest_mem_snapshot(&before);
 	for (i = 0; i < 100; i++) {
 		pid = SPAWN(prog_sbrk_churn);
 		KT_ASSERT(pid > 0);
@@ -349,16 +319,16 @@ KTEST(user, processes_killed_in_the_middle_of_sbrk_leave_memory_at_baseline)
 			bad++;
 	}
 	KT_EXPECT_MSG(!bad, "%d of 100 not reaped as killed", bad);
-	KT_EXPECT_AT_BASELINE(before);
+	KT_EXPECT_MEM_UNCHANGED(before);
 }
 
 KTEST(user, an_address_space_maps_unmaps_and_frees_every_page)
 {
-	struct baseline before;
+	struct ktest_mem before;
 	struct user_mm *mm;
 
 	user_mm_destroy(user_mm_create()); /* warm the slab cache up */
-	baseline(&before);
+	ktest_mem_snapshot(&before);
 	mm = user_mm_create();
 	KT_ASSERT(mm);
 	KT_EXPECT(user_map_zeroed(mm, USER_BASE, 3, UMAP_WRITE | UMAP_EXEC) == -EINVAL);
@@ -375,7 +345,7 @@ KTEST(user, an_address_space_maps_unmaps_and_frees_every_page)
 	KT_EXPECT(mm->nr_pages == 3);
 	KT_EXPECT_MSG(mm->nr_pt_pages == 4, "%lu page tables after an unmap", mm->nr_pt_pages);
 	user_mm_destroy(mm);
-	KT_EXPECT_AT_BASELINE(before);
+	KT_EXPECT_MEM_UNCHANGED(before);
 }
 
 /*
@@ -386,12 +356,12 @@ KTEST(user, an_address_space_maps_unmaps_and_frees_every_page)
 KTEST(user, a_map_that_runs_out_of_memory_anywhere_gives_back_every_page_and_table)
 {
 	const u64 va = (1UL << 30) - 2 * PAGE_SIZE;
-	struct baseline before;
+	struct ktest_mem before;
 	struct user_mm *mm;
 	int n, err = -ENOMEM;
 
 	user_mm_destroy(user_mm_create()); /* warm the slab cache up */
-	baseline(&before);
+	ktest_mem_snapshot(&before);
 	for (n = 1; err && n < 32; n++) {
 		mm = user_mm_create();
 		KT_ASSERT(mm);
@@ -409,7 +379,7 @@ KTEST(user, a_map_that_runs_out_of_memory_anywhere_gives_back_every_page_and_tab
 		user_mm_destroy(mm);
 	}
 	KT_EXPECT_MSG(!err && n > 9, "the map never succeeded, or after only %d tries", n - 1);
-	KT_EXPECT_AT_BASELINE(before);
+	KT_EXPECT_MEM_UNCHANGED(before);
 }
 
 KTEST(user, sbrk_grows_and_shrinks_the_heap_and_a_page_given_back_faults)

@@ -1,0 +1,36 @@
+/*
+ * What the kernel keeps for its tests (tests/kernel/) alone: hooks a test points at a function of
+ * its own to stop the kernel at a chosen point, a fault to inject, an entry point. Each hook is
+ * NULL or 0 unless a test sets it. They are declared here, not in the headers of the code that
+ * calls them, so that those headers speak only of the kernel. This header is in mm, the lowest
+ * layer with a hook, so that every file that defines one can include it.
+ */
+#ifndef MM_TEST_HOOKS_H
+#define MM_TEST_HOOKS_H
+
+#include "kernel/lib/types.h"
+
+/* mm/pgtable.c: called inside map_kernel_page() between making a page table and installing it. */
+extern void (*pgtable_test_hook)(u64 va);
+/* mm/pgtable.c: called in a map with the entry to write found, before writing it (lock held). */
+extern void (*pgtable_walked_test_hook)(u64 va);
+
+/* mm/vmalloc.c: called before each batch of a new area's pages (index of its first) is mapped. */
+extern void (*vmalloc_test_hook)(u64 page_index);
+
+/* kernel/smp.c: the CPUs (a bit each) whose IPI is sent but reported as not sent. */
+extern u32 smp_call_test_lost_sends;
+/*
+ * kernel/smp.c: give APIC id apic_id the next CPU number and try to start it, waiting at most
+ * timeout_ms. Returns its CPU number (its state says how it went) or -1 if no number is left.
+ */
+int smp_start_cpu_for_test(u32 apic_id, u64 timeout_ms);
+
+/*
+ * kernel/user/process.c: called in process_wait() between claiming the child and reaping it,
+ * where a kill must not end the caller (a yield there is a preemption point a test can aim a kill
+ * at).
+ */
+extern void (*process_wait_test_hook)(void);
+
+#endif
