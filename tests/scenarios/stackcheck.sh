@@ -8,7 +8,7 @@ job stackcheck --first stackcheck_tests
 stackcheck_tests() {
 	local sc=build/test-stackcheck ok
 	log=$LOGS/stackcheck.log
-	make -s stackcheck STACKCHECK_BUILD=$sc >"$log" 2>&1
+	make -s -j"$JOBS" stackcheck STACKCHECK_BUILD=$sc >"$log" 2>&1
 	verdict stackcheck.bounds_fit_their_stacks "$([ $? -eq 0 ] && echo 1)" "$log" \
 		"($(tail -n 1 "$log" | sed 's/^stackcheck: //'))"
 	[ -f $sc/kernel.elf ] || return 0
