@@ -14,6 +14,7 @@
 #include "kernel/drivers/acpi.h"
 #include "kernel/drivers/apic.h"
 #include "kernel/lib/string.h"
+#include "kernel/locking/spinlock.h"
 #include "kernel/lib/vsprintf.h"
 #include "kernel/printk/printk.h"
 #include "kernel/stack.h"
