@@ -4,8 +4,8 @@
  * they say they have stopped, then takes the print lock whoever held it and prints the report
  * alone. A CPU that panics second, or gets the NMI, stops where it is and prints nothing.
  */
+#include "kernel/panic.h"
 #include "arch/x86_64/asm/io.h"
-#include "arch/x86_64/idt.h"
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/stacktrace.h"
 #include "kernel/drivers/apic.h"
@@ -35,15 +35,12 @@ static __attribute__((noreturn)) void stop_this_cpu(void)
 		asm volatile("cli; hlt");
 }
 
-/* The NMI on the other CPUs: stop, unless this CPU is the one panicking (or none is). */
-static bool stop_nmi(struct pt_regs *regs)
+void panic_stop_nmi(void)
 {
 	u32 cpu = __atomic_load_n(&panic_cpu, __ATOMIC_ACQUIRE);
 
-	(void)regs;
-	if (cpu == NO_CPU || cpu == smp_processor_id())
-		return false;
-	stop_this_cpu();
+	if (cpu != NO_CPU && cpu != smp_processor_id())
+		stop_this_cpu();
 }
 
 /* Stop every other online CPU; returns how many did not stop in time. */
@@ -52,7 +49,6 @@ static u32 stop_other_cpus(void)
 	u32 me = smp_processor_id(), i, sent = 0, stopped;
 	u64 t0 = rdtsc_ordered();
 
-	set_nmi_handler(stop_nmi);
 	for (i = 0; i < nr_cpu_ids(); i++) {
 		if (i == me || cpu_info(i)->state != CPU_ONLINE)
 			continue;

@@ -520,7 +520,7 @@ void smp_init(const struct memmap *map, bool nosmp)
 	/* Before any AP is up: from its first translation on, unmaps must reach its TLB. */
 	tlb_set_remote(&tlb_remote);
 	/* Each CPU's scheduler tick; without it, the PIT's tick preempts on the boot CPU only. */
-	if (!lapic_timer_init(HZ))
+	if (!lapic_timer_init(HZ, local_timer_interrupt))
 		lapic_timer_start_this_cpu();
 	list_cpus("");
 	for (i = 1; i < nr_cpus_numbered; i++)

@@ -9,6 +9,7 @@
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
 
+#include "arch/x86_64/asm/smp.h"
 #include "arch/x86_64/gdt.h"
 #include "kernel/lib/types.h"
 
@@ -42,6 +43,7 @@ struct percpu {
 	void *stack_cache[NR_CACHED_STACKS_MAX]; /* see kernel/stack.c */
 };
 
+_Static_assert(__builtin_offsetof(struct percpu, cpu) == PERCPU_CPU, "asm/smp.h");
 _Static_assert(__builtin_offsetof(struct percpu, irq_depth) == PERCPU_IRQ_DEPTH, "entry.asm");
 _Static_assert(__builtin_offsetof(struct percpu, irq_stack_top) == PERCPU_IRQ_STACK_TOP,
 	       "entry.asm");
