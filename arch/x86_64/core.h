@@ -1,15 +1,18 @@
 /*
- * Implemented by the core: the functions of kernel/ and kernel/user/ that the arch code calls by
- * name. The CPU enters the kernel through arch (an exception, the end of an interrupt), and arch
- * hands each entry to the core's policy here, as Linux's entry code calls exc_double_fault().
- * These calls point up a layer: this header is the one exception to the layer rule that
- * scripts/check-layers documents, and it holds nothing but these declarations. The assembly
+ * Implemented by the core: the functions of kernel/ that the entry code calls by name. The CPU
+ * enters the kernel through boot/ and arch/ (the boot loader's jump, an exception, the end of an
+ * interrupt), and the entry code hands each entry to the core here, as Linux's entry code calls
+ * exc_double_fault(). These calls point up: this header is the one exception to the layer rule
+ * that scripts/check-layers documents, and it holds nothing but such declarations. The assembly
  * calls a few more by their labels (do_syscall, kthread_start, ap_start).
  */
 #ifndef ARCH_CORE_H
 #define ARCH_CORE_H
 
 #include "arch/x86_64/idt.h"
+
+/* kernel/init/main.c: where boot/entry.asm jumps, in long mode, on the boot stack. */
+void kernel_main(u32 magic, u64 mb_phys);
 
 /*
  * kernel/fault.c: every exception from kernel mode, and every NMI and machine check. Returns

@@ -3,6 +3,7 @@
  * with the multiboot2 magic and the physical address of the boot information.
  */
 #include "boot/setup.h"
+#include "arch/x86_64/core.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"

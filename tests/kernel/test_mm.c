@@ -2,6 +2,7 @@
  * Memory management in the running kernel: page allocator reports, the kernel's page tables
  * (rights per section, the direct map, no identity map) and vmalloc guard pages.
  */
+#include "arch/x86_64/core.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/asm/io.h"
