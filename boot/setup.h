@@ -24,6 +24,4 @@ struct boot_params {
 
 extern struct boot_params boot_params;
 
-void kernel_main(u32 magic, u64 mb_phys);
-
 #endif

@@ -1,5 +1,6 @@
 /*
- * The kernel's exception policy, called from arch/x86_64/idt.c for every exception:
+ * The kernel's exception policy, called by name from arch/x86_64/idt.c (trap_dispatch(), through
+ * arch/x86_64/core.h) for every exception but a user program's own:
  *
  *  1. A hit on the current task's stack guard (a #DF whose CR2 or RSP is in the guard, or a #PF
  *     in the guard while RSP is still good) is a kernel stack overflow: report it in Linux's
@@ -10,6 +11,7 @@
  */
 #include "kernel/fault.h"
 #include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/core.h"
 #include "arch/x86_64/switch.h"
 #include "arch/x86_64/syscall.h"
 #include "arch/x86_64/traps.h"
@@ -17,6 +19,7 @@
 #include "kernel/drivers/apic.h"
 #include "kernel/printk/printk.h"
 #include "kernel/locking/spinlock.h"
+#include "kernel/smp.h"
 #include "kernel/task.h"
 #include "kernel/lib/vsprintf.h"
 
@@ -320,19 +323,27 @@ bool kill_task_out_of_stack(struct pt_regs *regs, u64 left)
 	return false; /* not reached: do_exit() never returns */
 }
 
-static void (*user_fault_handler)(struct pt_regs *regs);
+u64 nmi_unknown_count;
 
-void set_user_fault_handler(void (*fn)(struct pt_regs *regs))
+/*
+ * An NMI: the stop a panicking CPU sends the others (smp_stop_nmi() does not return then), or
+ * one this kernel did not send. That one is reported and ignored, as Linux does: it says nothing
+ * about the code it interrupted.
+ */
+static bool handle_nmi(void)
 {
-	user_fault_handler = fn;
+	smp_stop_nmi();
+	__atomic_fetch_add(&nmi_unknown_count, 1, __ATOMIC_RELAXED);
+	printk(KERN_WARNING "NMI received for unknown reason on CPU %u: ignored\n",
+	       this_cpu()->cpu);
+	return true;
 }
 
-static bool kernel_exception(struct pt_regs *regs)
+/* Called by arch/x86_64/idt.c, trap_dispatch(), for every exception but a user program's own. */
+bool kernel_exception(struct pt_regs *regs)
 {
-	/* A fault of a user program is its own (NMI and #MC are not: they come from outside). */
-	if (user_mode(regs) && user_fault_handler && regs->vector != X86_TRAP_NMI &&
-	    regs->vector != X86_TRAP_MC)
-		user_fault_handler(regs);
+	if (regs->vector == X86_TRAP_NMI)
+		return handle_nmi();
 	if (regs->vector == X86_TRAP_DF)
 		return handle_double_fault(regs);
 	if (regs->vector == X86_TRAP_PF && handle_page_fault(regs))
@@ -345,9 +356,4 @@ static bool kernel_exception(struct pt_regs *regs)
 	if (current)
 		show_task_line(current);
 	return false;
-}
-
-void fault_init(void)
-{
-	set_exception_handler(kernel_exception);
 }

@@ -22,17 +22,13 @@ struct fault_catch {
 	int irq_depth; /* where it was armed: a task (0), or an IPI's function on another CPU */
 };
 
-void fault_init(void);
 /*
  * The scheduler's last resort for a task that keeps spinning with `left` bytes of stack, too few
  * to switch away from it: report it and kill it from the IRQ stack, never to return. Returns
  * false if the task may not be killed now (it is init or idle, or in kill_disable()).
  */
 bool kill_task_out_of_stack(struct pt_regs *regs, u64 left);
-/*
- * Who handles an exception from ring 3 (kernel/user/process.c: report it and kill the process,
- * never to return). NMI and machine checks are not sent there.
- */
-void set_user_fault_handler(void (*fn)(struct pt_regs *regs));
+/* NMIs that no panic sent, since boot: each was reported and ignored (kernel_exception()). */
+extern u64 nmi_unknown_count;
 
 #endif

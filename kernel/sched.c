@@ -12,6 +12,7 @@
  */
 #include "kernel/sched.h"
 #include "kernel/fault.h"
+#include "arch/x86_64/core.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/asm/io.h"
@@ -342,8 +343,11 @@ static void __count_slice(void)
 		sc->need_resched = true;
 }
 
-/* The PIT's tick (boot CPU): wake sleepers whose time has come; count the slice if alone. */
-static void sched_tick(void)
+/*
+ * The PIT's tick (boot CPU, kernel/time.c): wake sleepers whose time has come; without the
+ * APIC timers, count the slice too.
+ */
+void sched_tick(void)
 {
 	u64 flags = spin_lock_irqsave(&sched_lock);
 	struct task **pp = &sleepers;
@@ -363,13 +367,20 @@ static void sched_tick(void)
 	spin_unlock_irqrestore(&sched_lock, flags);
 }
 
-/* Each CPU's APIC timer tick. */
-static void sched_local_tick(void)
+/*
+ * Each CPU's APIC timer tick (lapic_timer_init() in kernel/smp.c installs it). The timers start
+ * before the scheduler does: until sched_start(), a tick is only acknowledged.
+ */
+void local_timer_interrupt(struct pt_regs *regs)
 {
-	u64 flags = spin_lock_irqsave(&sched_lock);
+	(void)regs;
+	if (local_ticks) {
+		u64 flags = spin_lock_irqsave(&sched_lock);
 
-	__count_slice();
-	spin_unlock_irqrestore(&sched_lock, flags);
+		__count_slice();
+		spin_unlock_irqrestore(&sched_lock, flags);
+	}
+	lapic_eoi();
 }
 
 /* The reschedule IPI: only its interrupt exit matters, where this CPU calls schedule(). */
@@ -405,8 +416,11 @@ static u64 stack_left(const struct task *t)
 	return sp - t->stack.base;
 }
 
-/* Preemption: on the way out of an interrupt, switch if the slice is over. */
-static void sched_irq_exit(struct pt_regs *regs)
+/*
+ * Preemption: on the way out of every outermost interrupt (irq_exit(), arch/x86_64/idt.c, calls
+ * it by name), switch if the slice is over.
+ */
+void sched_irq_exit(struct pt_regs *regs)
 {
 	struct percpu *cpu = this_cpu();
 	struct task *t = cpu->curr;
@@ -478,12 +492,9 @@ void sched_start(int (*init)(void *arg))
 	idle->state = TASK_RUNNABLE; /* never on the run queue: picked when it is empty */
 	cpu->idle = idle;
 	cpu->curr = &boot_task;
-	set_tick_hook(sched_tick);
-	set_irq_exit_hook(sched_irq_exit);
 	if (lapic_present()) {
 		request_sysvec(RESCHEDULE_VECTOR, reschedule_interrupt);
 		local_ticks = lapic_timer_calibrated();
-		lapic_timer_set_tick(sched_local_tick);
 	}
 	sched_cpus[0].online = true;
 	wake_up_process(first);

@@ -14,6 +14,7 @@
 #include "kernel/drivers/acpi.h"
 #include "kernel/drivers/apic.h"
 #include "kernel/lib/string.h"
+#include "kernel/locking/spinlock.h"
 #include "kernel/lib/vsprintf.h"
 #include "kernel/printk/printk.h"
 #include "kernel/stack.h"
@@ -520,7 +521,7 @@ void smp_init(const struct memmap *map, bool nosmp)
 	/* Before any AP is up: from its first translation on, unmaps must reach its TLB. */
 	tlb_set_remote(&tlb_remote);
 	/* Each CPU's scheduler tick; without it, the PIT's tick preempts on the boot CPU only. */
-	if (!lapic_timer_init(HZ))
+	if (!lapic_timer_init(HZ, local_timer_interrupt))
 		lapic_timer_start_this_cpu();
 	list_cpus("");
 	for (i = 1; i < nr_cpus_numbered; i++)
@@ -595,15 +596,12 @@ void stop_this_cpu(void)
 		asm volatile("cli; hlt");
 }
 
-/* The NMI on the other CPUs: stop, unless this CPU is the one stopping the others (or none is). */
-static bool stop_nmi(struct pt_regs *regs)
+void smp_stop_nmi(void)
 {
 	u32 cpu = __atomic_load_n(&stopping_cpu, __ATOMIC_ACQUIRE);
 
-	(void)regs;
-	if (cpu == NO_CPU || cpu == smp_processor_id())
-		return false;
-	stop_this_cpu();
+	if (cpu != NO_CPU && cpu != smp_processor_id())
+		stop_this_cpu();
 }
 
 u32 smp_send_stop(void)
@@ -616,7 +614,6 @@ u32 smp_send_stop(void)
 					 __ATOMIC_ACQUIRE) &&
 	    none != me)
 		stop_this_cpu();
-	set_nmi_handler(stop_nmi);
 	for (i = 0; i < nr_cpu_ids(); i++) {
 		if (i == me || cpu_info(i)->state != CPU_ONLINE)
 			continue;

@@ -72,6 +72,20 @@ int on_each_cpu(void (*func)(void *info), void *info, bool wait);
 u32 smp_send_stop(void);
 /* Stop this CPU where it is, interrupts off, counted as stopped (never returns). */
 __attribute__((noreturn)) void stop_this_cpu(void);
+/*
+ * The NMI's part (kernel/fault.c calls it for every NMI): if another CPU is stopping the others
+ * (a panic, a power-off), this CPU was sent the NMI to stop - it stops here, for good.
+ * Otherwise it returns.
+ */
+void smp_stop_nmi(void);
+
+/*
+ * For tests only (tests/kernel/test_smp.c): give APIC id apic_id the next CPU number and try to
+ * start it, waiting at most timeout_ms. Returns its CPU number (its state says how it went) or
+ * -1 if no number is left. (The test hooks proper are in mm/test_hooks.h; this is an entry
+ * point, and mm may not declare what the core defines.)
+ */
+int smp_start_cpu_for_test(u32 apic_id, u64 timeout_ms);
 
 /* IPIs of CALL_FUNCTION_VECTOR that found no call posted to their CPU, and did nothing. */
 u64 smp_stray_call_ipis(void);

@@ -7,6 +7,7 @@
  */
 #include "kernel/stack.h"
 #include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/core.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/stacktrace.h"
@@ -377,8 +378,11 @@ const struct vm_struct *cpu_stack_area(u32 cpu, int slot, const char **name)
 	return cpu_stacks[cpu][slot].vm;
 }
 
-/* For backtraces (arch/x86_64/stacktrace.c): this CPU's stacks and the running task's. */
-static const char *stack_lookup(u64 addr, u64 *lo, u64 *hi)
+/*
+ * For backtraces (arch/x86_64/stacktrace.c calls it by name): this CPU's stacks and the running
+ * task's. A stack not made yet has no area, and is not found.
+ */
+const char *stack_lookup(u64 addr, u64 *lo, u64 *hi)
 {
 	struct cpu_stack *cs = this_cpu_stacks();
 	struct task *t = current;
@@ -453,7 +457,6 @@ void irq_stack_init(void)
 {
 	if (alloc_irq_stack(this_cpu()))
 		panic("stack: no memory for the IRQ stack");
-	set_stack_lookup(stack_lookup);
 }
 
 /*

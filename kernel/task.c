@@ -3,6 +3,7 @@
 #include "arch/x86_64/asm/io.h"
 #include "kernel/printk/printk.h"
 #include "kernel/lib/string.h"
+#include "kernel/locking/spinlock.h"
 #include "mm/slab.h"
 
 extern u8 ret_from_kthread[];

@@ -140,6 +140,10 @@ __attribute__((noreturn)) void sched_ap_enter(void);
 
 /* Boot: make the idle task and start `init` on a guarded stack; the boot stack is left behind. */
 __attribute__((noreturn)) void sched_start(int (*init)(void *arg));
+/* The timer interrupts: the PIT's, on the boot CPU (kernel/time.c), and each CPU's APIC timer. */
+void sched_tick(void);
+struct pt_regs;
+void local_timer_interrupt(struct pt_regs *regs);
 
 /* Iterate all tasks (for ps); call with the scheduler lock held via for_each_task(). */
 void for_each_task(void (*fn)(struct task *t, void *ctx), void *ctx);

@@ -1,23 +1,20 @@
 /* Time: the jiffies tick (PIT at HZ) and the TSC rate, calibrated against the PIT. */
 #include "kernel/time.h"
 #include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/idt.h"
 #include "arch/x86_64/pit.h"
 #include "kernel/printk/printk.h"
+#include "kernel/task.h"
 
 volatile u64 jiffies;
 u64 tsc_khz;
-static void (*tick_hook)(void);
 
-static void timer_tick(void)
+/* IRQ 0, the PIT, on the boot CPU: time advances, then the scheduler's tick. */
+static void timer_interrupt(struct pt_regs *regs)
 {
+	(void)regs;
 	jiffies++;
-	if (tick_hook)
-		tick_hook();
-}
-
-void set_tick_hook(void (*hook)(void))
-{
-	tick_hook = hook;
+	sched_tick();
 }
 
 /* Count TSC ticks across 10 ms of PIT channel 2; take the best of a few tries. */
@@ -42,7 +39,8 @@ static void calibrate_tsc(void)
 void time_init(void)
 {
 	calibrate_tsc();
-	pit_init(HZ, timer_tick);
+	pit_init(HZ);
+	request_irq(0, timer_interrupt);
 }
 
 u64 uptime_ms(void)

@@ -8,10 +8,9 @@
 extern volatile u64 jiffies;
 extern u64 tsc_khz; /* TSC ticks per millisecond, calibrated at boot */
 
+/* Calibrate the TSC, then start the PIT's tick: jiffies, and sched_tick() (kernel/sched.c). */
 void time_init(void);
 u64 uptime_ms(void);
-/* Called from the timer interrupt after jiffies advanced (the scheduler's tick). */
-void set_tick_hook(void (*hook)(void));
 u64 cycles_to_ns(u64 cycles);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * What the kernel keeps for its tests (tests/kernel/) alone: hooks a test points at a function of
- * its own to stop the kernel at a chosen point, a fault to inject, an entry point. Each hook is
+ * its own to stop the kernel at a chosen point, or a fault to inject. Each hook is
  * NULL or 0 unless a test sets it. They are declared here, not in the headers of the code that
  * calls them, so that those headers speak only of the kernel. This header is in mm, the lowest
  * layer with a hook, so that every file that defines one can include it.
@@ -20,11 +20,6 @@ extern void (*vmalloc_test_hook)(u64 page_index);
 
 /* kernel/smp.c: the CPUs (a bit each) whose IPI is sent but reported as not sent. */
 extern u32 smp_call_test_lost_sends;
-/*
- * kernel/smp.c: give APIC id apic_id the next CPU number and try to start it, waiting at most
- * timeout_ms. Returns its CPU number (its state says how it went) or -1 if no number is left.
- */
-int smp_start_cpu_for_test(u32 apic_id, u64 timeout_ms);
 
 /*
  * kernel/user/process.c: called in process_wait() between claiming the child and reaping it,

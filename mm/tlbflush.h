@@ -2,7 +2,9 @@
  * Flushing kernel translations from the TLBs, this CPU's and every other online CPU's (a TLB
  * shootdown). mm knows nothing of IPIs: the SMP code (kernel/smp.c) installs, with
  * tlb_set_remote(), the function that runs a flush on every CPU and waits for the other CPUs'
- * acknowledgements. Until it does, there is one CPU and a local flush is a shootdown.
+ * acknowledgements. Until it does, there is one CPU and a local flush is a shootdown. A hook
+ * because mm sits below the core that sends IPIs, and because the kernel runs with one CPU
+ * until smp_init() has started the others: no remote side is the single-CPU kernel.
  *
  * The rule (docs/ARCHITECTURE.md, "TLB shootdown"): a virtual range and its physical pages are
  * never given to anyone else before every CPU's TLB is clean of them.

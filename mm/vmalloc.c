@@ -6,7 +6,6 @@
 #include "mm/vmalloc.h"
 #include "mm/fail.h"
 #include "arch/x86_64/paging.h"
-#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/stacktrace.h"
 #include "kernel/printk/printk.h"
 #include "kernel/locking/spinlock.h"
@@ -328,7 +327,7 @@ static void release_vm_area(struct vm_struct *vm, u64 mapped)
  * ones in one call to the page allocator for vmalloc, given ones for vmap, device memory for
  * ioremap) and go into the page tables with one walk per table. On failure, undo: unmap what
  * was mapped, give the area back. One copy of the unwinding for vmalloc, vmap and ioremap.
- * Between kill_disable() and kill_enable() (arch/x86_64/percpu.h): pages taken and not yet
+ * Between kill_disable() and kill_enable() (kernel/locking/spinlock.h): pages taken and not yet
  * mapped are known only to this function's locals.
  */
 static void *map_area(struct vm_struct *vm, int (*fill)(u64 first, u64 n, u64 *pa, void *ctx),

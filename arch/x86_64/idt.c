@@ -1,13 +1,15 @@
 /*
- * The IDT and the C side of interrupt entry: trap_dispatch() sends exceptions to the kernel's
- * handler and interrupts to the driver that asked for the IRQ.
+ * The IDT and the C side of interrupt entry: trap_dispatch() sends exceptions to the core's
+ * policy by name (arch/x86_64/core.h) and interrupts to the driver that asked for the IRQ.
  */
 #include "arch/x86_64/idt.h"
+#include "arch/x86_64/core.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/setjmp.h"
+#include "arch/x86_64/syscall.h"
 #include "arch/x86_64/traps.h"
 #include "kernel/printk/printk.h"
 
@@ -34,12 +36,9 @@ extern const u64 sysvec_stub_table[NR_SYSTEM_VECTORS];
 extern const u8 __entry_text_start[], __entry_text_end[];
 
 static struct idt_gate idt[256];
-static trap_handler_t exception_handler;
 static irq_handler_t irq_handlers[NR_IRQS];
 static const struct irq_chip *chip = &pic_chip;
 static irq_handler_t sysvec_handlers[NR_SYSTEM_VECTORS];
-static void (*irq_exit_hook)(struct pt_regs *regs);
-static trap_handler_t nmi_handler;
 
 static void set_gate(int vector, u64 addr, int ist)
 {
@@ -90,16 +89,6 @@ void idt_init(void)
 	idt_load();
 }
 
-void set_exception_handler(trap_handler_t handler)
-{
-	exception_handler = handler;
-}
-
-void set_nmi_handler(trap_handler_t handler)
-{
-	nmi_handler = handler;
-}
-
 void request_irq(unsigned int irq, irq_handler_t handler)
 {
 	irq_handlers[irq] = handler;
@@ -134,11 +123,6 @@ u16 irq_in_service(void)
 	return chip->in_service();
 }
 
-void set_irq_exit_hook(void (*hook)(struct pt_regs *regs))
-{
-	irq_exit_hook = hook;
-}
-
 /* The first half of an IRQ, on the IRQ stack: the driver's handler, then the EOI. */
 void do_irq(struct pt_regs *regs)
 {
@@ -159,7 +143,7 @@ void do_irq(struct pt_regs *regs)
 		return;
 	if (irq_handlers[irq])
 		irq_handlers[irq](regs);
-	/* EOI before the exit hook: it may switch tasks, and the PIC must not wait for that. */
+	/* EOI before sched_irq_exit(): it may switch tasks, and the PIC must not wait for that. */
 	chip->eoi(irq);
 }
 
@@ -169,23 +153,20 @@ void irq_exit(struct pt_regs *regs)
 	struct percpu *cpu = this_cpu();
 
 	cpu->irq_depth--;
-	if (cpu->irq_depth == 0 && irq_exit_hook)
-		irq_exit_hook(regs);
+	if (cpu->irq_depth == 0)
+		sched_irq_exit(regs);
 }
 
 void trap_dispatch(struct pt_regs *regs)
 {
 	struct percpu *cpu = this_cpu();
-	bool handled;
 
 	/* Entering exception context: the policy reads the depth to know what it interrupted. */
 	cpu->fault_depth++;
-	if (regs->vector == X86_TRAP_NMI && nmi_handler && nmi_handler(regs)) {
-		cpu->fault_depth--;
-		return;
-	}
-	handled = exception_handler && exception_handler(regs);
-	if (!handled)
+	/* A fault of a user program is its own (NMI and #MC are not: they come from outside). */
+	if (user_mode(regs) && regs->vector != X86_TRAP_NMI && regs->vector != X86_TRAP_MC)
+		user_fault(regs);
+	if (!kernel_exception(regs))
 		die("unhandled exception", regs);
 	/* CR2 would keep this fault's address and mislead whoever reads it next: clear it. */
 	write_cr2(0);

@@ -1,4 +1,4 @@
-/* Exceptions and interrupts: the saved register frame, handler registration, the PIC's IRQs. */
+/* Exceptions and interrupts: the saved register frame, the IRQ handlers and their controller. */
 #ifndef ARCH_IDT_H
 #define ARCH_IDT_H
 
@@ -35,8 +35,6 @@ struct pt_regs {
 #define PF_RSVD	 (1 << 3)
 #define PF_INSTR (1 << 4)
 
-/* An exception handler returns true if it dealt with the exception (execution resumes). */
-typedef bool (*trap_handler_t)(struct pt_regs *regs);
 typedef void (*irq_handler_t)(struct pt_regs *regs);
 
 /*
@@ -54,10 +52,6 @@ struct irq_chip {
 };
 
 void idt_init(void);
-/* Install `handler` for all exception vectors; unhandled exceptions end in die(). */
-void set_exception_handler(trap_handler_t handler);
-/* An NMI goes to `handler` first; if it returns false, on to the exception handler. */
-void set_nmi_handler(trap_handler_t handler);
 void request_irq(unsigned int irq, irq_handler_t handler);
 /*
  * Hand IRQs 0-15 to another controller, interrupts off: every line with a handler is unmasked
@@ -74,8 +68,6 @@ u16 irq_in_service(void);
 void request_sysvec(unsigned int vector, irq_handler_t handler);
 /* Load the IDT on this CPU (idt_init() does it on the boot CPU; an AP does it when it starts). */
 void idt_load(void);
-/* Called on the way out of every outermost interrupt (the scheduler preempts from here). */
-void set_irq_exit_hook(void (*hook)(struct pt_regs *regs));
 
 struct jmp_buf;
 /*

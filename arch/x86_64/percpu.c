@@ -1,16 +1,10 @@
 /* The per-CPU areas, and how %gs comes to point at them. */
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/asm/io.h"
-#include "kernel/printk/printk.h"
 
 struct percpu boot_percpu;
 static struct percpu ap_percpu[NR_CPUS - 1];
 struct percpu *percpu_areas[NR_CPUS];
-
-static u32 percpu_cpu_id(void)
-{
-	return this_cpu()->cpu;
-}
 
 void percpu_init_boot_cpu(void)
 {
@@ -18,7 +12,6 @@ void percpu_init_boot_cpu(void)
 	boot_percpu.cpu = 0;
 	percpu_areas[0] = &boot_percpu;
 	wrmsr(MSR_GS_BASE, (u64)&boot_percpu);
-	printk_set_cpu_id(percpu_cpu_id);
 }
 
 struct percpu *percpu_ap_area(u32 cpu)

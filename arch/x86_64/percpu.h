@@ -9,6 +9,7 @@
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
 
+#include "arch/x86_64/asm/smp.h"
 #include "arch/x86_64/gdt.h"
 #include "kernel/lib/types.h"
 
@@ -37,11 +38,12 @@ struct percpu {
 	struct cpu_arch arch;	     /* GDT, TSS and IST stacks */
 	const struct spinlock *held_locks[MAX_HELD_LOCKS];
 	int nr_held_locks;
-	int nokill;	 /* > 0: the running task may not be ended here (kill_disable) */
+	int nokill;	 /* > 0: no kill here (kill_disable(), kernel/locking/spinlock.h) */
 	int fault_depth; /* > 0 while in an exception handler */
 	void *stack_cache[NR_CACHED_STACKS_MAX]; /* see kernel/stack.c */
 };
 
+_Static_assert(__builtin_offsetof(struct percpu, cpu) == PERCPU_CPU, "asm/smp.h");
 _Static_assert(__builtin_offsetof(struct percpu, irq_depth) == PERCPU_IRQ_DEPTH, "entry.asm");
 _Static_assert(__builtin_offsetof(struct percpu, irq_stack_top) == PERCPU_IRQ_STACK_TOP,
 	       "entry.asm");
@@ -77,20 +79,19 @@ static inline struct percpu *this_cpu(void)
 	})
 
 /*
- * Between these, the running task has something in flight (memory taken and not yet recorded):
- * kill() waits until kill_enable() and the next safe point. They nest; the scheduler keeps the
- * count per task. vmalloc(), vfree() and kthread_create() use them. One instruction on %gs
- * each, for the reason above: never counted on the CPU a task left.
+ * Add or take one from an int field of this CPU's area, in one instruction: never counted on
+ * the CPU a task left, for the reason above. (Linux: this_cpu_inc(), this_cpu_dec().)
  */
-static inline void kill_disable(void)
-{
-	asm volatile("incl %%gs:%c0" : : "i"(__builtin_offsetof(struct percpu, nokill)) : "memory");
-}
-
-static inline void kill_enable(void)
-{
-	asm volatile("decl %%gs:%c0" : : "i"(__builtin_offsetof(struct percpu, nokill)) : "memory");
-}
+#define this_cpu_inc(field) this_cpu_add_int__(field, "incl")
+#define this_cpu_dec(field) this_cpu_add_int__(field, "decl")
+#define this_cpu_add_int__(field, insn)                                                            \
+	do {                                                                                       \
+		_Static_assert(sizeof(((struct percpu *)0)->field) == 4, "an int field");          \
+		asm volatile(insn " %%gs:%c0"                                                      \
+			     :                                                                     \
+			     : "i"(__builtin_offsetof(struct percpu, field))                       \
+			     : "memory");                                                          \
+	} while (0)
 
 void percpu_init_boot_cpu(void);
 /* The zeroed area of CPU number cpu (1..NR_CPUS-1), recorded in percpu_areas. */

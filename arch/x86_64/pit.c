@@ -1,6 +1,5 @@
 /* The 8254 programmable interval timer: the periodic tick on IRQ 0. */
 #include "arch/x86_64/pit.h"
-#include "arch/x86_64/idt.h"
 #include "arch/x86_64/asm/io.h"
 
 #define PIT_CH0		    0x40
@@ -10,24 +9,13 @@
 #define PIT_CMD_CH0_RATE    0x34 /* channel 0, lo/hi byte, mode 2 (rate generator) */
 #define PIT_CMD_CH2_ONESHOT 0xb0 /* channel 2, lo/hi byte, mode 0 (terminal count) */
 
-static void (*tick_fn)(void);
-
-static void pit_irq(struct pt_regs *regs)
-{
-	(void)regs;
-	if (tick_fn)
-		tick_fn();
-}
-
-void pit_init(unsigned int hz, void (*tick)(void))
+void pit_init(unsigned int hz)
 {
 	u16 divisor = PIT_HZ / hz;
 
-	tick_fn = tick;
 	outb(PIT_CMD, PIT_CMD_CH0_RATE);
 	outb(PIT_CH0, divisor & 0xff);
 	outb(PIT_CH0, divisor >> 8);
-	request_irq(0, pit_irq);
 }
 
 void pit_delay_us(unsigned int us)

@@ -8,7 +8,11 @@
 #define QEMU_EXIT_FAILURE 0x11 /* exit status 35 */
 
 void qemu_exit(int value);
-/* Set by the firmware layer (kernel/drivers/acpi.c): how this machine powers off and resets. */
+/*
+ * How this machine powers off and resets, set by the firmware layer (kernel/drivers/acpi.c) if it
+ * found a way; else machine_power_off() halts and machine_restart() pulses the reset line. A
+ * hook, as in Linux: which of the two applies is known only at run time, from the firmware.
+ */
 extern void (*pm_power_off)(void);
 extern void (*pm_restart)(void);
 /*

@@ -8,6 +8,7 @@
  *   | locals ...     |
  */
 #include "arch/x86_64/stacktrace.h"
+#include "arch/x86_64/core.h"
 #include "arch/x86_64/paging.h"
 #include "kernel/lib/ksyms.h"
 #include "kernel/lib/string.h"
@@ -60,23 +61,17 @@ static u64 return_address_before_frame(u64 rip, u64 rsp, u64 lo, u64 hi)
 	return *(u64 *)slot;
 }
 
-static const char *(*stack_lookup)(u64 addr, u64 *lo, u64 *hi);
-
-void set_stack_lookup(const char *(*lookup)(u64 addr, u64 *lo, u64 *hi))
-{
-	stack_lookup = lookup;
-}
-
 /*
  * The walk was bounded to [*lo, *hi) and the next frame is outside: if it is on another known
- * stack (the task an interrupt came from), say so as Linux does and carry on there.
+ * stack (the task an interrupt came from: kernel/stack.c knows the stacks), say so as Linux does
+ * and carry on there.
  */
 static bool cross_stack(u64 next, u64 *lo, u64 *hi, const char **name)
 {
 	const char *to;
 	u64 nlo, nhi;
 
-	if (!stack_lookup || *lo >= *hi || (next >= *lo && next < *hi))
+	if (*lo >= *hi || (next >= *lo && next < *hi))
 		return false;
 	to = stack_lookup(next, &nlo, &nhi);
 	if (!to || nlo == *lo)
@@ -98,7 +93,7 @@ void show_backtrace(u64 rip, u64 rsp, u64 rbp, u64 lo, u64 hi)
 
 	printk(KERN_EMERG "Call Trace:\n");
 	/* A walk that starts off a task's stack names the stack it starts on. */
-	if (stack_lookup && lo < hi) {
+	if (lo < hi) {
 		u64 l, h;
 
 		name = stack_lookup(lo, &l, &h);

@@ -14,11 +14,5 @@
 void show_backtrace(u64 rip, u64 rsp, u64 rbp, u64 lo, u64 hi);
 /* Backtrace of the caller. */
 void dump_stack(void);
-/*
- * Which stack addr lies on: its name ("TASK", "IRQ", "#DF", ...) and bounds [lo, hi), or NULL.
- * kernel/stack.c, which makes the stacks, installs it; with it a backtrace follows the frames
- * from the IRQ stack back to the task it interrupted, and says where it crossed.
- */
-void set_stack_lookup(const char *(*lookup)(u64 addr, u64 *lo, u64 *hi));
 
 #endif

@@ -48,7 +48,6 @@
 static volatile u32 *lapic;
 static u64 lapic_base;
 static u32 timer_count; /* initial count for one tick at the calibrated rate; 0: no timer */
-static void (*timer_tick)(void);
 
 static u32 lapic_read(u32 reg)
 {
@@ -204,15 +203,7 @@ static u32 measure_timer_rate(void)
 	return best;
 }
 
-static void lapic_timer_interrupt(struct pt_regs *regs)
-{
-	(void)regs;
-	if (timer_tick)
-		timer_tick();
-	lapic_eoi();
-}
-
-int lapic_timer_init(unsigned int hz)
+int lapic_timer_init(unsigned int hz, irq_handler_t handler)
 {
 	u32 per_10ms;
 
@@ -224,7 +215,7 @@ int lapic_timer_init(unsigned int hz)
 		pr_warn("apic: the APIC timer did not count: no per-CPU ticks\n");
 		return -1;
 	}
-	request_sysvec(LOCAL_TIMER_VECTOR, lapic_timer_interrupt);
+	request_sysvec(LOCAL_TIMER_VECTOR, handler);
 	pr_info("apic: timer runs at %lu kHz (bus clock / 16), %u counts per tick at %u Hz\n",
 		(u64)per_10ms * (1000000 / CALIBRATE_US) / 1000, timer_count, hz);
 	return 0;
@@ -233,11 +224,6 @@ int lapic_timer_init(unsigned int hz)
 bool lapic_timer_calibrated(void)
 {
 	return timer_count != 0;
-}
-
-void lapic_timer_set_tick(void (*tick)(void))
-{
-	timer_tick = tick;
 }
 
 void lapic_timer_start_this_cpu(void)

@@ -8,6 +8,7 @@
 #ifndef DRIVERS_APIC_H
 #define DRIVERS_APIC_H
 
+#include "arch/x86_64/idt.h"
 #include "kernel/lib/types.h"
 
 #define SPURIOUS_APIC_VECTOR 0xff
@@ -35,13 +36,12 @@ int lapic_send_init(u32 apic_id);
 int lapic_send_startup(u32 apic_id, u8 page);
 /*
  * The APIC timer. lapic_timer_init(): on the boot CPU, after lapic_init(), measure its rate
- * against the PIT and install its vector; -1 if it cannot be used. Then each CPU starts its own
- * with lapic_timer_start_this_cpu(): periodic, hz times a second, each tick calling the function
- * given to lapic_timer_set_tick() in interrupt context on that CPU.
+ * against the PIT and install handler on its vector; -1 if it cannot be used. Then each CPU
+ * starts its own with lapic_timer_start_this_cpu(): periodic, hz times a second, each tick
+ * calling handler on that CPU, on the IRQ stack. The handler sends the EOI (lapic_eoi()).
  */
-int lapic_timer_init(unsigned int hz);
+int lapic_timer_init(unsigned int hz, irq_handler_t handler);
 bool lapic_timer_calibrated(void);
-void lapic_timer_set_tick(void (*tick)(void));
 void lapic_timer_start_this_cpu(void);
 struct pt_regs;
 /*

@@ -3,6 +3,7 @@
  * with the multiboot2 magic and the physical address of the boot information.
  */
 #include "boot/setup.h"
+#include "arch/x86_64/core.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
@@ -19,7 +20,6 @@
 #include "boot/cmdline.h"
 #include "kernel/drivers/fbcon.h"
 #include "kernel/console_wait.h"
-#include "kernel/fault.h"
 #include "kernel/debug/ktest.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/printk/printk.h"
@@ -301,7 +301,6 @@ void kernel_main(u32 magic, u64 mb_phys)
 	gdt_init(&cpu->arch);
 	boot_ist_stacks_init();
 	idt_init();
-	fault_init();
 	build_memmap(&memmap);
 	mm_init(&memmap);
 	initrd_setup();

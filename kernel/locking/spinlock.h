@@ -11,6 +11,7 @@
 #ifndef KERNEL_SPINLOCK_H
 #define KERNEL_SPINLOCK_H
 
+#include "arch/x86_64/percpu.h"
 #include "kernel/lib/types.h"
 
 struct spinlock {
@@ -31,5 +32,22 @@ void spin_unlock_irqrestore(struct spinlock *lock, u64 flags);
 /* Number of locks this CPU holds now; the names are returned through held_lock_name(). */
 int nr_held_locks(void);
 const char *held_lock_name(int i);
+
+/*
+ * The other rule of the same kind: between these the running task has something in flight
+ * (memory taken and not yet recorded), and kill() waits until kill_enable() and the next safe
+ * point, as it does for a held lock. vmalloc(), vfree() and kthread_create() use them. They
+ * nest; the scheduler keeps the count per task. One instruction on %gs each
+ * (this_cpu_inc()): the count is never changed on a CPU the task has left.
+ */
+static inline void kill_disable(void)
+{
+	this_cpu_inc(nokill);
+}
+
+static inline void kill_enable(void)
+{
+	this_cpu_dec(nokill);
+}
 
 #endif

@@ -1,5 +1,6 @@
 #include "kernel/printk/printk.h"
 #include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/smp.h"
 #include "kernel/printk/console.h"
 #include "kernel/lib/string.h"
 #include "kernel/lib/vsprintf.h"
@@ -46,16 +47,9 @@ static int parse_level(const char **fmt, bool *cont)
 static u32 next_ticket, now_serving;
 static u32 printk_owner; /* CPU number + 1 of the holder; 0: free */
 static u32 printk_depth; /* how often the holder took it */
-static u32 (*cpu_id)(void);
-
-void printk_set_cpu_id(u32 (*fn)(void))
-{
-	cpu_id = fn;
-}
-
 static u32 this_cpu_tag(void)
 {
-	return (cpu_id ? cpu_id() : 0) + 1;
+	return raw_smp_processor_id() + 1;
 }
 
 static void printk_lock(void)

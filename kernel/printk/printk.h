@@ -47,8 +47,6 @@ void console_print(const char *s, size_t n, int level);
  */
 u64 console_lock(void);
 void console_unlock(u64 flags);
-/* How printk tells CPUs apart; until it is set, every caller counts as CPU 0. */
-void printk_set_cpu_id(u32 (*fn)(void));
 /* Panic and power-off only, with the other CPUs stopped: take the print lock whoever holds it. */
 void printk_bust_lock(void);
 

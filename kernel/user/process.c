@@ -9,6 +9,7 @@
 #include "kernel/user/process.h"
 #include "config.h"
 #include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/core.h"
 #include "arch/x86_64/syscall.h"
 #include "arch/x86_64/traps.h"
 #include "kernel/fault.h"
@@ -437,7 +438,7 @@ int nr_processes(void)
  * A fault in ring 3: reported in Linux's words, and the process (only it) killed. We are on the
  * task's kernel stack (TSS.RSP0), in an exception handler that never returns.
  */
-static void user_fault(struct pt_regs *regs)
+void user_fault(struct pt_regs *regs)
 {
 	struct task *t = current;
 
@@ -466,7 +467,6 @@ void syscall_bad_return(struct pt_regs *regs)
 void user_init(void)
 {
 	syscall_cpu_init();
-	set_user_fault_handler(user_fault);
 	pr_info("user: syscall/sysret ready, smep=%s smap=%s\n", smep_enabled ? "on" : "off",
 		uaccess_smap ? "on" : "off");
 }

@@ -4,8 +4,8 @@
  * creation can fail with memory exactly as it was.
  */
 #include "arch/x86_64/asm/io.h"
-#include "arch/x86_64/percpu.h"
 #include "kernel/debug/ktest.h"
+#include "kernel/locking/spinlock.h"
 #include "kernel/printk/printk.h"
 #include "kernel/stack.h"
 #include "kernel/task.h"

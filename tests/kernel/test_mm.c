@@ -3,6 +3,7 @@
  * (rights per section, the direct map, no identity map, only bits the CPU has) and vmalloc
  * guard pages.
  */
+#include "arch/x86_64/core.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/asm/io.h"
