@@ -4,6 +4,9 @@
 # is a function that says why it fails and returns non-zero, run by check_cmd: what it looks at
 # (bytes of the image, a machine that never ends) is not a session's.
 
+# shellcheck source=tests/scenarios/lib/screen.sh
+. tests/scenarios/lib/screen.sh
+
 # The hybrid image's MBR marks a partition active (mkiso: --mbr-force-bootable), for the BIOSes
 # that boot only such a USB stick; the protective 0xEE entry stays at 0x00, as UEFI asks.
 iso_mbr_active() {
@@ -99,3 +102,7 @@ PY
 job power.poweroff_without_acpi_halts --needs build.test check_cmd \
 	power.poweroff_without_acpi_halts "$LOGS/power.poweroff_without_acpi_halts.log" \
 	poweroff_without_acpi_halts
+
+# The 640x480 framebuffer of 1 bit per pixel GRUB gives Bochs, here under QEMU: still a
+# console on the screen (monochrome), from which the demo's end reads back.
+job menu.demo.fb_640x480x1 --needs build.test,build.novmap demo_fb 640x480x1
