@@ -44,6 +44,7 @@ screen_wait() {
 # in $LOGS/NAME.screen.txt, the serial log (if any) in $LOGS/NAME.log. Then, if SCREEN_KEYS is
 # set, those keys are pressed (QEMU sendkey) and the screen read until a line matches
 # SCREEN_AFTER: after_ok=1, the text in $LOGS/NAME.after.txt. QEMU is then stopped.
+# shellcheck disable=SC2034 # after_ok: read by the callers that set SCREEN_KEYS (screen.sh)
 menu_screen() {
 	local name=$1 entry=$2 end=$3 dir=build/test-screen/$1 pid drain key
 	shift 3
