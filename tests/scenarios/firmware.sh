@@ -4,6 +4,9 @@
 # is a function that says why it fails and returns non-zero, run by check_cmd: what it looks at
 # (bytes of the image, a machine that never ends) is not a session's.
 
+# shellcheck source=tests/scenarios/lib/screen.sh
+. tests/scenarios/lib/screen.sh
+
 # The hybrid image's MBR marks a partition active (mkiso: --mbr-force-bootable), for the BIOSes
 # that boot only such a USB stick; the protective 0xEE entry stays at 0x00, as UEFI asks.
 iso_mbr_active() {
@@ -99,3 +102,34 @@ PY
 job power.poweroff_without_acpi_halts --needs build.test check_cmd \
 	power.poweroff_without_acpi_halts "$LOGS/power.poweroff_without_acpi_halts.log" \
 	poweroff_without_acpi_halts
+
+# Piped input reaches the shell under both firmwares, as make run and make run-uefi boot it:
+# under UEFI, GRUB reads the serial port too, and scripts/qemu-run holds the input back until
+# the kernel is up. After make.run_follows_cmdline: both remake build/test/kernel.iso.
+run_piped() {
+	local name=make.run_piped ok=1 target want status
+	log=$LOGS/$name.log
+	: >"$log"
+	for target in run run-uefi; do
+		want=no
+		[ "$target" = run-uefi ] && want=yes
+		echo "== make $target" >>"$log"
+		printf 'bootinfo\npoweroff\n' |
+			timeout "$TIMEOUT" make -s "$target" BUILD=build/test CMDLINE= MENU_TIMEOUT=0 2>&1 |
+			tr -d '\r' >"$log.$target"
+		status=${PIPESTATUS[1]}
+		cat "$log.$target" >>"$log"
+		if ! grep -q "^UEFI: $want\$" "$log.$target" || ! grep -q '^Power down' "$log.$target" ||
+			[ "$status" != 0 ]; then
+			echo "     $name: make $target: the piped bootinfo and poweroff did not run (status $status)"
+			ok=0
+		fi
+		rm -f "$log.$target"
+	done
+	verdict "$name" "$ok" "$log"
+}
+job make.run_piped --needs build.test,build.novmap --after make.run_follows_cmdline run_piped
+
+# The 640x480 framebuffer of 1 bit per pixel GRUB gives Bochs, here under QEMU: still a
+# console on the screen (monochrome), from which the demo's end reads back.
+job menu.demo.fb_640x480x1 --needs build.test,build.novmap demo_fb 640x480x1
