@@ -204,7 +204,8 @@ handout:
 	@scripts/handout $(LAB)
 
 # The tests run as parallel jobs (scripts/run-tests, tests/scenarios/): as many at a time as
-# make's -j says, or JOBS=, or else the machine's CPUs. T=<glob> runs the jobs whose names match.
+# make's -j says, or JOBS=, or else the machine's CPUs plus one. T=<glob> runs the jobs whose
+# names match.
 T ?=
 JOBS ?=
 export T
