@@ -1,6 +1,6 @@
 /*
  * panic(): the end of the kernel, on one CPU. The first CPU to panic stops every other CPU
- * (smp_send_stop(), kernel/smp.c: an NMI, which arrives even where interrupts are off), then
+ * (smp_send_stop(), kernel/smp_stop.c: an NMI, which arrives even where interrupts are off), then
  * takes the print lock whoever held it and prints the report alone. A CPU that panics second,
  * or gets the NMI, stops where it is and prints nothing.
  */
