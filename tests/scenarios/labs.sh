@@ -45,8 +45,9 @@ job grade.lab5 --needs build.test --after stackcheck grade_lab 5
 
 # seed_builds TREE KERNELS: the handout's kernels start from make test's objects, built with the same
 # options, so that make rebuilds only what the handout changed: each build directory is copied
-# with its dependency files pointed at the new place, and every file the handout wrote
-# differently from this tree is touched, newer than any object copied. (A stale object would
+# with its dependency files pointed at the new place (its ISOs left behind: another job may be
+# writing build/test/kernel.iso), and every file the handout wrote differently from this tree
+# is touched, newer than any object copied. (A stale object would
 # hold the solution, and the handout's grade would pass: loud, not silent.)
 seed_builds() {
 	local tree=$1 kv from to f
@@ -54,7 +55,7 @@ seed_builds() {
 		from=${kv#*=} to=build/grade/${kv%%=*}
 		[ -f "$from/kernel.elf" ] || continue
 		mkdir -p "$tree/$to"
-		tar -C "$from" --exclude=./novmap -cf - . | tar -C "$tree/$to" -xf -
+		tar -C "$from" --exclude=./novmap --exclude="*.iso" -cf - . | tar -C "$tree/$to" -xf -
 		find "$tree/$to" -name '*.d' -exec sed -i "s|$from/|$to/|g" {} +
 	done
 	diff -rq --exclude=build --exclude=.git . "$tree" 2>/dev/null |
