@@ -1,0 +1,59 @@
+# shellcheck shell=bash
+# Lab 5 (stack budgets): its graded checks, sourced by scripts/grade. lab5() lists them
+# (run_test LAB NAME POINTS FUNCTION [given]); the helpers they use are in scripts/lib/grade.sh.
+
+# stackcheck_run: `make stackcheck` on the kernel under test, once; its report in $LOG.
+stackcheck_run() {
+	local sc
+	sc=$(prebuilt sc) || sc=$OUT/sc
+	LOG=$OUT/stackcheck.log
+	if [ -z "${built[stackcheck]:-}" ]; then
+		# shellcheck disable=SC2086
+		make -s -j"$JOBS" BUILD="$sc" STACKCHECK_BUILD="$sc" $KOPTS stackcheck \
+			>"$LOG" 2>&1
+		built[stackcheck]=$?
+	fi
+	cat "$LOG" >>"$T"
+}
+
+# The shell's task (init_main) runs vmtree: its proven bound must leave the 1 KiB margin, and
+# the whole report must hold no error (no root too deep, no recursion left unbounded).
+lab5_budget() {
+	local verdict
+	stackcheck_run
+	item_start
+	if ! grep -qE '^== init_main: task stack' "$LOG"; then
+		reasons+=("make stackcheck did not report init_main: $(grep -m1 -iE 'error' "$LOG")")
+	else
+		verdict=$(grep -A1 -E '^== init_main: task stack' "$LOG" | grep -E '^   bound ')
+		[[ "$verdict" == *": ok" ]] ||
+			reasons+=("init_main (the shell, which runs vmtree): ${verdict#   }")
+	fi
+	item_start
+	[ "${built[stackcheck]}" = 0 ] ||
+		reasons+=("make stackcheck failed (exit ${built[stackcheck]}): $(grep -m3 '^stackcheck: error' "$LOG" | tr '\n' ' ')")
+	# A recursion in the drawing would need a 'recursion' line: the solution needs none.
+	item_start
+	! grep -qE '^ +[0-9]+ +[0-9]+ +[0-9]+ x \(.*show_subtree' "$LOG" ||
+		reasons+=("the deepest chain still recurses in the drawing of the tree: $(grep -m1 -E 'x \(.*show_subtree' "$LOG")")
+}
+
+lab5_ktests() {
+	kernel main || return
+	ktest "mm.vmarea_show_tree*"
+}
+
+lab5_vmtree() {
+	kernel main || return
+	session "spawn 2\nvmtree\npoweroff\n" 0
+	expect '^0x[0-9a-f]+ pages=[0-9]+ h=[0-9]+ max_gap=[0-9]+$' \
+		'^  0x[0-9a-f]+ pages=[0-9]+ h=[0-9]+ max_gap=[0-9]+$' \
+		'^    0x[0-9a-f]+ pages=[0-9]+ h=[0-9]+ max_gap=[0-9]+$'
+	expect_not '^\(cut: '
+}
+
+lab5() {
+	run_test 5 "stack budget" 20 lab5_budget
+	run_test 5 "vmtree in-kernel tests" 10 lab5_ktests given
+	run_test 5 "vmtree command" 5 lab5_vmtree given
+}
