@@ -104,6 +104,24 @@ job_load_estimates() {
 	done <"$JOB_DIR/../durations.txt"
 }
 
+# job_slot: wait for one of the machine's JOBS slots, held on fd 8 until the job ends. Every run
+# on this machine, in any tree, shares the slots: two runs side by side run JOBS jobs between
+# them, not JOBS each, so that neither slows the other's guests by more than its share (a guest
+# of four CPUs spinning on a CPU that the host has descheduled costs CPU for nothing). Waiting
+# for a slot costs no verdict anything: every timeout starts inside the job.
+job_slot() {
+	local dir=${TMPDIR:-/tmp}/vmstack-test-slots.$(id -u) n
+	mkdir -p "$dir"
+	while :; do
+		for ((n = 0; n < JOBS; n++)); do
+			exec 8>>"$dir/$n"
+			flock -n 8 && return 0
+			exec 8>&-
+		done
+		sleep 0.2
+	done
+}
+
 job_start() {
 	local i=$1 out=$JOB_DIR/$1
 	job_state[i]=1
@@ -113,7 +131,10 @@ job_start() {
 		passed=0 failed=0 skipped=0
 		failures=()
 		skips=()
-		eval "${JOB_CMDS[i]}" </dev/null
+		job_slot
+		# The slot's fd is closed for the command (bash keeps it, close-on-exec, until the
+		# command ends): a process the job leaves behind must not hold the slot.
+		eval "${JOB_CMDS[i]}" </dev/null 8>&-
 		times >"$out.times" # the CPU time of everything the job ran
 		{
 			echo "$passed $failed $skipped"

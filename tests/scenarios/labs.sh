@@ -54,9 +54,8 @@ seed_builds() {
 	for kv in $2; do
 		from=${kv#*=} to=build/grade/${kv%%=*}
 		[ -f "$from/kernel.elf" ] || continue
-		mkdir -p "$tree/$to"
-		tar -C "$from" --exclude=./novmap --exclude="*.iso" -cf - . | tar -C "$tree/$to" -xf -
-		find "$tree/$to" -name '*.d' -exec sed -i "s|$from/|$to/|g" {} +
+		copy_build "$from" "$tree/$to"
+		find "$tree/$to" -name '*.d' -exec sed -i "s|$tree/$to/|$to/|g" {} +
 	done
 	diff -rq --exclude=build --exclude=.git . "$tree" 2>/dev/null |
 		sed -n "s|^Files \./\(.*\) and $tree/\1 differ\$|\1|p" | while read -r f; do
@@ -173,6 +172,8 @@ NO_GUARD_CHECKS="lab3 guard pages,lab4 guard page hits,lab4 exhaust stack,lab4 l
 no_guard_pages() {
 	local -a checks
 	IFS=, read -r -a checks <<<"$NO_GUARD_CHECKS"
+	# The grader builds its kernel with STACK_GUARD_PAGES=0 from the default one's objects.
+	[ -f build/test-grade-guard0/main/kernel.elf ] || copy_build build/test build/test-grade-guard0/main
 	GRADE_QUIET=1 GRADE_OUT=build/test-grade-guard0 GRADE_ONLY=$NO_GUARD_CHECKS \
 		GRADE_PREBUILT="guard2=build/test-guard2 novmap=build/test/novmap" \
 		grade_run grade.no_guard_pages "$LOGS/grade.no_guard_pages.log" LAB="3 4" STACK_GUARD_PAGES=0
@@ -184,4 +185,4 @@ no_guard_pages() {
 		show_tail "$LOGS/grade.no_guard_pages.log"
 	fi
 }
-job grade.no_guard_pages --first --needs build.novmap,build.guard2 no_guard_pages
+job grade.no_guard_pages --first --needs build.test,build.novmap,build.guard2 no_guard_pages
