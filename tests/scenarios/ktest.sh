@@ -3,6 +3,9 @@
 # machine, and again on the machines and kernels where the answer could differ.
 
 job ktest.all --needs build.test ktest ktest.all "$K" "*"
+# Every suite again on a CPU with every feature QEMU emulates (1 GiB pages, SMEP, SMAP, ...), so
+# that each test also runs where the kernel takes the other side of each feature check.
+job ktest.cpu_max --needs build.test ktest ktest.cpu_max "$K" "*" -cpu max
 # The two tests that cost most CPU on several CPUs (10,000 tasks, each woken on another CPU; 200
 # kills at spun-out delays), as exclusions for test=: runs that repeat the suite leave them out.
 LONG_TESTS='!sched_smp.create_and_exit_10000_*,!process.a_parent_killed_anywhere_*'
@@ -25,7 +28,7 @@ user_smep_smap() {
 # overflow on CPU 1 while counters on CPUs 0 and 2 go on, 10,000 tasks over every CPU back to
 # the baseline) while every other suite still passes, stacktorture included; on both machines
 # QEMU has (i440fx and q35), and with nosmp, where one CPU runs as before.
-# (pc with one CPU is QEMU's default machine: ktest.all.) A run marked :short leaves out the
+# (pc with one CPU is QEMU's default machine: ktest.all, ktest.cpu_max.) A run marked :short leaves out the
 # two tests that take most of a run's CPU where vCPUs wait on each other (LONG_TESTS): they run
 # in ktest.all, pc.2, q35.4 and nosmp.
 for run in pc.2 pc.4:short q35.1:short q35.2:short q35.4; do
