@@ -95,13 +95,16 @@ declare -A job_pid_index
 declare -A job_index
 declare -A job_estimate
 
-# The durations of the last run, for the estimate of what is left and for the order.
+# The durations of the last run, for the estimate of what is left and for the order; in a tree
+# that never ran, those of a run on a 2-CPU machine kept in the repository (JOB_DURATIONS), so
+# that a fresh clone starts its longest jobs first too.
 job_load_estimates() {
-	local name secs
-	[ -f "$JOB_DIR/../durations.txt" ] || return 0
+	local name secs file=$JOB_DIR/../durations.txt
+	[ -f "$file" ] || file=${JOB_DURATIONS:-}
+	[ -f "$file" ] || return 0
 	while read -r secs name _; do
 		job_estimate[$name]=$secs
-	done <"$JOB_DIR/../durations.txt"
+	done <"$file"
 }
 
 # job_slot: wait for one of the machine's JOBS slots, held on fd 8 until the job ends. Every run
