@@ -106,4 +106,4 @@ lab4() {
 # expressions). The overflow policy is the student's to write; these are its reference parts.
 # shellcheck disable=SC2034
 LAB4_NOT_IN_HANDOUT=('^static bool handle_stack_overflow\(' '^static void check_cpu_stack_overflow\(' \
-	'^static void handle_pf_overflow\(' 'stack_guard_hit\(s, cr2\)' 'span_start - PAGE_SIZE')
+	'^static void handle_pf_overflow\(' 'stack_guard_hit\(s, cr2\)' 'addr >= va->span_start -[ ]PAGE_SIZE')
