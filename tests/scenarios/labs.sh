@@ -156,7 +156,8 @@ job handout.lab2 $HANDOUT_JOB handout_fails 2 'free block and its buddy were not
 job handout.lab3 $HANDOUT_JOB handout_fails 3 'in_guard true;MemFree after each round' "lab3 vmarea unit tests" \
 	"lab3 guard pages" "lab3 pagewalk of a guard" "lab3 vfree frees"
 job handout.lab4 $HANDOUT_JOB handout_fails 4 'died in lkdtm\.;double fault, not a task stack overflow' "lab4 guard page hits" \
-	"lab4 exhaust stack" "lab4 big frame" "lab4 lkdtm in-kernel tests" "lab4 overflow holding a lock"
+	"lab4 exhaust stack" "lab4 big frame" "lab4 overflow rules" "lab4 lkdtm in-kernel tests" \
+	"lab4 overflow holding a lock" "lab4 no task to kill"
 job handout.lab5 $HANDOUT_JOB --after stackcheck handout_fails 5 'init_main \(the shell, which runs vmtree\): bound [0-9]+ .*TOO DEEP' \
 	"lab5 stack budget"
 job handout.lab6 $HANDOUT_JOB handout_fails 6 'a stale TLB entry' "lab6 stale TLB, 2 CPUs" "lab6 stale TLB, 4 CPUs"
