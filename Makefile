@@ -192,10 +192,12 @@ deps:
 
 # The labs (docs/labs/): the grader boots the kernel built with the options above. ONLY= grades
 # only the checks named, comma-separated as the grader prints them ("lab3 guard pages").
+# FORMAT=json also writes build/grade/results.json, in Gradescope's format.
 LAB ?=
 ONLY ?=
+FORMAT ?=
 grade: deps
-	@GRADE_KERNEL_OPTS="VMAP_STACK=$(VMAP_STACK) THREAD_SIZE=$(THREAD_SIZE) \
+	@GRADE_FORMAT="$(FORMAT)" GRADE_KERNEL_OPTS="VMAP_STACK=$(VMAP_STACK) THREAD_SIZE=$(THREAD_SIZE) \
 	STACK_GUARD_PAGES=$(STACK_GUARD_PAGES) NR_CACHED_STACKS=$(NR_CACHED_STACKS)" \
 	GRADE_ONLY="$(or $(ONLY),$(GRADE_ONLY))" scripts/grade $(LAB)
 
