@@ -41,6 +41,7 @@ grading_batch() {
 		tail -n +2 | tr '\n' ' ' | sed 's/ $//'))"
 	# make grade FORMAT=json: the same runs' results, against the specification's schema.
 	ok=1
+	: >"$LOGS/grading.json.log"
 	for want in reference nobuild; do
 		if ! scripts/check-json-schema tests/gradescope-results.schema.json \
 			"$dir/out/$want.json" >>"$LOGS/grading.json.log" 2>&1 ||
