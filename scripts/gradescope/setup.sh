@@ -23,4 +23,6 @@ if [ ! -d .git ]; then
 fi
 scripts/install-deps
 # The reference's kernels, built once; its grade is a check of the image (and goes to its log).
-GRADE_QUIET=1 GRADE_OUT=$ROOT/reference scripts/grade "$LAB"
+# Not fatal: a check that timed out on a slow machine must not stop the image; the log says so.
+GRADE_QUIET=1 GRADE_OUT=$ROOT/reference scripts/grade "$LAB" ||
+	echo "setup.sh: the reference did not get full marks here: raise GRADE_TIMEOUT in run_autograder?"
