@@ -89,7 +89,7 @@ grading_selftest() {
 		echo '# wrong: written against code that is gone'
 		diff -u --label a/mm/ptdump.c --label b/mm/ptdump.c "$dir/gone.c" "$dir/stale.c"
 	} >"$dir/wrong/lab1-stale.patch"
-	JOBS=1 GRADE_WRONG=$dir/wrong GRADE_OUT=$dir/out GRADE_PREBUILT="main=build/test" \
+	JOBS=1 GRADE_WRONG=$dir/wrong GRADE_SELFTEST_OUT=$dir/out GRADE_PREBUILT="main=build/test" \
 		scripts/grade-selftest 1 >"$log" 2>&1
 	[ $? -ne 0 ] || { echo "     $name: scripts/grade-selftest passed"; ok=0; }
 	check_lines "$name" "$log" '^ok   lab1-last-run: lab1 ptdump command 0/10$' \
