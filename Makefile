@@ -193,16 +193,35 @@ deps:
 
 # The labs (docs/labs/): the grader boots the kernel built with the options above. ONLY= grades
 # only the checks named, comma-separated as the grader prints them ("lab3 guard pages").
+# FORMAT=json also writes build/grade/results.json, in Gradescope's format.
 LAB ?=
 ONLY ?=
+FORMAT ?=
 grade: deps
-	@GRADE_KERNEL_OPTS="VMAP_STACK=$(VMAP_STACK) THREAD_SIZE=$(THREAD_SIZE) \
+	@GRADE_FORMAT="$(FORMAT)" GRADE_KERNEL_OPTS="VMAP_STACK=$(VMAP_STACK) THREAD_SIZE=$(THREAD_SIZE) \
 	STACK_GUARD_PAGES=$(STACK_GUARD_PAGES) NR_CACHED_STACKS=$(NR_CACHED_STACKS)" \
 	GRADE_ONLY="$(or $(ONLY),$(GRADE_ONLY))" scripts/grade $(LAB)
 
 handout:
 	@test -n "$(LAB)" || { echo "usage: make handout LAB=<n>   (docs/labs/)"; exit 2; }
 	@scripts/handout $(LAB)
+
+# For instructors (docs/labs/INSTRUCTORS.md). grade-selftest: every wrong solution of
+# tests/labs/wrong/ must lose points on the checks it names (LAB=<n>: that lab's only).
+# grade-batch: grade a directory of students' work for lab LAB into one CSV. gradescope: the
+# autograder's zip for lab LAB (scripts/gradescope/).
+DIR ?=
+OUT ?= grades.csv
+.PHONY: grade-selftest grade-batch gradescope
+grade-selftest: deps
+	@scripts/grade-selftest $(LAB)
+grade-batch: deps
+	@test -n "$(LAB)" -a -n "$(DIR)" || \
+		{ echo "usage: make grade-batch LAB=<n> DIR=<students' trees> [OUT=grades.csv]"; exit 2; }
+	@GRADE_ONLY="$(or $(ONLY),$(GRADE_ONLY))" scripts/grade-batch $(LAB) $(DIR) $(OUT)
+gradescope:
+	@test -n "$(LAB)" || { echo "usage: make gradescope LAB=<n>"; exit 2; }
+	@scripts/gradescope/make-zip $(LAB) $(BUILD)/gradescope-lab$(LAB).zip
 
 # The tests run as parallel jobs (scripts/run-tests, tests/scenarios/): as many at a time as
 # make's -j says, or JOBS=, or else the machine's CPUs plus one. T=<glob> runs the jobs whose
