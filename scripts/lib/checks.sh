@@ -2,7 +2,7 @@
 # The checks of scripts/run-tests: count a check as passed or failed, boot a kernel for in-kernel
 # tests (ktest), a scripted shell session (session) or a dialogue, and judge the output. Used by
 # the scenario files (tests/scenarios/*.sh), each check inside a job (scripts/lib/jobs.sh).
-# Sourced, not run; needs scripts/lib/qemu.sh, and LOGS and TIMEOUT set.
+# Sourced, not run; needs scripts/lib/qemu.sh and scripts/lib/trees.sh, and LOGS and TIMEOUT set.
 #
 # Every result line counts: "ok   NAME" or "FAIL: NAME"; a skipped test ("ok N name # SKIP
 # why") counts as neither, and is listed at the end.
@@ -73,17 +73,6 @@ check_tap() {
 	while read -r line; do
 		failures+=("$name: $line")
 	done < <(grep -E '^not ok' "$log")
-}
-
-# copy_build FROM TO: a copy of the build directory FROM at TO, so that make rebuilds there only
-# what differs: its dependency files point at TO, its ISOs and the build nested in it (novmap)
-# are left behind. The objects keep their times; with other options only the objects that
-# include config.h are rebuilt.
-copy_build() {
-	local from=$1 to=$2
-	mkdir -p "$to"
-	tar -C "$from" --exclude=./novmap --exclude='*.iso' -cf - . | tar -C "$to" -xf -
-	find "$to" -name '*.d' -exec sed -i "s|$from/|$to/|g" {} +
 }
 
 # build_kernel [--from DIR] DIR [make variables...]: build DIR/kernel.elf with those options,

@@ -12,11 +12,21 @@ copy_tracked() {
 		tar --null -T - -cf - | tar -xf - -C "$1"
 }
 
+# copy_build FROM TO [AS]: a copy of the build directory FROM at TO, so that make rebuilds there
+# only what differs: its dependency files name AS (default TO: the path make will be given),
+# its ISOs and the build nested in it (novmap) are left behind. The objects keep their times;
+# with other options only the objects that include config.h are rebuilt.
+copy_build() {
+	local from=$1 to=$2 as=${3:-$2}
+	mkdir -p "$to"
+	tar -C "$from" --exclude=./novmap --exclude='*.iso' -cf - . | tar -C "$to" -xf -
+	find "$to" -name '*.d' -exec sed -i "s|$from/|$as/|g" {} +
+}
+
 # seed_builds TREE KERNELS: TREE's kernels start from objects built here with the same
 # options ("NAME=DIR ...", as GRADE_PREBUILT), so that make rebuilds only what TREE changed:
 # each build directory is copied to TREE/build/grade/NAME (where scripts/grade builds kernel
-# NAME) with its dependency files pointed at the new place (its ISOs left behind: another job
-# may be writing one), and every file of TREE that differs from this tree is touched, newer
+# NAME; copy_build), and every file of TREE that differs from this tree is touched, newer
 # than any object copied. (A stale object would hold the solution, and a wrong solution or a
 # handout would pass: loud, not silent.)
 seed_builds() {
@@ -24,9 +34,7 @@ seed_builds() {
 	for kv in $2; do
 		from=${kv#*=} to=build/grade/${kv%%=*}
 		[ -f "$from/kernel.elf" ] || continue
-		mkdir -p "$tree/$to"
-		tar -C "$from" --exclude=./novmap --exclude="*.iso" -cf - . | tar -C "$tree/$to" -xf -
-		find "$tree/$to" -name '*.d' -exec sed -i "s|$from/|$to/|g" {} +
+		copy_build "$from" "$tree/$to" "$to"
 	done
 	diff -rq --exclude=build --exclude=.git . "$tree" 2>/dev/null |
 		sed -n "s|^Files \./\(.*\) and $tree/\1 differ\$|\1|p" | while read -r f; do

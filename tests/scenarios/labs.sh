@@ -43,26 +43,6 @@ done
 # Lab 5 grades make stackcheck's kernel, which the stackcheck job builds.
 job grade.lab5 --needs build.test --after stackcheck grade_lab 5
 
-# seed_builds TREE KERNELS: the handout's kernels start from make test's objects, built with the same
-# options, so that make rebuilds only what the handout changed: each build directory is copied
-# with its dependency files pointed at the new place (its ISOs left behind: another job may be
-# writing build/test/kernel.iso), and every file the handout wrote differently from this tree
-# is touched, newer than any object copied. (A stale object would
-# hold the solution, and the handout's grade would pass: loud, not silent.)
-seed_builds() {
-	local tree=$1 kv from to f
-	for kv in $2; do
-		from=${kv#*=} to=build/grade/${kv%%=*}
-		[ -f "$from/kernel.elf" ] || continue
-		copy_build "$from" "$tree/$to"
-		find "$tree/$to" -name '*.d' -exec sed -i "s|$tree/$to/|$to/|g" {} +
-	done
-	diff -rq --exclude=build --exclude=.git . "$tree" 2>/dev/null |
-		sed -n "s|^Files \./\(.*\) and $tree/\1 differ\$|\1|p" | while read -r f; do
-		touch "$tree/$f"
-	done
-}
-
 # want_failed NAME CHECK...: each of these grader checks failed in the last grade_run.
 want_failed() {
 	local name=$1 check ok=1
