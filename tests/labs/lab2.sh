@@ -2,7 +2,8 @@
 # Lab 2 (the buddy allocator): its graded checks, sourced by scripts/grade. lab2() lists them
 # (run_test LAB NAME POINTS FUNCTION [given]); the helpers they use are in scripts/lib/grade.sh.
 
-# The handout has none of these: the student writes them, in mm/buddy.c (checked by make test).
+# Functions of the reference solution that the handout must not hold (checked by make test):
+# the student writes them, in mm/buddy.c.
 LAB2_NOT_IN_HANDOUT=(buddy_of free_list_add free_list_del is_free_block)
 
 # The host test's groups (tests/test_buddy.c, BUDDY_TESTS): one check each.

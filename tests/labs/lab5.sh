@@ -2,8 +2,8 @@
 # Lab 5 (stack budgets): its graded checks, sourced by scripts/grade. lab5() lists them
 # (run_test LAB NAME POINTS FUNCTION [given]); the helpers they use are in scripts/lib/grade.sh.
 
-# The handout has none of these: the recursion is what the student replaces (checked by make
-# test). The stub's own recursive function is show_subtree, which the solution must not keep.
+# Names of the reference solution that the handout must not hold (checked by make test): the
+# size of the explicit stack is the student's to work out and argue for.
 LAB5_NOT_IN_HANDOUT=(TREE_STACK)
 
 # stackcheck_run: `make stackcheck` on the kernel under test, once; its report in $LOG.
