@@ -4,13 +4,18 @@
  *
  * A zone manages the page frames [base_pfn, base_pfn + span). Free memory is kept as blocks of
  * 2^order pages (order 0..MAX_PAGE_ORDER), each starting at a pfn that is a multiple of its own
- * size. The two halves of an order k+1 block are "buddies": the buddy of the order k block at
- * pfn is the block at pfn ^ 2^k. Allocation splits a bigger free block in halves until it has
- * the size asked for; freeing merges a block with its buddy for as long as the buddy is free.
+ * size. The two halves of an order k+1 block are "buddies". Allocation splits a bigger free
+ * block in halves until it has the size asked for; freeing merges a block with its buddy for as
+ * long as the buddy is free.
  *
  * The bookkeeping lives in an array given by the caller, one struct page per frame of the span,
  * so the allocator never reads or writes the managed memory itself.
  */
+/* LAB2: BEGIN how a block's buddy is found */
+/* The buddy of the order k block at pfn is the block at pfn ^ 2^k: they differ in bit k only. */
+#if 0  /* LAB2: STUB */
+/* A block's buddy follows from its pfn and order alone (lab 2: how?). */
+#endif /* LAB2: END */
 #ifndef MM_BUDDY_H
 #define MM_BUDDY_H
 

@@ -612,10 +612,13 @@ static size_t tree_text_end(struct tree_text *t)
 /* LAB5: BEGIN draw the tree with a stack of bounded size, not by recursion */
 /*
  * Pre-order without recursion: an explicit stack of the subtrees still to draw. Popping a node
- * pushes its right child, then its left one, so the left subtree is drawn first. The stack
- * holds at most one entry per level below the current node plus one: an AVL tree of fewer than
- * 2^31 areas has at most 46 levels (mm/vmarea.c check_node), so 48 entries always do. A corrupt,
- * deeper tree is cut short, never written past the array.
+ * pushes its right child, then its left one, so the left subtree is drawn first. While a node
+ * at depth d is drawn, the stack holds at most one right subtree waiting for each level from 1
+ * to d; pushing its two children makes d + 2, and only a node at depth h - 2 or less has
+ * children, so a tree of h levels needs h entries. The vmalloc range holds at most 2^33 areas
+ * (one page each, no guard), and an AVL tree of h levels has at least F(h + 2) - 1 nodes (F the
+ * Fibonacci numbers), so no tree of areas has more than 47 levels: 48 entries always do. A
+ * corrupt, deeper tree is cut short, never written past the array.
  */
 #define TREE_STACK 48
 
@@ -650,8 +653,9 @@ size_t vmarea_show_tree(const struct vmarea_space *s, char *buf, size_t size)
 }
 #if 0  /* LAB5: STUB */
 /*
- * LAB5: this draws the tree correctly, and the tests pass: but `make stackcheck` finds that a
- * deep enough tree needs more stack than a task has. Keep the output, lose the recursion
+ * LAB5: this draws the tree correctly, and the tests of small trees pass: but `make stackcheck`
+ * finds that a deep enough tree needs more stack than a task has, and the deepest tree of areas
+ * the vmalloc range could hold overflows it. Keep the output, lose the recursion
  * (docs/labs/lab5-stack-budgets.md).
  */
 static void show_subtree(struct tree_text *t, const struct vmarea *n, u32 depth)

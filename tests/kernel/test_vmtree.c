@@ -3,6 +3,7 @@
  * per level, the fields of each area - for a tree whose shape is known, for an empty one, when
  * the buffer is too small, and for a tree deep enough to have many levels.
  */
+#include "arch/x86_64/paging.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/lib/string.h"
 #include "kernel/lib/vsprintf.h"
@@ -118,4 +119,90 @@ KTEST(mm, vmarea_show_tree_draws_every_area_of_a_deep_tree)
 	for (int i = 0; i < MANY; i++)
 		KT_EXPECT_MSG(seen[i] == (i % 3 != 0), "area %d drawn %u times", i, seen[i]);
 	printk("# %d areas, %zu bytes of text\n", lines, got);
+}
+
+/*
+ * The deepest tree the vmalloc range could hold: 32 TiB of one-page areas with no guard pages,
+ * 2^33 areas. An AVL tree of height h has at least F(h + 2) - 1 nodes (F the Fibonacci
+ * numbers: the sparsest tree of height h has the sparsest trees of heights h - 1 and h - 2 as
+ * subtrees), so the height is at most the largest h with F(h + 2) - 1 <= 2^33.
+ */
+static u32 deepest_avl_height(u64 max_nodes)
+{
+	u64 sparsest[2] = { 0, 1 }; /* nodes of the sparsest trees of height h - 1 and h */
+	u32 h = 1;
+
+	while (sparsest[0] + sparsest[1] + 1 <= max_nodes) {
+		u64 next = sparsest[0] + sparsest[1] + 1;
+
+		sparsest[0] = sparsest[1];
+		sparsest[1] = next;
+		h++;
+	}
+	return h;
+}
+
+#define DEEPEST 64 /* more than deepest_avl_height() can return for the vmalloc range */
+
+static struct vmarea spine[DEEPEST], leaves[DEEPEST];
+static char deep_want[DEEPEST * 2 * (2 * DEEPEST + 80)];
+
+/* Area i of the tree at address order k: one page each, in address order. */
+static void deep_node(struct vmarea *va, int k, u32 height, struct vmarea *parent)
+{
+	va->span_start = SPACE_START + (u64)k * PAGE_SIZE;
+	va->span_pages = va->npages = 1;
+	va->addr = va->span_start;
+	va->height = height;
+	va->parent = parent;
+}
+
+/*
+ * A tree as deep as that: a spine of h areas, each the left child of the one above, and beside
+ * each but the last a leaf as its right child. Drawn in pre-order, the whole spine comes first,
+ * then the leaves from the bottom up; a walk that keeps the right children still to draw has h
+ * of them waiting at the bottom of the spine. Not an AVL tree, but no subtree on the way down
+ * waits longer than in the deepest AVL tree of the same height: a drawing that handles any tree
+ * the range can hold draws this one whole.
+ */
+KTEST(mm, vmarea_show_tree_draws_the_deepest_tree_whole)
+{
+	u32 h = deepest_avl_height(VMALLOC_SIZE / PAGE_SIZE);
+	struct vmarea_space s;
+	size_t len = 0, got;
+	int i;
+
+	printk("# the vmalloc range holds at most %lu areas: an AVL tree of them has at most %u "
+	       "levels\n",
+	       VMALLOC_SIZE / PAGE_SIZE, h);
+	KT_ASSERT(h < DEEPEST);
+	memset(spine, 0, sizeof(spine));
+	memset(leaves, 0, sizeof(leaves));
+	vmarea_space_init(&s, SPACE_START, SPACE_END);
+	/* In address order: spine[h-1] < spine[h-2] < leaves[h-2] < ... < spine[0] < leaves[0]. */
+	for (i = 0; i < (int)h; i++) {
+		deep_node(&spine[i], 2 * ((int)h - 1 - i), h - i, i ? &spine[i - 1] : NULL);
+		if (i + 1 < (int)h)
+			spine[i].left = &spine[i + 1];
+		if (i + 1 < (int)h) {
+			deep_node(&leaves[i], 2 * ((int)h - 1 - i) + 1, 1, &spine[i]);
+			spine[i].right = &leaves[i];
+		}
+	}
+	s.root = &spine[0];
+	s.nr_areas = 2 * h - 1;
+
+	for (i = 0; i < (int)h; i++)
+		len += snprintf(deep_want + len, sizeof(deep_want) - len,
+				"%*s0x%lx pages=1 h=%u max_gap=0\n", 2 * i, "", spine[i].span_start,
+				spine[i].height);
+	for (i = (int)h - 2; i >= 0; i--)
+		len += snprintf(deep_want + len, sizeof(deep_want) - len,
+				"%*s0x%lx pages=1 h=1 max_gap=0\n", 2 * (i + 1), "",
+				leaves[i].span_start);
+	KT_ASSERT(len < sizeof(deep_want) && len < sizeof(text));
+	got = vmarea_show_tree(&s, text, sizeof(text));
+	KT_EXPECT_MSG(got == len, "returned %zu, the text has %zu bytes", got, len);
+	KT_EXPECT_MSG(strcmp(text, deep_want) == 0, "a tree of %u levels: drew\n%s\nexpected:\n%s",
+		      h, text, deep_want);
 }

@@ -2,8 +2,21 @@
 # Lab 2 (the buddy allocator): its graded checks, sourced by scripts/grade. lab2() lists them
 # (run_test LAB NAME POINTS FUNCTION [given]); the helpers they use are in scripts/lib/grade.sh.
 
-lab2_unit_tests() {
-	host_test buddy
+# Functions of the reference solution that the handout must not hold (checked by make test):
+# the student writes them, in mm/buddy.c.
+LAB2_NOT_IN_HANDOUT=(buddy_of free_list_add free_list_del is_free_block)
+
+# The host test's groups (tests/test_buddy.c, BUDDY_TESTS): one check each.
+lab2_split() {
+	BUDDY_TESTS=split host_test buddy
+}
+
+lab2_bad_frees() {
+	BUDDY_TESTS=frees host_test buddy
+}
+
+lab2_model() {
+	BUDDY_TESTS=model host_test buddy
 }
 
 lab2_merging() {
@@ -27,8 +40,10 @@ lab2_meminfo() {
 }
 
 lab2() {
-	run_test 2 "buddy unit tests" 10 lab2_unit_tests
-	run_test 2 "merging" 10 lab2_merging
-	run_test 2 "fragmentation" 10 lab2_fragmentation
+	run_test 2 "split and merge" 8 lab2_split
+	run_test 2 "bad frees" 6 lab2_bad_frees
+	run_test 2 "model check" 6 lab2_model
+	run_test 2 "merging in the kernel" 5 lab2_merging
+	run_test 2 "fragmentation" 5 lab2_fragmentation
 	run_test 2 "meminfo" 5 lab2_meminfo given
 }

@@ -131,15 +131,15 @@ handout_fails() {
 # Long jobs: they start first. They need the builds they start from (seed_builds).
 HANDOUT_JOB="--first --needs build.test,build.novmap,build.guard2"
 job handout.lab1 $HANDOUT_JOB handout_fails 1 'ptdump\.[a-z_]+' "lab1 ptdump in-kernel tests" "lab1 ptdump command"
-job handout.lab2 $HANDOUT_JOB handout_fails 2 'free block and its buddy were not merged;not ok [0-9]+ - split' \
-	"lab2 buddy unit tests" "lab2 merging"
+job handout.lab2 $HANDOUT_JOB handout_fails 2 'not ok [0-9]+ - split: ;not ok [0-9]+ - bad free: double free;not merged back' \
+	"lab2 split and merge" "lab2 bad frees" "lab2 model check" "lab2 merging in the kernel" "lab2 fragmentation"
 job handout.lab3 $HANDOUT_JOB handout_fails 3 'in_guard true;MemFree after each round' "lab3 vmarea unit tests" \
 	"lab3 guard pages" "lab3 pagewalk of a guard" "lab3 vfree frees"
 job handout.lab4 $HANDOUT_JOB handout_fails 4 'died in lkdtm\.;double fault, not a task stack overflow' "lab4 guard page hits" \
 	"lab4 exhaust stack" "lab4 big frame" "lab4 overflow rules" "lab4 lkdtm in-kernel tests" \
 	"lab4 overflow holding a lock" "lab4 no task to kill"
-job handout.lab5 $HANDOUT_JOB --after stackcheck handout_fails 5 'init_main \(the shell, which runs vmtree\): bound [0-9]+ .*TOO DEEP' \
-	"lab5 stack budget"
+job handout.lab5 $HANDOUT_JOB --after stackcheck handout_fails 5 'init_main \(the shell, which runs vmtree\): bound [0-9]+ .*TOO DEEP;died in mm\.vmarea_show_tree_draws_the_deepest_tree_whole' \
+	"lab5 stack budget" "lab5 vmtree in-kernel tests"
 job handout.lab6 $HANDOUT_JOB handout_fails 6 'a stale TLB entry' "lab6 stale TLB, 2 CPUs" "lab6 stale TLB, 4 CPUs"
 job handout.lab7 $HANDOUT_JOB handout_fails 7 'no __ex_table entry for an instruction of copy_from_user;read a kernel variable: .kernel secret;'\
 'died in user\.copy_from_user_refuses_;Fatal exception: (page|general protection) fault' \
