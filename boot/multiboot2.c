@@ -11,9 +11,9 @@
 
 /*
  * Fixed-part sizes of the tags we decode. The layouts follow what GRUB actually writes:
- * the framebuffer tag has a 16-bit reserved field (fixed part 32 bytes) and the ELF
- * sections tag uses 32-bit num/entsize/shndx (fixed part 20 bytes), where older versions
- * of the spec text show narrower fields.
+ * the framebuffer tag has a 16-bit reserved field (fixed part 32 bytes), an indexed one a
+ * 16-bit colour count after it, and the ELF sections tag uses 32-bit num/entsize/shndx
+ * (fixed part 20 bytes), where some versions of the spec text show other widths.
  */
 #define TAG_HDR_SIZE	  8
 #define STRING_TAG_MIN	  8
@@ -23,6 +23,7 @@
 #define MMAP_ENTRY_MIN	  24
 #define FB_FIXED_SIZE	  32
 #define FB_RGB_SIZE	  38
+#define FB_PALETTE	  34 /* the first palette entry, after the 16-bit colour count */
 #define ELF_HDR_SIZE	  20
 #define EFI64_MIN	  16
 #define RSDP_V1_LEN	  20
@@ -81,6 +82,11 @@ static u32 tag_min_size(u32 type)
 static u8 get_u8(const u8 *p)
 {
 	return p[0];
+}
+
+static u16 get_u16(const u8 *p)
+{
+	return (u16)(p[0] | p[1] << 8);
 }
 
 static u32 get_u32(const u8 *p)
@@ -239,6 +245,25 @@ static int parse_mmap(struct parser *ps, const u8 *tag, u32 size)
 	return 0;
 }
 
+/*
+ * An indexed framebuffer's palette: a 16-bit count, then that many 3-byte entries, all
+ * inside the tag. A bad one is noted, not fatal: only the screen console needs it.
+ */
+static void parse_palette(struct mb2_framebuffer *fb, const u8 *tag, u32 size)
+{
+	if (size < FB_PALETTE) {
+		fb->palette_error = "the tag ends before the colour count";
+		return;
+	}
+	fb->nr_colors = get_u16(tag + FB_FIXED_SIZE);
+	if (!fb->nr_colors)
+		fb->palette_error = "the palette has no colours";
+	else if ((u64)fb->nr_colors * 3 > size - FB_PALETTE)
+		fb->palette_error = "the colours run past the end of the tag";
+	else
+		fb->palette = tag + FB_PALETTE;
+}
+
 static int parse_framebuffer(struct parser *ps, const u8 *tag, u32 size)
 {
 	struct mb2_framebuffer *fb = &ps->out->fb;
@@ -262,6 +287,8 @@ static int parse_framebuffer(struct parser *ps, const u8 *tag, u32 size)
 		fb->blue_pos = get_u8(tag + 36);
 		fb->blue_size = get_u8(tag + 37);
 	}
+	if (fb->type == MB2_FB_TYPE_INDEXED)
+		parse_palette(fb, tag, size);
 	return 0;
 }
 

@@ -99,6 +99,14 @@ struct mb2_framebuffer {
 	u8 red_pos, red_size;
 	u8 green_pos, green_size;
 	u8 blue_pos, blue_size;
+	/*
+	 * Type indexed: nr_colors as the tag gives it, and the palette (nr_colors red, green,
+	 * blue byte triples inside the info block), or NULL with palette_error saying why the
+	 * tag's palette is unusable. A bad palette costs only the screen, not the boot.
+	 */
+	u16 nr_colors;
+	const u8 *palette;
+	const char *palette_error;
 };
 
 struct mb2_acpi {

@@ -20,6 +20,7 @@ struct boot_params {
 	int poweroff_s; /* poweroff=<s>: after the demo or self-test; -1: wait */
 	bool nosmp;	/* nosmp: run on the boot CPU alone, start no other */
 	bool noapic;	/* noapic: keep the ISA IRQs on the 8259 PIC, not the I/O APIC */
+	bool vbe_8bpp;	/* vbe_8bpp: the screen at 8 bpp indexed (kernel/drivers/vbe_dispi.h) */
 };
 
 extern struct boot_params boot_params;

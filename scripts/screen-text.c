@@ -3,7 +3,7 @@
  * serial port. Each character cell is compared, pixel for pixel, with the console's own font
  * (scripts/font/font8x8.txt, drawn the way kernel/drivers/fbcon.c draws it: 8x16, or 16x32 on
  * screens 1600 pixels wide or more). A pixel is lit if it is not black, so every colour and
- * every depth (16, 24, 32 bpp) reads the same. A cell no glyph matches prints as '?'.
+ * every depth (1, 8, 16, 24, 32 bpp) reads the same. A cell no glyph matches prints as '?'.
  *
  * Usage: screen-text screen.ppm   (QEMU's screendump: binary PPM, P6, maxval 255)
  * Build: cc -I. -Ibuild scripts/screen-text.c build/font8x8.c   (run-tests does it)

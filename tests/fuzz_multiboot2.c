@@ -38,6 +38,8 @@ static void walk_result(const struct mb2_info *mi)
 	}
 	for (j = 0; mi->acpi.version && j < mi->acpi.rsdp_len; j++)
 		sink ^= mi->acpi.rsdp[j];
+	for (j = 0; mi->fb.palette && j < 3 * (u64)mi->fb.nr_colors; j++)
+		sink ^= mi->fb.palette[j];
 	(void)sink;
 }
 

@@ -363,6 +363,90 @@ static void test_fb_text(void)
 	free(heap);
 }
 
+/*
+ * An indexed framebuffer tag of @size bytes (header included) whose colour count says
+ * @nr_colors; the palette's entries follow as (i, 255 - i, i / 2). Returns the parse result.
+ */
+static int parse_indexed(u32 size, u16 nr_colors, struct mb2_info *mi, u8 **heap)
+{
+	struct builder b;
+	u8 body[8 + 26 + 3 * 256 + 8] = { 0 };
+	u32 i;
+
+	b_init(&b);
+	put64(body, 0xfd000000);
+	put32(body + 8, 640);
+	put32(body + 12, 640);
+	put32(body + 16, 480);
+	body[20] = 8;
+	body[21] = MB2_FB_TYPE_INDEXED;
+	if (size >= 34) {
+		body[24] = (u8)nr_colors;
+		body[25] = (u8)(nr_colors >> 8);
+	}
+	for (i = 0; 26 + 3 * i + 2 < sizeof(body) && i < 256; i++) {
+		body[26 + 3 * i] = (u8)i;
+		body[26 + 3 * i + 1] = (u8)(255 - i);
+		body[26 + 3 * i + 2] = (u8)(i / 2);
+	}
+	b_tag(&b, MB2_TAG_FRAMEBUFFER, body, size - 8);
+	return parse_copy(build_storage, b_end(&b), mi, heap);
+}
+
+/*
+ * The palette of an indexed framebuffer: the 16-bit count at byte 32 and the entries from
+ * byte 34, inside the tag. A bad palette is noted, never fatal, and never points outside.
+ */
+static void test_fb_indexed(void)
+{
+	struct mb2_info mi;
+	u8 *heap;
+	int ret;
+
+	/* GRUB's 8 bpp tag: 256 colours, 34 + 768 bytes. */
+	ret = parse_indexed(34 + 3 * 256, 256, &mi, &heap);
+	tap_ok(ret == 0 && mi.fb.present && mi.fb.type == MB2_FB_TYPE_INDEXED && mi.fb.bpp == 8 &&
+		       !mi.fb.has_rgb && mi.fb.nr_colors == 256 && !mi.fb.palette_error,
+	       "indexed framebuffer: 256 colours");
+	tap_ok(ret == 0 && mi.fb.palette == heap + 8 + 34 && mi.fb.palette[3 * 7] == 7 &&
+		       mi.fb.palette[3 * 7 + 1] == 248 && mi.fb.palette[3 * 255 + 2] == 127,
+	       "palette points at the tag's entries, 3 bytes each");
+	free(heap);
+
+	/* 16 colours exactly filling the tag; the count is little-endian 16-bit. */
+	ret = parse_indexed(34 + 3 * 16, 16, &mi, &heap);
+	tap_ok(ret == 0 && mi.fb.nr_colors == 16 && mi.fb.palette == heap + 8 + 34,
+	       "indexed framebuffer: 16 colours fill the tag exactly");
+	free(heap);
+
+	/* One byte short of the last entry: no palette, the boot goes on. */
+	ret = parse_indexed(34 + 3 * 16 - 1, 16, &mi, &heap);
+	tap_ok(ret == 0 && mi.fb.present && !mi.fb.palette && mi.fb.palette_error &&
+		       strstr(mi.fb.palette_error, "past the end"),
+	       "palette running past the tag: none, \"%s\"",
+	       mi.fb.palette_error ? mi.fb.palette_error : "");
+	free(heap);
+
+	/* A count far beyond the tag (would read 196605 bytes). */
+	ret = parse_indexed(34 + 3 * 2, 0xffff, &mi, &heap);
+	tap_ok(ret == 0 && !mi.fb.palette && mi.fb.nr_colors == 0xffff && mi.fb.palette_error,
+	       "palette count 65535 in a 40-byte tag: none");
+	free(heap);
+
+	ret = parse_indexed(34 + 3 * 4, 0, &mi, &heap);
+	tap_ok(ret == 0 && !mi.fb.palette && mi.fb.palette_error &&
+		       strstr(mi.fb.palette_error, "no colours"),
+	       "zero colours: no palette, \"%s\"", mi.fb.palette_error ? mi.fb.palette_error : "");
+	free(heap);
+
+	/* The fixed part only: no room for the count. */
+	ret = parse_indexed(32, 0, &mi, &heap);
+	tap_ok(ret == 0 && mi.fb.present && !mi.fb.palette && mi.fb.palette_error &&
+		       strstr(mi.fb.palette_error, "colour count"),
+	       "indexed tag without a colour count: no palette");
+	free(heap);
+}
+
 static void test_modules_limit(void)
 {
 	struct builder b;
@@ -614,6 +698,9 @@ static bool result_sane(const struct mb2_info *mi, const u8 *base, size_t len)
 	}
 	if (mi->acpi.version && !inside(mi->acpi.rsdp + mi->acpi.rsdp_len - 1, base, len))
 		return false;
+	if (mi->fb.palette &&
+	    (!mi->fb.nr_colors || !inside(mi->fb.palette + 3 * mi->fb.nr_colors - 1, base, len)))
+		return false;
 	return true;
 }
 
@@ -678,12 +765,13 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	tap_plan(58);
+	tap_plan(65);
 	test_valid();
 	test_minimal_and_names();
 	test_unknown_and_duplicates();
 	test_mmap_stride();
 	test_fb_text();
+	test_fb_indexed();
 	test_modules_limit();
 	test_header_rejects();
 	test_tag_rejects();

@@ -20,7 +20,10 @@
 struct fbcon {
 	u8 *fb, *shadow;
 	u32 pitch, width, height;
-	u32 bpp; /* bits per pixel: 1 (monochrome: glyphs only, no colours), 16, 24 or 32 */
+	/* bits per pixel: 1 (monochrome: glyphs only, no colours), 8, 16, 24 or 32 */
+	u32 bpp;
+	u32 fg[4]; /* the pixel values of the log levels' colours (colour_for_level) */
+	u8 bg;	   /* the byte a black pixel is made of: a palette index at 8 bpp, else 0 */
 	u32 scale_x, scale_y; /* font pixels per glyph pixel */
 	u32 cols, rows, col, row;
 	const struct mb2_framebuffer *info;
@@ -38,27 +41,56 @@ struct cell {
 
 static struct fbcon con;
 
+/*
+ * The palette entry nearest a colour (by squared distance in RGB), for indexed framebuffers:
+ * the palette is the boot loader's, so the console's colours are only approximated. Searched
+ * once per colour at init, never per pixel.
+ */
+static u8 palette_index(u8 r, u8 g, u8 b)
+{
+	const struct mb2_framebuffer *fb = con.info;
+	u32 n = MIN((u32)fb->nr_colors, 1U << con.bpp), i, best = 0, best_d = ~0U;
+
+	for (i = 0; i < n; i++) {
+		const u8 *p = fb->palette + 3 * i;
+		s32 dr = p[0] - r, dg = p[1] - g, db = p[2] - b;
+		u32 d = (u32)(dr * dr + dg * dg + db * db);
+
+		if (d < best_d)
+			best = i, best_d = d;
+	}
+	return (u8)best;
+}
+
 static u32 rgb(u8 r, u8 g, u8 b)
 {
 	const struct mb2_framebuffer *fb = con.info;
 
 	if (con.bpp == 1)
 		return 1;
+	if (fb->type == MB2_FB_TYPE_INDEXED)
+		return palette_index(r, g, b);
 	return (u32)(r >> (8 - fb->red_size)) << fb->red_pos |
 	       (u32)(g >> (8 - fb->green_size)) << fb->green_pos |
 	       (u32)(b >> (8 - fb->blue_size)) << fb->blue_pos;
 }
 
 /* Errors red, warnings yellow, notices (the demo's headings) cyan, the rest light grey. */
+static void init_colours(void)
+{
+	con.fg[0] = rgb(255, 85, 85);
+	con.fg[1] = rgb(255, 255, 85);
+	con.fg[2] = rgb(85, 255, 255);
+	con.fg[3] = rgb(200, 200, 200);
+	/* Black is 0 in every RGB layout and at 1 bpp; a palette may have it anywhere. */
+	con.bg = 0;
+	if (con.bpp == 8 && con.info->type == MB2_FB_TYPE_INDEXED)
+		con.bg = palette_index(0, 0, 0);
+}
+
 static u32 colour_for_level(int level)
 {
-	if (level <= 3)
-		return rgb(255, 85, 85);
-	if (level == 4)
-		return rgb(255, 255, 85);
-	if (level == 5)
-		return rgb(85, 255, 255);
-	return rgb(200, 200, 200);
+	return con.fg[level <= 3 ? 0 : level == 4 ? 1 : level == 5 ? 2 : 3];
 }
 
 static void put_pixel(u8 *p, u32 v)
@@ -96,7 +128,7 @@ static void render_cell(u8 *buf, u32 cx, u32 cy, char ch, u32 fg)
 		for (x = 0; x < cell_w && con.bpp > 1; x++) {
 			bool on = bits & (0x80 >> (x / con.scale_x));
 
-			put_pixel(buf + off + x * con.bpp / 8, on ? fg : 0);
+			put_pixel(buf + off + x * con.bpp / 8, on ? fg : con.bg);
 		}
 	}
 }
@@ -153,7 +185,7 @@ static void scroll(void)
 	u32 used = con.rows * line;
 
 	copy_lines(con.shadow, con.shadow + line, used - line);
-	memset(con.shadow + used - line, 0, line);
+	memset(con.shadow + used - line, con.bg, line);
 	if (!con.back)
 		copy_lines(con.fb, con.shadow, used);
 	con.row = con.rows - 1;
@@ -266,6 +298,20 @@ static struct cell *alloc_history(void)
 
 static struct console fb_console = { .name = "fbcon", .write = fbcon_write };
 
+/*
+ * 1 bpp, as GRUB sets under Bochs (640x480): monochrome glyphs, a set bit lit whatever the
+ * palette. 8 bpp indexed, as VBE offers on old cards: drawn with the loader's palette. Direct
+ * colour of 8, 16, 24 or 32 bpp with its layout.
+ */
+static bool depth_supported(const struct mb2_framebuffer *fb)
+{
+	if (fb->bpp == 1)
+		return true;
+	if (fb->type == MB2_FB_TYPE_INDEXED)
+		return fb->bpp == 8 && fb->palette;
+	return fb->has_rgb && (fb->bpp == 8 || fb->bpp == 16 || fb->bpp == 24 || fb->bpp == 32);
+}
+
 bool fbcon_init(const struct mb2_framebuffer *fb)
 {
 	u64 size, pos = 0;
@@ -274,12 +320,15 @@ bool fbcon_init(const struct mb2_framebuffer *fb)
 
 	if (!fb->present || fb->type == MB2_FB_TYPE_EGA_TEXT) /* text: the VGA console's */
 		return false;
-	/*
-	 * 1 bpp, as GRUB sets under Bochs (640x480): monochrome glyphs, a set bit lit whatever the
-	 * palette. Anything else is said in one line: a blank screen would say nothing at all.
-	 */
-	if ((fb->bpp != 1 && (!fb->has_rgb || (fb->bpp != 16 && fb->bpp != 24 && fb->bpp != 32))) ||
-	    fb->width < 64 || fb->height < 64 || (u64)fb->pitch * 8 < (u64)fb->width * fb->bpp) {
+	/* What cannot be drawn is said in one line: a blank screen would say nothing at all. */
+	if (fb->bpp == 8 && fb->type == MB2_FB_TYPE_INDEXED && !fb->palette) {
+		pr_warn("fbcon: the %ux%u framebuffer of 8 bpp has an unusable palette (%s; %u "
+			"colours): no screen console\n",
+			fb->width, fb->height, fb->palette_error, fb->nr_colors);
+		return false;
+	}
+	if (!depth_supported(fb) || fb->width < 64 || fb->height < 64 ||
+	    (u64)fb->pitch * 8 < (u64)fb->width * fb->bpp) {
 		pr_warn("fbcon: a %ux%u framebuffer of %u bpp, pitch %u, is not supported: no "
 			"screen console\n",
 			fb->width, fb->height, fb->bpp, fb->pitch);
@@ -294,6 +343,7 @@ bool fbcon_init(const struct mb2_framebuffer *fb)
 	con.scale_y = 2 * con.scale_x;
 	con.cols = fb->width / (8 * con.scale_x);
 	con.rows = fb->height / (8 * con.scale_y);
+	init_colours();
 	size = (u64)fb->pitch * fb->height;
 	con.fb = ioremap(fb->addr, size);
 	con.shadow = vzalloc(size);
@@ -301,7 +351,9 @@ bool fbcon_init(const struct mb2_framebuffer *fb)
 		pr_err("fbcon: cannot map a %ux%u framebuffer\n", fb->width, fb->height);
 		return false;
 	}
-	memset(con.fb, 0, size);
+	/* Black, which an indexed framebuffer's palette may not have at 0. */
+	memset(con.fb, con.bg, size);
+	memset(con.shadow, con.bg, size);
 	con.history = alloc_history();
 	/* Show what was logged before the screen existed, then everything after it. */
 	while ((n = printk_log_read(&pos, buf, sizeof(buf))))

@@ -19,6 +19,7 @@
 #include "kernel/debug/demo.h"
 #include "boot/cmdline.h"
 #include "kernel/drivers/fbcon.h"
+#include "kernel/drivers/vbe_dispi.h"
 #include "kernel/console_wait.h"
 #include "kernel/debug/ktest.h"
 #include "arch/x86_64/percpu.h"
@@ -118,6 +119,13 @@ static void set_flag(const char *key, const char *value, void *ctx)
 		boot_params.noapic = true;
 }
 
+static void set_vbe_8bpp(const char *key, const char *value, void *ctx)
+{
+	if (*value)
+		pr_warn("cmdline: %s takes no value; '%s' ignored\n", key, value);
+	boot_params.vbe_8bpp = true;
+}
+
 static void unknown_param(const char *key, const char *value, void *ctx)
 {
 	pr_warn("cmdline: unknown parameter '%s' ignored\n", key);
@@ -127,7 +135,8 @@ static const struct cmdline_param kernel_params[] = {
 	{ "test", set_test },	  { "loglevel", set_loglevel }, { "bench", set_bench },
 	{ "fail", set_fail },	  { "icount", set_icount },	{ "demo", set_demo },
 	{ "selftest", set_demo }, { "pause", set_demo_timing }, { "poweroff", set_demo_timing },
-	{ "nosmp", set_flag },	  { "noapic", set_flag },	{ NULL, NULL },
+	{ "nosmp", set_flag },	  { "noapic", set_flag },	{ "vbe_8bpp", set_vbe_8bpp },
+	{ NULL, NULL },
 };
 
 static void parse_cmdline(void)
@@ -306,6 +315,8 @@ void kernel_main(u32 magic, u64 mb_phys)
 	initrd_setup();
 	ist_stacks_init();
 	irq_stack_init();
+	if (boot_params.vbe_8bpp)
+		vbe_dispi_set_8bpp(&boot_params.mb.fb);
 	fbcon_init(&boot_params.mb.fb);
 	acpi_init(&boot_params.mb);
 	pic_init();

@@ -133,3 +133,20 @@ job make.run_piped --needs build.test,build.novmap --after make.run_follows_cmdl
 # The 640x480 framebuffer of 1 bit per pixel GRUB gives Bochs, here under QEMU: still a
 # console on the screen (monochrome), from which the demo's end reads back.
 job menu.demo.fb_640x480x1 --needs build.test,build.novmap demo_fb 640x480x1
+
+# An indexed framebuffer of 8 bits per pixel, as VBE offers on old cards and Bochs: the console
+# draws with the palette entries nearest its colours, and the demo's end reads back. GRUB 2.06
+# crashes handing a multiboot2 kernel an 8 bpp mode (kernel/drivers/vbe_dispi.c), so GRUB sets
+# 640x480x32 and the kernel switches the VGA to 8 bpp with a palette of its own (vbe_8bpp).
+demo_fb8() {
+	local name=menu.demo.fb_640x480x8 ok=1
+	GFX=640x480x32 WORDS=vbe_8bpp menu_screen "$name" 1 '^demo: power the machine off when done\.$'
+	[ "$screen_ok" = 1 ] || { echo "     $name: the screen never showed the demo's end"; ok=0; }
+	check_lines "$name" "$log" '^vbe_8bpp: the 640x480 framebuffer switched to 8 bpp, 256 colours$' \
+		'^fbcon: 640x480 framebuffer at 0x[0-9a-f]+, 8 bpp, pitch 640: 80x30 text$'
+	check_lines "$name" "$screen" '^demo: summary: 8 crash tests, 8 caught and killed, 0 not caught$' \
+		'^demo: the sibling counter counted through all of them \([0-9]+\)$' \
+		'^demo: done: as expected for VMAP_STACK=y$'
+	verdict "$name" "$ok" "$screen" "" 40
+}
+job menu.demo.fb_640x480x8 --needs build.test,build.novmap demo_fb8

@@ -39,7 +39,8 @@ screen_wait() {
 	return 1
 }
 
-# menu_screen NAME ENTRY END_RE [QEMU options...]: boot a menu entry with nothing typed and read
+# menu_screen NAME ENTRY END_RE [QEMU options...]: boot a menu entry (its command line with
+# WORDS added, if set) with nothing typed and read
 # the screen until a line of it matches END_RE: screen_ok=1 if it did before TIMEOUT, the text
 # in $LOGS/NAME.screen.txt, the serial log (if any) in $LOGS/NAME.log. Then, if SCREEN_KEYS is
 # set, those keys are pressed (QEMU sendkey) and the screen read until a line matches
@@ -54,7 +55,7 @@ menu_screen() {
 	screen=$LOGS/$name.screen.txt
 	rm -rf "$dir" && mkdir -p "$dir"
 	: >"$screen"
-	menu_iso "$name" "$entry" || { echo "     $name: mkiso failed"; return; }
+	menu_iso "$name" "$entry" "${WORDS:-}" || { echo "     $name: mkiso failed"; return; }
 	mkfifo "$dir/mon.in" "$dir/mon.out"
 	exec 4<>"$dir/mon.in" 5<>"$dir/mon.out"
 	cat <&5 >"$dir/monitor.log" &
