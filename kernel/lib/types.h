@@ -20,6 +20,8 @@ typedef int64_t s64;
 #define PAGE_MASK  (~(PAGE_SIZE - 1))
 
 #define noinline __attribute__((noinline))
+/* Inlined even at -O0: code whose every copy must sit in its caller (an __ex_table entry). */
+#define __always_inline inline __attribute__((always_inline))
 
 #define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a)	 (((x) + (a)-1) & ~((u64)(a)-1))
