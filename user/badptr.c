@@ -4,8 +4,8 @@
  * NULL, the first page, just below the program, the kernel's direct map and image, the lowest
  * non-canonical address and the highest, a buffer running from the top of the user half into
  * the non-canonical hole, one running from the heap's end into unmapped memory, one wrapping
- * around the end of the address space, and read-only text as somewhere for the kernel to write. Prints each failure and a summary; exits 0 if every
- * call failed as it should.
+ * around the end of the address space, and read-only text as somewhere for the kernel to write.
+ * Prints each failure and a summary; exits 0 if every call failed as it should.
  *
  * Not covered: read, whose console may wait for a key before it looks at the buffer.
  */

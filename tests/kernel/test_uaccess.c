@@ -114,8 +114,9 @@ static bool ac_set(void)
  */
 static void ua_after(const char *call, u64 addr, u64 n, const char *what, u64 bad)
 {
-	KT_EXPECT_MSG(!ac_set(), "RFLAGS.AC is still set after %s(%s: %#lx, %lu): user memory "
-				 "stays open, SMAP is off for the rest of the system call",
+	KT_EXPECT_MSG(!ac_set(),
+		      "RFLAGS.AC is still set after %s(%s: %#lx, %lu): user memory "
+		      "stays open, SMAP is off for the rest of the system call",
 		      call, what, addr, n);
 	KT_EXPECT_MSG(uaccess_bad_fixups == bad,
 		      "%s(%s: %#lx, %lu) took a fault it must not take (see 'uaccess: BUG' above)",
@@ -141,8 +142,8 @@ static void ua_expect_efault(u64 addr, size_t n, const char *what)
 	ua_after("strncpy_from_user", addr, n, what, bad);
 	bad = uaccess_bad_fixups;
 	ret = copy_to_user(addr, buf, n);
-	KT_EXPECT_MSG(ret == -EFAULT, "copy_to_user(%s: %#lx, %lu) returned %ld, not -EFAULT",
-		      what, addr, (u64)n, ret);
+	KT_EXPECT_MSG(ret == -EFAULT, "copy_to_user(%s: %#lx, %lu) returned %ld, not -EFAULT", what,
+		      addr, (u64)n, ret);
 	ua_after("copy_to_user", addr, n, what, bad);
 }
 
@@ -191,7 +192,8 @@ KTEST(user, copy_to_user_copies_a_range_across_pages)
 	/* Five bytes across the page boundary, from an odd source; the bytes around untouched. */
 	ua_fill(UA_RW, UA_PAGES * PAGE_SIZE, 'A');
 	KT_EXPECT(copy_to_user(UA_RW + PAGE_SIZE - 2, "hello", 5) == 0);
-	KT_EXPECT_MSG(*ua_user(UA_RW + PAGE_SIZE - 3) == 'A' && *ua_user(UA_RW + PAGE_SIZE - 2) == 'h' &&
+	KT_EXPECT_MSG(*ua_user(UA_RW + PAGE_SIZE - 3) == 'A' &&
+			      *ua_user(UA_RW + PAGE_SIZE - 2) == 'h' &&
 			      *ua_user(UA_RW + PAGE_SIZE + 2) == 'o' &&
 			      *ua_user(UA_RW + PAGE_SIZE + 3) == 'A',
 		      "a short copy across pages is wrong");
@@ -287,7 +289,8 @@ KTEST(user, uaccess_refuses_non_canonical_and_wrapping_ranges)
 	ua_expect_efault(0xffff7ffffffffff8UL, 8, "the highest non-canonical address");
 	ua_expect_efault(~0UL - 3, 8, "wrapping around");
 	ua_expect_efault(~0UL - 1, 16, "wrapping around to the first page");
-	/* The last page of the user half is mapped: a range from it past USER_TOP is refused whole. */
+	/* The last page of the user half is mapped: a range from it past USER_TOP is refused whole.
+	 */
 	memset(ua_dst, 0, sizeof(ua_dst));
 	KT_EXPECT_MSG(copy_from_user(ua_dst, USER_TOP - 4, 8) == -EFAULT && !ua_dst[0],
 		      "copy_from_user(USER_TOP - 4, 8) copied the 4 bytes below USER_TOP");
@@ -381,8 +384,10 @@ static void expect_own_entry(const char *fn)
 		KT_EXPECT_MSG(e[1] >= e[0] - off && e[1] < e[0] - off + size,
 			      "the fixup %#lx of %s+%#lx is outside %s", e[1], fn, off, fn);
 	}
-	KT_EXPECT_MSG(found, "no __ex_table entry for an instruction of %s(): a page fault in its "
-			     "copy finds no fixup and panics", fn);
+	KT_EXPECT_MSG(found,
+		      "no __ex_table entry for an instruction of %s(): a page fault in its "
+		      "copy finds no fixup and panics",
+		      fn);
 }
 
 KTEST(user, uaccess_helpers_have_their_own_exception_table_entries)

@@ -228,10 +228,11 @@ KTEST(user, every_bad_pointer_to_write_read_wait_spawn_returns_efault)
 	int st = RUN(prog_bad_pointers);
 
 	KT_EXPECT_MSG(st == 0, "check %d did not return -EFAULT (or -ECHILD)", st);
-	KT_EXPECT_MSG(uaccess_bad_fixups == bad,
-		      "%lu faults fixed up that a correct copy helper never takes (a bad pointer past "
-		      "its range check, or no stac): see 'uaccess: BUG' above",
-		      uaccess_bad_fixups - bad);
+	KT_EXPECT_MSG(
+		uaccess_bad_fixups == bad,
+		"%lu faults fixed up that a correct copy helper never takes (a bad pointer past "
+		"its range check, or no stac): see 'uaccess: BUG' above",
+		uaccess_bad_fixups - bad);
 	KT_EXPECT_MSG(uaccess_ac_leaks == leaks,
 		      "%lu system calls returned to user mode with RFLAGS.AC set (SMAP off: a copy "
 		      "helper did not clac): see 'uaccess: BUG' above",
