@@ -37,15 +37,19 @@ static long sys_write(u64 fd, u64 buf, u64 len, u64 a3, u64 a4, u64 a5)
 
 	if (fd != 1 && fd != 2)
 		return -EINVAL;
-	/* copy_from_user() is buf's only check: a bad first chunk is -EFAULT, a later one short. */
-	while (done < len) {
+	/*
+	 * copy_from_user() is buf's only check, even for len 0 (a kernel pointer is -EFAULT then
+	 * too, as in Linux): a bad first chunk is -EFAULT, a bad later one ends the write short.
+	 */
+	do {
 		u64 n = MIN(len - done, CHUNK);
 
 		if (copy_from_user(chunk, buf + done, n))
 			return done ? (long)done : -EFAULT;
-		console_print(chunk, n, CONSOLE_LEVEL);
+		if (n)
+			console_print(chunk, n, CONSOLE_LEVEL);
 		done += n;
-	}
+	} while (done < len);
 	return done;
 }
 

@@ -13,7 +13,8 @@
 /*
  * 0, or -EFAULT: a range not wholly below USER_TOP is refused before a byte is touched; a page
  * fault during the copy also gives -EFAULT, and then the destination may hold part of the data.
- * n = 0 copies nothing and returns 0 for any pointer below or at USER_TOP.
+ * n = 0 copies nothing: 0 for a pointer at or below USER_TOP, -EFAULT above it (so that
+ * write(fd, kernel pointer, 0) is -EFAULT, as in Linux).
  */
 long copy_from_user(void *dst, u64 src, size_t n);
 long copy_to_user(u64 dst, const void *src, size_t n);

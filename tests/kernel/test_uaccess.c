@@ -276,6 +276,7 @@ KTEST(user, uaccess_refuses_the_kernel_half)
 	/* ... the current task, the direct map, ... */
 	ua_expect_efault((u64)current + 64, 8, "the current task");
 	ua_expect_efault(0xffff888000000000UL, 8, "the direct map");
+	ua_expect_efault(0xffff888000000000UL, 0, "the direct map, 0 bytes");
 	/* ... then below the kernel image: not mapped, and without a fixup a panic. */
 	ua_expect_efault(0xffffffff80000000UL, 8, "below the kernel image");
 	ua_return_mm();

@@ -63,6 +63,7 @@ USER_PROG(prog_bad_pointers,
 	CHECK(7, 1, "$1", STACK_END_M4, "$8")
 	CHECK(8, 1, "$1", "$0x10", "$-1")		/* a length that wraps around */
 	CHECK(9, 1, "$1", "$0xfffffffffffffff0", "$32")	/* wraps around to 0x10 */
+	CHECK(10, 1, "$1", "$0xffffffff80000000", "$0")	/* nothing, from the kernel half */
 	/* read(0, p, n) */
 	CHECK(11, 2, "$0", "$0", "$8")
 	CHECK(12, 2, "$0", "$0xffffffff80000000", "$8")
