@@ -241,7 +241,7 @@ static void test_badptr(void)
 	char *argv[] = { "badptr", NULL };
 
 	run(&r1, argv);
-	if (!tap_ok(r1.exit_status == 0 && has(&r1, "badptr: 23 checks, 0 failed") &&
+	if (!tap_ok(r1.exit_status == 0 && has(&r1, "badptr: 26 checks, 0 failed") &&
 			    has(&r1, "wait not checked with the first page"),
 		    "badptr: every bad pointer to write and spawn gives -EFAULT"))
 		tap_diag("its output:\n%s", r1.out);

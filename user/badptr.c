@@ -3,9 +3,9 @@
  * each call fails with -EFAULT instead of faulting in the kernel or using the memory:
  * NULL, the first page, just below the program, the kernel's direct map and image, the lowest
  * non-canonical address and the highest, a buffer running from the top of the user half into
- * the non-canonical hole, one running from the heap's end into unmapped memory, and read-only
- * text as somewhere for the kernel to write. Prints each failure and a summary; exits 0 if every
- * call failed as it should.
+ * the non-canonical hole, one running from the heap's end into unmapped memory, one wrapping
+ * around the end of the address space, and read-only text as somewhere for the kernel to write.
+ * Prints each failure and a summary; exits 0 if every call failed as it should.
  *
  * Not covered: read, whose console may wait for a key before it looks at the buffer.
  */
@@ -75,6 +75,7 @@ int main(int argc, char **argv)
 		{ "the highest non-canonical address", 0xffff7fffffffffffUL },
 		{ "the top of the user half, running into the hole", 0x00007ffffffffff8UL },
 		{ "the heap's end, running into unmapped memory", edge },
+		{ "a range wrapping around the end of the address space", 0xfffffffffffffffeUL },
 	};
 	const struct bad text = { "read-only text", (unsigned long)main };
 	unsigned int i;

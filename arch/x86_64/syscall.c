@@ -6,6 +6,8 @@
 #include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "kernel/lib/ksyms.h"
+#include "kernel/printk/printk.h"
 
 #define MSR_STAR   0xC0000081
 #define MSR_LSTAR  0xC0000082
@@ -18,7 +20,6 @@
 #define RFLAGS_IF (1UL << 9)
 #define RFLAGS_DF (1UL << 10)
 #define RFLAGS_NT (1UL << 14)
-#define RFLAGS_AC (1UL << 18)
 
 extern u8 syscall_entry[];
 
@@ -77,6 +78,37 @@ struct extable_entry {
 
 extern const struct extable_entry __ex_table_start[], __ex_table_end[];
 
+u64 uaccess_limit = 1UL << 47;
+u64 uaccess_bad_fixups;
+u64 uaccess_last_fixup;
+
+/*
+ * A fixed-up fault makes the copy helper return -EFAULT, which is right for a user page that is
+ * not there (or read-only). Other faults mean the helper itself is wrong, and the -EFAULT would
+ * hide that, so they are reported and counted (the tests read the count): a #GP (a non-canonical
+ * address got past the range check), a page fault at or above uaccess_limit (the kernel half,
+ * or past the end of the user half: the same), and, with SMAP, a fault while RFLAGS.AC was
+ * clear (the copy never opened user memory with stac).
+ */
+static void check_uaccess_fault(const struct pt_regs *regs)
+{
+	const char *why = NULL;
+	char sym[80];
+	u64 addr = 0;
+
+	if (regs->vector == X86_TRAP_GP)
+		why = "a #GP: a non-canonical address got past the range check";
+	else if ((addr = read_cr2()) >= uaccess_limit)
+		why = "not below USER_TOP: the range check let it through";
+	else if (uaccess_smap && !(regs->rflags & RFLAGS_AC))
+		why = "with RFLAGS.AC clear: the copy did not open user memory (stac)";
+	if (!why)
+		return;
+	__atomic_fetch_add(&uaccess_bad_fixups, 1, __ATOMIC_RELAXED);
+	ksym_format(regs->rip, sym, sizeof(sym));
+	printk(KERN_ERR "uaccess: BUG: fault at %#lx in %s, %s\n", addr, sym, why);
+}
+
 bool fixup_exception(struct pt_regs *regs)
 {
 	const struct extable_entry *e;
@@ -85,6 +117,8 @@ bool fixup_exception(struct pt_regs *regs)
 		return false;
 	for (e = __ex_table_start; e < __ex_table_end; e++) {
 		if (e->insn == regs->rip) {
+			check_uaccess_fault(regs);
+			uaccess_last_fixup = e->fixup;
 			regs->rip = e->fixup;
 			return true;
 		}

@@ -1,7 +1,7 @@
 /*
- * The CPU side of user mode: syscall/sysret set-up, SMEP/SMAP, the entry into ring 3 and the raw
- * user-memory copies (arch/x86_64/syscall_entry.asm), and the exception table that makes a fault in
- * one of those copies return -EFAULT instead of an oops.
+ * The CPU side of user mode: syscall/sysret set-up, SMEP/SMAP, the entry into ring 3
+ * (arch/x86_64/syscall_entry.asm), and the exception table that makes a fault in a user-memory
+ * copy (kernel/user/uaccess.c) return -EFAULT instead of an oops.
  */
 #ifndef ARCH_SYSCALL_H
 #define ARCH_SYSCALL_H
@@ -21,12 +21,19 @@ extern bool smep_enabled;
 /* Enter ring 3 at rip with stack rsp, never to come back here. */
 __attribute__((noreturn)) void user_enter(u64 rip, u64 rsp);
 
-/* Raw copies: no checks of the addresses; a fault returns -EFAULT (see kernel/user/uaccess.c). */
-long __copy_user(void *dst, const void *src, u64 n);
-long __strncpy_user(char *dst, const char *src, u64 n);
-
-/* A kernel-mode fault in a listed instruction: resume at its fixup; true if it was one. */
+/*
+ * A kernel-mode fault in a listed instruction: resume at its fixup; true if it was one. A fixed-up
+ * fault that shows a broken copy helper (a #GP, an address at or above uaccess_limit, or with SMAP
+ * a fault with RFLAGS.AC clear) is reported and counted in uaccess_bad_fixups.
+ */
 bool fixup_exception(struct pt_regs *regs);
+/* The end of the user half: USER_TOP, set by kernel/user at boot. */
+extern u64 uaccess_limit;
+extern u64 uaccess_bad_fixups;
+/* Where the last fixup resumed (for the report of a copy that left RFLAGS.AC set). */
+extern u64 uaccess_last_fixup;
+
+#define RFLAGS_AC (1UL << 18)
 
 static inline bool user_mode(const struct pt_regs *regs)
 {

@@ -21,14 +21,11 @@ section .text
 
 extern do_syscall
 extern syscall_bad_return
-extern uaccess_smap
 
 PERCPU_USER_RSP equ 24		; arch/x86_64/percpu.h (checked there)
 PERCPU_TSS_RSP0 equ 116
 USER_DS equ 0x1b		; arch/x86_64/gdt.h
 USER_CS equ 0x23
-EFAULT equ 14			; kernel/lib/errno.h
-E2BIG equ 7
 
 %include "arch/x86_64/pt_regs.inc"
 
@@ -96,73 +93,3 @@ user_enter:
 	xor r15d, r15d
 	swapgs
 	iretq
-
-; With SMAP on, the kernel may touch user pages only between stac and clac (RFLAGS.AC); stac
-; and clac are invalid opcodes on CPUs without SMAP, hence the test of uaccess_smap.
-%macro STAC 0
-	test byte [rel uaccess_smap], 1
-	jz %%no
-	stac
-%%no:
-%endmacro
-
-%macro CLAC 0
-	test byte [rel uaccess_smap], 1
-	jz %%no
-	clac
-%%no:
-%endmacro
-
-; An exception-table entry: a fault at `insn` resumes at `fixup` (fixup_exception(), syscall.c).
-%macro EXTABLE 2
-	section __ex_table progbits alloc noexec nowrite align=8
-	align 8
-	dq %1, %2
-	section .text
-%endmacro
-
-; long __copy_user(void *dst, const void *src, u64 n): 0, or -EFAULT if a page faulted. The
-; caller (kernel/user/uaccess.c) has checked that the user side lies in the user half.
-global __copy_user
-__copy_user:
-	STAC
-	mov rcx, rdx
-.copy:
-	rep movsb
-	CLAC
-	xor eax, eax
-	ret
-.fault:
-	CLAC
-	mov rax, -EFAULT
-	ret
-	EXTABLE .copy, .fault
-
-; long __strncpy_user(char *dst, const char *src, u64 n): the string's length, -E2BIG if there
-; is no NUL in its first n bytes, -EFAULT if a page faulted.
-global __strncpy_user
-__strncpy_user:
-	STAC
-	xor eax, eax
-.next:
-	cmp rax, rdx
-	jae .too_long
-.load:
-	movzx ecx, byte [rsi + rax]
-	mov [rdi + rax], cl
-	test cl, cl
-	jz .done
-	inc rax
-	jmp .next
-.done:
-	CLAC
-	ret
-.too_long:
-	CLAC
-	mov rax, -E2BIG
-	ret
-.fault:
-	CLAC
-	mov rax, -EFAULT
-	ret
-	EXTABLE .load, .fault

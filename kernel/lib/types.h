@@ -20,6 +20,10 @@ typedef int64_t s64;
 #define PAGE_MASK  (~(PAGE_SIZE - 1))
 
 #define noinline __attribute__((noinline))
+/* Inlined even at -O0: code whose every copy must sit in its caller (an __ex_table entry). */
+#ifndef __always_inline /* glibc's, in host builds, is the same */
+#define __always_inline inline __attribute__((always_inline))
+#endif
 
 #define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a)	 (((x) + (a)-1) & ~((u64)(a)-1))

@@ -467,6 +467,7 @@ void syscall_bad_return(struct pt_regs *regs)
 void user_init(void)
 {
 	syscall_cpu_init();
+	uaccess_limit = USER_TOP; /* fixed-up faults at or above it are reported */
 	pr_info("user: syscall/sysret ready, smep=%s smap=%s\n", smep_enabled ? "on" : "off",
 		uaccess_smap ? "on" : "off");
 }

@@ -4,7 +4,10 @@
  * with the user's registers saved as a struct pt_regs. Every user pointer goes through
  * kernel/user/uaccess.c; errors come back as negative errno values.
  */
+#include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/idt.h"
+#include "arch/x86_64/syscall.h"
+#include "kernel/lib/ksyms.h"
 #include "kernel/lib/errno.h"
 #include "kernel/lib/string.h"
 #include "kernel/printk/console.h"
@@ -34,16 +37,19 @@ static long sys_write(u64 fd, u64 buf, u64 len, u64 a3, u64 a4, u64 a5)
 
 	if (fd != 1 && fd != 2)
 		return -EINVAL;
-	if (!access_ok(buf, len))
-		return -EFAULT;
-	while (done < len) {
+	/*
+	 * copy_from_user() is buf's only check, even for len 0 (a kernel pointer is -EFAULT then
+	 * too, as in Linux): a bad first chunk is -EFAULT, a bad later one ends the write short.
+	 */
+	do {
 		u64 n = MIN(len - done, CHUNK);
 
 		if (copy_from_user(chunk, buf + done, n))
 			return done ? (long)done : -EFAULT;
-		console_print(chunk, n, CONSOLE_LEVEL);
+		if (n)
+			console_print(chunk, n, CONSOLE_LEVEL);
 		done += n;
-	}
+	} while (done < len);
 	return done;
 }
 
@@ -182,6 +188,28 @@ static const syscall_fn syscall_table[NR_SYSCALLS] = {
 	[SYS_recurse] = sys_recurse,
 };
 
+u64 uaccess_ac_leaks;
+
+/*
+ * On the way back to user mode RFLAGS.AC must be clear: set, it means a copy helper opened user
+ * memory (stac) and did not close it, typically on its fault path, so everything the kernel did
+ * since ran with SMAP off. Reported and cleared (the tests count the reports).
+ */
+static void check_ac_on_return(u64 nr)
+{
+	char sym[80];
+
+	if (!(local_save_flags() & RFLAGS_AC))
+		return;
+	__atomic_fetch_add(&uaccess_ac_leaks, 1, __ATOMIC_RELAXED);
+	ksym_format(uaccess_last_fixup, sym, sizeof(sym));
+	printk(KERN_ERR "uaccess: BUG: RFLAGS.AC set on return to user mode from system call %lu: "
+			"SMAP was off (last exception-table fixup: %s)\n",
+	       nr, uaccess_last_fixup ? sym : "none");
+	if (uaccess_smap)
+		asm volatile("clac" ::: "memory");
+}
+
 void do_syscall(struct pt_regs *regs)
 {
 	u64 nr = regs->rax;
@@ -191,6 +219,7 @@ void do_syscall(struct pt_regs *regs)
 					      regs->r9);
 	else
 		regs->rax = -ENOSYS;
+	check_ac_on_return(nr);
 	/* The way back to user mode is a safe point: nothing in flight, no lock held. */
 	stop_if_asked();
 }

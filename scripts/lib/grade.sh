@@ -161,7 +161,7 @@ ktest() {
 				item_result 0
 			fi
 			ran[$name]=1
-		done < <(grep -E '^(not )?ok [0-9]+ ' "$LOG")
+		done < <(grep -aE '^(not )?ok [0-9]+ ' "$LOG")
 		problem=$(tap_problem)
 		[ -n "$problem" ] || break
 		# A timeout or a missing ISO is already a reason of its own (boot).
@@ -218,8 +218,8 @@ expect_not() {
 	local re
 	[ "$item_open" = 1 ] || item_start
 	for re; do
-		if grep -qE -- "$re" "$LOG"; then
-			reasons+=("UNEXPECTED /$re/: $(grep -m1 -E -- "$re" "$LOG")")
+		if grep -aqE -- "$re" "$LOG"; then
+			reasons+=("UNEXPECTED /$re/: $(grep -a -m1 -E -- "$re" "$LOG")")
 		fi
 	done
 }

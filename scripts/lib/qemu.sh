@@ -46,8 +46,10 @@ qemu_boot() {
 			return
 		fi
 	fi
+	# No NUL bytes: a kernel that leaks its memory to the console (lab 7's wrong solutions) would
+	# make the log binary to grep and to bash.
 	printf '%b' "$input" | timeout "${QEMU_TIMEOUT:-180}" scripts/qemu-run "$iso" "$@" 2>&1 |
-		tr -d '\r' >"$out"
+		tr -d '\r\000' >"$out"
 	status=${PIPESTATUS[1]}
 }
 
@@ -55,10 +57,10 @@ qemu_boot() {
 # # SKIP why": ran nothing, so never a pass), tap_notok and tap_plan (empty if no plan line).
 tap_count() {
 	tap_log=$1
-	tap_skip=$(grep -ciE '^ok [0-9]+ .*# SKIP' "$1")
-	tap_ok=$(($(grep -cE '^ok [0-9]+' "$1") - tap_skip))
-	tap_notok=$(grep -cE '^not ok [0-9]+' "$1")
-	tap_plan=$(grep -m1 -oE '^1\.\.[0-9]+' "$1" | cut -d. -f3)
+	tap_skip=$(grep -aciE '^ok [0-9]+ .*# SKIP' "$1")
+	tap_ok=$(($(grep -acE '^ok [0-9]+' "$1") - tap_skip))
+	tap_notok=$(grep -acE '^not ok [0-9]+' "$1")
+	tap_plan=$(grep -a -m1 -oE '^1\.\.[0-9]+' "$1" | cut -d. -f3)
 }
 
 # tap_problem: after tap_count on a boot's log and with that boot's $status, why the run is not
@@ -101,6 +103,6 @@ missing_lines() {
 	local out=$1 re
 	shift
 	for re; do
-		grep -qE -- "$re" "$out" || echo "$re"
+		grep -aqE -- "$re" "$out" || echo "$re"
 	done
 }

@@ -3,12 +3,14 @@
  * in ring 3 through the same path as the initrd's (process_spawn_image with an ELF description
  * made by hand: one read+execute segment at USER_BASE, the entry at its start).
  */
+#include "arch/x86_64/syscall.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/lib/errno.h"
 #include "kernel/printk/printk.h"
 #include "kernel/smp.h"
 #include "kernel/task.h"
 #include "kernel/user/process.h"
+#include "kernel/user/uaccess.h"
 #include "mm/fail.h"
 #include "mm/user_mm.h"
 #include "user/lib/syscall_nr.h"
@@ -43,8 +45,8 @@ USER_PROG(prog_exit0, EXIT(0));
  * Each bad pointer to each call must give -EFAULT; the exit status is the number of the first
  * check that did not (0: all did). Pointer kinds: NULL (but for wait's status: NULL means none),
  * an unmapped low page, the kernel half, non-canonical, a range running off the end of the user
- * half, a range from the mapped stack top page into the unmapped page above it, and (for read)
- * the read-only code page.
+ * half, a range from the mapped stack top page into the unmapped page above it, a range that
+ * wraps around the end of the address space, and (for read and wait) the read-only code page.
  */
 #define CHECK(idx, nr, a0, a1, a2)                                                      \
 	"mov $" #nr ", %eax\n mov " a0 ", %rdi\n mov " a1 ", %rsi\n mov " a2 ", %rdx\n" \
@@ -60,20 +62,31 @@ USER_PROG(prog_bad_pointers,
 	CHECK(6, 1, "$1", "$0x7ffffefffffc", "$8")	/* USER_TOP - 4: runs off the end */
 	CHECK(7, 1, "$1", STACK_END_M4, "$8")
 	CHECK(8, 1, "$1", "$0x10", "$-1")		/* a length that wraps around */
+	CHECK(9, 1, "$1", "$0xfffffffffffffff0", "$32")	/* wraps around to 0x10 */
+	CHECK(10, 1, "$1", "$0xffffffff80000000", "$0")	/* nothing, from the kernel half */
 	/* read(0, p, n) */
 	CHECK(11, 2, "$0", "$0", "$8")
 	CHECK(12, 2, "$0", "$0xffffffff80000000", "$8")
 	CHECK(13, 2, "$0", "$0xfff0000000000000", "$8")
 	CHECK(14, 2, "$0", STACK_END_M4, "$8")
 	CHECK(15, 2, "$0", "$0x400000", "$8")		/* its own code: read-only */
+	CHECK(16, 2, "$0", "$0xfffffffffffffffc", "$8")	/* wraps around to 4 */
+	CHECK(17, 2, "$0", "$0x7ffffefffffc", "$8")	/* USER_TOP - 4: runs off the end */
 	/* wait(-1, status) */
 	CHECK(21, 5, "$-1", "$0x1000", "$0")
 	CHECK(22, 5, "$-1", "$0xffff888000000000", "$0")
 	CHECK(23, 5, "$-1", "$0x400000", "$0")
 	CHECK(24, 5, "$-1", "$0x0000800000000000", "$0")
+	CHECK(25, 5, "$-1", "$0xfffffffffffffffe", "$0")	/* wraps around to 2 */
+	CHECK(26, 5, "$-1", "$0x7ffffefffffe", "$0")	/* USER_TOP - 2: runs off the end */
+	CHECK(27, 5, "$-1", "$0xffffffff80000000", "$0")
 	/* spawn(path, args) */
 	CHECK(31, 4, "$0", "$0", "$0")
 	CHECK(32, 4, "$0xffff888000000000", "$0", "$0")
+	CHECK(33, 4, "$0xfffffffffffffff8", "$0", "$0")	/* wraps around */
+	CHECK(34, 4, "$0x0000800000000000", "$0", "$0")
+	CHECK(35, 4, "$0x7ffffefffffc", "$0", "$0")	/* USER_TOP - 4: runs off the end */
+	CHECK(36, 4, "$0x1000", "$0", "$0")
 	/* not a bad pointer: no child, so -ECHILD */
 	"mov $5, %eax\n mov $-1, %rdi\n mov $0, %rsi\n syscall\n mov $40, %edi\n"
 	"cmp $-10, %rax\n jne 9f\n"
@@ -205,11 +218,26 @@ KTEST(user, getpid_returns_the_pid_spawn_returned)
 	KT_EXPECT_MSG(status == (pid & 0xff), "status %#x, pid %d", status, pid);
 }
 
+/*
+ * Besides the results: no fault that a range check should have prevented (or with user memory
+ * not opened) was fixed up, and no system call returned to ring 3 with RFLAGS.AC set (reported
+ * by fixup_exception() and do_syscall(), which count them).
+ */
 KTEST(user, every_bad_pointer_to_write_read_wait_spawn_returns_efault)
 {
+	u64 bad = uaccess_bad_fixups, leaks = uaccess_ac_leaks;
 	int st = RUN(prog_bad_pointers);
 
 	KT_EXPECT_MSG(st == 0, "check %d did not return -EFAULT (or -ECHILD)", st);
+	KT_EXPECT_MSG(
+		uaccess_bad_fixups == bad,
+		"%lu faults fixed up that a correct copy helper never takes (a bad pointer past "
+		"its range check, or no stac): see 'uaccess: BUG' above",
+		uaccess_bad_fixups - bad);
+	KT_EXPECT_MSG(uaccess_ac_leaks == leaks,
+		      "%lu system calls returned to user mode with RFLAGS.AC set (SMAP off: a copy "
+		      "helper did not clac): see 'uaccess: BUG' above",
+		      uaccess_ac_leaks - leaks);
 }
 
 KTEST(user, an_unknown_system_call_returns_enosys)

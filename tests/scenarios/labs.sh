@@ -142,9 +142,10 @@ job handout.lab5 $HANDOUT_JOB --after stackcheck handout_fails 5 'init_main \(th
 	"lab5 stack budget" "lab5 vmtree in-kernel tests"
 job handout.lab6 $HANDOUT_JOB handout_fails 6 'a stale TLB entry' "lab6 stale TLB, 2 CPUs" "lab6 stale TLB, 4 CPUs"
 job handout.lab7 $HANDOUT_JOB handout_fails 7 'no __ex_table entry for an instruction of copy_from_user;read a kernel variable: .kernel secret;'\
-'died in user\.copy_from_user_refuses_;Fatal exception: (page|general protection) fault' \
-	"lab7 good copies, with SMAP" "lab7 unmapped pointers" \
-	"lab7 kernel-half and non-canonical pointers" "lab7 its own fixup" "lab7 bad pointers from ring 3"
+'wrote a kernel variable;died in user\.uaccess_refuses_;Fatal exception: (page|general protection) fault' \
+	"lab7 good copies, with SMAP" "lab7 unmapped pointers and their fixups" \
+	"lab7 kernel-half and non-canonical pointers" "lab7 user memory closed after every copy" \
+	"lab7 bad pointers from ring 3"
 
 
 # A kernel built without stack guard pages: the guard checks of labs 3 and 4 must fail (only
