@@ -218,8 +218,7 @@ int smp_call_function(void (*func)(void *info), void *info, bool wait)
  * flush of this CPU must go out in the same interrupts-off window as the IPIs (a caller moved
  * between the two would leave a CPU out), and smp_call_function() cannot run there.
  */
-/* LAB6: BEGIN the shootdown: post the range to every other CPU, IPI, flush here, wait for each ack
- */
+/* LAB6: BEGIN the shootdown: post, IPI, flush here, wait for every acknowledgement */
 static struct {
 	u64 start, end;
 	u64 seq; /* numbers the shootdowns: never 0 */

@@ -159,7 +159,8 @@ job handout.lab4 $HANDOUT_JOB handout_fails 4 'died in lkdtm\.;double fault, not
 	"lab4 exhaust stack" "lab4 big frame" "lab4 lkdtm in-kernel tests" "lab4 overflow holding a lock"
 job handout.lab5 $HANDOUT_JOB --after stackcheck handout_fails 5 'init_main \(the shell, which runs vmtree\): bound [0-9]+ .*TOO DEEP' \
 	"lab5 stack budget"
-job handout.lab6 $HANDOUT_JOB handout_fails 6 'a stale TLB entry' "lab6 stale TLB, 2 CPUs" "lab6 stale TLB, 4 CPUs"
+job handout.lab6 $HANDOUT_JOB handout_fails 6 'a stale TLB entry;not flushed the range;pages waited \(lazy_max_pages' \
+	"lab6 lazy purge" "lab6 shootdown, 2 CPUs" "lab6 shootdown, 4 CPUs"
 job handout.lab7 $HANDOUT_JOB handout_fails 7 'no __ex_table entry for an instruction of copy_from_user;read a kernel variable: .kernel secret;'\
 'died in user\.copy_from_user_refuses_;Fatal exception: (page|general protection) fault' \
 	"lab7 good copies, with SMAP" "lab7 unmapped pointers" \
