@@ -333,24 +333,29 @@ KTEST(tlb, freed_pages_wait_for_the_purge)
  * The shootdown itself, watched through the test hooks of mm/test_hooks.h: which CPUs ran
  * local_flush_tlb_kernel_range() on a range of the test's own, whether the initiator returned
  * before they had, and what happens when the initiator is moved to another CPU at each point
- * where it could be preempted. Nothing here depends on timing: the interleavings are forced.
+ * where it could be preempted. The interleavings are forced, and the verdicts wait for states;
+ * the one bound (HOLD_MS) could only let a wrong initiator pass, never fail a right one.
  */
 static struct {
 	u64 start, end;		       /* the range under test */
 	struct task *task;	       /* the initiator */
 	volatile u32 flushed[NR_CPUS]; /* flushes of the range done, per CPU */
-	bool move;		       /* move the initiator at each preemption point */
+	bool move;		       /* count the initiator's preemption points, and... */
+	int move_at;		       /* ...move it at this one (-1: none) */
+	int points;
 	u32 moves;
 	volatile bool returned; /* the initiator is back from flush_tlb_kernel_range() */
 	u64 hold_until;		/* TSC: another CPU's flush waits until returned, or this */
 } sd;
 
-/* The initiator is preempted here and goes on on the next online CPU. */
+/* A point where the initiator could be preempted: the chosen one moves it to the next CPU. */
 static void move_on(void)
 {
 	u32 cpu = smp_processor_id(), next = cpu;
 
 	if (!sd.move || current != sd.task || irqs_disabled() || this_cpu_read(irq_depth))
+		return;
+	if (sd.points++ != sd.move_at)
 		return;
 	do
 		next = (next + 1) % nr_cpu_ids();
@@ -386,8 +391,11 @@ static bool sd_shootdown(u64 start, u64 end)
 	return false;
 }
 
-/* A shootdown of the test's range from CPU from; true if it returned 0. */
-static bool shootdown_from(u32 from, bool move, u64 hold_ms)
+/*
+ * A shootdown of the test's range from CPU from; true if it returned 0. With move, the
+ * initiator's preemption points are counted and it is moved at point move_at.
+ */
+static bool shootdown_from(u32 from, bool move, int move_at, u64 hold_ms)
 {
 	int r;
 
@@ -396,6 +404,8 @@ static bool shootdown_from(u32 from, bool move, u64 hold_ms)
 	memset((void *)sd.flushed, 0, sizeof(sd.flushed));
 	sd.task = current;
 	sd.move = move;
+	sd.move_at = move_at;
+	sd.points = 0;
 	sd.moves = 0;
 	sd.returned = false;
 	sd.hold_until = hold_ms ? rdtsc_ordered() + hold_ms * tsc_khz : 0;
@@ -435,16 +445,16 @@ static u8 *shootdown_range(void)
 	return v;
 }
 
-static void expect_all_flushed(const u32 *flushed, u32 from, const char *why)
+static void expect_all_flushed(const u32 *flushed, u32 from, const char *when)
 {
 	u32 cpu;
 
 	for (cpu = 0; cpu < nr_cpu_ids(); cpu++) {
 		if (online(cpu))
-			KT_EXPECT_MSG(flushed[cpu] > 0,
-				      "shootdown from CPU %u: CPU %u %s not flushed the range%s",
-				      from, cpu, why,
-				      cpu == from ? " (the initiator's own CPU)" : "");
+			KT_EXPECT_MSG(
+				flushed[cpu] > 0,
+				"shootdown from CPU %u: CPU %u%s had not flushed the range %s",
+				from, cpu, cpu == from ? " (where it started)" : "", when);
 	}
 }
 
@@ -470,24 +480,27 @@ KTEST(tlb, shootdown_flushes_every_cpu_the_caller_included)
 	for (from = 0; from < nr_cpu_ids(); from++) {
 		if (!online(from))
 			continue;
-		ok = shootdown_from(from, false, 0);
+		ok = shootdown_from(from, false, -1, 0);
 		snapshot(flushed);
 		shootdown_done();
 		KT_EXPECT_MSG(ok, "shootdown from CPU %u failed", from);
-		expect_all_flushed(flushed, from, "had");
+		expect_all_flushed(flushed, from, "when it returned");
 	}
 	vfree(v);
 }
 
 /*
- * The initiator is moved to the next CPU at every point where it could be preempted (interrupts
- * on, in its task): before and after each local flush that runs there, as smp_call_function()
- * starts and returns, and as the shootdown starts. Whatever it does where, every CPU must have
- * flushed by the time it returns: a flush here and the IPIs there leave a CPU out.
+ * The initiator is moved to the next CPU at one point where it could be preempted (interrupts
+ * on, in its task): as the shootdown starts, before and after each local flush that runs there,
+ * as smp_call_function() starts and returns. A first shootdown counts those points, then one
+ * shootdown per point moves it there: every single preemption is tried, none left to chance.
+ * Whatever it does where, every CPU must have flushed by the time it returns: a flush here and
+ * the IPIs there leave a CPU out.
  */
 KTEST(tlb, shootdown_reaches_every_cpu_when_the_caller_moves)
 {
-	u32 flushed[NR_CPUS], from, moves;
+	u32 flushed[NR_CPUS], from;
+	int points, at;
 	bool ok;
 	u8 *v;
 
@@ -498,14 +511,19 @@ KTEST(tlb, shootdown_reaches_every_cpu_when_the_caller_moves)
 	for (from = 0; from < nr_cpu_ids(); from++) {
 		if (!online(from))
 			continue;
-		ok = shootdown_from(from, true, 0);
-		snapshot(flushed);
-		moves = sd.moves;
+		ok = shootdown_from(from, true, -1, 0);
+		points = sd.points;
 		shootdown_done();
 		KT_EXPECT_MSG(ok, "shootdown from CPU %u failed", from);
-		if (moves)
-			printk("# from CPU %u: moved %u times during the shootdown\n", from, moves);
-		expect_all_flushed(flushed, from, "had (the caller moved between CPUs)");
+		for (at = 0; at < points; at++) {
+			ok = shootdown_from(from, true, at, 0);
+			snapshot(flushed);
+			shootdown_done();
+			KT_EXPECT_MSG(ok, "shootdown from CPU %u failed", from);
+			printk("# from CPU %u, moved at preemption point %d of %d\n", from, at + 1,
+			       points);
+			expect_all_flushed(flushed, from, "when it returned (moved once)");
+		}
 	}
 	vfree(v);
 }
@@ -529,11 +547,12 @@ KTEST(tlb, shootdown_waits_for_every_acknowledgement)
 	v = shootdown_range();
 	KT_ASSERT(v);
 	for (round = 0; round < 2; round++) {
-		ok = shootdown_from(0, false, HOLD_MS);
+		ok = shootdown_from(0, false, -1, HOLD_MS);
 		snapshot(flushed);
 		shootdown_done();
 		KT_EXPECT_MSG(ok, "shootdown failed");
-		expect_all_flushed(flushed, 0, "had not acknowledged, yet the shootdown returned:");
+		expect_all_flushed(flushed, 0,
+				   "when it returned: it did not wait for the acknowledgement");
 	}
 	vfree(v);
 }

@@ -2,11 +2,17 @@
 # Lab 6 (TLB shootdown): its graded checks, sourced by scripts/grade. lab6() lists them
 # (run_test LAB NAME POINTS FUNCTION [given]); the helpers they use are in scripts/lib/grade.sh.
 
-# Functions that must not be in the lab 6 handout (extended regular expressions, matched
-# against the handout's sources): a ready-made "run this on every CPU, this one too, and wait"
-# would be the shootdown under another name.
-# shellcheck disable=SC2034 # read by the handout check
-LAB6_NOT_IN_HANDOUT=('on_each_cpu' 'INVALIDATE_TLB_VECTOR, *flush_tlb_interrupt' 'flush_state\[')
+# The answer under another name: lines that would be the shootdown's or the purge's core if the
+# handout held them anywhere (extended regular expressions; make test greps the handout for
+# them): a ready-made "run this on every CPU, this one too, and wait", the shootdown's handler
+# installed, its per-CPU state, and the purge's batch span and requeue on a failed shootdown.
+LAB6_NOT_IN_HANDOUT=(
+	'on_each_cpu'
+	'request_sysvec\(INVALIDATE_TLB_VECTOR'
+	'flush_state\['
+	'start = MIN\(start, vm->va\.addr\)'
+	'requeue\(list'
+)
 
 # The shootdown, with 2 and with 4 CPUs, in one boot each (tests/kernel/test_tlb.c): after the
 # purge no CPU reads a freed area through its old translation (the stale-TLB tests, tlb.a_*);
