@@ -16,6 +16,7 @@
  */
 #include "arch/x86_64/percpu.h"
 #include "kernel/debug/ktest.h"
+#include "kernel/drivers/apic.h"
 #include "kernel/lib/string.h"
 #include "kernel/printk/printk.h"
 #include "kernel/smp.h"
@@ -348,7 +349,11 @@ static struct {
 	u64 hold_until;		/* TSC: another CPU's flush waits until returned, or this */
 } sd;
 
-/* A point where the initiator could be preempted: the chosen one moves it to the next CPU. */
+/*
+ * A point where the initiator could be preempted: at the chosen one it is, and goes on on the
+ * next CPU. The move is a real preemption: pinned to that CPU, a reschedule IPI to itself, and
+ * the interrupt's exit switches (kernel/sched.c); it waits until it runs there.
+ */
 static void move_on(void)
 {
 	u32 cpu = smp_processor_id(), next = cpu;
@@ -360,8 +365,13 @@ static void move_on(void)
 	do
 		next = (next + 1) % nr_cpu_ids();
 	while (!online(next));
-	if (next != cpu && set_cpus_allowed(current, next) == 0)
-		sd.moves++;
+	if (next == cpu)
+		return;
+	__atomic_store_n(&current->cpu_allowed, (int)next, __ATOMIC_RELEASE);
+	lapic_send_ipi(cpu_info(cpu)->apic_id, RESCHEDULE_VECTOR);
+	while (smp_processor_id() == cpu)
+		cpu_relax();
+	sd.moves++;
 }
 
 static void sd_local_flush(u64 start, u64 end, bool done)
