@@ -34,7 +34,7 @@ lab6_shootdown_4() {
 # gives nothing back before it, and keeps the batch if it fails (tlb.purge_*).
 lab6_purge() {
 	kernel main || return
-	ktest "mm.freed_areas_are_purged_in_batches,mm.vmalloc_10000_cycles_back_to_baseline,tlb.freed_pages_wait_for_the_purge,tlb.purge_*" -smp 2
+	ktest "mm.freed_areas_are_purged_in_batches,tlb.freed_pages_wait_for_the_purge,tlb.purge_*" -smp 2
 }
 
 lab6() {
