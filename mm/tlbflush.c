@@ -33,7 +33,7 @@ void local_flush_tlb_all(void)
 	}
 }
 
-static void __flush_tlb_kernel_range(u64 start, u64 end)
+static inline __attribute__((always_inline)) void flush_range(u64 start, u64 end)
 {
 	if ((end - start) >> PAGE_SHIFT > FLUSH_ALL_CEILING) {
 		local_flush_tlb_all();
@@ -43,15 +43,25 @@ static void __flush_tlb_kernel_range(u64 start, u64 end)
 		invlpg(start);
 }
 
-void local_flush_tlb_kernel_range(u64 start, u64 end)
+/* The same, with the test hook around it: out of line, so that the common path stays short. */
+static noinline void hooked_flush_range(u64 start, u64 end)
 {
 	void (*hook)(u64 start, u64 end, bool done) = tlb_local_flush_test_hook;
 
 	if (hook)
 		hook(start, end, false);
-	__flush_tlb_kernel_range(start, end);
+	flush_range(start, end);
 	if (hook)
 		hook(start, end, true);
+}
+
+void local_flush_tlb_kernel_range(u64 start, u64 end)
+{
+	if (__builtin_expect(tlb_local_flush_test_hook != NULL, 0)) {
+		hooked_flush_range(start, end);
+		return;
+	}
+	flush_range(start, end);
 }
 
 void tlb_set_remote(const struct tlb_remote *r)
