@@ -570,26 +570,45 @@ KTEST(tlb, shootdown_waits_for_every_acknowledgement)
 /* ------------------------------------------------------------------ the lazy purge's batches */
 
 static struct {
-	u64 lo, hi;	 /* the test's areas lie in [lo, hi) */
-	u32 shootdowns;	 /* that covered some of them */
-	bool fail;	 /* make them fail */
-	u64 free_before; /* nr_free_pages() before the purge */
-	u64 free_at;	 /* ...and at its shootdown */
-	u64 areas_at;	 /* areas in the tree at its shootdown, freed ones included */
+	u64 lo, hi;	    /* the test's areas lie in [lo, hi) */
+	u32 shootdowns;	    /* that covered some of them */
+	bool fail;	    /* make them fail */
+	u64 pa[AREA_PAGES]; /* the freed area's pages */
+	int free_at;	    /* how many of them the page allocator had at the shootdown */
 } pg;
+
+/*
+ * How many of the area's pages the page allocator hands out now: it gives the last freed first,
+ * so pages given back early come out among the first; the ones taken go back at once.
+ */
+static int area_pages_free(void)
+{
+	int n, found = reuse_old_pages(pg.pa, AREA_PAGES, grabbed, &n);
+
+	free_grabbed(grabbed, n);
+	return found;
+}
 
 static bool pg_shootdown(u64 start, u64 end)
 {
-	struct vmalloc_stats st;
-
 	if (end <= pg.lo || start >= pg.hi || (start == VMALLOC_START && end == VMALLOC_END))
 		return false;
-	if (!pg.shootdowns++) {
-		pg.free_at = nr_free_pages();
-		vmalloc_stats(&st);
-		pg.areas_at = st.nr_areas + st.nr_lazy;
-	}
+	if (!pg.shootdowns++)
+		pg.free_at = area_pages_free();
 	return pg.fail;
+}
+
+/* The area's pages, before it is freed. */
+static bool pg_record(u8 *v)
+{
+	int i;
+
+	for (i = 0; i < AREA_PAGES; i++) {
+		if (!lookup_kernel_page((u64)v + i * PAGE_SIZE, &pg.pa[i], NULL))
+			return false;
+		pg.pa[i] &= ~(PAGE_SIZE - 1);
+	}
+	return true;
 }
 
 static void pg_track(u8 *v, u64 size)
@@ -602,7 +621,7 @@ static void pg_arm(bool fail)
 {
 	pg.shootdowns = 0;
 	pg.fail = fail;
-	pg.free_before = nr_free_pages();
+	pg.free_at = 0;
 	tlb_shootdown_test_hook = pg_shootdown;
 }
 
@@ -657,7 +676,6 @@ KTEST(tlb, purge_runs_once_lazy_max_pages_wait_with_one_shootdown)
 /* At the purge's shootdown, neither the batch's pages nor its ranges are back yet. */
 KTEST(tlb, purge_gives_nothing_back_before_its_shootdown)
 {
-	struct vmalloc_stats a;
 	u8 *v;
 
 	if (!smp_ready())
@@ -668,21 +686,17 @@ KTEST(tlb, purge_gives_nothing_back_before_its_shootdown)
 	pg.lo = ~0UL;
 	pg.hi = 0;
 	pg_track(v, AREA_PAGES * PAGE_SIZE);
+	KT_ASSERT(pg_record(v));
 	vfree(v);
-	vmalloc_stats(&a);
 	pg_arm(false);
 	vmalloc_purge();
 	tlb_shootdown_test_hook = NULL;
 	KT_EXPECT_MSG(pg.shootdowns == 1, "the purge made %u shootdowns of the freed area",
 		      pg.shootdowns);
-	if (!pg.shootdowns)
-		return;
-	KT_EXPECT_MSG(pg.free_at <= pg.free_before,
-		      "%ld pages were back in the page allocator before the shootdown",
-		      (long)(pg.free_at - pg.free_before));
-	KT_EXPECT_MSG(pg.areas_at == a.nr_areas + a.nr_lazy,
-		      "%ld ranges were back in the tree before the shootdown",
-		      (long)(a.nr_areas + a.nr_lazy - pg.areas_at));
+	KT_EXPECT_MSG(pg.free_at == 0,
+		      "%d of the area's %d pages were back in the page allocator before the "
+		      "shootdown",
+		      pg.free_at, AREA_PAGES);
 }
 
 /* A purge whose shootdown fails gives nothing back: the batch waits for the next purge. */
@@ -690,6 +704,7 @@ KTEST(tlb, purge_keeps_its_batch_when_the_shootdown_fails)
 {
 	struct vmalloc_stats a, b;
 	u8 *v, *w;
+	int n;
 
 	if (!smp_ready())
 		return;
@@ -699,6 +714,7 @@ KTEST(tlb, purge_keeps_its_batch_when_the_shootdown_fails)
 	pg.lo = ~0UL;
 	pg.hi = 0;
 	pg_track(v, AREA_PAGES * PAGE_SIZE);
+	KT_ASSERT(pg_record(v));
 	vfree(v);
 	vmalloc_stats(&a);
 	pg_arm(true);
@@ -706,9 +722,8 @@ KTEST(tlb, purge_keeps_its_batch_when_the_shootdown_fails)
 	tlb_shootdown_test_hook = NULL;
 	vmalloc_stats(&b);
 	KT_EXPECT_MSG(pg.shootdowns >= 1, "the purge tried no shootdown");
-	KT_EXPECT_MSG(nr_free_pages() <= pg.free_before,
-		      "%ld pages given back although the shootdown failed",
-		      (long)(nr_free_pages() - pg.free_before));
+	n = area_pages_free();
+	KT_EXPECT_MSG(n == 0, "%d of the area's pages given back although the shootdown failed", n);
 	KT_EXPECT_MSG(b.nr_lazy == a.nr_lazy && b.held_pages == a.held_pages &&
 			      b.nr_purges == a.nr_purges,
 		      "after a failed shootdown: %lu areas waiting (%lu before), %lu pages held "
