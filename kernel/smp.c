@@ -94,6 +94,7 @@ static struct {
 } call_state[NR_CPUS];
 static u64 stray_call_ipis;
 u32 smp_call_test_lost_sends;
+void (*smp_call_test_hook)(void);
 
 /* The IPI's handler, on the target CPU, in IRQ context. */
 static void call_function_interrupt(struct pt_regs *regs)
@@ -168,13 +169,10 @@ static bool post_call(u32 i, u64 seq)
 }
 
 /*
- * The IPIs go out, and with self func runs here, inside one interrupts-off window that also
- * names this CPU: the caller cannot move to another CPU between choosing which CPU is "this one"
- * and reaching every other. Without it, a task that ran its own part on CPU 0, was preempted and
- * resumed on CPU 1 would send to every CPU but 1: and CPU 1 would be the one left out.
- * The waiting is done with interrupts on, wherever the caller has moved to by then.
+ * The IPIs go out inside one interrupts-off window that also names this CPU, so that "every
+ * other CPU" is decided where the sending is done. The waiting is done with interrupts on.
  */
-static int call_on_cpus(void (*func)(void *info), void *info, bool wait, bool self)
+int smp_call_function(void (*func)(void *info), void *info, bool wait)
 {
 	u64 flags, targets = 0, seq;
 	u32 me, i, n = 0;
@@ -184,6 +182,8 @@ static int call_on_cpus(void (*func)(void *info), void *info, bool wait, bool se
 		       "refused\n");
 		return -1;
 	}
+	if (smp_call_test_hook)
+		smp_call_test_hook();
 	/* Between here and the release, a kill would leave call_busy taken forever. */
 	kill_disable();
 	while (__atomic_exchange_n(&call_busy, 1, __ATOMIC_ACQUIRE))
@@ -200,63 +200,138 @@ static int call_on_cpus(void (*func)(void *info), void *info, bool wait, bool se
 			n++;
 		}
 	}
-	if (self)
-		func(info);
 	local_irq_restore(flags);
 	wait_for_cpus(targets, seq, false);
 	if (wait)
 		wait_for_cpus(targets, seq, true);
 	__atomic_store_n(&call_busy, 0, __ATOMIC_RELEASE);
 	kill_enable();
+	if (smp_call_test_hook)
+		smp_call_test_hook();
 	return n;
-}
-
-int smp_call_function(void (*func)(void *info), void *info, bool wait)
-{
-	return call_on_cpus(func, info, wait, false);
-}
-
-int on_each_cpu(void (*func)(void *info), void *info, bool wait)
-{
-	return call_on_cpus(func, info, wait, true);
 }
 
 /* ------------------------------------------------------------------ TLB shootdown */
 
-struct tlb_range {
+/*
+ * mm's shootdown (mm/tlbflush.h), with a vector of its own rather than smp_call_function(): the
+ * flush of this CPU must go out in the same interrupts-off window as the IPIs (a caller moved
+ * between the two would leave a CPU out), and smp_call_function() cannot run there.
+ */
+/* LAB6: BEGIN the shootdown: post, IPI, flush here, wait for every acknowledgement */
+static struct {
 	u64 start, end;
-};
+	u64 seq; /* numbers the shootdowns: never 0 */
+} flush_req;
+/* Held by one initiator at a time, taken with interrupts on (so that it serves the others). */
+static volatile u32 flush_busy;
 
-/* LAB6: BEGIN run the flush on every online CPU and wait until each has done it */
-static void flush_tlb_func(void *info)
+/*
+ * posted: the shootdown a CPU is to run (0: none); the initiator sets it before the IPI, the
+ * target swaps it for 0 as it takes it. acked: the last one it ran to the end. An IPI that finds
+ * nothing posted (a send that was given up, or a late one) does nothing.
+ */
+static struct {
+	u64 posted, acked;
+} flush_state[NR_CPUS];
+
+/* The IPI's handler, on the target CPU, in IRQ context. */
+static void flush_tlb_interrupt(struct pt_regs *regs)
 {
-	const struct tlb_range *r = info;
+	u32 me = smp_processor_id();
+	u64 seq = __atomic_exchange_n(&flush_state[me].posted, 0, __ATOMIC_ACQUIRE);
 
-	local_flush_tlb_kernel_range(r->start, r->end);
+	(void)regs;
+	if (seq) {
+		/* flush_req stays as it is until every target has acknowledged. */
+		local_flush_tlb_kernel_range(flush_req.start, flush_req.end);
+		__atomic_store_n(&flush_state[me].acked, seq, __ATOMIC_RELEASE);
+	}
+	lapic_eoi();
+}
+
+/* Post shootdown seq to CPU i and send the IPI: true if i takes part (see post_call()). */
+static bool post_flush(u32 i, u64 seq)
+{
+	u64 expected = seq;
+
+	__atomic_store_n(&flush_state[i].posted, seq, __ATOMIC_RELEASE);
+	if (!lapic_send_ipi(cpus[i].apic_id, INVALIDATE_TLB_VECTOR))
+		return true;
+	/* Not sent: withdraw it, unless the IPI arrived after all and took it. */
+	return !__atomic_compare_exchange_n(&flush_state[i].posted, &expected, 0, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+static void wait_for_acks(u64 targets, u64 seq)
+{
+	u32 i, late;
+
+	do {
+		cpu_relax();
+		for (i = 0, late = 0; i < nr_cpus_numbered; i++)
+			late += (targets >> i & 1) &&
+				__atomic_load_n(&flush_state[i].acked, __ATOMIC_ACQUIRE) != seq;
+	} while (late);
 }
 
 /*
- * mm's shootdown (mm/tlbflush.h): wait=true, so each target's return is its acknowledgement.
- * on_each_cpu(), not a local flush and then smp_call_function(): the caller may move to another
- * CPU in between, and that CPU would be flushed by neither.
+ * Every online CPU flushes [start, end), this one inside the window in which the IPIs go out;
+ * returns once each target has acknowledged, with their number. The wait is done with
+ * interrupts on: two initiators each waiting with interrupts off for the other would wait forever.
  */
 static int flush_tlb_all_cpus(u64 start, u64 end)
 {
-	struct tlb_range r = { start, end };
+	u64 flags, targets = 0, seq;
+	u32 me, i, n = 0;
 
-	return on_each_cpu(flush_tlb_func, &r, true);
+	if (irqs_disabled() || this_cpu_read(irq_depth))
+		return -1;
+	kill_disable(); /* a kill while flush_busy is held would leave it held */
+	while (__atomic_exchange_n(&flush_busy, 1, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	seq = ++flush_req.seq;
+	flush_req.start = start;
+	flush_req.end = end;
+	flags = local_irq_save();
+	me = smp_processor_id();
+	for (i = 0; i < nr_cpus_numbered; i++) {
+		if (i != me && cpus[i].state == CPU_ONLINE && post_flush(i, seq)) {
+			targets |= 1UL << i;
+			n++;
+		}
+	}
+	local_flush_tlb_kernel_range(start, end);
+	local_irq_restore(flags);
+	wait_for_acks(targets, seq);
+	__atomic_store_n(&flush_busy, 0, __ATOMIC_RELEASE);
+	kill_enable();
+	return n;
+}
+
+static void tlb_shootdown_init(void)
+{
+	request_sysvec(INVALIDATE_TLB_VECTOR, flush_tlb_interrupt);
 }
 #if 0  /* LAB6: STUB */
 /*
- * TODO: every online CPU, this one too, must flush [start, end) from its own TLB (no CPU can
- * flush another's): run a function on each that does, and return only once each has done it,
- * with the number of other CPUs that did. Mind that your task may be preempted and moved to
- * another CPU at any point where interrupts are on. As it is, no CPU flushes, and it says all
- * the others did.
+ * TODO: the TLB shootdown (docs/labs/lab6-tlb-shootdown.md, exercise 2). Every online CPU, this
+ * one too, must run local_flush_tlb_kernel_range(start, end) on itself (no CPU can flush
+ * another's), and flush_tlb_all_cpus() may return only once each has done it, with the number
+ * of other CPUs that did (-1 if it cannot run at all). Send the others an IPI of
+ * INVALIDATE_TLB_VECTOR (lapic_send_ipi()); tlb_shootdown_init() runs before any other CPU
+ * starts: install your handler there (request_sysvec()). Mind that your task may be preempted
+ * and moved to another CPU at any point where interrupts are on, that two CPUs may start a
+ * shootdown at the same time, and that the caller's interrupts are on (tlb_shootdown_possible()
+ * says why they must be). As it is, no CPU flushes, and it says all the others did.
  */
 static int flush_tlb_all_cpus(u64 start, u64 end)
 {
 	return (int)num_online_cpus() - 1;
+}
+
+static void tlb_shootdown_init(void)
+{
 }
 #endif /* LAB6: END */
 
@@ -518,6 +593,7 @@ void smp_init(const struct memmap *map, bool nosmp)
 	setup_trampoline();
 	pr_info("smp: AP trampoline at %#lx\n", trampoline_phys);
 	request_sysvec(CALL_FUNCTION_VECTOR, call_function_interrupt);
+	tlb_shootdown_init();
 	/* Before any AP is up: from its first translation on, unmaps must reach its TLB. */
 	tlb_set_remote(&tlb_remote);
 	/* Each CPU's scheduler tick; without it, the PIT's tick preempts on the boot CPU only. */

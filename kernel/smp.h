@@ -10,7 +10,8 @@
 #include "kernel/lib/types.h"
 #include "mm/memmap.h"
 
-#define CALL_FUNCTION_VECTOR 0xfb
+#define CALL_FUNCTION_VECTOR  0xfb
+#define INVALIDATE_TLB_VECTOR 0xfc /* the TLB shootdown's IPI (mm/tlbflush.h) */
 /* How long the boot CPU waits for an AP's "I'm up", measured with the TSC (calibrated on the PIT).
  */
 #define AP_BOOT_TIMEOUT_MS 5000
@@ -56,11 +57,6 @@ void smp_print_cpus(void);
  * Returns the number of CPUs it ran on.
  */
 int smp_call_function(void (*func)(void *info), void *info, bool wait);
-/*
- * The same, and func also runs on this CPU, with interrupts off, in the window in which the IPIs
- * go out: "this CPU" cannot change under the caller in between. Returns the number of other CPUs.
- */
-int on_each_cpu(void (*func)(void *info), void *info, bool wait);
 
 /*
  * Stop every other online CPU for good (panic, power-off): an NMI, which arrives even where

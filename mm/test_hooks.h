@@ -20,6 +20,22 @@ extern void (*vmalloc_test_hook)(u64 page_index);
 
 /* kernel/smp.c: the CPUs (a bit each) whose IPI is sent but reported as not sent. */
 extern u32 smp_call_test_lost_sends;
+/*
+ * kernel/smp.c: called as smp_call_function() starts and as it returns, in task context with
+ * interrupts on, where the caller may be preempted and moved to another CPU.
+ */
+extern void (*smp_call_test_hook)(void);
+
+/*
+ * mm/tlbflush.c: called by local_flush_tlb_kernel_range() before (done false) and after (done
+ * true) this CPU's flush, in whatever context the flush runs.
+ */
+extern void (*tlb_local_flush_test_hook)(u64 start, u64 end, bool done);
+/*
+ * mm/tlbflush.c: called as flush_tlb_kernel_range() starts a shootdown with other CPUs online, in
+ * task context with interrupts on; true makes the shootdown fail (returns -1, nothing flushed).
+ */
+extern bool (*tlb_shootdown_test_hook)(u64 start, u64 end);
 
 /*
  * kernel/user/process.c: called in process_wait() between claiming the child and reaping it,

@@ -10,8 +10,11 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/printk/printk.h"
+#include "mm/test_hooks.h"
 
 static const struct tlb_remote *remote;
+void (*tlb_local_flush_test_hook)(u64 start, u64 end, bool done);
+bool (*tlb_shootdown_test_hook)(u64 start, u64 end);
 static u64 nr_shootdowns, nr_remote_acks, nr_local_only;
 
 /*
@@ -30,7 +33,7 @@ void local_flush_tlb_all(void)
 	}
 }
 
-void local_flush_tlb_kernel_range(u64 start, u64 end)
+static inline __attribute__((always_inline)) void flush_range(u64 start, u64 end)
 {
 	if ((end - start) >> PAGE_SHIFT > FLUSH_ALL_CEILING) {
 		local_flush_tlb_all();
@@ -38,6 +41,27 @@ void local_flush_tlb_kernel_range(u64 start, u64 end)
 	}
 	for (; start < end; start += PAGE_SIZE)
 		invlpg(start);
+}
+
+/* The same, with the test hook around it: out of line, so that the common path stays short. */
+static noinline void hooked_flush_range(u64 start, u64 end)
+{
+	void (*hook)(u64 start, u64 end, bool done) = tlb_local_flush_test_hook;
+
+	if (hook)
+		hook(start, end, false);
+	flush_range(start, end);
+	if (hook)
+		hook(start, end, true);
+}
+
+void local_flush_tlb_kernel_range(u64 start, u64 end)
+{
+	if (__builtin_expect(tlb_local_flush_test_hook != NULL, 0)) {
+		hooked_flush_range(start, end);
+		return;
+	}
+	flush_range(start, end);
 }
 
 void tlb_set_remote(const struct tlb_remote *r)
@@ -66,6 +90,8 @@ int flush_tlb_kernel_range(u64 start, u64 end)
 		return 0;
 	}
 	if (!tlb_shootdown_possible())
+		return -1;
+	if (tlb_shootdown_test_hook && tlb_shootdown_test_hook(start, end))
 		return -1;
 	/* This CPU's flush and the IPIs go together: see struct tlb_remote. */
 	acked = remote->flush_all(start, end);

@@ -128,6 +128,8 @@ static void put_vm_structs(struct vm_struct *list)
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
 }
 
+static bool purge_due(void);
+
 static struct vm_struct *get_vm_area(u64 npages, u32 guard, const char *purpose)
 {
 	struct vm_struct *vm;
@@ -135,8 +137,7 @@ static struct vm_struct *get_vm_area(u64 npages, u32 guard, const char *purpose)
 	int err;
 
 	/* Frees made with interrupts off could not purge (no shootdown there): catch up here. */
-	if (__atomic_load_n(&purge_list_pages, __ATOMIC_RELAXED) >= LAZY_PAGES_PER_CPU_ORDER &&
-	    purge_list_pages >= lazy_max_pages() && tlb_shootdown_possible())
+	if (purge_due())
 		vmalloc_purge();
 	if (should_fail_alloc()) /* the range, for failure injection */
 		return NULL;
@@ -214,6 +215,17 @@ static void free_held_pages(struct vm_struct *vm)
 }
 #endif /* LAB3: END */
 
+/* LAB6: BEGIN the lazy purge: when to purge, and one shootdown for the whole batch */
+/* Enough waits for a purge (lazy_max_pages()), and this caller can shoot down. */
+static bool purge_due(void)
+{
+	u64 waiting = __atomic_load_n(&purge_list_pages, __ATOMIC_RELAXED);
+
+	/* The first test spares lazy_max_pages() its call on most frees (one CPU's threshold). */
+	return waiting >= LAZY_PAGES_PER_CPU_ORDER && waiting >= lazy_max_pages() &&
+	       tlb_shootdown_possible();
+}
+
 /* Put a taken list back: its areas keep waiting (nothing of theirs may be reused). */
 static void requeue(struct vm_struct *list, u64 pages)
 {
@@ -274,6 +286,30 @@ void vmalloc_purge(void)
 	put_vm_structs(list);
 	free_unlinked_page_tables();
 }
+#if 0  /* LAB6: STUB */
+/*
+ * TODO: the lazy purge (docs/labs/lab6-tlb-shootdown.md, exercise 3). release_vm_area() puts
+ * each freed area on purge_list (linked through purge_next; purge_list_pages counts their
+ * pages), where it keeps its range in the tree and its pages (vm->held, given back by
+ * free_held_pages()). purge_due(): may this caller purge now, and does enough wait for it
+ * (lazy_max_pages())? vmalloc_purge(): take the whole list, and give every area's range
+ * (vmarea_free()), pages and vm_struct (put_vm_structs()) back - after one shootdown
+ * (flush_tlb_kernel_range()) that covers the batch, never one per area; keep the counters
+ * that vmalloc_stats() reports right; if the shootdown fails, nothing of the batch may be
+ * reused. Then free_unlinked_page_tables(). As it is, nothing is ever purged: every freed
+ * area and its pages are held for good.
+ */
+static bool purge_due(void)
+{
+	return false;
+}
+
+void vmalloc_purge(void)
+{
+	(void)free_held_pages; /* yours to call */
+	(void)nr_purges;
+}
+#endif /* LAB6: END */
 
 /* Every page an unmap takes out goes onto the area's list of held pages, linked through itself. */
 static void hold_unmapped_page(u64 pa, void *ctx)
@@ -298,7 +334,6 @@ static void unmap_area(struct vm_struct *vm, u64 mapped)
  */
 static void release_vm_area(struct vm_struct *vm, u64 mapped)
 {
-	bool purge;
 	u64 flags;
 
 	unmap_area(vm, mapped);
@@ -314,11 +349,8 @@ static void release_vm_area(struct vm_struct *vm, u64 mapped)
 	lazy_pages += vm->va.npages;
 	held_pages += vm->nr_held;
 	purge_list_pages += vm->va.npages;
-	/* The first test spares lazy_max_pages() its call on most frees (one CPU's threshold). */
-	purge = purge_list_pages >= LAZY_PAGES_PER_CPU_ORDER &&
-		purge_list_pages >= lazy_max_pages();
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
-	if (purge)
+	if (purge_due())
 		vmalloc_purge();
 }
 

@@ -1,7 +1,7 @@
 /*
  * SMP, first stage: every CPU the MADT lists came up (or, with nosmp, none but the boot CPU);
  * smp_call_function() runs a function on every other CPU, in IRQ context on that CPU's own IRQ
- * stack and per-CPU area, and waits (on_each_cpu() on the caller's too); each CPU's stacks are
+ * stack and per-CPU area, and waits; each CPU's stacks are
  * distinct vmalloc areas with unmapped guards; a CPU that does not answer is reported and the
  * others carry on.
  */
@@ -178,50 +178,6 @@ KTEST(smp, ipi_runs_on_the_cpu_own_irq_stack_and_percpu_area)
 			      ran[i].rsp);
 		KT_EXPECT(ran[i].curr == ci->idle && ran[i].curr->is_idle);
 	}
-}
-
-/* on_each_cpu(): one call per online CPU, the caller's own in task context with interrupts off. */
-struct each_cpu_ran {
-	volatile u32 calls[NR_CPUS];
-	bool irqs_off_here;
-	struct task *task_here;
-};
-
-static void count_cpu(void *arg)
-{
-	struct each_cpu_ran *r = arg;
-
-	__atomic_fetch_add(&r->calls[smp_processor_id()], 1, __ATOMIC_RELAXED);
-	if (!this_cpu()->irq_depth) {
-		r->irqs_off_here = irqs_disabled();
-		r->task_here = current;
-	}
-}
-
-KTEST(smp, on_each_cpu_runs_once_on_every_cpu_the_caller_included)
-{
-	u32 from, i;
-
-	if (!need_two_cpus())
-		return;
-	for (from = 0; from < nr_cpu_ids(); from++) {
-		struct each_cpu_ran r = {};
-
-		if (cpu_info(from)->state != CPU_ONLINE)
-			continue;
-		KT_ASSERT(set_cpus_allowed(current, from) == 0);
-		KT_EXPECT(on_each_cpu(count_cpu, &r, true) == (int)num_online_cpus() - 1);
-		for (i = 0; i < nr_cpu_ids(); i++) {
-			u32 want = cpu_info(i)->state == CPU_ONLINE;
-
-			KT_EXPECT_MSG(r.calls[i] == want,
-				      "called from CPU %u: CPU %u ran it %u times", from, i,
-				      r.calls[i]);
-		}
-		KT_EXPECT_MSG(r.task_here == current && r.irqs_off_here,
-			      "the caller's own call did not run in its task with interrupts off");
-	}
-	set_cpus_allowed(current, 0); /* where ktest runs its tests */
 }
 
 KTEST(smp, call_function_refused_with_interrupts_off)

@@ -16,12 +16,17 @@
  */
 #include "arch/x86_64/percpu.h"
 #include "kernel/debug/ktest.h"
+#include "kernel/drivers/apic.h"
 #include "kernel/lib/string.h"
 #include "kernel/printk/printk.h"
 #include "kernel/smp.h"
 #include "kernel/stack.h"
+#include "kernel/task.h"
+#include "kernel/time.h"
+#include "arch/x86_64/asm/io.h"
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
+#include "mm/test_hooks.h"
 #include "mm/tlbflush.h"
 #include "mm/vmalloc.h"
 
@@ -323,4 +328,412 @@ KTEST(tlb, freed_pages_wait_for_the_purge)
 	KT_EXPECT_MSG(nr_free_pages() >= free1 + AREA_PAGES,
 		      "the purge gave back %ld pages, not %d", (long)(nr_free_pages() - free1),
 		      AREA_PAGES);
+}
+
+/*
+ * The shootdown itself, watched through the test hooks of mm/test_hooks.h: which CPUs ran
+ * local_flush_tlb_kernel_range() on a range of the test's own, whether the initiator returned
+ * before they had, and what happens when the initiator is moved to another CPU at each point
+ * where it could be preempted. The interleavings are forced, and the verdicts wait for states;
+ * the one bound (HOLD_MS) could only let a wrong initiator pass, never fail a right one.
+ */
+static struct {
+	u64 start, end;		       /* the range under test */
+	struct task *task;	       /* the initiator */
+	volatile u32 flushed[NR_CPUS]; /* flushes of the range done, per CPU */
+	bool move;		       /* count the initiator's preemption points, and... */
+	int move_at;		       /* ...move it at this one (-1: none) */
+	int points;
+	u32 moves;
+	volatile bool returned; /* the initiator is back from flush_tlb_kernel_range() */
+	u64 hold_until;		/* TSC: another CPU's flush waits until returned, or this */
+} sd;
+
+/*
+ * A point where the initiator could be preempted: at the chosen one it is, and goes on on the
+ * next CPU. The move is a real preemption: pinned to that CPU, a reschedule IPI to itself, and
+ * the interrupt's exit switches (kernel/sched.c); it waits until it runs there.
+ */
+static void move_on(void)
+{
+	u32 cpu = smp_processor_id(), next = cpu;
+
+	if (!sd.move || current != sd.task || irqs_disabled() || this_cpu_read(irq_depth))
+		return;
+	if (sd.points++ != sd.move_at)
+		return;
+	do
+		next = (next + 1) % nr_cpu_ids();
+	while (!online(next));
+	if (next == cpu)
+		return;
+	__atomic_store_n(&current->cpu_allowed, (int)next, __ATOMIC_RELEASE);
+	lapic_send_ipi(cpu_info(cpu)->apic_id, RESCHEDULE_VECTOR);
+	while (smp_processor_id() == cpu)
+		cpu_relax();
+	sd.moves++;
+}
+
+static void sd_local_flush(u64 start, u64 end, bool done)
+{
+	u32 me = smp_processor_id();
+
+	if (start != sd.start || end != sd.end)
+		return;
+	if (!done && sd.hold_until && this_cpu_read(irq_depth)) {
+		while (!sd.returned && rdtsc_ordered() < sd.hold_until)
+			cpu_relax();
+	}
+	if (done)
+		__atomic_fetch_add(&sd.flushed[me], 1, __ATOMIC_RELEASE);
+	move_on();
+}
+
+static void sd_smp_call(void)
+{
+	move_on();
+}
+
+static bool sd_shootdown(u64 start, u64 end)
+{
+	if (start == sd.start && end == sd.end)
+		move_on();
+	return false;
+}
+
+/*
+ * A shootdown of the test's range from CPU from; true if it returned 0. With move, the
+ * initiator's preemption points are counted and it is moved at point move_at.
+ */
+static bool shootdown_from(u32 from, bool move, int move_at, u64 hold_ms)
+{
+	int r;
+
+	if (set_cpus_allowed(current, from))
+		return false;
+	memset((void *)sd.flushed, 0, sizeof(sd.flushed));
+	sd.task = current;
+	sd.move = move;
+	sd.move_at = move_at;
+	sd.points = 0;
+	sd.moves = 0;
+	sd.returned = false;
+	sd.hold_until = hold_ms ? rdtsc_ordered() + hold_ms * tsc_khz : 0;
+	tlb_local_flush_test_hook = sd_local_flush;
+	smp_call_test_hook = sd_smp_call;
+	tlb_shootdown_test_hook = sd_shootdown;
+	r = flush_tlb_kernel_range(sd.start, sd.end);
+	sd.move = false;
+	return r == 0;
+}
+
+/* Every online CPU flushed; then the hooks off, once no CPU is still inside one. */
+static void shootdown_done(void)
+{
+	u32 cpu;
+
+	sd.returned = true;
+	for (cpu = 0; cpu < nr_cpu_ids(); cpu++) {
+		while (online(cpu) && !__atomic_load_n(&sd.flushed[cpu], __ATOMIC_ACQUIRE) &&
+		       rdtsc_ordered() < sd.hold_until + 1000 * tsc_khz)
+			cpu_relax();
+	}
+	tlb_local_flush_test_hook = NULL;
+	smp_call_test_hook = NULL;
+	tlb_shootdown_test_hook = NULL;
+	set_cpus_allowed(current, 0); /* where ktest runs its tests */
+}
+
+static u8 *shootdown_range(void)
+{
+	u8 *v = vmalloc(2 * PAGE_SIZE);
+
+	if (v) {
+		sd.start = (u64)v;
+		sd.end = (u64)v + 2 * PAGE_SIZE;
+	}
+	return v;
+}
+
+static void expect_all_flushed(const u32 *flushed, u32 from, const char *when)
+{
+	u32 cpu;
+
+	for (cpu = 0; cpu < nr_cpu_ids(); cpu++) {
+		if (online(cpu))
+			KT_EXPECT_MSG(
+				flushed[cpu] > 0,
+				"shootdown from CPU %u: CPU %u%s had not flushed the range %s",
+				from, cpu, cpu == from ? " (where it started)" : "", when);
+	}
+}
+
+static void snapshot(u32 *flushed)
+{
+	u32 cpu;
+
+	for (cpu = 0; cpu < NR_CPUS; cpu++)
+		flushed[cpu] = __atomic_load_n(&sd.flushed[cpu], __ATOMIC_ACQUIRE);
+}
+
+/* From each CPU in turn: every online CPU, the initiator's own included, runs the flush. */
+KTEST(tlb, shootdown_flushes_every_cpu_the_caller_included)
+{
+	u32 flushed[NR_CPUS], from;
+	bool ok;
+	u8 *v;
+
+	if (!smp_ready())
+		return;
+	v = shootdown_range();
+	KT_ASSERT(v);
+	for (from = 0; from < nr_cpu_ids(); from++) {
+		if (!online(from))
+			continue;
+		ok = shootdown_from(from, false, -1, 0);
+		snapshot(flushed);
+		shootdown_done();
+		KT_EXPECT_MSG(ok, "shootdown from CPU %u failed", from);
+		expect_all_flushed(flushed, from, "when it returned");
+	}
+	vfree(v);
+}
+
+/*
+ * The initiator is moved to the next CPU at one point where it could be preempted (interrupts
+ * on, in its task): as the shootdown starts, before and after each local flush that runs there,
+ * as smp_call_function() starts and returns. A first shootdown counts those points, then one
+ * shootdown per point moves it there: every single preemption is tried, none left to chance.
+ * Whatever it does where, every CPU must have flushed by the time it returns: a flush here and
+ * the IPIs there leave a CPU out.
+ */
+KTEST(tlb, shootdown_reaches_every_cpu_when_the_caller_moves)
+{
+	u32 flushed[NR_CPUS], from;
+	int points, at;
+	bool ok;
+	u8 *v;
+
+	if (!smp_ready())
+		return;
+	v = shootdown_range();
+	KT_ASSERT(v);
+	for (from = 0; from < nr_cpu_ids(); from++) {
+		if (!online(from))
+			continue;
+		ok = shootdown_from(from, true, -1, 0);
+		points = sd.points;
+		shootdown_done();
+		KT_EXPECT_MSG(ok, "shootdown from CPU %u failed", from);
+		for (at = 0; at < points; at++) {
+			ok = shootdown_from(from, true, at, 0);
+			snapshot(flushed);
+			shootdown_done();
+			KT_EXPECT_MSG(ok, "shootdown from CPU %u failed", from);
+			printk("# from CPU %u, moved at preemption point %d of %d\n", from, at + 1,
+			       points);
+			expect_all_flushed(flushed, from, "when it returned (moved once)");
+		}
+	}
+	vfree(v);
+}
+
+/*
+ * Each other CPU holds its flush back until the initiator has returned (or for HOLD_MS, the
+ * most a correct initiator can be made to wait here). An initiator that waits for every
+ * acknowledgement cannot return before; one that returns early finds the others not flushed.
+ */
+#define HOLD_MS 200
+
+KTEST(tlb, shootdown_waits_for_every_acknowledgement)
+{
+	u32 flushed[NR_CPUS];
+	bool ok;
+	int round;
+	u8 *v;
+
+	if (!smp_ready())
+		return;
+	v = shootdown_range();
+	KT_ASSERT(v);
+	for (round = 0; round < 2; round++) {
+		ok = shootdown_from(0, false, -1, HOLD_MS);
+		snapshot(flushed);
+		shootdown_done();
+		KT_EXPECT_MSG(ok, "shootdown failed");
+		expect_all_flushed(flushed, 0,
+				   "when it returned: it did not wait for the acknowledgement");
+	}
+	vfree(v);
+}
+
+/* ------------------------------------------------------------------ the lazy purge's batches */
+
+static struct {
+	u64 lo, hi;	    /* the test's areas lie in [lo, hi) */
+	u32 shootdowns;	    /* that covered some of them */
+	bool fail;	    /* make them fail */
+	u64 pa[AREA_PAGES]; /* the freed area's pages */
+	int free_at;	    /* how many of them the page allocator had at the shootdown */
+} pg;
+
+/*
+ * How many of the area's pages the page allocator hands out now: it gives the last freed first,
+ * so pages given back early come out among the first; the ones taken go back at once.
+ */
+static int area_pages_free(void)
+{
+	int n, found = reuse_old_pages(pg.pa, AREA_PAGES, grabbed, &n);
+
+	free_grabbed(grabbed, n);
+	return found;
+}
+
+static bool pg_shootdown(u64 start, u64 end)
+{
+	if (end <= pg.lo || start >= pg.hi || (start == VMALLOC_START && end == VMALLOC_END))
+		return false;
+	if (!pg.shootdowns++)
+		pg.free_at = area_pages_free();
+	return pg.fail;
+}
+
+/* The area's pages, before it is freed. */
+static bool pg_record(u8 *v)
+{
+	int i;
+
+	for (i = 0; i < AREA_PAGES; i++) {
+		if (!lookup_kernel_page((u64)v + i * PAGE_SIZE, &pg.pa[i], NULL))
+			return false;
+		pg.pa[i] &= ~(PAGE_SIZE - 1);
+	}
+	return true;
+}
+
+static void pg_track(u8 *v, u64 size)
+{
+	pg.lo = MIN(pg.lo, (u64)v);
+	pg.hi = MAX(pg.hi, (u64)v + size);
+}
+
+static void pg_arm(bool fail)
+{
+	pg.shootdowns = 0;
+	pg.fail = fail;
+	pg.free_at = 0;
+	tlb_shootdown_test_hook = pg_shootdown;
+}
+
+#define BATCH_MAX 64 /* areas of AREA_PAGES: enough for lazy_max_pages() with up to 127 CPUs */
+
+/*
+ * vfree() after vfree(): no purge until lazy_max_pages() pages wait (32 x fls(CPUs online)),
+ * then exactly one purge, with one shootdown for the whole batch.
+ */
+KTEST(tlb, purge_runs_once_lazy_max_pages_wait_with_one_shootdown)
+{
+	static u8 *v[BATCH_MAX];
+	struct vmalloc_stats a, b;
+	u64 max = 32 * (u64)(32 - __builtin_clz(num_online_cpus())), waiting = 0;
+	int n = (int)(max / AREA_PAGES), i;
+
+	if (!smp_ready())
+		return;
+	KT_ASSERT(n <= BATCH_MAX);
+	pg.lo = ~0UL;
+	pg.hi = 0;
+	for (i = 0; i < n; i++) {
+		v[i] = vmalloc(AREA_PAGES * PAGE_SIZE);
+		KT_ASSERT(v[i]);
+		pg_track(v[i], AREA_PAGES * PAGE_SIZE);
+	}
+	vmalloc_purge();
+	vmalloc_stats(&a);
+	pg_arm(false);
+	for (i = 0; i < n; i++) {
+		vfree(v[i]);
+		waiting += AREA_PAGES;
+		vmalloc_stats(&b);
+		if (waiting < max) {
+			KT_EXPECT_MSG(
+				b.nr_purges == a.nr_purges,
+				"a purge after %lu pages waited, before lazy_max_pages() = %lu",
+				waiting, max);
+			continue;
+		}
+		KT_EXPECT_MSG(b.nr_purges == a.nr_purges + 1 && b.nr_lazy == 0,
+			      "%lu pages waited (lazy_max_pages() = %lu): %lu purges, %lu areas "
+			      "still waiting; expected one purge of them all",
+			      waiting, max, b.nr_purges - a.nr_purges, b.nr_lazy);
+	}
+	tlb_shootdown_test_hook = NULL;
+	KT_EXPECT_MSG(pg.shootdowns == 1, "%u shootdowns for %d areas freed; one per batch",
+		      pg.shootdowns, n);
+	vmalloc_purge();
+}
+
+/* At the purge's shootdown, neither the batch's pages nor its ranges are back yet. */
+KTEST(tlb, purge_gives_nothing_back_before_its_shootdown)
+{
+	u8 *v;
+
+	if (!smp_ready())
+		return;
+	vmalloc_purge();
+	v = vmalloc(AREA_PAGES * PAGE_SIZE);
+	KT_ASSERT(v);
+	pg.lo = ~0UL;
+	pg.hi = 0;
+	pg_track(v, AREA_PAGES * PAGE_SIZE);
+	KT_ASSERT(pg_record(v));
+	vfree(v);
+	pg_arm(false);
+	vmalloc_purge();
+	tlb_shootdown_test_hook = NULL;
+	KT_EXPECT_MSG(pg.shootdowns == 1, "the purge made %u shootdowns of the freed area",
+		      pg.shootdowns);
+	KT_EXPECT_MSG(pg.free_at == 0,
+		      "%d of the area's %d pages were back in the page allocator before the "
+		      "shootdown",
+		      pg.free_at, AREA_PAGES);
+}
+
+/* A purge whose shootdown fails gives nothing back: the batch waits for the next purge. */
+KTEST(tlb, purge_keeps_its_batch_when_the_shootdown_fails)
+{
+	struct vmalloc_stats a, b;
+	u8 *v, *w;
+	int n;
+
+	if (!smp_ready())
+		return;
+	vmalloc_purge();
+	v = vmalloc(AREA_PAGES * PAGE_SIZE);
+	KT_ASSERT(v);
+	pg.lo = ~0UL;
+	pg.hi = 0;
+	pg_track(v, AREA_PAGES * PAGE_SIZE);
+	KT_ASSERT(pg_record(v));
+	vfree(v);
+	vmalloc_stats(&a);
+	pg_arm(true);
+	vmalloc_purge();
+	tlb_shootdown_test_hook = NULL;
+	vmalloc_stats(&b);
+	KT_EXPECT_MSG(pg.shootdowns >= 1, "the purge tried no shootdown");
+	n = area_pages_free();
+	KT_EXPECT_MSG(n == 0, "%d of the area's pages given back although the shootdown failed", n);
+	KT_EXPECT_MSG(b.nr_lazy == a.nr_lazy && b.held_pages == a.held_pages &&
+			      b.nr_purges == a.nr_purges,
+		      "after a failed shootdown: %lu areas waiting (%lu before), %lu pages held "
+		      "(%lu before), %lu purges (%lu before)",
+		      b.nr_lazy, a.nr_lazy, b.held_pages, a.held_pages, b.nr_purges, a.nr_purges);
+	w = vmalloc(AREA_PAGES * PAGE_SIZE);
+	KT_EXPECT_MSG(w != v, "the range %p was given again although its shootdown failed", v);
+	vfree(w);
+	vmalloc_purge();
+	vmalloc_stats(&b);
+	KT_EXPECT_MSG(b.nr_lazy == 0 && b.held_pages == 0, "the next purge left %lu areas waiting",
+		      b.nr_lazy);
 }

@@ -140,7 +140,8 @@ job handout.lab4 $HANDOUT_JOB handout_fails 4 'died in lkdtm\.;double fault, not
 	"lab4 overflow holding a lock" "lab4 no task to kill"
 job handout.lab5 $HANDOUT_JOB --after stackcheck handout_fails 5 'init_main \(the shell, which runs vmtree\): bound [0-9]+ .*TOO DEEP;died in mm\.vmarea_show_tree_draws_the_deepest_tree_whole' \
 	"lab5 stack budget" "lab5 vmtree in-kernel tests"
-job handout.lab6 $HANDOUT_JOB handout_fails 6 'a stale TLB entry' "lab6 stale TLB, 2 CPUs" "lab6 stale TLB, 4 CPUs"
+job handout.lab6 $HANDOUT_JOB handout_fails 6 'a stale TLB entry;not flushed the range;pages waited \(lazy_max_pages' \
+	"lab6 lazy purge" "lab6 shootdown, 2 CPUs" "lab6 shootdown, 4 CPUs"
 job handout.lab7 $HANDOUT_JOB handout_fails 7 'no __ex_table entry for an instruction of copy_from_user;read a kernel variable: .kernel secret;'\
 'wrote a kernel variable;died in user\.uaccess_refuses_;Fatal exception: (page|general protection) fault' \
 	"lab7 good copies, with SMAP" "lab7 unmapped pointers and their fixups" \
