@@ -4,9 +4,11 @@
  * gcc -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
  *     -fno-sanitize-recover=all -I. tests/test_vmarea.c mm/vmarea.c -o /tmp/test_vmarea
  *
- * Hand-written cases first (layout, guards, find/lookup, first-fit reuse, exhaustion, order),
- * then a seeded random run checked against a reference model after every step, then a
- * 10,000-area tree whose height must stay within the AVL bound.
+ * What is checked is behaviour, not code: hand-written cases first (layout, guards, find/lookup,
+ * lowest-fit reuse, alignment, exhaustion and sizes that would wrap, a space at the top of the
+ * address space, order), then a search that must trust the max_gap caches, then a seeded random
+ * run checked against a simple model after every step, then a 10,000-area tree whose height
+ * must stay within the AVL bound.
  */
 // host-test-sources: mm/vmarea.c
 #include "kernel/lib/types.h"
@@ -19,7 +21,7 @@
 #define VMALLOC_SIZE  (32UL << 40)
 #define PG(n)	      ((u64)(n)*PAGE_SIZE)
 
-#define NR_CHECKS 55
+#define NR_CHECKS 65
 
 static char why[128];
 
@@ -238,6 +240,96 @@ static void test_iteration(void)
 	       "refilled hole shows up in order, last area has no next");
 }
 
+/* The usable pages start at a multiple of align pages, at the lowest address where it fits. */
+static void test_align(void)
+{
+	struct vmarea_space s;
+	struct vmarea a, b, c, d, e;
+	u64 start = 0x40000000; /* 2^18 pages: aligned for every align below */
+
+	vmarea_space_init(&s, start, start + PG(256));
+	tap_ok(vmarea_alloc_aligned(&s, &a, 1, 1, 1) == 0 && a.addr == start + PG(1) &&
+		       vmarea_alloc_aligned(&s, &b, 3, 1, 4) == 0 && b.addr == start + PG(4) &&
+		       b.span_start == start + PG(3) && b.span_pages == 5,
+	       "aligned: usable pages at the first multiple of align past the leading guard");
+	tap_ok(vmarea_alloc_aligned(&s, &c, 1, 0, 16) == 0 && c.addr == start + PG(16) &&
+		       vmarea_find(&s, start + PG(8)) == NULL && tree_ok(&s),
+	       "aligned: the pages skipped below an aligned span stay free (a gap)");
+	/* [8, 16) is free: 8 pages, but an 8-aligned span with a guard does not fit there. */
+	tap_ok(vmarea_alloc_aligned(&s, &d, 4, 1, 8) == 0 && d.addr == start + PG(24) &&
+		       vmarea_alloc_aligned(&s, &e, 6, 1, 1) == 0 &&
+		       e.span_start == start + PG(8) && tree_ok(&s),
+	       "aligned: a hole big enough only before alignment is passed over, and kept");
+	vmarea_free(&s, &e);
+	e.span_start = 0x1234000;
+	tap_ok(vmarea_alloc_aligned(&s, &e, 1, 0, 3) == -1 &&
+		       vmarea_alloc_aligned(&s, &e, 1, 0, 0) == -1 &&
+		       vmarea_alloc_aligned(&s, &e, 1, 0, 512) == -1 &&
+		       vmarea_alloc_aligned(&s, &e, 1, 1, 1UL << 63) == -1 &&
+		       vmarea_alloc_aligned(&s, &e, 1, 0, 1UL << 63) == -1 && tree_ok(&s) &&
+		       s.nr_areas == 4 && e.span_start == 0x1234000,
+	       "aligned: not a power of two, or no aligned room: fails, changes nothing");
+}
+
+/*
+ * A space that ends at the top of the 64-bit address space: nothing may wrap, and sizes whose
+ * byte count wraps must fail however the span is computed.
+ */
+static void test_top_of_space(void)
+{
+	struct vmarea_space s;
+	struct vmarea a, b;
+	u64 end = 0xfffffffffffff000UL, start = end - PG(32);
+
+	vmarea_space_init(&s, start, UINT64_MAX);
+	tap_ok(s.end == end, "top: the space ends at the last page");
+	tap_ok(vmarea_alloc(&s, &a, 31, 1) == -1 && vmarea_alloc(&s, &a, 30, 1) == 0 &&
+		       vmarea_span_end(&a) == end && vmarea_alloc(&s, &b, 1, 0) == -1 &&
+		       tree_ok(&s),
+	       "top: a span that ends at the last page fits, one page more does not");
+	vmarea_free(&s, &a);
+	tap_ok(vmarea_alloc(&s, &a, 1UL << 52, 0) == -1 &&
+		       vmarea_alloc(&s, &a, (1UL << 52) + 1, 0) == -1 &&
+		       vmarea_alloc(&s, &a, (1UL << 52) - 2, 1) == -1 &&
+		       vmarea_alloc(&s, &a, 1, UINT32_MAX) == -1 &&
+		       vmarea_alloc(&s, &a, UINT64_MAX - 1, UINT32_MAX) == -1 &&
+		       vmarea_alloc_aligned(&s, &a, 1, 0, 1UL << 40) == -1 && s.nr_areas == 0,
+	       "top: sizes whose byte count wraps, huge guards and alignments fail");
+	tap_ok(vmarea_alloc(&s, &a, 16, 0) == 0 && vmarea_alloc(&s, &b, 15, 1) == -1 &&
+		       vmarea_alloc(&s, &b, 14, 1) == 0 && vmarea_span_end(&b) == end &&
+		       tree_ok(&s),
+	       "top: the last hole fills exactly");
+}
+
+/*
+ * The search must trust max_gap: a subtree whose cached max_gap is below the span holds no room,
+ * so a search that still looks inside it is a walk of every area, O(n). Here one area lies
+ * about its own gap (its caches and those above it do not know): a search that reads that
+ * gap is caught placing the span where there is no room. The space is thrown away after.
+ */
+#define LIE_AREAS 64
+
+static struct vmarea lie[LIE_AREAS];
+
+static void test_trusts_max_gap(void)
+{
+	struct vmarea_space s;
+	struct vmarea big;
+	u64 start = 0x80000000;
+	int i;
+
+	vmarea_space_init(&s, start, start + PG(4 * LIE_AREAS));
+	for (i = 0; i < LIE_AREAS; i++)
+		vmarea_alloc(&s, &lie[i], 1, 0);
+	for (i = 0; i < LIE_AREAS; i += 2)
+		vmarea_free(&s, &lie[i]); /* 1-page holes everywhere */
+	tap_ok(tree_ok(&s) && s.root->max_gap == 1, "lie: %d areas with 1-page holes between",
+	       LIE_AREAS / 2);
+	lie[21].gap = 40; /* false, and max_gap above it still says 1 */
+	tap_ok(vmarea_alloc(&s, &big, 8, 1) == 0 && big.span_start == start + PG(LIE_AREAS),
+	       "lie: a 10-page span goes to the tail: no subtree with max_gap 1 is searched");
+}
+
 /* vmarea_check() must notice corruption, or the random test below proves nothing. */
 static void test_check_catches(void)
 {
@@ -281,21 +373,27 @@ static u64 rstart[RAND_SLOTS], rspan[RAND_SLOTS]; /* the model's own copy */
 static s16 rowner[RAND_PAGES];			  /* slot owning each page, or -1 */
 static const char *rfail;
 
-/* Where first fit must put `span` pages (as a page index) and its rank in rorder; -1 if full. */
-static s64 model_first_fit(u64 span, int *rank)
+/*
+ * Where the lowest fit must put the span (as a page index of its start) and its rank in rorder;
+ * -1 if nowhere. The usable pages start at a multiple of align pages of the address space
+ * (rs.start is aligned far more than any align used here).
+ */
+static s64 model_lowest_fit(u64 npages, u32 guard, u64 align, int *rank)
 {
-	u64 prev = 0;
+	u64 prev = 0, addr, hole_end;
 	int i;
 
-	for (i = 0; i < rnlive; i++) {
-		if (rstart[rorder[i]] - prev >= span)
-			break;
-		prev = rstart[rorder[i]] + rspan[rorder[i]];
+	for (i = 0; i <= rnlive; i++) {
+		hole_end = i < rnlive ? rstart[rorder[i]] : RAND_PAGES;
+		addr = ALIGN_UP(prev + guard, align);
+		if (addr + npages + guard <= hole_end) {
+			*rank = i;
+			return (s64)(addr - guard);
+		}
+		if (i < rnlive)
+			prev = rstart[rorder[i]] + rspan[rorder[i]];
 	}
-	*rank = i;
-	if (i == rnlive && RAND_PAGES - prev < span)
-		return -1;
-	return (s64)prev;
+	return -1;
 }
 
 static void model_set(u64 first, u64 n, s16 owner)
@@ -327,11 +425,12 @@ static void rand_alloc(int slot)
 {
 	u64 npages = 1 + rng_below(rng_below(50) ? 64 : 1024);
 	u32 guard = rng_below(3);
+	u64 align = rng_below(4) ? 1 : 1UL << rng_below(6);
 	u64 span = npages + 2 * guard;
-	int rank, ret;
-	s64 want = model_first_fit(span, &rank);
+	int rank = 0, ret;
+	s64 want = model_lowest_fit(npages, guard, align, &rank);
 
-	ret = vmarea_alloc(&rs, &rv[slot], npages, guard);
+	ret = vmarea_alloc_aligned(&rs, &rv[slot], npages, guard, align);
 	if ((ret == 0) != (want >= 0)) {
 		rfail = ret ? "alloc failed though the model has room" : "alloc beyond the model";
 		return;
@@ -339,7 +438,8 @@ static void rand_alloc(int slot)
 	if (ret)
 		return;
 	if (rv[slot].span_start != rs.start + PG(want)) {
-		rfail = "alloc is not the lowest gap that fits (first fit)";
+		rfail = align > 1 ? "aligned alloc is not at the lowest address where it fits"
+				  : "alloc is not the lowest gap that fits (first fit)";
 		return;
 	}
 	if (!guards_ok(&rv[slot]))
@@ -417,7 +517,7 @@ static void test_random(void)
 	if (rfail)
 		tap_diag("step %llu: %s", (unsigned long long)step - 1, rfail);
 	tap_ok(!rfail,
-	       "random: %d steps agree with the first-fit model and the page map, "
+	       "random: %d steps agree with the lowest-fit model and the page map, "
 	       "vmarea_check after every step",
 	       RAND_STEPS);
 	tap_diag("random: %llu allocs, %llu failed for lack of room, up to %llu live areas",
@@ -494,6 +594,9 @@ int main(void)
 	test_first_fit();
 	test_exhaustion();
 	test_iteration();
+	test_align();
+	test_top_of_space();
+	test_trusts_max_gap();
 	test_check_catches();
 	test_random();
 	test_scaling();
