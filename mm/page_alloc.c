@@ -374,10 +374,10 @@ int alloc_pages_bulk(unsigned int n, void **pages)
 		/* All or nothing: give back what was taken. */
 		while (i--)
 			pcp_put(pcp, virt_to_page_pfn(pages[i]));
+		local_irq_restore(flags);
+		return -1;
 	}
 	local_irq_restore(flags);
-	if (i < n)
-		return -1;
 	if (page_poisoning) {
 		for (i = 0; i < n; i++)
 			check_poisoned_pages(pages[i], 1);

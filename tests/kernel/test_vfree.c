@@ -30,8 +30,8 @@ KTEST(mm, purge_frees_held_pages_in_batches)
 	KT_ASSERT(p);
 	for (i = 0; i < AREA_PAGES; i++)
 		p[i * PAGE_SIZE] = i;
-	vfree(p);
 	page_free_batches(&calls0, &pages0);
+	vfree(p); /* this many pages may start the purge at once */
 	vmalloc_purge();
 	page_free_batches(&calls1, &pages1);
 	KT_EXPECT_MSG(pages1 - pages0 == AREA_PAGES,
