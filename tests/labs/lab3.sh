@@ -11,7 +11,7 @@ lab3_unit_tests() {
 lab3_guard_pages() {
 	kernel main || return
 	BOOT_ARGS=page_poison=1
-	ktest "mm.*guard*,task.stacks_never_share_pages_and_have_guards,mm.freed_areas_are_purged_in_batches"
+	ktest "mm.*guard*,task.stacks_never_share_pages_and_have_guards,mm.freed_areas_are_purged_in_batches,mm.page_poison_reports_a_write_after_free"
 }
 
 # The first vmalloc area is the #DF IST stack: a guard page, two pages, a guard page.
