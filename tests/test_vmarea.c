@@ -614,7 +614,7 @@ static void test_scaling(void)
 int main(void)
 {
 	/* A search that loops (a wrong solution can) ends the run: its plan shows it unfinished. */
-	alarm(120);
+	alarm(30);
 	tap_plan(11);
 	group(test_empty, "an empty space: consistent, nothing found");
 	group(test_basic, "layout: spans with their guards, find, lookup, in_guard, free");
