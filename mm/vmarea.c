@@ -40,8 +40,8 @@ static u64 pages_between(u64 lo, u64 hi)
 	return (hi - lo) >> PAGE_SHIFT;
 }
 
-/* Where the free hole in front of va begins. */
-static u64 gap_start(const struct vmarea *va)
+/* Where the free hole in front of va begins. (Inline: a tree without a search may not use it.) */
+static inline u64 gap_start(const struct vmarea *va)
 {
 	return va->span_start - va->gap * PAGE_SIZE;
 }
