@@ -320,7 +320,7 @@ static void test_iteration(void)
 static void test_align(void)
 {
 	struct vmarea_space s;
-	struct vmarea a, b, c, d, e;
+	struct vmarea a, b, c, d, e, f;
 	u64 start = 0x40000000; /* 2^18 pages: aligned for every align below */
 
 	vmarea_space_init(&s, start, start + PG(256));
@@ -349,6 +349,10 @@ static void test_align(void)
 			   s.nr_areas == 4 && e.span_start == 0x1234000,
 		   "aligned: not a power of two, or no aligned room: fails, changes nothing"))
 		return;
+	/* [8, 16) again: a span at 11..15 leaves 3 free pages below it and 1 above. */
+	check(vmarea_alloc_aligned(&s, &f, 2, 1, 4) == 0 && f.addr == start + PG(12) &&
+		      f.gap == 3 && c.gap == 1 && tree_ok(&s),
+	      "aligned: the hole is cut in two, the gaps below and above the span are right");
 }
 
 /*
@@ -375,6 +379,7 @@ static void test_top_of_space(void)
 			   vmarea_alloc(&s, &a, (1UL << 52) - 2, 1) == -1 &&
 			   vmarea_alloc(&s, &a, 1, UINT32_MAX) == -1 &&
 			   vmarea_alloc(&s, &a, UINT64_MAX - 1, UINT32_MAX) == -1 &&
+			   vmarea_alloc(&s, &a, UINT64_MAX, 1) == -1 &&
 			   vmarea_alloc_aligned(&s, &a, 1, 0, 1UL << 40) == -1 && s.nr_areas == 0,
 		   "top: sizes whose byte count wraps, huge guards and alignments fail"))
 		return;
@@ -520,9 +525,15 @@ static void rand_alloc(int slot)
 	u64 npages = 1 + rng_below(rng_below(50) ? 64 : 1024);
 	u32 guard = rng_below(3);
 	u64 align = rng_below(4) ? 1 : 1UL << rng_below(6);
+
+	/* Now and then a request whose size wraps around 64 bits: it must fail like any other. */
+	if (!rng_below(64)) {
+		npages = UINT64_MAX - rng_below(2);
+		guard = 1 + rng_below(2);
+	}
 	u64 span = npages + 2 * guard;
 	int rank = 0, ret;
-	s64 want = model_lowest_fit(npages, guard, align, &rank);
+	s64 want = npages > RAND_PAGES ? -1 : model_lowest_fit(npages, guard, align, &rank);
 
 	ret = vmarea_alloc_aligned(&rs, &rv[slot], npages, guard, align);
 	if ((ret == 0) != (want >= 0)) {
