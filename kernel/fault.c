@@ -2,10 +2,9 @@
  * The kernel's exception policy, called by name from arch/x86_64/idt.c (trap_dispatch(), through
  * arch/x86_64/core.h) for every exception but a user program's own:
  *
- *  1. A hit on the current task's stack guard (a #DF whose CR2 or RSP is in the guard, or a #PF
- *     in the guard while RSP is still good) is a kernel stack overflow: report it in Linux's
- *     words and kill only that task, unless killing it is unsafe (it holds a lock, it is the
- *     idle task, we are in an interrupt): then panic with the reason.
+ *  1. A kernel stack overflow (a #DF or a #PF that an overrun of a task's stack caused) is
+ *     reported in Linux's words and only that task is killed, unless killing it is unsafe:
+ *     then panic with the reason. An overrun of this CPU's own stacks is a panic.
  *  2. A fault a test asked for is reported in full and survived.
  *  3. Anything else is not handled here: arch prints the oops and panics.
  */
@@ -26,37 +25,6 @@
 static void show_task_line(const struct task *t)
 {
 	printk(KERN_EMERG "CPU: %u PID: %d Comm: %s\n", this_cpu()->cpu, t->pid, t->comm);
-}
-
-/* Why killing the faulting task now would not be safe, or NULL if it is. */
-static const char *why_not_killable(struct task *t, const struct pt_regs *regs, char *buf,
-				    size_t len)
-{
-	struct percpu *cpu = this_cpu();
-
-	if (t->is_idle)
-		return "the idle task cannot be killed";
-	/* As Linux: without init there is no shell and no way to power off. */
-	if (t->pid == 1)
-		return "Attempted to kill init!";
-	/*
-	 * In IRQ entry the handler has not run yet, and irq_complete_lost() can finish the
-	 * interrupt; inside a handler (one that ran on this stack) it cannot be finished.
-	 */
-	if (cpu->irq_depth && !in_entry_text(regs->rip))
-		return "overflow in interrupt context";
-	if (cpu->fault_depth > 1)
-		return "overflow inside an exception handler";
-	if (nr_held_locks()) {
-		snprintf(buf, len, "the task holds lock '%s'%s: killing it would leave it held",
-			 held_lock_name(0), nr_held_locks() > 1 ? " (and more)" : "");
-		return buf;
-	}
-	/* Inside vmalloc(), process_wait() and the like: what is in flight would leak. */
-	if (cpu->nokill)
-		return "it is inside kill_disable() (memory or bookkeeping in flight): killing it "
-		       "would leak";
-	return NULL;
 }
 
 /*
@@ -87,7 +55,8 @@ static void kill_overflowing_task(struct task *t, struct pt_regs *regs)
 	       t->comm, t->pid);
 	/*
 	 * The report is whole: let the other CPUs print again before running lost handlers that
-	 * take sched_lock (a CPU holding it may be waiting to print: it would wait for us, we for it).
+	 * take sched_lock (a CPU holding it may be waiting to print: it would wait for us, we for
+	 * it).
 	 */
 	report_end();
 	/*
@@ -98,117 +67,6 @@ static void kill_overflowing_task(struct task *t, struct pt_regs *regs)
 	lapic_complete_lost(regs);
 	exception_abandon();
 	do_exit(EXIT_STATUS(EXIT_STACK_OVERFLOW, 0));
-}
-
-/* LAB4: BEGIN recognise a task stack overflow, report it, and kill the task (or panic) */
-static u64 overflow_count;
-
-/*
- * Where an overrun of t's stack faulted, or 0 if this fault is not one. Only evidence that
- * cannot be stale counts. CR2 alone proves nothing on a #DF: it keeps the address of the last
- * page fault, and the stack cache hands the same range to the next task. So a #DF is an overrun
- * if its saved RSP is in a guard or in the page below (stack-clash probes), or if CR2 is in a
- * guard while RSP is still within a page of the base (the push or call that failed). A #PF
- * taken on a good stack is one if CR2 is in a guard: the page below is another area's.
- */
-static u64 overflow_address(const struct task *t, const struct pt_regs *regs, bool double_fault)
-{
-	const struct kernel_stack *s = &t->stack;
-	u64 cr2 = read_cr2();
-
-	if (!double_fault)
-		return stack_guard_hit(s, cr2) ? cr2 : 0;
-	if (stack_overflow_hit(s, regs->rsp))
-		return regs->rsp;
-	if (stack_guard_hit(s, cr2) && regs->rsp >= s->base && regs->rsp < s->base + PAGE_SIZE)
-		return cr2;
-	return 0;
-}
-
-static bool handle_stack_overflow(struct task *t, struct pt_regs *regs, const char *how,
-				  bool double_fault)
-{
-	char why_buf[128];
-	const char *why;
-	u64 addr;
-
-	if (!t || !t->stack.base)
-		return false;
-	addr = overflow_address(t, regs, double_fault);
-	if (!addr)
-		return false;
-	overflow_count++;
-	printk(KERN_EMERG
-	       "BUG: TASK stack guard page was hit at %016lx (stack is %016lx..%016lx)\n",
-	       addr, t->stack.base, stack_top(&t->stack) - 1);
-	printk(KERN_EMERG "kernel stack overflow (%s): %04lx [#%lu]\n", how, regs->error_code,
-	       overflow_count);
-	show_task_line(t);
-	/* Only the task's own stack is walked: its guard pages are not readable. */
-	show_regs(regs, t->stack.base, stack_top(&t->stack));
-	why = why_not_killable(t, regs, why_buf, sizeof(why_buf));
-	if (why)
-		panic("kernel stack overflow in %s (pid %d): %s", t->comm, t->pid, why);
-	kill_overflowing_task(t, regs);
-	return true;
-}
-#if 0  /* LAB4: STUB */
-/*
- * TODO: was this fault (a #DF, or a #PF while RSP was still good) an overrun of task t's
- * stack? Decide from CR2 and from the RSP saved in regs, with stack_guard_hit() and
- * stack_overflow_hit() - and mind that CR2 keeps the address of the last page fault, whichever
- * task took it: a #DF with a stale CR2 in this range must not count. If it was: print the
- * report in Linux's words (BUG: TASK stack guard page was hit at ..., kernel stack overflow
- * (<how>), the task, the registers and a backtrace bounded to the task's stack), then kill the
- * task with kill_overflowing_task() - or panic with the reason why_not_killable() gives when
- * killing it is not safe (init, the idle task, an interrupt handler, a lock held). Return false
- * for any other fault. As it is, every overflow ends in a panic.
- */
-static bool handle_stack_overflow(struct task *t, struct pt_regs *regs, const char *how,
-				  bool double_fault)
-{
-	/* The two helpers above are there for you; these lines only keep them "used". */
-	(void)why_not_killable;
-	(void)kill_overflowing_task;
-	return false;
-}
-#endif /* LAB4: END */
-
-/* A #DF from an overrun of one of this CPU's own stacks (IRQ, NMI, #MC): nothing to kill. */
-static void check_cpu_stack_overflow(struct pt_regs *regs)
-{
-	u64 lo, hi;
-	const char *name = cpu_stack_overflow_hit(regs->rsp, &lo, &hi);
-
-	if (!name)
-		return;
-	printk(KERN_EMERG "BUG: %s stack guard page was hit at %016lx (stack is %016lx..%016lx)\n",
-	       name, regs->rsp, lo, hi - 1);
-	show_fault("kernel stack overflow", regs, lo, hi);
-	panic("kernel stack overflow on the %s stack", name);
-}
-
-/*
- * Whose stack a #DF may have overrun: the current task's, or - in the middle of a switch, when
- * `current` already names the next task but __switch_to_asm() still pushes on the previous
- * one's stack - the task being switched from.
- */
-static bool handle_double_fault(struct pt_regs *regs)
-{
-	struct task *from = this_cpu()->switching_from;
-
-	/* Every way out of here is a kill (which ends the report) or a panic. */
-	report_begin();
-	if (handle_stack_overflow(current, regs, "double-fault", true))
-		return true;
-	if (from && handle_stack_overflow(from, regs, "double-fault", true))
-		return true;
-	check_cpu_stack_overflow(regs);
-	/* Not a task stack overflow: there is nothing to blame, and nothing to resume. */
-	show_fault("double fault, not a task stack overflow", regs, 0, 0);
-	if (current)
-		show_task_line(current);
-	panic("double fault");
 }
 
 /*
@@ -262,6 +120,128 @@ static bool catch_expected_fault(struct pt_regs *regs)
 	return true;
 }
 
+/* LAB4: BEGIN recognise a stack overflow, report it, and kill the task or panic */
+/* Why killing t now would not be safe, or NULL if it is. */
+const char *why_not_killable(struct task *t, const struct pt_regs *regs, char *buf, size_t len)
+{
+	struct percpu *cpu = this_cpu();
+
+	if (t->is_idle)
+		return "the idle task cannot be killed";
+	/* As Linux: without init there is no shell and no way to power off. */
+	if (t->pid == 1)
+		return "Attempted to kill init!";
+	/*
+	 * In IRQ entry the handler has not run yet, and irq_complete_lost() can finish the
+	 * interrupt; inside a handler (one that ran on this stack) it cannot be finished.
+	 */
+	if (cpu->irq_depth && !in_entry_text(regs->rip))
+		return "overflow in interrupt context";
+	if (cpu->fault_depth > 1)
+		return "overflow inside an exception handler";
+	if (nr_held_locks()) {
+		snprintf(buf, len, "the task holds lock '%s'%s: killing it would leave it held",
+			 held_lock_name(0), nr_held_locks() > 1 ? " (and more)" : "");
+		return buf;
+	}
+	/* Inside vmalloc(), process_wait() and the like: what is in flight would leak. */
+	if (cpu->nokill)
+		return "it is inside kill_disable() (memory or bookkeeping in flight): killing it "
+		       "would leak";
+	return NULL;
+}
+
+/*
+ * Only evidence that cannot be stale counts. CR2 alone proves nothing on a #DF: it keeps the
+ * address of the last page fault, and the stack cache hands the same range to the next task. So
+ * a #DF is an overrun if its saved RSP is in the overrun zone (stack_overflow_hit()), or if CR2
+ * is in a guard while RSP is still within a page of the base (the push or call that failed). A
+ * #PF was delivered on a good stack: it is one if CR2 is in a guard; the page below is another
+ * area's.
+ */
+u64 stack_overflow_address(const struct task *t, const struct pt_regs *regs, u64 cr2,
+			   bool double_fault)
+{
+	const struct kernel_stack *s = &t->stack;
+
+	if (!s->base)
+		return 0;
+	if (!double_fault)
+		return stack_guard_hit(s, cr2) ? cr2 : 0;
+	if (stack_overflow_hit(s, regs->rsp))
+		return regs->rsp;
+	if (stack_guard_hit(s, cr2) && regs->rsp >= s->base && regs->rsp < s->base + PAGE_SIZE)
+		return cr2;
+	return 0;
+}
+
+static u64 overflow_count;
+
+static bool handle_stack_overflow(struct task *t, struct pt_regs *regs, const char *how,
+				  bool double_fault)
+{
+	char why_buf[128];
+	const char *why;
+	u64 addr;
+
+	if (!t)
+		return false;
+	addr = stack_overflow_address(t, regs, read_cr2(), double_fault);
+	if (!addr)
+		return false;
+	overflow_count++;
+	printk(KERN_EMERG
+	       "BUG: TASK stack guard page was hit at %016lx (stack is %016lx..%016lx)\n",
+	       addr, t->stack.base, stack_top(&t->stack) - 1);
+	printk(KERN_EMERG "kernel stack overflow (%s): %04lx [#%lu]\n", how, regs->error_code,
+	       overflow_count);
+	show_task_line(t);
+	/* Only the task's own stack is walked: its guard pages are not readable. */
+	show_regs(regs, t->stack.base, stack_top(&t->stack));
+	why = why_not_killable(t, regs, why_buf, sizeof(why_buf));
+	if (why)
+		panic("kernel stack overflow in %s (pid %d): %s", t->comm, t->pid, why);
+	kill_overflowing_task(t, regs);
+	return true;
+}
+
+/* A #DF from an overrun of one of this CPU's own stacks (IRQ, NMI, #MC): nothing to kill. */
+static void check_cpu_stack_overflow(struct pt_regs *regs)
+{
+	u64 lo, hi;
+	const char *name = cpu_stack_overflow_hit(regs->rsp, &lo, &hi);
+
+	if (!name)
+		return;
+	printk(KERN_EMERG "BUG: %s stack guard page was hit at %016lx (stack is %016lx..%016lx)\n",
+	       name, regs->rsp, lo, hi - 1);
+	show_fault("kernel stack overflow", regs, lo, hi);
+	panic("kernel stack overflow on the %s stack", name);
+}
+
+/*
+ * Whose stack a #DF may have overrun: the current task's, or - in the middle of a switch, when
+ * `current` already names the next task but __switch_to_asm() still pushes on the previous
+ * one's stack - the task being switched from.
+ */
+static bool handle_double_fault(struct pt_regs *regs)
+{
+	struct task *from = this_cpu()->switching_from;
+
+	/* Every way out of here is a kill (which ends the report) or a panic. */
+	report_begin();
+	if (handle_stack_overflow(current, regs, "double-fault", true))
+		return true;
+	if (from && handle_stack_overflow(from, regs, "double-fault", true))
+		return true;
+	check_cpu_stack_overflow(regs);
+	/* Not a task stack overflow: there is nothing to blame, and nothing to resume. */
+	show_fault("double fault, not a task stack overflow", regs, 0, 0);
+	if (current)
+		show_task_line(current);
+	panic("double fault");
+}
+
 struct pf_overflow {
 	struct pt_regs *regs;
 	bool handled;
@@ -276,6 +256,7 @@ static void handle_pf_overflow(void *arg)
 	report_end(); /* not an overflow: no report (a kill does not come back here) */
 }
 
+/* The task's stack may be nearly full: the report is made on the IRQ stack. */
 static bool handle_page_fault(struct pt_regs *regs)
 {
 	struct pf_overflow pf = { regs, false };
@@ -283,6 +264,48 @@ static bool handle_page_fault(struct pt_regs *regs)
 	run_on_irq_stack(handle_pf_overflow, &pf);
 	return pf.handled;
 }
+#if 0  /* LAB4: STUB */
+/*
+ * TODO (lab 4, exercise 2): the overflow policy. A #DF (always taken on the IST stack) and a #PF
+ * (taken on the stack it interrupted) come here; decide from CR2, the saved registers and the
+ * stacks (kernel/stack.h: stack_guard_hit(), stack_overflow_hit(), cpu_stack_overflow_hit())
+ * whether the fault is an overrun of a task's stack, of one of this CPU's own stacks, or no
+ * overflow at all; report an overrun in Linux's words; then kill the task with
+ * kill_overflowing_task() or, when that is not safe, panic with the reason. The lab text says
+ * what each function must do; the primitives above are yours to use. As it is, every #DF is a
+ * panic and every #PF is passed on (an overflow ends in "Fatal exception: page fault").
+ */
+
+/* Why killing t now would not be safe (the reason, in a few words), or NULL if it is. */
+const char *why_not_killable(struct task *t, const struct pt_regs *regs, char *buf, size_t len)
+{
+	return "why_not_killable() is not written yet";
+}
+
+/* Where an overrun of t's stack faulted (the address that hit), or 0 if this fault is not one. */
+u64 stack_overflow_address(const struct task *t, const struct pt_regs *regs, u64 cr2,
+			   bool double_fault)
+{
+	return 0;
+}
+
+static bool handle_double_fault(struct pt_regs *regs)
+{
+	report_begin();
+	show_fault("double fault, not a task stack overflow", regs, 0, 0);
+	if (current)
+		show_task_line(current);
+	panic("double fault");
+}
+
+/* True if the fault was handled here (a kill does not come back); false passes it on. */
+static bool handle_page_fault(struct pt_regs *regs)
+{
+	(void)kill_overflowing_task; /* these lines only keep the unused helpers "used" */
+	(void)regs;
+	return false;
+}
+#endif /* LAB4: END */
 
 struct out_of_stack {
 	struct task *t;

@@ -22,6 +22,19 @@ struct fault_catch {
 	int irq_depth; /* where it was armed: a task (0), or an IPI's function on another CPU */
 };
 
+struct task;
+
+/*
+ * The overflow policy's two decisions, in kernel/fault.c (lab 4), called by its handlers and by
+ * the in-kernel tests. stack_overflow_address(): where an overrun of t's stack faulted, or 0 if
+ * this fault (a #DF if double_fault, else a #PF; cr2 as read in the handler) is not one.
+ * why_not_killable(): why killing t now would not be safe (the reason, in buf or a constant
+ * string), or NULL if it is; it looks at this CPU's state as well as at t.
+ */
+u64 stack_overflow_address(const struct task *t, const struct pt_regs *regs, u64 cr2,
+			   bool double_fault);
+const char *why_not_killable(struct task *t, const struct pt_regs *regs, char *buf, size_t len);
+
 /*
  * The scheduler's last resort for a task that keeps spinning with `left` bytes of stack, too few
  * to switch away from it: report it and kill it from the IRQ stack, never to return. Returns

@@ -96,7 +96,7 @@ bool stack_guard_hit(const struct kernel_stack *s, u64 addr);
  * the area below (every area owns its guards: two unmapped pages lie between two stacks).
  */
 #if 0  /* LAB4: STUB */
-/* Is addr where an overrun of this stack can fault? (Lab 4, exercise 3.) */
+/* Is addr where an overrun of this stack can fault? (Lab 4, exercise 3: overrun_zone_hit().) */
 #endif /* LAB4: END */
 bool stack_overflow_hit(const struct kernel_stack *s, u64 addr);
 

@@ -94,13 +94,59 @@ static void test_pathological(void)
 	tap_ok(glob_match("a*a*a*a*b", str), "a*a*a*a*b matches when the 'b' is there");
 }
 
+static const struct {
+	const char *list, *str;
+	bool want;
+} lists[] = {
+	{ "*", "mm.vmalloc", true },
+	{ "boot.*,mm.*", "mm.vmalloc", true },
+	{ "boot.*,mm.*", "task.reap", false },
+	{ "mm.*,", "mm.x", true },
+	{ ",mm.*", "mm.x", true },
+	{ "", "mm.x", false },
+	{ "*,!sched_smp.*", "mm.vmalloc", true },
+	{ "*,!sched_smp.*", "sched_smp.create", false },
+	{ "!sched_smp.*,*", "sched_smp.create", false },
+	{ "!sched_smp.*", "mm.vmalloc", false },
+	{ "*,!a,!b", "b", false },
+	{ "*,!a,!b", "c", true },
+	{ "[!x]", "y", true },
+	{ "[!x]", "x", false },
+	{ "!", "", false },
+	{ "*,!", "", false },
+	{ "*,!", "a", true },
+};
+
+static void expect_list(const char *list, const char *str, bool want)
+{
+	tap_ok(glob_list_match(list, str) == want, "list \"%s\" %s \"%s\"", list,
+	       want ? "selects" : "does not select", str);
+}
+
+/* A glob too long for the copy matches nothing, and does not stop the ones after it. */
+static void test_long_element(void)
+{
+	static char list[GLOB_LIST_MAX + 16];
+
+	memset(list, '*', GLOB_LIST_MAX + 1);
+	strcpy(list + GLOB_LIST_MAX + 1, ",b");
+	tap_ok(!glob_list_match(list, "a"), "a glob of %d characters matches nothing",
+	       GLOB_LIST_MAX + 1);
+	tap_ok(glob_list_match(list, "b"), "the glob after a too long one still counts");
+	list[GLOB_LIST_MAX] = '\0';
+	tap_ok(glob_list_match(list, "a"), "a glob of %d characters matches", GLOB_LIST_MAX);
+}
+
 int main(void)
 {
 	size_t i;
 
-	tap_plan(ARRAY_SIZE(cases) + 3);
+	tap_plan(ARRAY_SIZE(cases) + ARRAY_SIZE(lists) + 6);
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		expect(cases[i].pattern, cases[i].str, cases[i].want);
+	for (i = 0; i < ARRAY_SIZE(lists); i++)
+		expect_list(lists[i].list, lists[i].str, lists[i].want);
+	test_long_element();
 	test_pathological();
 	return tap_done();
 }

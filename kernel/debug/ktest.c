@@ -146,28 +146,13 @@ bool ktest_expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec)
 }
 
 /*
- * Does name match the glob, or one of a comma-separated list of globs? The list lets the grader
- * run, in a fresh boot, the tests that a crash in an earlier test kept from running.
+ * Does name match the glob list (glob_list_match: globs and "!glob" exclusions)? The list lets
+ * the grader run, in a fresh boot, the tests that a crash in an earlier test kept from running,
+ * and make test leave the longest tests out of runs that repeat them.
  */
 static bool ktest_selected(const char *globs, const char *name)
 {
-	char one[128];
-	size_t n;
-
-	while (*globs) {
-		for (n = 0; globs[n] && globs[n] != ','; n++)
-			;
-		if (n < sizeof(one)) {
-			memcpy(one, globs, n);
-			one[n] = '\0';
-			if (glob_match(one, name))
-				return true;
-		}
-		globs += n;
-		if (*globs == ',')
-			globs++;
-	}
-	return false;
+	return glob_list_match(globs, name);
 }
 
 int ktest_count(const char *glob)

@@ -107,3 +107,38 @@ bool glob_match(const char *pattern, const char *str)
 		p++;
 	return *p == '\0';
 }
+
+/* Copy the list element at @list (up to ',' or the end) into @one; false if it is too long. */
+static bool list_element(const char *list, size_t n, char one[GLOB_LIST_MAX + 1])
+{
+	size_t i;
+
+	if (n > GLOB_LIST_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		one[i] = list[i];
+	one[n] = '\0';
+	return true;
+}
+
+bool glob_list_match(const char *list, const char *str)
+{
+	char one[GLOB_LIST_MAX + 1];
+	bool selected = false;
+	size_t n;
+
+	for (;;) {
+		for (n = 0; list[n] && list[n] != ','; n++)
+			;
+		if (list_element(list, n, one)) {
+			/* An exclusion wins over any glob that selects, whatever the order. */
+			if (one[0] == '!' && glob_match(one + 1, str))
+				return false;
+			if (one[0] != '!' && glob_match(one, str))
+				selected = true;
+		}
+		if (!list[n])
+			return selected;
+		list += n + 1;
+	}
+}

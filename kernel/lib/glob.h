@@ -20,4 +20,12 @@
 
 bool glob_match(const char *pattern, const char *str);
 
+/*
+ * A comma-separated list of globs, as test=<list> takes: does @str match one glob of @list
+ * and none of those written with a leading '!' ("*,!sched_smp.*" is everything but
+ * sched_smp)? A glob longer than GLOB_LIST_MAX characters matches nothing.
+ */
+#define GLOB_LIST_MAX 127
+bool glob_list_match(const char *list, const char *str);
+
 #endif

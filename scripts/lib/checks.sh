@@ -75,10 +75,25 @@ check_tap() {
 	done < <(grep -E '^not ok' "$log")
 }
 
-# build_kernel DIR [make variables...]: build DIR/kernel.elf with those options.
+# copy_build FROM TO: a copy of the build directory FROM at TO, so that make rebuilds there only
+# what differs: its dependency files point at TO, its ISOs and the build nested in it (novmap)
+# are left behind. The objects keep their times; with other options only the objects that
+# include config.h are rebuilt.
+copy_build() {
+	local from=$1 to=$2
+	mkdir -p "$to"
+	tar -C "$from" --exclude=./novmap --exclude='*.iso' -cf - . | tar -C "$to" -xf -
+	find "$to" -name '*.d' -exec sed -i "s|$from/|$to/|g" {} +
+}
+
+# build_kernel [--from DIR] DIR [make variables...]: build DIR/kernel.elf with those options,
+# starting from a copy of the build DIR if given (copy_build).
 build_kernel() {
+	local from=""
+	[ "$1" != --from ] || { from=$2 && shift 2; }
 	local dir=$1 log=$LOGS/build-${1//\//-}.log
 	shift
+	[ -z "$from" ] || [ -f "$dir/kernel.elf" ] || copy_build "$from" "$dir"
 	if make -s -j"$JOBS" BUILD="$dir" "$@" all >"$log" 2>&1; then
 		pass
 		echo "ok   build: $dir${*:+ ($*)}"

@@ -37,7 +37,8 @@ kernel() {
 		fi
 	fi
 	if [ "${built[$name]}" != ok ]; then
-		reasons+=("the kernel did not build: see $OUT/$name.build.log")
+		reasons+=("the kernel did not build: $(grep -m1 -E 'error|Error' "$OUT/$name.build.log")")
+		reasons+=("the build's output: $OUT/$name.build.log")
 		tail -n 20 "$OUT/$name.build.log" >>"$T"
 		return 1
 	fi
@@ -177,7 +178,7 @@ ktest() {
 		for name in "${names[@]}"; do
 			[ -n "${ran[$name]:-}" ] || left+=("$name")
 		done
-		if [ -z "$died" ] || [ ${#left[@]} -eq 0 ] || [ "$boots" -ge 6 ]; then
+		if [ -z "$died" ] || [ ${#left[@]} -eq 0 ] || [ "$boots" -ge "${GRADE_MAX_BOOTS:-6}" ]; then
 			# What never ran fails; with no names (no symbols) the plan says how many.
 			n=${#left[@]}
 			[ ${#names[@]} -gt 0 ] || n=$((${tap_plan:-1} - tap_ok - tap_skip - tap_notok))
@@ -275,8 +276,12 @@ hex() {
 # items (item_start); "given" marks a check that passes without any code of the student's
 # (it checks what the lab builds on), which the result line says.
 run_test() {
-	local lab=$1 name=$2 points=$3 fn=$4 given=${5:-} t0 t1 secs line got note=""
+	local lab=$1 name=$2 points=$3 fn=$4 given=${5:-} t0 t1 secs line got note="" detail
 	[ -z "${GRADE_ONLY:-}" ] || [[ ",$GRADE_ONLY," == *",lab$lab $name,"* ]] || return 0
+	if [ "${GRADE_LIST:-0}" = 1 ]; then
+		printf 'lab%s %s\t%s\n' "$lab" "$name" "$points"
+		return
+	fi
 	total=$((total + points))
 	lab_total=$((lab_total + points))
 	T=$OUT/lab$lab-${name// /-}.log
@@ -301,6 +306,7 @@ run_test() {
 		score=$((score + points))
 		lab_score=$((lab_score + points))
 		rm -f "$T"
+		result_add "lab$lab $name" "$points" "$points" "OK [$points/$points]$note"
 		return
 	fi
 	got=0
@@ -311,15 +317,66 @@ run_test() {
 	[ "$items_total" -eq 0 ] || note="$note ($items_ok of $items_total parts passed)"
 	echo "lab$lab $name: FAIL ($secs s) [$got/$points]$note"
 	nfailed=$((nfailed + 1))
-	if [ "${GRADE_QUIET:-0}" != 1 ]; then
-		# The tail of the boot that failed first, not of the last boot of the check.
-		[ -n "$fail_tail" ] || fail_tail=$(tail -n 8 "$T")
+	# The tail of the boot that failed first, not of the last boot of the check.
+	[ -n "$fail_tail" ] || fail_tail=$(tail -n 8 "$T")
+	detail=$(
 		printf '%s\n' "$fail_tail" | sed 's/^/    | /'
 		for line in "${reasons[@]}"; do
 			echo "    $line"
 		done
 		echo "    transcript saved to $T"
-	fi
+	)
+	[ "${GRADE_QUIET:-0}" = 1 ] || printf '%s\n' "$detail"
+	result_add "lab$lab $name" "$got" "$points" \
+		"FAIL [$got/$points]$note"$'\n'"$detail"
+}
+
+# The results of the checks run, in order, for GRADE_FORMAT=json (result_add NAME SCORE MAX
+# OUTPUT).
+result_names=()
+result_scores=()
+result_maxes=()
+result_outputs=()
+result_add() {
+	result_names+=("$1")
+	result_scores+=("$2")
+	result_maxes+=("$3")
+	result_outputs+=("$4")
+}
+
+# json_string TEXT: TEXT as a JSON string. Only printable ASCII, tab and newline are kept: a
+# console may print escape sequences or stray bytes, and JSON must be valid UTF-8.
+json_string() {
+	local s
+	s=$(printf '%s' "$1" | LC_ALL=C tr -cd '\11\12\40-\176')
+	s=${s//\\/\\\\}
+	s=${s//\"/\\\"}
+	s=${s//$'\t'/\\t}
+	s=${s//$'\n'/\\n}
+	printf '"%s"' "$s"
+}
+
+# write_json FILE OUTPUT SECONDS: the results in Gradescope's results.json format (its
+# autograder specification): one test per check with its name, score, max_score, status and
+# output, and the total score.
+write_json() {
+	local i sep="" status
+	{
+		printf '{\n  "score": %d,\n  "execution_time": %d,\n' "$score" "$3"
+		printf '  "output": %s,\n  "stdout_visibility": "hidden",\n  "tests": [' \
+			"$(json_string "$2")"
+		for i in "${!result_names[@]}"; do
+			status=failed
+			[ "${result_scores[i]}" != "${result_maxes[i]}" ] || status=passed
+			printf '%s\n    {"name": %s, "score": %d, "max_score": %d, "status": "%s",' "$sep" \
+				"$(json_string "${result_names[i]}")" "${result_scores[i]}" \
+				"${result_maxes[i]}" "$status"
+			printf ' "visibility": "visible", "output": %s}' \
+				"$(json_string "${result_outputs[i]}")"
+			sep=,
+		done
+		printf '\n  ]\n}\n'
+	} >"$1.tmp" && mv "$1.tmp" "$1"
 }
 
 # answers_note LAB: say whether the written answers are there (answers-lab<n>.md at the top of

@@ -95,13 +95,34 @@ declare -A job_pid_index
 declare -A job_index
 declare -A job_estimate
 
-# The durations of the last run, for the estimate of what is left and for the order.
+# The durations of the last run, for the estimate of what is left and for the order; in a tree
+# that never ran, those of a run on a 2-CPU machine kept in the repository (JOB_DURATIONS), so
+# that a fresh clone starts its longest jobs first too.
 job_load_estimates() {
-	local name secs
-	[ -f "$JOB_DIR/../durations.txt" ] || return 0
+	local name secs file=$JOB_DIR/../durations.txt
+	[ -f "$file" ] || file=${JOB_DURATIONS:-}
+	[ -f "$file" ] || return 0
 	while read -r secs name _; do
 		job_estimate[$name]=$secs
-	done <"$JOB_DIR/../durations.txt"
+	done <"$file"
+}
+
+# job_slot: wait for one of the machine's JOBS slots, held on fd 8 until the job ends. Every run
+# on this machine, in any tree, shares the slots: two runs side by side run JOBS jobs between
+# them, not JOBS each, so that neither slows the other's guests by more than its share (a guest
+# of four CPUs spinning on a CPU that the host has descheduled costs CPU for nothing). Waiting
+# for a slot costs no verdict anything: every timeout starts inside the job.
+job_slot() {
+	local dir=${TMPDIR:-/tmp}/vmstack-test-slots.$(id -u) n
+	mkdir -p "$dir"
+	while :; do
+		for ((n = 0; n < JOBS; n++)); do
+			exec 8>>"$dir/$n"
+			flock -n 8 && return 0
+			exec 8>&-
+		done
+		sleep 0.2
+	done
 }
 
 job_start() {
@@ -113,7 +134,10 @@ job_start() {
 		passed=0 failed=0 skipped=0
 		failures=()
 		skips=()
-		eval "${JOB_CMDS[i]}" </dev/null
+		job_slot
+		# The slot's fd is closed for the command (bash keeps it, close-on-exec, until the
+		# command ends): a process the job leaves behind must not hold the slot.
+		eval "${JOB_CMDS[i]}" </dev/null 8>&-
 		times >"$out.times" # the CPU time of everything the job ran
 		{
 			echo "$passed $failed $skipped"

@@ -2,6 +2,16 @@
 # Lab 1 (page tables): its graded checks, sourced by scripts/grade. lab1() lists them
 # (run_test LAB NAME POINTS FUNCTION [given]); the helpers they use are in scripts/lib/grade.sh.
 
+# The answer under another name: lines that would be the walk's core if the handout held them
+# anywhere (extended regular expressions; make test's grading.handout_hides.lab1 greps the
+# handout for them): the rule that combines rights down a walk, extending a run, and the span
+# of an entry per level.
+LAB1_NOT_IN_HANDOUT=(
+	'\(rights \| [a-z_]+\) & PTE_NX'
+	'->end == va'
+	'entry_span\('
+)
+
 lab1_pagewalk() {
 	local text phys
 	kernel main || return
