@@ -1,5 +1,6 @@
 #include "mm/page_alloc.h"
 #include "mm/fail.h"
+#include "mm/page_poison.h"
 #include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/percpu.h"
@@ -14,6 +15,8 @@ u64 max_phys_addr;
 static struct buddy_zone zone;
 static DEFINE_SPINLOCK(zone_lock);
 static u64 bad_frees;
+/* Calls of free_pages_bulk() and the pages they freed: each call is one round trip. */
+static u64 bulk_free_calls, bulk_free_pages;
 
 static u64 find_max_phys(const struct memmap *map)
 {
@@ -120,6 +123,7 @@ void page_alloc_init(const struct memmap *map, u64 limit)
 		reserve(map->reserved[i].start, map->reserved[i].end);
 	reserve(map_phys, map_phys + map_size);
 	add_ram(map, 0, limit);
+	page_poison_init(span);
 	pr_info("mm: %lu MiB of RAM up to %#lx; page map %lu KiB at %#lx\n",
 		(buddy_managed_pages(&zone) * PAGE_SIZE) >> 20, max_phys_addr, map_size >> 10,
 		map_phys);
@@ -284,6 +288,7 @@ void *alloc_pages(unsigned int order)
 	}
 	if (pfn == BUDDY_NO_PAGE)
 		return NULL;
+	check_poisoned_pages(phys_to_virt((u64)pfn << PAGE_SHIFT), 1UL << order);
 	return phys_to_virt((u64)pfn << PAGE_SHIFT);
 }
 
@@ -322,10 +327,15 @@ void free_pages(void *addr, unsigned int order)
 	if (order == 0) {
 		flags = local_irq_save();
 		err = pcp_put(this_pcp(), pfn);
+		/* Parked on this CPU's list: nobody can take it before interrupts are back on. */
+		if (!err && page_poisoning)
+			poison_pages(addr, 1);
 		local_irq_restore(flags);
 	} else {
 		flags = spin_lock_irqsave(&zone_lock);
 		err = buddy_free(&zone, pfn, order);
+		if (!err && page_poisoning)
+			poison_pages(addr, 1UL << order);
 		spin_unlock_irqrestore(&zone_lock, flags);
 	}
 	if (err)
@@ -364,9 +374,15 @@ int alloc_pages_bulk(unsigned int n, void **pages)
 		/* All or nothing: give back what was taken. */
 		while (i--)
 			pcp_put(pcp, virt_to_page_pfn(pages[i]));
+		local_irq_restore(flags);
+		return -1;
 	}
 	local_irq_restore(flags);
-	return i == n ? 0 : -1;
+	if (page_poisoning) {
+		for (i = 0; i < n; i++)
+			check_poisoned_pages(pages[i], 1);
+	}
+	return 0;
 }
 
 void free_pages_bulk(void **pages, unsigned int n)
@@ -375,9 +391,13 @@ void free_pages_bulk(void **pages, unsigned int n)
 	u64 flags;
 	int err;
 
+	__atomic_fetch_add(&bulk_free_calls, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&bulk_free_pages, n, __ATOMIC_RELAXED);
 	flags = local_irq_save();
 	for (i = 0; i < n; i++) {
 		err = pcp_put(this_pcp(), virt_to_page_pfn(pages[i]));
+		if (!err && page_poisoning)
+			poison_pages(pages[i], 1);
 		if (err) {
 			local_irq_restore(flags);
 			report_bad_free(pages[i], 0, err, virt_to_page_pfn(pages[i]));
@@ -406,4 +426,10 @@ void page_stats(struct page_stats *st)
 u64 nr_free_pages(void)
 {
 	return buddy_free_pages(&zone) + nr_parked_pages();
+}
+
+void page_free_batches(u64 *calls, u64 *pages)
+{
+	*calls = __atomic_load_n(&bulk_free_calls, __ATOMIC_RELAXED);
+	*pages = __atomic_load_n(&bulk_free_pages, __ATOMIC_RELAXED);
 }

@@ -32,6 +32,8 @@ int alloc_pages_bulk(unsigned int n, void **pages);
  */
 void split_pages(void *addr, unsigned int order);
 void free_pages_bulk(void **pages, unsigned int n);
+/* Since boot: the calls of free_pages_bulk() (one round trip each) and the pages they freed. */
+void page_free_batches(u64 *calls, u64 *pages);
 /* Give this CPU's parked free pages (see mm/page_alloc.c) back to the zone. */
 void drain_local_pages(void);
 /* An order-0 page filled with zeroes (page tables, stacks). */

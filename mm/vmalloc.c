@@ -196,7 +196,8 @@ static void free_held_pages(struct vm_struct *vm)
 			n = 0;
 		}
 	}
-	free_pages_bulk(batch, n);
+	if (n)
+		free_pages_bulk(batch, n);
 	vm->held = 0;
 	vm->nr_held = 0;
 }

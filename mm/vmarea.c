@@ -1,7 +1,6 @@
 /*
  * Virtual-area allocator: hands out page-aligned address ranges of the vmalloc space.
  */
-/* LAB3: BEGIN the layout of a span: where its guards and its usable pages lie */
 /*
  * Spans and guards. Every area owns guard pages on both sides of its usable pages; together
  * they form the area's span. Guard pages are never mapped, so running off either end of a
@@ -19,23 +18,13 @@
  * pages before (after) it. The free pages in front of a span are its `gap`; the free pages
  * after the last span up to the end of the space are the tail gap.
  */
-#if 0  /* LAB3: STUB */
-/*
- * Spans and guards. Every area owns `guard` unmapped pages on each side of its usable pages;
- * together they form the area's span, and spans never overlap. Running off either end of a
- * vmalloc buffer then faults instead of corrupting a neighbour. The free pages in front of a
- * span are its `gap`; the free pages after the last span up to the end of the space are the
- * tail gap.
- */
-#endif /* LAB3: END */
 
 /*
  * The tree. All areas of a space live in one AVL tree keyed by span_start (AVL because its
  * invariant, subtree heights differ by at most 1, is easy to state and to check). Each node caches
- * max_gap, the largest gap of any area in its subtree. To find the lowest gap that fits, go
- * left whenever the left subtree has a big-enough gap, else take this node's own gap if it
- * fits, else go right: one root-to-leaf walk, O(log n). Only when no gap in the tree fits do
- * we try the tail gap. The new span goes at the bottom of the chosen hole.
+ * max_gap, the largest gap of any area in its subtree: a subtree whose max_gap is smaller than
+ * a span holds no hole for it, so a search for room need not look inside (Linux's vmap_area
+ * tree caches subtree_max_size for the same reason).
  *
  * Inserting or erasing an area changes exactly one other gap: that of the next area (its
  * successor). So every update is: change the tree shape (rebalancing as we walk up), then fix
@@ -51,8 +40,8 @@ static u64 pages_between(u64 lo, u64 hi)
 	return (hi - lo) >> PAGE_SHIFT;
 }
 
-/* Where the free hole in front of va begins. */
-static u64 gap_start(const struct vmarea *va)
+/* Where the free hole in front of va begins. (Inline: a tree without a search may not use it.) */
+static inline u64 gap_start(const struct vmarea *va)
 {
 	return va->span_start - va->gap * PAGE_SIZE;
 }
@@ -292,76 +281,138 @@ void vmarea_space_init(struct vmarea_space *s, u64 start, u64 end)
 	s->span_pages_used = 0;
 }
 
-/* The area right after the lowest gap of at least `pages` free pages, or NULL if none. */
-static struct vmarea *first_fit(const struct vmarea_space *s, u64 pages)
+/* LAB3: BEGIN find room for a span and its guards in the augmented tree, aligned, and place it */
+/*
+ * A request for room: the span's size in pages, and where its usable pages may start (the
+ * guard pages below them, a multiple of align pages). Page numbers, not addresses: a page
+ * number of the 64-bit address space is below 2^52, so sums of one and a u32 cannot wrap.
+ */
+struct request {
+	u64 npages, span, align;
+	u32 guard;
+};
+
+/*
+ * Where the usable pages go in the free hole [lo, hi): the lowest multiple of align pages that
+ * leaves room for the leading guard above lo, if the rest of the span still ends by hi.
+ */
+static bool place_in_hole(const struct request *r, u64 lo, u64 hi, u64 *addr)
+{
+	u64 first = (lo >> PAGE_SHIFT) + r->guard, last = hi >> PAGE_SHIFT;
+
+	/* -first & (align - 1) is below align: with first < 2^53 the sum fits in 64 bits. */
+	first += -first & (r->align - 1);
+	if (first > last || last - first < r->npages + r->guard)
+		return false;
+	*addr = first << PAGE_SHIFT;
+	return true;
+}
+
+/*
+ * The area in front of the lowest hole in the tree that takes the span, or NULL (then only the
+ * tail may). An in-order walk that never enters a subtree whose max_gap is below the span: with
+ * align 1 every gap of the span's size fits, so the first node whose own gap is big enough
+ * is the answer, and the walk is one path from the root, O(log n). With alignment a big-enough
+ * gap may still be too small once aligned; the walk then goes on to the next candidate.
+ * Iterative, with the parent links, because the stack of a task is small (lab 5).
+ */
+static struct vmarea *find_hole(const struct vmarea_space *s, const struct request *r, u64 *addr)
 {
 	struct vmarea *n = s->root;
 
-	if (max_gap(n) < pages)
+	if (max_gap(n) < r->span)
 		return NULL;
-	/* Invariant: n's subtree holds a gap that fits; we want the leftmost such gap. */
-	while (n) {
-		if (max_gap(n->left) >= pages)
+	for (;;) {
+		/* Down to the lowest node of this subtree whose left subtree cannot hold it. */
+		while (max_gap(n->left) >= r->span)
 			n = n->left;
-		else if (n->gap >= pages)
-			return n;
-		else
-			n = n->right;
+		for (;;) {
+			if (n->gap >= r->span &&
+			    place_in_hole(r, gap_start(n), n->span_start, addr))
+				return n;
+			if (max_gap(n->right) >= r->span) {
+				n = n->right;
+				break;
+			}
+			/* Up to the first ancestor not yet visited: we were on its left. */
+			while (n->parent && n == n->parent->right)
+				n = n->parent;
+			n = n->parent;
+			if (!n)
+				return NULL;
+		}
 	}
-	return NULL; /* unreachable unless the caches are corrupt */
 }
 
-int vmarea_alloc(struct vmarea_space *s, struct vmarea *va, u64 npages, u32 guard)
+int vmarea_alloc_aligned(struct vmarea_space *s, struct vmarea *va, u64 npages, u32 guard,
+			 u64 align)
 {
+	struct request r = { .npages = npages, .align = align, .guard = guard };
 	struct vmarea *next, *last = NULL;
-	u64 span, start;
+	u64 lo, addr;
 
-	/* LAB3: BEGIN the span holds the usable pages and a guard on each side */
-	if (npages == 0 || npages > UINT64_MAX - 2 * (u64)guard)
+	/* The span must be countable: npages + 2 * guard may not wrap. */
+	if (npages == 0 || npages > UINT64_MAX - 2 * (u64)guard || !align || (align & (align - 1)))
 		return -1;
-	span = npages + 2 * (u64)guard;
-#if 0  /* LAB3: STUB */
-	/*
-	 * TODO: the span must hold `guard` unmapped pages below the usable pages and `guard`
-	 * above them (and must not overflow). As it is, areas get no guard pages at all.
-	 */
-	if (npages == 0)
-		return -1;
-	span = npages;
-#endif /* LAB3: END */
+	r.span = npages + 2 * (u64)guard;
 
-	next = first_fit(s, span);
+	next = find_hole(s, &r, &addr);
 	if (next) {
-		start = gap_start(next);
+		lo = gap_start(next);
 	} else {
 		last = rightmost(s->root);
-		start = last ? vmarea_span_end(last) : s->start;
-		if (pages_between(start, s->end) < span)
+		lo = last ? vmarea_span_end(last) : s->start;
+		if (!place_in_hole(&r, lo, s->end, &addr))
 			return -1;
 	}
 
-	va->span_start = start;
-	va->span_pages = span;
+	va->span_start = addr - (u64)guard * PAGE_SIZE;
+	va->span_pages = r.span;
 	va->guard = guard;
 	va->npages = npages;
-	/* LAB3: BEGIN the usable pages start after the leading guard */
-	va->addr = start + (u64)guard * PAGE_SIZE;
-#if 0  /* LAB3: STUB */
-	va->addr = start;	/* TODO: leave the leading guard pages unmapped */
-#endif /* LAB3: END */
-	/* First fit: the span sits at the bottom of the hole; the rest stays in front of next. */
-	va->gap = 0;
+	va->addr = addr;
+	/* The hole is split in two: below the span (va's gap), and above it (next's). */
+	va->gap = pages_between(lo, va->span_start);
 	tree_insert(s, va, last);
 	if (next) {
-		next->gap -= span;
+		next->gap -= va->gap + r.span;
 		update_path(next);
 	}
 
 	s->nr_areas++;
 	s->used_pages += npages;
-	s->span_pages_used += span;
+	s->span_pages_used += r.span;
 	return 0;
 }
+#if 0  /* LAB3: STUB */
+/*
+ * TODO: find room for the span in the tree and place it (docs/labs/lab3-vmalloc-guards.md,
+ * exercise 1). As it is, every area goes after the last one, without guard pages and without
+ * alignment, and the room of a freed area is never used again.
+ */
+int vmarea_alloc_aligned(struct vmarea_space *s, struct vmarea *va, u64 npages, u32 guard,
+			 u64 align)
+{
+	struct vmarea *last = rightmost(s->root);
+	u64 start = last ? vmarea_span_end(last) : s->start;
+
+	(void)guard;
+	(void)align;
+	if (npages == 0 || pages_between(start, s->end) < npages)
+		return -1;
+	va->span_start = start;
+	va->span_pages = npages;
+	va->guard = 0;
+	va->npages = npages;
+	va->addr = start;
+	va->gap = 0;
+	tree_insert(s, va, last);
+	s->nr_areas++;
+	s->used_pages += npages;
+	s->span_pages_used += npages;
+	return 0;
+}
+#endif /* LAB3: END */
 
 void vmarea_free(struct vmarea_space *s, struct vmarea *va)
 {

@@ -11,13 +11,8 @@
 
 struct vmarea {
 	u64 span_start; /* first byte of the leading guard */
-	/* LAB3: BEGIN how the span and the usable pages relate */
 	u64 span_pages; /* guard + npages + guard */
 	u64 addr;	/* first usable byte: span_start + guard * PAGE_SIZE */
-#if 0			/* LAB3: STUB */
-	u64 span_pages; /* pages in the span: the usable pages and the guards */
-	u64 addr;	/* first usable byte */
-#endif			/* LAB3: END */
 	u64 npages;	/* usable pages */
 	u32 guard;	/* guard pages on each side */
 
@@ -49,7 +44,17 @@ static inline u64 vmarea_addr_end(const struct vmarea *va)
 }
 
 void vmarea_space_init(struct vmarea_space *s, u64 start, u64 end);
-int vmarea_alloc(struct vmarea_space *s, struct vmarea *va, u64 npages, u32 guard);
+/*
+ * Give va an area of npages usable pages with guard unmapped pages on each side, its usable
+ * pages at a multiple of align pages (a power of two), at the lowest address where the span
+ * fits. 0, or -1 (va untouched) if there is no room or the request makes no sense.
+ */
+int vmarea_alloc_aligned(struct vmarea_space *s, struct vmarea *va, u64 npages, u32 guard,
+			 u64 align);
+static inline int vmarea_alloc(struct vmarea_space *s, struct vmarea *va, u64 npages, u32 guard)
+{
+	return vmarea_alloc_aligned(s, va, npages, guard, 1);
+}
 void vmarea_free(struct vmarea_space *s, struct vmarea *va);
 struct vmarea *vmarea_find(const struct vmarea_space *s, u64 addr);
 struct vmarea *vmarea_lookup(const struct vmarea_space *s, u64 addr);

@@ -34,6 +34,7 @@
 #include "kernel/user/initrd.h"
 #include "mm/fail.h"
 #include "mm/mm.h"
+#include "mm/page_poison.h"
 
 /* The multiboot2 information is small; anything claiming more than this is not to be trusted. */
 #define MB2_MAX_INFO_SIZE (1 << 20)
@@ -126,16 +127,34 @@ static void set_vbe_8bpp(const char *key, const char *value, void *ctx)
 	boot_params.vbe_8bpp = true;
 }
 
+/* page_poison=1: poison freed pages, check the poison on allocation (mm/page_poison.h). */
+static void set_page_poison(const char *key, const char *value, void *ctx)
+{
+	if (!strcmp(value, "1") || !strcmp(value, "on"))
+		page_poison_enable();
+	else if (strcmp(value, "0") && strcmp(value, "off"))
+		pr_warn("cmdline: page_poison=%s is not 1 or 0; ignored\n", value);
+}
+
 static void unknown_param(const char *key, const char *value, void *ctx)
 {
 	pr_warn("cmdline: unknown parameter '%s' ignored\n", key);
 }
 
 static const struct cmdline_param kernel_params[] = {
-	{ "test", set_test },	  { "loglevel", set_loglevel }, { "bench", set_bench },
-	{ "fail", set_fail },	  { "icount", set_icount },	{ "demo", set_demo },
-	{ "selftest", set_demo }, { "pause", set_demo_timing }, { "poweroff", set_demo_timing },
-	{ "nosmp", set_flag },	  { "noapic", set_flag },	{ "vbe_8bpp", set_vbe_8bpp },
+	{ "test", set_test },
+	{ "loglevel", set_loglevel },
+	{ "bench", set_bench },
+	{ "fail", set_fail },
+	{ "icount", set_icount },
+	{ "demo", set_demo },
+	{ "selftest", set_demo },
+	{ "pause", set_demo_timing },
+	{ "poweroff", set_demo_timing },
+	{ "nosmp", set_flag },
+	{ "noapic", set_flag },
+	{ "vbe_8bpp", set_vbe_8bpp },
+	{ "page_poison", set_page_poison },
 	{ NULL, NULL },
 };
 

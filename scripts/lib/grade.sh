@@ -49,11 +49,12 @@ symbol() {
 	nm "$K" | awk -v s="$1" '$3 == s { print $1; exit }'
 }
 
-# boot CMDLINE INPUT [QEMU options...]: boot $K with this command line and INPUT typed on the
+# boot CMDLINE INPUT [QEMU options...]: boot $K with this command line (and BOOT_ARGS, kernel
+# parameters a check may set for all its boots, e.g. page_poison=1) and INPUT typed on the
 # serial port. The console goes to $LOG (and is added to the transcript $T); status is that of
 # scripts/qemu-run: 0 powered off, 1 panic or failed tests, 2 CPU reset, 124 timed out.
 boot() {
-	local cmdline=$1 input=$2
+	local cmdline=$1${BOOT_ARGS:+ $BOOT_ARGS} input=$2
 	shift 2
 	LOG=$OUT/boot.log
 	qemu_boot "$K" "$cmdline" "$input" "$LOG" "$@"
@@ -291,6 +292,7 @@ run_test() {
 	item_open=0
 	fail_tail=""
 	LOG=""
+	BOOT_ARGS=""
 	[ -z "$given" ] || note=" (needs no code of yours)"
 	: >"$T"
 	printf '== Test lab%s %s == ' "$lab" "$name"
