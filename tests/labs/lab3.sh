@@ -1,6 +1,16 @@
 # shellcheck shell=bash
 # Lab 3 (vmalloc and guard pages): its graded checks, sourced by scripts/grade. lab3() lists them
 # (run_test LAB NAME POINTS FUNCTION [given]); the helpers they use are in scripts/lib/grade.sh.
+
+# The answer under another name (extended regular expressions; make test's
+# grading.handout_hides.lab3 greps the handout for them): a walk that prunes by max_gap on
+# either side, rounding up to the alignment, and the climb to the next ancestor in order.
+LAB3_NOT_IN_HANDOUT=(
+	'max_gap\([a-z_>.-]*left\) *>='
+	'max_gap\([a-z_>.-]*right\) *>='
+	'-[a-z_]+ & \([a-z_>.-]*align - 1\)'
+	'n->parent->right'
+)
 # Every boot of the lab has page_poison=1: a page the student's code uses after freeing it
 # holds the poison (a read finds garbage, a write is reported when the page comes back).
 
