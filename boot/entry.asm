@@ -181,7 +181,7 @@ msg_bad_magic:
 msg_no_long_mode:
 	db "boot: this CPU has no 64-bit long mode; halting", 13, 10, 0
 
-; The boot page tables stay: kernel/smp.c starts the other CPUs on them (the trampoline).
+; The boot page tables stay: kernel/smp_boot.c starts the other CPUs on them (the trampoline).
 global boot_pml4
 
 section .boot.bss nobits

@@ -368,8 +368,8 @@ void sched_tick(void)
 }
 
 /*
- * Each CPU's APIC timer tick (lapic_timer_init() in kernel/smp.c installs it). The timers start
- * before the scheduler does: until sched_start(), a tick is only acknowledged.
+ * Each CPU's APIC timer tick (lapic_timer_init() in kernel/smp_boot.c installs it). The timers
+ * start before the scheduler does: until sched_start(), a tick is only acknowledged.
  */
 void local_timer_interrupt(struct pt_regs *regs)
 {
@@ -503,7 +503,7 @@ void sched_start(int (*init)(void *arg))
 }
 
 /*
- * An AP joins the scheduler (kernel/smp.c, once it is up): from now on tasks may be queued for
+ * An AP joins the scheduler (kernel/smp_boot.c, once it is up): from now on tasks may be queued for
  * it and it is woken for them; until the boot CPU has started the scheduler, it finds no work.
  */
 __attribute__((noreturn)) void sched_ap_enter(void)

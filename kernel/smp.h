@@ -2,6 +2,8 @@
  * Symmetric multiprocessing: find the CPUs in the ACPI MADT, start each other CPU (an AP)
  * through a real-mode trampoline, and let CPUs run a function on each other with an IPI. Each AP
  * then runs tasks like the boot CPU (kernel/sched.c), which alone keeps the 8259 PIC and the PIT.
+ * One file per job: kernel/smp_boot.c starts the CPUs, kernel/smp_call.c runs calls on them,
+ * kernel/smp_stop.c stops them, kernel/tlb_shootdown.c flushes their TLBs (lab 6).
  */
 #ifndef KERNEL_SMP_H
 #define KERNEL_SMP_H
@@ -85,5 +87,13 @@ int smp_start_cpu_for_test(u32 apic_id, u64 timeout_ms);
 
 /* IPIs of CALL_FUNCTION_VECTOR that found no call posted to their CPU, and did nothing. */
 u64 smp_stray_call_ipis(void);
+
+/*
+ * smp_init() calls these before it starts any other CPU: the handler of CALL_FUNCTION_VECTOR
+ * (kernel/smp_call.c), and the TLB shootdown, installed as mm's remote side (tlb_set_remote())
+ * with its IPI's handler (kernel/tlb_shootdown.c).
+ */
+void smp_call_init(void);
+void install_tlb_shootdown(void);
 
 #endif

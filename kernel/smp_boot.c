@@ -1,8 +1,8 @@
 /*
- * SMP start-up and IPIs (see smp.h). The order in which an AP comes up, step by step, is in
- * docs/ARCHITECTURE.md ("Starting the other CPUs"); arch/x86_64/trampoline.asm has the mode
- * switches. Facts from the Intel SDM vol. 3, "Multiple-Processor Management" (the INIT-SIPI-SIPI
- * sequence and its delays).
+ * Starting the other CPUs (see smp.h), and the list of CPUs. The order in which an AP comes up,
+ * step by step, is in docs/ARCHITECTURE.md ("Starting the other CPUs");
+ * arch/x86_64/trampoline.asm has the mode switches. Facts from the Intel SDM vol. 3,
+ * "Multiple-Processor Management" (the INIT-SIPI-SIPI sequence and its delays).
  */
 #include "kernel/smp.h"
 #include "arch/x86_64/asm/io.h"
@@ -22,8 +22,6 @@
 #include "kernel/time.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
-#include "mm/test_hooks.h"
-#include "mm/tlbflush.h"
 
 /* What the trampoline reads (trampoline.asm, trampoline_params: the same layout). */
 struct trampoline_params {
@@ -70,275 +68,6 @@ static void tsc_delay_us(u64 us)
 	while (rdtsc_ordered() < end)
 		cpu_relax();
 }
-
-/* ------------------------------------------------------------------ smp_call_function */
-
-static struct {
-	void (*func)(void *info);
-	void *info;
-	bool wait;
-	u64 seq; /* numbers the calls: never 0 */
-} call;
-/* Held by one caller at a time, taken with interrupts on (so the waiter can serve calls). */
-static volatile u32 call_busy;
-
-/*
- * What each CPU was asked, and what it did, by call number. posted: the call it is to take (0:
- * none); the caller sets it before the IPI, the target swaps it for 0 as it takes it. An IPI
- * that finds 0 there was not meant for this call - sent for a call that gave up on this CPU, or
- * by nobody - and does nothing: neither runs a call that is not its own (whose info may be gone)
- * nor counts as another CPU's answer.
- */
-static struct {
-	u64 posted, started, done;
-} call_state[NR_CPUS];
-static u64 stray_call_ipis;
-u32 smp_call_test_lost_sends;
-void (*smp_call_test_hook)(void);
-
-/* The IPI's handler, on the target CPU, in IRQ context. */
-static void call_function_interrupt(struct pt_regs *regs)
-{
-	u32 me = smp_processor_id();
-	u64 seq = __atomic_exchange_n(&call_state[me].posted, 0, __ATOMIC_ACQUIRE);
-	void (*func)(void *info) = call.func;
-	void *info = call.info;
-	bool wait = call.wait;
-
-	if (!seq) {
-		__atomic_fetch_add(&stray_call_ipis, 1, __ATOMIC_RELAXED);
-		lapic_eoi();
-		return;
-	}
-	/* From here the caller may reuse `call` (unless wait): only the copies above are used. */
-	__atomic_store_n(&call_state[me].started, seq, __ATOMIC_RELEASE);
-	func(info);
-	if (wait)
-		__atomic_store_n(&call_state[me].done, seq, __ATOMIC_RELEASE);
-	lapic_eoi();
-}
-
-u64 smp_stray_call_ipis(void)
-{
-	return __atomic_load_n(&stray_call_ipis, __ATOMIC_RELAXED);
-}
-
-/* Wait until each CPU in targets has taken call seq (or, with done, returned from it). */
-static void wait_for_cpus(u64 targets, u64 seq, bool done)
-{
-	u64 warn_at = rdtsc_ordered() + AP_BOOT_TIMEOUT_MS * tsc_khz;
-	u32 i, late;
-
-	for (;;) {
-		for (i = 0, late = 0; i < nr_cpus_numbered; i++) {
-			u64 *at = done ? &call_state[i].done : &call_state[i].started;
-
-			late += (targets >> i & 1) && __atomic_load_n(at, __ATOMIC_ACQUIRE) != seq;
-		}
-		if (!late)
-			return;
-		if (warn_at && rdtsc_ordered() > warn_at) {
-			pr_err("smp_call_function: %u CPUs not %s the call after %u ms; still "
-			       "waiting\n",
-			       late, done ? "done with" : "taking", AP_BOOT_TIMEOUT_MS);
-			warn_at = 0;
-		}
-		cpu_relax();
-	}
-}
-
-/*
- * Post the call to CPU i and send the IPI: true if i takes part. If the APIC did not send it,
- * the IPI may still arrive later: whichever comes first, the take or the withdrawal, decides.
- */
-static bool post_call(u32 i, u64 seq)
-{
-	u64 expected = seq;
-	bool lost;
-
-	__atomic_store_n(&call_state[i].posted, seq, __ATOMIC_RELEASE);
-	lost = lapic_send_ipi(cpus[i].apic_id, CALL_FUNCTION_VECTOR) ||
-	       (smp_call_test_lost_sends >> i & 1);
-	if (!lost)
-		return true;
-	if (!__atomic_compare_exchange_n(&call_state[i].posted, &expected, 0, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return true; /* it arrived after all, and took the call */
-	pr_err("smp_call_function: the APIC did not send the IPI to CPU %u\n", i);
-	return false;
-}
-
-/*
- * The IPIs go out inside one interrupts-off window that also names this CPU, so that "every
- * other CPU" is decided where the sending is done. The waiting is done with interrupts on.
- */
-int smp_call_function(void (*func)(void *info), void *info, bool wait)
-{
-	u64 flags, targets = 0, seq;
-	u32 me, i, n = 0;
-
-	if (irqs_disabled() || this_cpu_read(irq_depth)) {
-		pr_err("WARNING: smp_call_function with interrupts off or from an interrupt: "
-		       "refused\n");
-		return -1;
-	}
-	if (smp_call_test_hook)
-		smp_call_test_hook();
-	/* Between here and the release, a kill would leave call_busy taken forever. */
-	kill_disable();
-	while (__atomic_exchange_n(&call_busy, 1, __ATOMIC_ACQUIRE))
-		cpu_relax();
-	seq = ++call.seq;
-	call.func = func;
-	call.info = info;
-	call.wait = wait;
-	flags = local_irq_save();
-	me = smp_processor_id();
-	for (i = 0; i < nr_cpus_numbered; i++) {
-		if (i != me && cpus[i].state == CPU_ONLINE && post_call(i, seq)) {
-			targets |= 1UL << i;
-			n++;
-		}
-	}
-	local_irq_restore(flags);
-	wait_for_cpus(targets, seq, false);
-	if (wait)
-		wait_for_cpus(targets, seq, true);
-	__atomic_store_n(&call_busy, 0, __ATOMIC_RELEASE);
-	kill_enable();
-	if (smp_call_test_hook)
-		smp_call_test_hook();
-	return n;
-}
-
-/* ------------------------------------------------------------------ TLB shootdown */
-
-/*
- * mm's shootdown (mm/tlbflush.h), with a vector of its own rather than smp_call_function(): the
- * flush of this CPU must go out in the same interrupts-off window as the IPIs (a caller moved
- * between the two would leave a CPU out), and smp_call_function() cannot run there.
- */
-/* LAB6: BEGIN the shootdown: post, IPI, flush here, wait for every acknowledgement */
-static struct {
-	u64 start, end;
-	u64 seq; /* numbers the shootdowns: never 0 */
-} flush_req;
-/* Held by one initiator at a time, taken with interrupts on (so that it serves the others). */
-static volatile u32 flush_busy;
-
-/*
- * posted: the shootdown a CPU is to run (0: none); the initiator sets it before the IPI, the
- * target swaps it for 0 as it takes it. acked: the last one it ran to the end. An IPI that finds
- * nothing posted (a send that was given up, or a late one) does nothing.
- */
-static struct {
-	u64 posted, acked;
-} flush_state[NR_CPUS];
-
-/* The IPI's handler, on the target CPU, in IRQ context. */
-static void flush_tlb_interrupt(struct pt_regs *regs)
-{
-	u32 me = smp_processor_id();
-	u64 seq = __atomic_exchange_n(&flush_state[me].posted, 0, __ATOMIC_ACQUIRE);
-
-	(void)regs;
-	if (seq) {
-		/* flush_req stays as it is until every target has acknowledged. */
-		local_flush_tlb_kernel_range(flush_req.start, flush_req.end);
-		__atomic_store_n(&flush_state[me].acked, seq, __ATOMIC_RELEASE);
-	}
-	lapic_eoi();
-}
-
-/* Post shootdown seq to CPU i and send the IPI: true if i takes part (see post_call()). */
-static bool post_flush(u32 i, u64 seq)
-{
-	u64 expected = seq;
-
-	__atomic_store_n(&flush_state[i].posted, seq, __ATOMIC_RELEASE);
-	if (!lapic_send_ipi(cpus[i].apic_id, INVALIDATE_TLB_VECTOR))
-		return true;
-	/* Not sent: withdraw it, unless the IPI arrived after all and took it. */
-	return !__atomic_compare_exchange_n(&flush_state[i].posted, &expected, 0, false,
-					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-}
-
-static void wait_for_acks(u64 targets, u64 seq)
-{
-	u32 i, late;
-
-	do {
-		cpu_relax();
-		for (i = 0, late = 0; i < nr_cpus_numbered; i++)
-			late += (targets >> i & 1) &&
-				__atomic_load_n(&flush_state[i].acked, __ATOMIC_ACQUIRE) != seq;
-	} while (late);
-}
-
-/*
- * Every online CPU flushes [start, end), this one inside the window in which the IPIs go out;
- * returns once each target has acknowledged, with their number. The wait is done with
- * interrupts on: two initiators each waiting with interrupts off for the other would wait forever.
- */
-static int flush_tlb_all_cpus(u64 start, u64 end)
-{
-	u64 flags, targets = 0, seq;
-	u32 me, i, n = 0;
-
-	if (irqs_disabled() || this_cpu_read(irq_depth))
-		return -1;
-	kill_disable(); /* a kill while flush_busy is held would leave it held */
-	while (__atomic_exchange_n(&flush_busy, 1, __ATOMIC_ACQUIRE))
-		cpu_relax();
-	seq = ++flush_req.seq;
-	flush_req.start = start;
-	flush_req.end = end;
-	flags = local_irq_save();
-	me = smp_processor_id();
-	for (i = 0; i < nr_cpus_numbered; i++) {
-		if (i != me && cpus[i].state == CPU_ONLINE && post_flush(i, seq)) {
-			targets |= 1UL << i;
-			n++;
-		}
-	}
-	local_flush_tlb_kernel_range(start, end);
-	local_irq_restore(flags);
-	wait_for_acks(targets, seq);
-	__atomic_store_n(&flush_busy, 0, __ATOMIC_RELEASE);
-	kill_enable();
-	return n;
-}
-
-static void tlb_shootdown_init(void)
-{
-	request_sysvec(INVALIDATE_TLB_VECTOR, flush_tlb_interrupt);
-}
-#if 0  /* LAB6: STUB */
-/*
- * TODO: the TLB shootdown (docs/labs/lab6-tlb-shootdown.md, exercise 2). Every online CPU, this
- * one too, must run local_flush_tlb_kernel_range(start, end) on itself (no CPU can flush
- * another's), and flush_tlb_all_cpus() may return only once each has done it, with the number
- * of other CPUs that did (-1 if it cannot run at all). Send the others an IPI of
- * INVALIDATE_TLB_VECTOR (lapic_send_ipi()); tlb_shootdown_init() runs before any other CPU
- * starts: install your handler there (request_sysvec()). Mind that your task may be preempted
- * and moved to another CPU at any point where interrupts are on, that two CPUs may start a
- * shootdown at the same time, and that the caller's interrupts are on (tlb_shootdown_possible()
- * says why they must be). As it is, no CPU flushes, and it says all the others did.
- */
-static int flush_tlb_all_cpus(u64 start, u64 end)
-{
-	return (int)num_online_cpus() - 1;
-}
-
-static void tlb_shootdown_init(void)
-{
-}
-#endif /* LAB6: END */
-
-static const struct tlb_remote tlb_remote = {
-	.flush_all = flush_tlb_all_cpus,
-	.online_cpus = num_online_cpus,
-};
 
 /* ------------------------------------------------------------------ the APs' side */
 
@@ -592,10 +321,9 @@ void smp_init(const struct memmap *map, bool nosmp)
 	}
 	setup_trampoline();
 	pr_info("smp: AP trampoline at %#lx\n", trampoline_phys);
-	request_sysvec(CALL_FUNCTION_VECTOR, call_function_interrupt);
-	tlb_shootdown_init();
+	smp_call_init();
 	/* Before any AP is up: from its first translation on, unmaps must reach its TLB. */
-	tlb_set_remote(&tlb_remote);
+	install_tlb_shootdown();
 	/* Each CPU's scheduler tick; without it, the PIT's tick preempts on the boot CPU only. */
 	if (!lapic_timer_init(HZ, local_timer_interrupt))
 		lapic_timer_start_this_cpu();

@@ -135,7 +135,7 @@ int set_cpus_allowed(struct task *t, int cpu);
  * show an overrun go unseen, as in a Linux built without the option (its default).
  */
 extern bool sched_stack_end_check;
-/* An AP, once up, becomes a CPU that runs tasks; this is its idle loop (kernel/smp.c). */
+/* An AP, once up, becomes a CPU that runs tasks; this is its idle loop (kernel/smp_boot.c). */
 __attribute__((noreturn)) void sched_ap_enter(void);
 
 /* Boot: make the idle task and start `init` on a guarded stack; the boot stack is left behind. */

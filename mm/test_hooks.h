@@ -18,10 +18,10 @@ extern void (*pgtable_walked_test_hook)(u64 va);
 /* mm/vmalloc.c: called before each batch of a new area's pages (index of its first) is mapped. */
 extern void (*vmalloc_test_hook)(u64 page_index);
 
-/* kernel/smp.c: the CPUs (a bit each) whose IPI is sent but reported as not sent. */
+/* kernel/smp_call.c: the CPUs (a bit each) whose IPI is sent but reported as not sent. */
 extern u32 smp_call_test_lost_sends;
 /*
- * kernel/smp.c: called as smp_call_function() starts and as it returns, in task context with
+ * kernel/smp_call.c: called as smp_call_function() starts and as it returns, in task context with
  * interrupts on, where the caller may be preempted and moved to another CPU.
  */
 extern void (*smp_call_test_hook)(void);

@@ -1,6 +1,6 @@
 /*
  * Flushing kernel translations from the TLBs, this CPU's and every other online CPU's (a TLB
- * shootdown). mm knows nothing of IPIs: the SMP code (kernel/smp.c) installs, with
+ * shootdown). mm knows nothing of IPIs: the SMP code (kernel/tlb_shootdown.c) installs, with
  * tlb_set_remote(), the function that runs a flush on every CPU and waits for the other CPUs'
  * acknowledgements. Until it does, there is one CPU and a local flush is a shootdown. A hook
  * because mm sits below the core that sends IPIs, and because the kernel runs with one CPU
@@ -31,7 +31,7 @@ struct tlb_remote {
 	int (*flush_all)(u64 start, u64 end);
 	u32 (*online_cpus)(void);
 };
-/* Install the remote side (kernel/smp.c, before it starts the other CPUs). */
+/* Install the remote side (kernel/tlb_shootdown.c, before smp_init() starts the other CPUs). */
 void tlb_set_remote(const struct tlb_remote *remote);
 
 /* CPUs whose TLBs a shootdown must reach (1 until the other CPUs are up). */

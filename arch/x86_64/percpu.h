@@ -2,9 +2,9 @@
  * Per-CPU data. What the entry code, the scheduler and the overflow policy read on every CPU
  * lives in one struct percpu, reached through one accessor, this_cpu(), which reads the
  * structure's own address from %gs:0. The boot CPU's is boot_percpu; each other CPU (AP) gets
- * one from percpu_ap_area() and points its GS base at it when it starts (kernel/smp.c). Other
+ * one from percpu_ap_area() and points its GS base at it when it starts (kernel/smp_boot.c). Other
  * per-CPU state stays with its owner, in arrays indexed by CPU number (the page allocator's
- * per-CPU lists, the scheduler's, smp.c's, the CPU stacks of kernel/stack.c, ...).
+ * per-CPU lists, the scheduler's, smp_call.c's, the CPU stacks of kernel/stack.c, ...).
  */
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H

@@ -1,6 +1,6 @@
 ; The AP start-up trampoline: how a second CPU gets from real mode to the kernel's C code.
 ;
-; A STARTUP IPI (kernel/smp.c) makes the AP begin in 16-bit real mode at CS:IP = (page << 8):0,
+; A STARTUP IPI (kernel/smp_boot.c) makes the AP begin in 16-bit real mode at CS:IP = (page << 8):0,
 ; so this code is copied to a page below 1 MiB first; it runs there at whatever page that is
 ; (EBX = its physical address, from CS). On the way it uses the boot page tables of
 ; boot/entry.asm, which map physical 0-4 GiB one to one (this page too, so paging can be turned
@@ -10,7 +10,7 @@
 ;           CR0.PG|WP: long mode (compatibility mode until the far jump)
 ;   64-bit: jump to ap_entry64 at its kernel address; it reads the parameters, switches CR3 to
 ;           the kernel's own tables (no identity map: this page disappears from view), takes
-;           the idle task's stack and calls ap_start(percpu) (kernel/smp.c).
+;           the idle task's stack and calls ap_start(percpu) (kernel/smp_boot.c).
 ; The boot CPU writes trampoline_params before each AP's STARTUP IPI; APs start one at a time.
 
 bits 16
@@ -96,7 +96,7 @@ tr_jump64:
 	dd 0
 	dw TR_CODE64
 
-; struct trampoline_params in kernel/smp.c: the same layout.
+; struct trampoline_params in kernel/smp_boot.c: the same layout.
 align 8
 trampoline_params:
 tr_efer:	dd 0, 0

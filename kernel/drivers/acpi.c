@@ -109,7 +109,7 @@ static const u8 *find_table(const struct mb2_info *mb, const char *sig)
 }
 
 /*
- * The MADT lists the CPUs for kernel/smp.c. A table that does not parse is reported and not
+ * The MADT lists the CPUs for kernel/smp_boot.c. A table that does not parse is reported and not
  * used: the kernel then runs on one CPU, as with no MADT at all.
  */
 static void find_madt(const struct mb2_info *mb)

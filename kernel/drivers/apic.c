@@ -1,8 +1,8 @@
 /*
  * The local APIC in xAPIC mode. Register offsets and ICR bits: Intel SDM vol. 3, "Advanced
  * Programmable Interrupt Controller (APIC)". x2APIC mode (registers as MSRs, 32-bit ids) is not
- * used: an x2APIC CPU with an id below 255 works in xAPIC mode too, and kernel/smp.c reports any
- * CPU whose id needs x2APIC mode.
+ * used: an x2APIC CPU with an id below 255 works in xAPIC mode too, and kernel/smp_boot.c reports
+ * any CPU whose id needs x2APIC mode.
  */
 #include "kernel/drivers/apic.h"
 #include "arch/x86_64/asm/io.h"

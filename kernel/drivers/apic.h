@@ -31,7 +31,7 @@ bool lapic_in_service(u8 vector);
 int lapic_send_ipi(u32 apic_id, u8 vector);
 /* A non-maskable interrupt to that CPU: it arrives even with interrupts off (panic's stop). */
 int lapic_send_nmi(u32 apic_id);
-/* INIT, then STARTUP at physical page (page << 12): how an AP is woken (kernel/smp.c). */
+/* INIT, then STARTUP at physical page (page << 12): how an AP is woken (kernel/smp_boot.c). */
 int lapic_send_init(u32 apic_id);
 int lapic_send_startup(u32 apic_id, u8 page);
 /*

@@ -1,7 +1,7 @@
 /*
  * The ACPI MADT ("APIC", Multiple APIC Description Table): which CPUs the machine has (their
  * local APIC ids), where the I/O APICs are, and how the ISA IRQs map onto them. Parsed from a
- * copy of the table into struct madt; the SMP start-up (kernel/smp.c) reads the CPUs from it.
+ * copy of the table into struct madt; the SMP start-up (kernel/smp_boot.c) reads the CPUs from it.
  *
  * The table is untrusted input: every entry is checked against the table's length and against
  * the size of its type before it is read. A malformed table gives an error and no result, so the
