@@ -417,7 +417,7 @@ static u64 stack_left(const struct task *t)
 }
 
 /*
- * Preemption: on the way out of every outermost interrupt (irq_exit(), arch/x86_64/idt.c, calls
+ * Preemption: on the way out of every outermost interrupt (irq_exit(), arch/x86_64/irq.c, calls
  * it by name), switch if the slice is over.
  */
 void sched_irq_exit(struct pt_regs *regs)

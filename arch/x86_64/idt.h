@@ -1,4 +1,8 @@
-/* Exceptions and interrupts: the saved register frame, the IRQ handlers and their controller. */
+/*
+ * Exceptions and interrupts: the saved register frame, the IRQ handlers and their controller.
+ * The IDT and exception dispatch are in arch/x86_64/idt.c; the IRQ handlers, their controller
+ * and the recovery of an IRQ whose entry overran the stack in arch/x86_64/irq.c.
+ */
 #ifndef ARCH_IDT_H
 #define ARCH_IDT_H
 
