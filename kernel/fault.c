@@ -77,7 +77,7 @@ static void kill_overflowing_task(struct task *t, struct pt_regs *regs)
  * where the next interrupt starts anyway. Not inlined, so that make stackcheck sees the call
  * through fn here.
  */
-static noinline void run_on_irq_stack(void (*fn)(void *arg), void *arg)
+noinline void run_on_irq_stack(void (*fn)(void *arg), void *arg)
 {
 	u64 top = this_cpu()->irq_stack_top, sp = (u64)__builtin_frame_address(0);
 
@@ -85,39 +85,6 @@ static noinline void run_on_irq_stack(void (*fn)(void *arg), void *arg)
 		call_on_stack(top, fn, arg);
 	else
 		fn(arg);
-}
-
-static void show_expected_fault(void *regs)
-{
-	show_fault("expected by a test", regs, 0, 0);
-}
-
-/*
- * The current task armed a catch: print the whole oops, then resume at its kernel_setjmp(). Only
- * a fault at the interrupt depth where it was armed counts (the task's own code, or the function
- * of an IPI that armed it), not one in an interrupt handler that came on top, in another exception
- * handler, or an NMI or machine check that happened to come while the catch was armed.
- */
-static bool catch_expected_fault(struct pt_regs *regs)
-{
-	struct percpu *cpu = this_cpu();
-	struct task *t = current;
-	struct fault_catch *fc = t ? t->fault_catch : NULL;
-
-	if (!fc || cpu->irq_depth != fc->irq_depth || cpu->fault_depth > 1)
-		return false;
-	/* NMI and #MC come from outside, whatever the task was doing: never "expected". */
-	if (regs->vector == X86_TRAP_NMI || regs->vector == X86_TRAP_MC)
-		return false;
-	t->fault_catch = NULL;
-	run_on_irq_stack(show_expected_fault, regs);
-	fc->rec.vector = regs->vector;
-	fc->rec.rip = regs->rip;
-	fc->rec.cr2 = read_cr2();
-	fc->rec.error_code = regs->error_code;
-	/* Return from the exception into kernel_longjmp(jb, 1) instead of the faulting code. */
-	exception_resume_longjmp(regs, &fc->jb, 1);
-	return true;
 }
 
 /* LAB4: BEGIN recognise a stack overflow, report it, and kill the task or panic */

@@ -6,21 +6,7 @@
 #define KERNEL_FAULT_H
 
 #include "arch/x86_64/idt.h"
-#include "arch/x86_64/setjmp.h"
-
-/* What a caught fault looked like. */
-struct fault_record {
-	u64 vector;
-	u64 rip;
-	u64 cr2;
-	u64 error_code;
-};
-
-struct fault_catch {
-	struct jmp_buf jb;
-	struct fault_record rec;
-	int irq_depth; /* where it was armed: a task (0), or an IPI's function on another CPU */
-};
+#include "kernel/fault_catch.h"
 
 struct task;
 
@@ -43,5 +29,11 @@ const char *why_not_killable(struct task *t, const struct pt_regs *regs, char *b
 bool kill_task_out_of_stack(struct pt_regs *regs, u64 left);
 /* NMIs that no panic sent, since boot: each was reported and ignored (kernel_exception()). */
 extern u64 nmi_unknown_count;
+
+/*
+ * Run fn(arg) on this CPU's IRQ stack, or right here if that is where we are (exception
+ * context, interrupts off): a report must not need the faulting stack, which may be nearly full.
+ */
+void run_on_irq_stack(void (*fn)(void *arg), void *arg);
 
 #endif

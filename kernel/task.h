@@ -64,7 +64,7 @@ struct task {
 	struct task *wq_next;	       /* link in that queue */
 	struct task *rq_next;	       /* link in the run queue or the sleep list */
 	struct task *all_next;	       /* link in the list of all tasks */
-	/* Armed by a test that expects a fault in this task (kernel/fault.c); dies with it. */
+	/* Armed by a test that expects a fault in this task (kernel/fault_catch.c); dies with it */
 	struct fault_catch *fault_catch;
 	bool stop_pending;    /* kill() asked it to end: it does at its next safe point */
 	int nokill;	      /* this_cpu()->nokill while switched out */

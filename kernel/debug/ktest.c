@@ -1,7 +1,7 @@
 #include "kernel/debug/ktest.h"
 #include "kernel/task.h"
 #include "arch/x86_64/setjmp.h"
-#include "kernel/fault.h"
+#include "kernel/fault_catch.h"
 #include "kernel/lib/glob.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/printk/printk.h"

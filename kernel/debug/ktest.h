@@ -6,7 +6,7 @@
 #ifndef KERNEL_KTEST_H
 #define KERNEL_KTEST_H
 
-#include "kernel/fault.h"
+#include "kernel/fault_catch.h"
 #include "kernel/lib/types.h"
 
 struct ktest {
