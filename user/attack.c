@@ -1,7 +1,8 @@
 /*
- * Review attacks: attack <mode>. Each mode does one thing the kernel must survive; the ones that
- * must kill the process say so (the shell's run prints how it ended), the others print
- * "attack: <mode>: ok" or a FAIL line. With no mode, or an unknown one, it lists them.
+ * Review attacks, a table of named cases: attack <case> runs one, attack -a runs them all (each
+ * in a child, checked by how it ended), attack -h lists them. Each case does one thing the
+ * kernel must survive: it is killed, or it prints "attack: <case>: ok" (or a FAIL line) and
+ * exits with 0 (1 on a FAIL).
  */
 #include "user/lib/ulib.h"
 
@@ -267,6 +268,8 @@ static void attack_sbrk(int argc, char **argv)
 	check("sbrk(3)", sbrk(3), b0);
 	check("sbrk(-3)", sbrk(-3), b0 + 3);
 	check("sbrk(-4)", sbrk(-4), -ENOMEM);
+	if (fails)
+		exit(1); /* not killed: -a sees the failed checks */
 	printf("attack: sbrk: now touching the freed heap (must segfault)\n");
 	((volatile char *)b0)[100] = 1;
 	printf("attack: FAIL: freed heap still mapped\n");
@@ -276,6 +279,8 @@ static void attack_recurse(int argc, char **argv)
 {
 	check("recurse(0)", syscall6(SYS_recurse, 0, 0, 0, 0, 0, 0), 0);
 	check("recurse(1)", syscall6(SYS_recurse, 1, 0, 0, 0, 0, 0), 1);
+	if (fails)
+		exit(1); /* not killed: -a sees the failed checks */
 	printf("attack: recurse(~0): must be killed\n");
 	syscall6(SYS_recurse, ~0UL, 0, 0, 0, 0, 0);
 	printf("attack: FAIL: recurse(~0) returned\n");
@@ -378,84 +383,151 @@ static void attack_bomb(int argc, char **argv)
 	}
 }
 
-struct attack_mode {
+/*
+ * How a case must end: killed (by its fault, or for its kernel stack), or exited with 0 after
+ * its checks. LOAD cases are tools of the other cases and loads for the scenarios: they are run
+ * by name and judged by their output, never by -a.
+ */
+enum ending { KILLED, OK, LOAD };
+
+struct attack_case {
 	const char *name;
-	const char *help; /* what it does, and how it must end */
+	enum ending ending;
+	const char *help;
 	void (*fn)(int argc, char **argv);
 };
 
 /* clang-format off */
-#define CASE(name, help) { #name, help, attack_##name }
+#define CASE(name, ending, help) { #name, ending, help, attack_##name }
 /* clang-format on */
 
-static const struct attack_mode modes[] = {
-	CASE(tf, "the trap flag set across a syscall: the #DB comes in ring 3, killed"),
-	CASE(ac, "AC set, an unaligned access, then system calls: ok"),
-	CASE(int3, "a breakpoint: killed"),
-	CASE(ud2, "an invalid opcode: killed"),
-	CASE(div0, "a division by zero: killed"),
-	CASE(hlt, "hlt at CPL 3: killed"),
-	CASE(cli, "cli at CPL 3: killed"),
-	CASE(in, "inb from the keyboard port: killed"),
-	CASE(out, "outb to QEMU's exit port: killed"),
-	CASE(iopl, "popf ignores IOPL at CPL 3, so out must still #GP: killed"),
-	CASE(int80, "int $0x80, a gate ring 3 may not use: killed"),
-	CASE(int20, "int $0x20, a vector of the IRQs: killed"),
-	CASE(int0e, "int $0x0e, the page fault's vector: killed"),
-	CASE(icebp, "icebp (0xf1), the one-byte INT1: killed"),
-	CASE(rdmsr, "rdmsr of GS base at CPL 3: killed"),
-	CASE(cr3, "read CR3 at CPL 3: killed"),
-	CASE(kread, "read the kernel image: killed"),
-	CASE(kread_dm, "read the direct map: killed"),
-	CASE(noncanon_jmp, "jump to a non-canonical address: killed"),
-	CASE(exec_stack, "run code on the stack (NX): killed"),
-	CASE(exec_heap, "run code on the heap (NX): killed"),
-	CASE(write_text, "write to the program's text: killed"),
-	CASE(badrsp, "syscall and interrupts with a kernel-half RSP: ok"),
-	CASE(badrsp_fault, "a fault with a non-canonical RSP: killed"),
-	CASE(segs, "the user data selector in GS and FS, then syscalls: ok"),
-	CASE(nullss, "load SS with null: #GP at CPL 3, killed"),
-	CASE(nosys, "system calls that do not exist: -ENOSYS, ok"),
-	CASE(ptrs, "bad pointers and lengths to spawn, write, read, wait: -EFAULT, ok"),
-	CASE(wait, "wait for no child, self, init, a pid with high bits: ok"),
-	CASE(sbrk, "sbrk past its limits, then touch the freed heap: killed"),
-	CASE(recurse, "the kernel recurses 0, 1, then ~0 times: its stack overflows, killed"),
-	CASE(sleep, "sleep(0): ok"),
-	CASE(x87, "[n] keep a value in mm0 across n sleeps: ok"),
-	CASE(x87pair, "change mm0 while a child (x87 200) keeps its own: ok"),
-	CASE(x87spy, "read mm0 without setting it: another process's data must not show"),
-	CASE(chatter, "[n] n whole lines, one write each"),
-	CASE(mixed, "kernel reports on one CPU while a child (chatter 3000) writes: ok"),
-	CASE(spawnmany, "[n] spawn n sleepers and exit without waiting"),
-	CASE(sleeper, "sleep 60 s"),
-	CASE(bomb, "every process spawns two more, forever"),
+static const struct attack_case cases[] = {
+	CASE(tf, KILLED, "the trap flag set across a syscall: the #DB comes in ring 3"),
+	CASE(ac, OK, "AC set, an unaligned access, then system calls"),
+	CASE(int3, KILLED, "a breakpoint"),
+	CASE(ud2, KILLED, "an invalid opcode"),
+	CASE(div0, KILLED, "a division by zero"),
+	CASE(hlt, KILLED, "hlt at CPL 3"),
+	CASE(cli, KILLED, "cli at CPL 3"),
+	CASE(in, KILLED, "inb from the keyboard port"),
+	CASE(out, KILLED, "outb to QEMU's exit port"),
+	CASE(iopl, KILLED, "popf ignores IOPL at CPL 3, so out must still #GP"),
+	CASE(int80, KILLED, "int $0x80, a gate ring 3 may not use"),
+	CASE(int20, KILLED, "int $0x20, a vector of the IRQs"),
+	CASE(int0e, KILLED, "int $0x0e, the page fault's vector"),
+	CASE(icebp, KILLED, "icebp (0xf1), the one-byte INT1"),
+	CASE(rdmsr, KILLED, "rdmsr of GS base at CPL 3"),
+	CASE(cr3, KILLED, "read CR3 at CPL 3"),
+	CASE(kread, KILLED, "read the kernel image"),
+	CASE(kread_dm, KILLED, "read the direct map"),
+	CASE(noncanon_jmp, KILLED, "jump to a non-canonical address"),
+	CASE(exec_stack, KILLED, "run code on the stack (NX)"),
+	CASE(exec_heap, KILLED, "run code on the heap (NX)"),
+	CASE(write_text, KILLED, "write to the program's text"),
+	CASE(badrsp, OK, "syscall and interrupts with a kernel-half RSP"),
+	CASE(badrsp_fault, KILLED, "a fault with a non-canonical RSP"),
+	CASE(segs, OK, "the user data selector in GS and FS, then syscalls"),
+	CASE(nullss, KILLED, "load SS with null: #GP at CPL 3"),
+	CASE(nosys, OK, "system calls that do not exist: -ENOSYS"),
+	CASE(ptrs, OK, "bad pointers and lengths to spawn, write, read, wait: -EFAULT"),
+	CASE(wait, OK, "wait for no child, self, init, a pid with high bits"),
+	CASE(sbrk, KILLED, "sbrk past its limits, then touch the freed heap"),
+	CASE(recurse, KILLED, "the kernel recurses 0, 1, then ~0 times: its stack overflows"),
+	CASE(sleep, OK, "sleep(0)"),
+	CASE(x87, KILLED, "[n] keep a value in mm0 across n sleeps (CR0.EM: no MMX in ring 3)"),
+	CASE(x87pair, KILLED, "change mm0 while a child (x87 200) keeps its own"),
+	CASE(x87spy, KILLED, "read mm0 without setting it: another process's data must not show"),
+	CASE(chatter, LOAD, "[n] n whole lines, one write each"),
+	CASE(mixed, LOAD, "kernel reports on one CPU while a child (chatter 3000) writes: ok"),
+	CASE(spawnmany, LOAD, "[n] spawn n sleepers and exit without waiting"),
+	CASE(sleeper, LOAD, "sleep 60 s"),
+	CASE(bomb, LOAD, "every process spawns two more, forever"),
 };
 
-static void list_modes(void)
+#define NR_CASES (sizeof(cases) / sizeof(cases[0]))
+
+static const char *const ending_name[] = { [KILLED] = "killed", [OK] = "ok", [LOAD] = "" };
+
+static void usage(void)
 {
 	unsigned long i;
 
-	printf("usage: attack <mode> [n]\n");
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-		printf("  %-13s %s\n", modes[i].name, modes[i].help);
+	printf("usage: attack <case> [n]  run one case; it must end as its last word says\n"
+	       "       attack -a          every case but the loads, each in a child, checked\n"
+	       "       attack -h          this list\n");
+	for (i = 0; i < NR_CASES; i++)
+		printf("  %-13s %s%s%s\n", cases[i].name, cases[i].help,
+		       cases[i].ending == LOAD ? "" : ": ", ending_name[cases[i].ending]);
+}
+
+static const struct attack_case *find_case(const char *name)
+{
+	unsigned long i;
+
+	for (i = 0; i < NR_CASES; i++) {
+		if (!strcmp(name, cases[i].name))
+			return &cases[i];
+	}
+	return NULL;
+}
+
+/* Run case c in a child and check how it ended: true if as it must. */
+static bool run_in_child(const struct attack_case *c)
+{
+	long pid = spawn("attack", c->name);
+	int st = 0;
+
+	if (pid < 0) {
+		printf("attack -a: %s: spawn failed (%ld)\n", c->name, pid);
+		return false;
+	}
+	if (wait((int)pid, &st) != pid) {
+		printf("attack -a: %s: wait failed\n", c->name);
+		return false;
+	}
+	if (c->ending == KILLED ? (st & WAIT_KILLED) != 0 : st == 0) {
+		printf("attack -a: %s: %s\n", c->name, ending_name[c->ending]);
+		return true;
+	}
+	printf("attack -a: %s: FAIL: wait status %#x, want %s\n", c->name, st,
+	       ending_name[c->ending]);
+	return false;
+}
+
+/* Each case in a child (SerenityOS's crash -A): a case that must be killed cannot run here. */
+static int run_all(void)
+{
+	unsigned long i, n = 0, failed = 0;
+
+	for (i = 0; i < NR_CASES; i++) {
+		if (cases[i].ending == LOAD)
+			continue;
+		n++;
+		failed += !run_in_child(&cases[i]);
+	}
+	printf("attack -a: %lu cases, %lu failed\n", n, failed);
+	return failed ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
-	unsigned long i;
+	const struct attack_case *c;
 
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		if (!strcmp(m, modes[i].name))
-			break;
+	if (!strcmp(m, "-h")) {
+		usage();
+		return 0;
 	}
-	if (i == sizeof(modes) / sizeof(modes[0])) {
+	if (!strcmp(m, "-a"))
+		return run_all();
+	c = find_case(m);
+	if (!c) {
 		if (m[0])
-			printf("attack: unknown mode '%s'\n", m);
-		list_modes();
+			printf("attack: unknown case '%s'\n", m);
+		usage();
 		return 2;
 	}
-	modes[i].fn(argc, argv);
+	c->fn(argc, argv);
 	printf("attack: %s: %s\n", m, fails ? "FAIL" : "ok");
 	return fails ? 1 : 0;
 }

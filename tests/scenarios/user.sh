@@ -46,14 +46,17 @@ job user.fuzz_and_spawnloop --needs build.test session user.fuzz_and_spawnloop "
 	'^still alive$'
 # NT set in ring 3 across a yielding system call must not leak into the kernel (an iretq with
 # NT #GPs); x87/MMX registers, which no switch saves, must not carry one process's values to
-# the next (CR0.EM: the program is killed instead).
+# the next (CR0.EM: the program is killed instead). Then every case of attack's table, each in a
+# child that must end as the table says (attack -a): killed, or its checks passed.
 job user.review_attacks --needs build.test session user.review_attacks "$K" \
-	'run ntflag 50\nrun attack x87 1\nrun attack x87spy\nrun attack ptrs\nrun attack wait\nrun attack sbrk\nrun attack iopl\necho still alive\npoweroff\n' 0 \
+	'run ntflag 50\nrun attack x87 1\nrun attack -h\nrun attack -a\necho still alive\npoweroff\n' 0 \
 	'^ntflag \(pid [0-9]+\): exited with 0$' \
 	'^attack\[[0-9]+\]: invalid opcode ip' \
+	'^  recurse +the kernel recurses 0, 1, then ~0 times: its stack overflows: killed$' \
 	'^attack: ptrs: ok$' '^attack: wait: ok$' \
 	'^attack\[[0-9]+\]: segfault at [0-9a-f]+ ip [0-9a-f]{16} sp [0-9a-f]{16} error 6$' \
-	'^attack\[[0-9]+\]: general protection fault ip' '^still alive$'
+	'^attack\[[0-9]+\]: general protection fault ip' \
+	'^attack -a: [0-9]+ cases, 0 failed$' '^attack \(pid [0-9]+\): exited with 0$' '^still alive$'
 
 # A program's write() and the kernel's report lines on two CPUs: each line whole (user output
 # goes through printk's lock too), here 40 segfault reports while a child writes 3000 lines.
