@@ -202,6 +202,7 @@ void __schedule(void)
 		      next->comm, next->pid, cpu->cpu, next->cpu);
 	next->on_cpu = true;
 	next->cpu = cpu->cpu;
+	stack_switch_in(&next->stack, cpu->cpu);
 	check_stack_end(prev);
 	check_stack_end(next);
 	next->switches++;

@@ -17,6 +17,7 @@
 #include "kernel/task.h"
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
+#include "mm/tlbflush.h"
 #include "mm/vmalloc.h"
 
 /* Updated by every CPU: atomically. */
@@ -63,26 +64,48 @@ static bool cache_put(struct vm_struct *vm)
 /*
  * Fresh or reused, a stack starts all zero: nothing of the last task leaks through. With
  * STACK_ZERO_DIRTY a reused stack has only the pages its last task wrote zeroed. The CPU sets a
- * PTE's dirty bit on the first write through it; after zeroing, the bits are cleared (and the
- * TLB entries flushed, or a cached "dirty" entry would let writes leave no trace), so the next
- * task's writes show up again. Most tasks touch one page of four.
+ * PTE's dirty bit on the first write through it; after zeroing, the bits are cleared (and this
+ * CPU's TLB entries flushed, or a cached "dirty" entry would let writes leave no trace), so the
+ * next task's writes show up again. Most tasks touch one page of four.
+ *
+ * Other CPUs may still cache the pages as dirty: only this CPU is left in s->cpus, and any
+ * other flushes its own entries before it first writes (stack_switch_in()). So a reuse costs
+ * no shootdown, wherever the last task ran.
  */
 static void zero_stack(struct kernel_stack *s, bool reused)
 {
-	u64 npages = THREAD_SIZE / PAGE_SIZE, dirty, i;
+	u64 npages = THREAD_SIZE / PAGE_SIZE, dirty, i, flags;
 
-	if (!STACK_ZERO_DIRTY || !reused) {
+	if (!STACK_ZERO_DIRTY) {
 		memset((void *)s->base, 0, THREAD_SIZE);
-		if (STACK_ZERO_DIRTY)
-			kernel_range_dirty(s->base, npages, true);
 		return;
 	}
-	dirty = kernel_range_dirty(s->base, npages, false);
-	for (i = 0; i < npages; i++) {
-		if (dirty & (1UL << i))
-			memset((void *)(s->base + i * PAGE_SIZE), 0, PAGE_SIZE);
+	flags = local_irq_save(); /* the flush and s->cpus name this CPU: stay on it */
+	if (!reused) {
+		memset((void *)s->base, 0, THREAD_SIZE);
+		kernel_range_dirty(s->base, npages, true);
+	} else {
+		dirty = kernel_range_dirty(s->base, npages, false);
+		for (i = 0; i < npages; i++) {
+			if (dirty & (1UL << i))
+				memset((void *)(s->base + i * PAGE_SIZE), 0, PAGE_SIZE);
+		}
+		kernel_range_dirty(s->base, npages, true);
 	}
-	kernel_range_dirty(s->base, npages, true);
+	s->cpus = 1U << this_cpu()->cpu;
+	local_irq_restore(flags);
+}
+
+_Static_assert(NR_CPUS <= 32, "kernel_stack.cpus has one bit per CPU");
+
+void __stack_join_cpu(struct kernel_stack *s, u32 cpu)
+{
+	if (!s->vm) { /* direct-mapped: no dirty bits kept, every CPU may write */
+		s->cpus = ~0U;
+		return;
+	}
+	local_flush_tlb_kernel_range(s->base, stack_top(s));
+	s->cpus |= 1U << cpu;
 }
 
 int vmap_stack_alloc(struct kernel_stack *s, bool use_cache)
@@ -188,6 +211,7 @@ int direct_stack_alloc(struct kernel_stack *s)
 	*(u64 *)base = STACK_END_MAGIC;
 	s->base = (u64)base;
 	s->vm = NULL;
+	s->cpus = ~0U; /* no dirty bits kept: stack_switch_in() has nothing to do */
 	return 0;
 }
 

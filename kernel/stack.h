@@ -48,6 +48,7 @@ struct kernel_stack {
 	u64 base;	      /* lowest usable address; 0: no stack */
 	struct vm_struct *vm; /* a vmapped stack: its vmalloc area; NULL: direct-mapped */
 	u32 alloc_cpu;	      /* the CPU that allocated it (a free elsewhere is counted) */
+	u32 cpus;	      /* STACK_ZERO_DIRTY: CPUs that may write it (stack_switch_in()) */
 };
 
 static inline u64 stack_top(const struct kernel_stack *s)
@@ -58,6 +59,21 @@ static inline u64 stack_top(const struct kernel_stack *s)
 static inline u64 stack_guard_size(void)
 {
 	return VMAP_STACK ? STACK_GUARD_PAGES * PAGE_SIZE : 0;
+}
+
+/*
+ * STACK_ZERO_DIRTY: CPU cpu is about to write to s (its task is switched in there, or its
+ * creator writes the first frame). A CPU that read the stack while a dirty bit was set may
+ * cache that PTE as dirty; once the bit is cleared at a reuse, a write through that entry would
+ * leave no trace, and the next reuse would not zero the page. So the first time since the last
+ * zeroing, a CPU drops its own TLB entries of the stack (an INVLPG a page): the reuse itself
+ * then needs no IPI, only the reusing CPU's flush. With interrupts off, on that CPU.
+ */
+void __stack_join_cpu(struct kernel_stack *s, u32 cpu);
+static inline void stack_switch_in(struct kernel_stack *s, u32 cpu)
+{
+	if (STACK_ZERO_DIRTY && !(s->cpus & (1U << cpu)))
+		__stack_join_cpu(s, cpu);
 }
 
 /*

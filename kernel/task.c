@@ -62,7 +62,11 @@ static struct task *__kthread_create(int (*fn)(void *arg), void *arg, const char
 	t->state = TASK_NEW;
 	t->cpu = -1;
 	t->cpu_allowed = -1;
+	/* A write to the new stack: on a CPU that may (STACK_ZERO_DIRTY, kernel/stack.h). */
+	flags = local_irq_save();
+	stack_switch_in(&t->stack, this_cpu()->cpu);
 	prepare_initial_frame(t);
+	local_irq_restore(flags);
 	flags = spin_lock_irqsave(&sched_lock);
 	t->pid = next_pid++;
 	t->all_next = all_tasks;

@@ -293,10 +293,7 @@ u64 kernel_range_dirty(u64 va, u64 npages, bool clear)
 		}
 	}
 	spin_unlock_irqrestore(&kernel_pt_lock, irq);
-	/* ...on every CPU: another one may have run the stack's last task (kernel/stack.c). */
-	if (clear && mask && tlb_nr_cpus() > 1 &&
-	    flush_tlb_kernel_range(va, va + MIN(npages, 64UL) * PAGE_SIZE))
-		pr_err("BUG: dirty bits of %#lx cleared, but other CPUs' TLBs not flushed\n", va);
+	/* Other CPUs' entries are the caller's to see to (kernel/stack.c: before they write). */
 	return mask;
 }
 

@@ -37,8 +37,9 @@ void unmap_kernel_range(u64 va, u64 npages, void (*put_page)(u64 pa, void *ctx),
 void free_unlinked_page_tables(void);
 /*
  * Which of the npages (at most 64) pages from va on have their PTE's dirty bit set: bit i for
- * page i. With clear, the bits are also cleared and the pages' TLB entries flushed on every CPU,
- * so that the next write through them sets the bit again.
+ * page i. With clear, the bits are also cleared and the pages' TLB entries flushed on this CPU,
+ * so that its next write through them sets the bit again. Another CPU may still cache an entry
+ * that says dirty: the caller must have it flush before it writes there (kernel/stack.c).
  */
 u64 kernel_range_dirty(u64 va, u64 npages, bool clear);
 /* Translate va in the kernel's tables; false if not mapped. */

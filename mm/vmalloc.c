@@ -137,8 +137,7 @@ static struct vm_struct *get_vm_area(u64 npages, u32 guard, const char *purpose)
 	int err;
 
 	/* Frees made with interrupts off could not purge (no shootdown there): catch up here. */
-	if (purge_due())
-		vmalloc_purge();
+	vmalloc_purge_if_due();
 	if (should_fail_alloc()) /* the range, for failure injection */
 		return NULL;
 	flags = spin_lock_irqsave(&vmap_area_lock);
@@ -312,6 +311,12 @@ void vmalloc_purge(void)
 }
 #endif /* LAB6: END */
 
+void vmalloc_purge_if_due(void)
+{
+	if (purge_due())
+		vmalloc_purge();
+}
+
 /* Every page an unmap takes out goes onto the area's list of held pages, linked through itself. */
 static void hold_unmapped_page(u64 pa, void *ctx)
 {
@@ -421,23 +426,47 @@ static int device_pages(u64 first, u64 n, u64 *pa, void *start)
 	return 0;
 }
 
+static void *vmalloc_area(u64 npages, u32 guard_pages, const char *purpose,
+			  struct vm_struct **out)
+{
+	struct vm_struct *vm = get_vm_area(npages, guard_pages, purpose);
+	void *addr;
+
+	if (!vm)
+		return NULL;
+	vm->owns_pages = true;
+	/* The guard pages are simply never mapped: an absent PTE costs no physical page. */
+	addr = map_area(vm, new_pages, NULL, PAGE_KERNEL);
+	if (addr && out)
+		*out = vm;
+	return addr;
+}
+
+/*
+ * Could a purge give a failed allocation what it lacked? Only if freed areas hold pages (the
+ * failed one's included), this caller can shoot down, and the failure was not one injected on
+ * purpose (injected is fail_nth_injected() from before the attempt).
+ */
+static bool purge_may_help(u64 injected)
+{
+	return __atomic_load_n(&held_pages, __ATOMIC_RELAXED) && tlb_shootdown_possible() &&
+	       fail_nth_injected() == injected;
+}
+
 void *__vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose, struct vm_struct **out)
 {
-	u64 npages = ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT;
-	struct vm_struct *vm;
-	void *addr = NULL;
+	u64 npages = ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT, injected = fail_nth_injected();
+	void *addr;
 
 	if (!size)
 		return NULL;
 	kill_disable();
-	vm = get_vm_area(npages, guard_pages, purpose);
-	if (vm) {
-		vm->owns_pages = true;
-		/* The guard pages are simply never mapped: an absent PTE costs no physical page. */
-		addr = map_area(vm, new_pages, NULL, PAGE_KERNEL);
+	addr = vmalloc_area(npages, guard_pages, purpose, out);
+	/* No memory: the pages that freed areas hold until their purge may be enough. */
+	if (!addr && purge_may_help(injected)) {
+		vmalloc_purge();
+		addr = vmalloc_area(npages, guard_pages, purpose, out);
 	}
-	if (addr && out)
-		*out = vm;
 	kill_enable();
 	return addr;
 }

@@ -61,6 +61,11 @@ void vmalloc_stats(struct vmalloc_stats *st);
  * shootdown is possible there): the areas wait for the next purge.
  */
 void vmalloc_purge(void);
+/*
+ * Purge if enough waits and this caller can: what frees made with interrupts off on SMP could
+ * not do themselves. Every allocation starts with it.
+ */
+void vmalloc_purge_if_due(void);
 void vmallocinfo(void);
 /* The AVL tree of vmalloc areas, one line an area, indented by depth (shell: vmtree). */
 void vmalloc_show_tree(void);

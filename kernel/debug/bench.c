@@ -20,6 +20,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/reboot.h"
 #include "kernel/time.h"
+#include "mm/vmalloc.h"
 
 #define BENCH_WARMUP_ROUNDS 10
 #define BENCH_SMOKE_RUNS    5
@@ -167,8 +168,15 @@ static void run_once(const struct bench_group *g, int i, int slot)
 		flags = local_irq_save();
 	run_error = NULL;
 	cycles = op->run();
-	if (!op->irqs_on)
+	if (!op->irqs_on) {
 		local_irq_restore(flags);
+		/*
+		 * With other CPUs online, a vfree() with interrupts off cannot purge: untimed,
+		 * do what the kernel's next allocation would, or freed areas pile up run after
+		 * run until their pages fill memory. With one CPU nothing is ever left due.
+		 */
+		vmalloc_purge_if_due();
+	}
 	if (run_error && !op_error[i])
 		op_error[i] = run_error;
 	if (slot >= 0)

@@ -528,3 +528,61 @@ KTEST(task, a_stack_written_on_another_cpu_is_all_zero_when_reused)
 			      third);
 	KT_EXPECT_MSG(status == 0, "the reused stack held the last task's bytes");
 }
+
+/* Each CPU but the last writes a page of its own; the task then moves to the last and ends. */
+struct scribble_tour {
+	u64 base;
+	u32 ncpus;
+};
+
+static int scribble_page_on_each_cpu(void *arg)
+{
+	struct scribble_tour *m = arg;
+	u64 pages = THREAD_SIZE / PAGE_SIZE - 1; /* below the page this frame is in */
+	u32 cpu;
+
+	m->base = current->stack.base;
+	for (cpu = 0; cpu + 1 < m->ncpus; cpu++) {
+		set_cpus_allowed(current, cpu);
+		memset((void *)(scribble_start() + (cpu % pages) * PAGE_SIZE), 0xa5,
+		       PAGE_SIZE - (scribble_start() - current->stack.base));
+	}
+	set_cpus_allowed(current, m->ncpus - 1);
+	return 0;
+}
+
+/*
+ * With STACK_ZERO_DIRTY, a stack's task migrating across every CPU: the first task writes a
+ * page on each CPU but the last (each CPU's TLB keeps its page as dirty) and ends on the last,
+ * whose cache reuses the stack for a second task that does the same, and then for a third that
+ * checks it is all zero. A CPU that wrote without first dropping its stale entries (the reuse
+ * cleared the dirty bits on the last CPU only) left its page unmarked, and the third task reads
+ * it. Each CPU has a page of its own so that every CPU's flush counts.
+ */
+KTEST(task, a_stack_migrating_across_every_cpu_is_all_zero_when_reused)
+{
+	struct scribble_tour a = { 0, num_online_cpus() }, b = a;
+	u32 last = num_online_cpus() - 1;
+	u64 third = 0;
+	struct task *t;
+	int status = -1;
+
+	if (num_online_cpus() < 2) {
+		ktest_skip("one CPU online");
+		return;
+	}
+	KT_ASSERT(set_cpus_allowed(current, last) == 0);
+	drain_stack_cache();
+	t = run_here(scribble_page_on_each_cpu, &a, "scribble");
+	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
+	t = run_here(scribble_page_on_each_cpu, &b, "scribble");
+	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
+	t = run_here(check_own_stack_zero, &third, "check");
+	KT_ASSERT(t && wait(t->pid, &status) == 0);
+	set_cpus_allowed(current, 0); /* where ktest runs its tests */
+	if (VMAP_STACK && NR_CACHED_STACKS)
+		KT_EXPECT_MSG(a.base == b.base && b.base == third,
+			      "the tasks did not share one stack (%#lx %#lx %#lx)", a.base, b.base,
+			      third);
+	KT_EXPECT_MSG(status == 0, "the reused stack held the last task's bytes");
+}

@@ -1,7 +1,8 @@
 /*
  * Giving a vmalloc area's pages back (lab 3): a purge frees the pages an area holds in batches
- * of at most MAP_BATCH, one call of free_pages_bulk() each, and all of them; and page poisoning
- * (page_poison=1), which catches a page written after it was freed.
+ * of at most MAP_BATCH, one call of free_pages_bulk() each, and all of them; page poisoning
+ * (page_poison=1), which catches a page written after it was freed; and a vmalloc() that runs
+ * out of memory purges first.
  */
 #include "kernel/debug/ktest.h"
 #include "kernel/printk/printk.h"
@@ -67,4 +68,44 @@ KTEST(mm, page_poison_reports_a_write_after_free)
 	KT_EXPECT(page_poison_errors() == errors + 1);
 	KT_EXPECT(printk_log_contains(mark, "was written after it was freed"));
 	free_page(q);
+}
+
+#define HELD_PAGES 16 /* fewer than a purge waits for (32 with one CPU): the area keeps them */
+#define WANT_PAGES 4
+
+/*
+ * Out of memory, but a freed area still holds pages (they wait for its purge's shootdown): a
+ * vmalloc() purges and tries again rather than fail. Every other free page is taken first.
+ */
+KTEST(mm, vmalloc_purges_held_pages_when_memory_runs_out)
+{
+	struct vmalloc_stats st;
+	void *hoard = NULL, *p;
+	u64 taken = 0;
+	u8 *v;
+
+	/* Warm up: page tables that any such area needs stay; then nothing waits for a purge. */
+	vfree(vmalloc(HELD_PAGES * PAGE_SIZE));
+	vmalloc_purge();
+	v = vmalloc(HELD_PAGES * PAGE_SIZE);
+	KT_ASSERT(v);
+	vfree(v);
+	vmalloc_stats(&st);
+	KT_EXPECT_MSG(st.held_pages >= HELD_PAGES, "freed areas hold %lu pages", st.held_pages);
+	if (st.held_pages < HELD_PAGES)
+		return;
+	while ((p = alloc_page())) {
+		*(void **)p = hoard;
+		hoard = p;
+		taken++;
+	}
+	v = vmalloc(WANT_PAGES * PAGE_SIZE);
+	KT_EXPECT_MSG(v, "vmalloc(%d pages) failed: %lu pages taken, %lu held by freed areas",
+		      WANT_PAGES, taken, st.held_pages);
+	vfree(v);
+	while ((p = hoard)) {
+		hoard = *(void **)p;
+		free_page(p);
+	}
+	vmalloc_purge();
 }
