@@ -17,31 +17,34 @@ static void write_byte(void *addr)
 	*(volatile u8 *)addr = 0x42;
 }
 
-/* An object from the pool against the end of its page (right) or its start; NULL if off. */
-static u8 *alloc_placed(size_t size, bool right)
+/*
+ * An object from the pool against the end of its page (right) or its start (left): placements
+ * alternate, so one of two allocations in a row has it. Skips the test if the pool is off
+ * (kfence.sample_interval=0); fails it if no placement comes out right.
+ */
+static u8 *test_alloc(size_t size, bool right)
 {
+	struct kfence_stats st;
 	int tries;
 
-	for (tries = 0; tries < 4; tries++) {
+	kfence_get_stats(&st);
+	if (!st.objects) {
+		ktest_skip("the KFENCE pool is off (kfence.sample_interval=0)");
+		return NULL;
+	}
+	for (tries = 0; tries < 2; tries++) {
 		u8 *p = kfence_alloc(size);
 
+		KT_EXPECT_MSG(p, "the pool is full");
 		if (!p)
 			return NULL;
 		if (right == !IS_ALIGNED((u64)p, PAGE_SIZE))
 			return p;
 		kfree(p);
 	}
+	ktest_fail(__FILE__, __LINE__, "two allocations in a row, none placed at the %s",
+		   right ? "end of its page" : "start of its page");
 	return NULL;
-}
-
-/* Skips the test if the pool is off (kfence.sample_interval=0). */
-static u8 *test_alloc(size_t size, bool right)
-{
-	u8 *p = alloc_placed(size, right);
-
-	if (!p)
-		ktest_skip("the KFENCE pool is off or full");
-	return p;
 }
 
 /* One bad access at addr: it must fault there and be reported as `title` with `detail`. */
