@@ -161,12 +161,16 @@ void kfence_init(void)
 	pool_ready = true;
 	if (guard_all)
 		kfence_allocation_gate = 0;
-	pr_info("kfence: initialized - using %lu KiB of RAM for %d objects at %#lx-%#lx "
-		"(sampling: %s%lu%s)\n",
-		(u64)i * PAGE_SIZE / 1024, i, KFENCE_POOL_START,
-		KFENCE_POOL_START + KFENCE_POOL_SIZE - 1,
-		guard_all ? "every allocation, kfence=all" : "one allocation every ",
-		guard_all ? 0UL : interval_ms, guard_all ? "" : " ms");
+	if (guard_all)
+		pr_info("kfence: initialized - using %lu KiB of RAM for %d objects at %#lx-%#lx "
+			"(kfence=all: every allocation that fits)\n",
+			(u64)i * PAGE_SIZE / 1024, i, KFENCE_POOL_START,
+			KFENCE_POOL_START + KFENCE_POOL_SIZE - 1);
+	else
+		pr_info("kfence: initialized - using %lu KiB of RAM for %d objects at %#lx-%#lx "
+			"(one allocation every %lu ms)\n",
+			(u64)i * PAGE_SIZE / 1024, i, KFENCE_POOL_START,
+			KFENCE_POOL_START + KFENCE_POOL_SIZE - 1, interval_ms);
 }
 
 void kfence_tick(u64 ms)

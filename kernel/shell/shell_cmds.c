@@ -124,6 +124,8 @@ const struct shell_command shell_commands[] = {
 	{ "meminfo", "", "memory use, free blocks per order", cmd_meminfo },
 	{ "vmallocinfo", "[purge]",
 	  "the vmalloc areas, like /proc/vmallocinfo (purge: the freed first)", cmd_vmallocinfo },
+	{ "kfenceinfo", "", "the guarded heap (KFENCE): pool, samples, faults caught",
+	  cmd_kfenceinfo },
 	{ "vmtree", "", "the tree of vmalloc areas, one line an area, by depth", cmd_vmtree },
 	{ "pagewalk", "<addr>", "walk the page tables for an address", cmd_pagewalk },
 	{ "ptdump", "", "the kernel half's page tables as runs with rights", cmd_ptdump },

@@ -4,6 +4,7 @@
 
 int cmd_meminfo(int argc, char **argv);
 int cmd_vmallocinfo(int argc, char **argv);
+int cmd_kfenceinfo(int argc, char **argv);
 int cmd_vmtree(int argc, char **argv);
 int cmd_pagewalk(int argc, char **argv);
 int cmd_ptdump(int argc, char **argv);
