@@ -130,29 +130,53 @@ static int fifo_pop(void)
 	return i;
 }
 
+/* Give slot i the page at the direct-map address page: mapped, but not present. */
+static bool set_up_slot(int i, u8 *page)
+{
+	if (map_kernel_page(slot_page(i), (u64)page - PAGE_OFFSET, PAGE_KERNEL & ~PTE_PRESENT))
+		return false;
+	kfence_meta[i].state = KFENCE_UNUSED;
+	fifo_push(i);
+	return true;
+}
+
+/*
+ * The objects' pages come in blocks of the page allocator, one per bit of KFENCE_NUM_OBJECTS
+ * (128 + 64 + ... + 1 for 255), not as 255 single pages: those would use up the small free
+ * blocks that everyone else splits from, and every later small allocation would cost more.
+ * Returns how many slots have a page.
+ */
+static int take_pool_pages(void)
+{
+	int order, i = 0;
+	u64 k;
+
+	for (order = 31 - __builtin_clz(KFENCE_NUM_OBJECTS); order >= 0; order--) {
+		u8 *block;
+
+		if (!(KFENCE_NUM_OBJECTS & (1 << order)))
+			continue;
+		block = alloc_pages(order);
+		if (!block)
+			return i;
+		for (k = 0; k < (1UL << order); k++) {
+			if (!set_up_slot(i, block + k * PAGE_SIZE))
+				return i; /* no memory for a page table: the block's rest is lost */
+			i++;
+		}
+	}
+	return i;
+}
+
 void kfence_init(void)
 {
-	u64 pa;
 	int i;
 
 	if (!interval_ms && !guard_all) {
 		pr_info("kfence: off (kfence.sample_interval=0)\n");
 		return;
 	}
-	for (i = 0; i < KFENCE_NUM_OBJECTS; i++) {
-		void *page = alloc_page();
-
-		if (!page)
-			break;
-		pa = (u64)page - PAGE_OFFSET;
-		/* Mapped but not present: the frame is the slot's, the access faults. */
-		if (map_kernel_page(slot_page(i), pa, PAGE_KERNEL & ~PTE_PRESENT)) {
-			free_page(page);
-			break;
-		}
-		kfence_meta[i].state = KFENCE_UNUSED;
-		fifo_push(i);
-	}
+	i = take_pool_pages();
 	stats.objects = i;
 	if (!i) {
 		pr_warn("kfence: no memory for the pool: off\n");
@@ -190,16 +214,25 @@ static void save_track(struct kfence_track *t)
 	t->cpu = raw_smp_processor_id();
 }
 
-/* Fill the object's page, object included, with the pattern (kmalloc() does not zero either). */
-static void fill_pattern(u64 page)
+/* The pattern of eight bytes in a row from an 8-aligned address. */
+static u64 canary_word(void)
 {
 	u64 word = 0;
 	int b;
 
 	for (b = 0; b < 8; b++)
 		word |= (u64)kfence_canary(b) << (8 * b);
-	for (b = 0; b < (int)(PAGE_SIZE / 8); b++)
-		((u64 *)page)[b] = word;
+	return word;
+}
+
+/* Fill the object's page, object included, with the pattern (kmalloc() does not zero either). */
+static void fill_pattern(u64 page)
+{
+	u64 word = canary_word();
+	u64 i;
+
+	for (i = 0; i < PAGE_SIZE / 8; i++)
+		((u64 *)page)[i] = word;
 }
 
 void *kfence_alloc(size_t size)
@@ -389,20 +422,29 @@ static void report_bad_free(const struct kfence_metadata *m, u64 addr, const cha
 	report_end();
 }
 
-/* The first slack byte that lost its pattern, or 0 if all are intact. */
-static u64 slack_corrupted(const struct kfence_metadata *m)
+/* The first byte of [lo, hi) that lost its pattern, or 0: a word at a time where it can. */
+static u64 first_bad_byte(u64 lo, u64 hi)
 {
-	u64 page = ALIGN_DOWN(m->addr, PAGE_SIZE), a;
+	u64 word = canary_word(), a = lo;
 
-	for (a = page; a < m->addr; a++) {
-		if (*(u8 *)a != kfence_canary(a))
-			return a;
-	}
-	for (a = m->addr + m->size; a < page + PAGE_SIZE; a++) {
+	for (; a < hi; a++) {
+		if (IS_ALIGNED(a, 8) && a + 8 <= hi && *(u64 *)a == word) {
+			a += 7;
+			continue;
+		}
 		if (*(u8 *)a != kfence_canary(a))
 			return a;
 	}
 	return 0;
+}
+
+/* The first slack byte that lost its pattern, or 0 if all are intact. */
+static u64 slack_corrupted(const struct kfence_metadata *m)
+{
+	u64 page = ALIGN_DOWN(m->addr, PAGE_SIZE);
+	u64 bad = first_bad_byte(page, m->addr);
+
+	return bad ? bad : first_bad_byte(m->addr + m->size, page + PAGE_SIZE);
 }
 
 static void report_corruption(const struct kfence_metadata *m, u64 bad)

@@ -176,11 +176,12 @@ void kfree(const void *ptr)
 
 	if (!ptr)
 		return;
-	if (__builtin_expect(is_kfence_address(ptr), 0)) {
-		kfence_free(ptr);
-		return;
-	}
 	if (p < PAGE_OFFSET || p >= PAGE_OFFSET + max_phys_addr || !valid_object(s, p)) {
+		/* Off the direct map: a KFENCE object is checked here, costing the rest nothing. */
+		if (is_kfence_address(ptr)) {
+			kfence_free(ptr);
+			return;
+		}
 		pr_err("BUG: kfree(%p): not an object from kmalloc\n", ptr);
 		dump_stack();
 		return;
