@@ -137,6 +137,8 @@ const struct shell_command shell_commands[] = {
 	{ "lkdtm", "<NAME> [here|cpu]|list", "crash tests: overrun a kernel stack", cmd_lkdtm },
 	{ "stacktorture", "<rounds> [seed [first]]", "overflows at random points, checked",
 	  cmd_stacktorture },
+	{ "heaptorture", "<rounds> [seed]", "KFENCE: heap bugs at random, each checked",
+	  cmd_heaptorture },
 	{ "stack_trace", "[on|off|reset]", "the deepest stack seen, and each task function's",
 	  cmd_stack_trace },
 	{ "ls", "", "the files of the initrd (user programs), with sizes", cmd_ls },

@@ -5,6 +5,7 @@
  */
 #include "arch/x86_64/idt.h"
 #include "kernel/debug/ktest.h"
+#include "kernel/debug/torture.h"
 #include "kernel/lib/string.h"
 #include "kernel/lib/vsprintf.h"
 #include "kernel/printk/printk.h"
@@ -249,4 +250,20 @@ KTEST(kfence, allocation_sampled_once)
 	KT_EXPECT(__atomic_load_n(&kfence_allocation_gate, __ATOMIC_RELAXED) != 0);
 	kfree(p);
 	kfree(q);
+}
+
+/* heaptorture's short run (make torture runs 1,000 rounds): every kind of bug, the system whole. */
+KTEST(kfence, heaptorture_leaves_the_system_whole)
+{
+	struct kfence_stats st;
+	u64 killed;
+
+	kfence_get_stats(&st);
+	if (!st.objects) {
+		ktest_skip("the KFENCE pool is off (kfence.sample_interval=0)");
+		return;
+	}
+	KT_EXPECT(heaptorture(30, 0x4ea9, &killed));
+	printk("# %lu of 30 rounds killed\n", killed);
+	KT_EXPECT_MSG(killed >= 10, "only %lu of 30 rounds made a bad access", killed);
 }
