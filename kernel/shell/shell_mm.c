@@ -149,7 +149,8 @@ static const struct {
 } ptdump_regions[] = {
 	{ KERNEL_HALF_START, "kernel half: unused" },
 	{ PAGE_OFFSET, "direct map of all RAM (PAGE_OFFSET)" },
-	{ PAGE_OFFSET + DIRECT_MAP_SIZE, "unused" },
+	{ KFENCE_POOL_START, "KFENCE pool: objects between guard pages (KFENCE_POOL_START)" },
+	{ KFENCE_POOL_START + KFENCE_POOL_SIZE, "unused" },
 	{ VMALLOC_START, "vmalloc range: vmalloc, vmap, stacks (VMALLOC_START)" },
 	{ VMALLOC_END, "unused" },
 	{ KERNEL_VMA, "kernel image (KERNEL_VMA)" },
