@@ -6,7 +6,9 @@
  * KFENCE does. The buddy tests need page_poison=1 (mm/page_poison.h).
  */
 #include "kernel/debug/lkdtm.h"
+#include "arch/x86_64/asm/smp.h"
 #include "kernel/printk/printk.h"
+#include "kernel/task.h"
 #include "mm/kfence.h"
 #include "mm/page_alloc.h"
 #include "mm/page_poison.h"
@@ -20,8 +22,15 @@
  */
 static u32 *pool_object(bool right)
 {
-	void *p = kmalloc(LKDTM_OBJ_SIZE);
+	void *p;
 	int tries;
+
+	/*
+	 * Stay on this CPU: a free flushes only its own CPU's TLB, and a CPU that reached the
+	 * object before could still reach it after (a missed catch, never a wrong one).
+	 */
+	set_cpus_allowed(current, raw_smp_processor_id());
+	p = kmalloc(LKDTM_OBJ_SIZE);
 
 	for (tries = 0; tries < 3; tries++) {
 		if (p && is_kfence_address(p) && right == !IS_ALIGNED((u64)p, PAGE_SIZE))
