@@ -6,7 +6,7 @@
 #   make debug      QEMU halted, waiting for gdb  make fuzz    fuzz the pure-logic parsers/allocators
 #   make grade      grade the labs (LAB=<n>: one)  make handout LAB=<n>   a lab's student tree
 #   make bench      boot, run the benchmarks, write build/bench.json
-#   make torture    1,000 stack overflows at random points (ROUNDS=, SEED=)
+#   make torture    1,000 stack overflows, then 1,000 heap bugs, at random points (ROUNDS=, SEED=)
 #   make stackcheck every entry point's worst-case stack depth, proven at build time
 #
 # Variables: CROSS_COMPILE, CMDLINE, QEMU_ARGS, KVM=1, SMP=<cpus>, and the kernel options below.
@@ -252,11 +252,13 @@ stackcheck:
 
 # The stack torture: overflows at random points, each followed by a check that the system is
 # whole; a panic the overflow policy gives is counted and the kernel booted again (make test runs
-# 100 rounds). ROUNDS and SEED pick the run; the seed of a failing round replays it.
+# 100 rounds). ROUNDS and SEED pick the run; the seed of a failing round replays it. Then the heap
+# torture (scripts/heaptorture): as many KFENCE-caught heap bugs, in one boot.
 ROUNDS ?= 1000
 SEED ?= 0x5eed
 torture: deps
 	scripts/torture $(ROUNDS) $(SEED)
+	scripts/heaptorture $(ROUNDS) $(SEED)
 
 # The self-test on every machine at hand, one line each (docs/COMPAT.md): the CPU matrix, UEFI,
 # and Bochs if installed. Not in make test: it takes half an hour. MACHINES=<glob> picks.

@@ -21,6 +21,7 @@
 #include "kernel/smp.h"
 #include "kernel/task.h"
 #include "kernel/lib/vsprintf.h"
+#include "mm/kfence.h"
 
 static void show_task_line(const struct task *t)
 {
@@ -313,6 +314,54 @@ bool kill_task_out_of_stack(struct pt_regs *regs, u64 left)
 	return false; /* not reached: do_exit() never returns */
 }
 
+/*
+ * KFENCE: a page fault in the guarded heap's pool is an out-of-bounds access or a use after a
+ * free; mm/kfence.c says which, in Linux's words. Then the same policy as for an overrun: a
+ * test's catch gets the fault back, any other task is killed when that is safe, else a panic
+ * naming why. The object stays where it is (a freed one in the quarantine); the system runs on.
+ */
+struct kfence_fault {
+	struct pt_regs *regs;
+	u64 addr;
+};
+
+static void report_kfence_fault(void *arg)
+{
+	struct kfence_fault *kf = arg;
+	struct task *t = current;
+	char why_buf[128];
+	const char *why;
+
+	report_begin();
+	kfence_report_fault(kf->addr, kf->regs->error_code & PF_WRITE, kf->regs->rip);
+	/* A test's catch: catch_expected_fault() prints the oops and resumes the test. */
+	if (t && t->fault_catch) {
+		report_end();
+		return;
+	}
+	if (t)
+		show_task_line(t);
+	show_regs(kf->regs, 0, 0);
+	why = t ? why_not_killable(t, kf->regs, why_buf, sizeof(why_buf)) : "no task";
+	if (why)
+		panic("KFENCE: bad access in %s (pid %d): %s", t ? t->comm : "?", t ? t->pid : -1,
+		      why);
+	printk(KERN_EMERG "---[ end trace: killing %s (pid %d) for a KFENCE fault ]---\n", t->comm,
+	       t->pid);
+	report_end();
+	exception_abandon();
+	do_exit(EXIT_STATUS(EXIT_OOPS, 0));
+}
+
+/* A kill or a panic does not come back: it returns for a fault outside the pool or a test's. */
+static void handle_kfence_fault(struct pt_regs *regs)
+{
+	struct kfence_fault kf = { regs, read_cr2() };
+
+	if (is_kfence_address((void *)kf.addr))
+		run_on_irq_stack(report_kfence_fault, &kf);
+}
+
 u64 nmi_unknown_count;
 
 /*
@@ -338,6 +387,8 @@ bool kernel_exception(struct pt_regs *regs)
 		return handle_double_fault(regs);
 	if (regs->vector == X86_TRAP_PF && handle_page_fault(regs))
 		return true;
+	if (regs->vector == X86_TRAP_PF)
+		handle_kfence_fault(regs);
 	/* A bad user pointer in copy_from_user() and friends: the copy returns -EFAULT. */
 	if (fixup_exception(regs))
 		return true;

@@ -5,6 +5,7 @@
 #include "arch/x86_64/pit.h"
 #include "kernel/printk/printk.h"
 #include "kernel/task.h"
+#include "mm/kfence.h"
 
 volatile u64 jiffies;
 u64 tsc_khz;
@@ -14,6 +15,7 @@ static void timer_interrupt(struct pt_regs *regs)
 {
 	(void)regs;
 	jiffies++;
+	kfence_tick(1000 / HZ);
 	sched_tick();
 }
 

@@ -1,4 +1,5 @@
 #include "mm/mm.h"
+#include "mm/kfence.h"
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
 #include "mm/vmalloc.h"
@@ -12,4 +13,5 @@ void mm_init(const struct memmap *map)
 	paging_init(map);
 	page_alloc_add_above(map, BOOT_DIRECT_MAP_LIMIT);
 	vmalloc_init();
+	kfence_init();
 }

@@ -125,6 +125,25 @@ int map_kernel_page(u64 va, u64 pa, u64 flags)
 	return err;
 }
 
+bool set_kernel_page_present(u64 va, bool present)
+{
+	pte_t *missing, *pte;
+	u64 irq = spin_lock_irqsave(&kernel_pt_lock);
+	bool ok;
+
+	pte = walk_locked(va, 1, &missing);
+	ok = pte && (*pte & PTE_ADDR_MASK);
+	if (ok && present)
+		*pte |= PTE_PRESENT;
+	else if (ok)
+		*pte &= ~PTE_PRESENT;
+	spin_unlock_irqrestore(&kernel_pt_lock, irq);
+	/* Not present to present needs no flush: a CPU never caches an absent entry. */
+	if (ok && !present)
+		invlpg(va);
+	return ok;
+}
+
 int map_kernel_range(u64 va, u64 npages, const u64 *pa, u64 flags, u64 *mapped)
 {
 	u64 i = 0, irq;

@@ -42,6 +42,12 @@ void free_unlinked_page_tables(void);
  * that says dirty: the caller must have it flush before it writes there (kernel/stack.c).
  */
 u64 kernel_range_dirty(u64 va, u64 npages, bool clear);
+/*
+ * Set or clear the present bit of va's 4 KiB PTE, keeping the frame in it (KFENCE protects and
+ * unprotects its objects' pages so). Clearing flushes this CPU's TLB only. False if va has no
+ * 4 KiB PTE with a frame.
+ */
+bool set_kernel_page_present(u64 va, bool present);
 /* Translate va in the kernel's tables; false if not mapped. */
 bool lookup_kernel_page(u64 va, u64 *pa, u64 *entry);
 

@@ -141,3 +141,28 @@ noinline void dump_stack(void)
 
 	show_backtrace((u64)__builtin_return_address(0), 0, ((u64 *)rbp)[0], 0, 0);
 }
+
+noinline int stack_trace_save(u64 *store, int size)
+{
+	u64 rbp = (u64)__builtin_frame_address(0), next;
+	int n = 0;
+
+	while (n < size && frame_readable(rbp, 0, 0)) {
+		next = ((u64 *)rbp)[0];
+		if (!((u64 *)rbp)[1])
+			break;
+		store[n++] = ((u64 *)rbp)[1];
+		if (next <= rbp)
+			break;
+		rbp = next;
+	}
+	return n;
+}
+
+void stack_trace_print(const u64 *entries, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		print_frame(entries[i], true);
+}

@@ -14,5 +14,12 @@
 void show_backtrace(u64 rip, u64 rsp, u64 rbp, u64 lo, u64 hi);
 /* Backtrace of the caller. */
 void dump_stack(void);
+/*
+ * Save up to size return addresses of the caller's chain (the first is in the caller itself),
+ * for printing later: where an object was allocated and freed (mm/kfence.c). Returns how many.
+ */
+int stack_trace_save(u64 *store, int size);
+/* Print saved return addresses as show_backtrace() prints frames. */
+void stack_trace_print(const u64 *entries, int nr);
 
 #endif

@@ -14,6 +14,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/task.h"
 #include "kernel/lib/vsprintf.h"
+#include "mm/kfence.h"
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
@@ -484,6 +485,36 @@ static const struct bench_op vmalloc_ops[] = {
 };
 
 /*
+ * kmalloc + kfree of 32 bytes with KFENCE's gate closed (the sample not taken: what every
+ * allocation but one per interval costs, and the same instructions as with sampling off), and
+ * with it open (the sample taken: the object from the guarded pool, as every one with kfence=all).
+ */
+static u64 kmalloc_kfree_gate(int gate)
+{
+	u64 t0;
+
+	__atomic_store_n(&kfence_allocation_gate, gate, __ATOMIC_RELAXED);
+	t0 = bench_clock();
+	kfree(kmalloc(32));
+	return bench_clock() - t0;
+}
+
+static u64 run_kmalloc_kfree(void)
+{
+	return kmalloc_kfree_gate(1);
+}
+
+static u64 run_kmalloc_kfree_sampled(void)
+{
+	return kmalloc_kfree_gate(0);
+}
+
+static const struct bench_op kmalloc_ops[] = {
+	FIGURE("kmalloc_kfree_32", run_kmalloc_kfree),
+	FIGURE("kmalloc_kfree_32_kfence", run_kmalloc_kfree_sampled),
+};
+
+/*
  * Alone in its group: vfree of 64 pages flushes the whole TLB, and the TLB misses that follow
  * belong to this figure, not to whichever figure would run next.
  */
@@ -650,6 +681,9 @@ const struct bench_group bench_groups[] = {
 	  .teardown = touch_teardown },
 	{ .what = "vmalloc + vfree of 1 and 4 pages", OPS(vmalloc_ops), .runs = 1001 },
 	{ .what = "vmalloc + vfree of 64 pages", OPS(vmalloc_big_ops), .runs = 1001 },
+	{ .what = "kmalloc + kfree of 32 bytes: KFENCE's sample not taken, and taken",
+	  OPS(kmalloc_ops),
+	  .runs = 1001 },
 	{ .what = "one more uncached stack with 10 live",
 	  OPS(live10_ops),
 	  .runs = 1001,

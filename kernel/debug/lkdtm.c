@@ -261,6 +261,17 @@ const struct lkdtm_test lkdtm_tests[] = {
 	  double_fault },
 	{ "PANIC_SMP", "panic while the other CPUs print: they stop, the report comes whole",
 	  panic_smp },
+	{ "SLAB_LINEAR_OVERFLOW", "write just past a kmalloc object (KFENCE)",
+	  lkdtm_slab_linear_overflow },
+	{ "READ_AFTER_FREE", "read a kmalloc object after kfree (KFENCE)", lkdtm_read_after_free },
+	{ "WRITE_AFTER_FREE", "write a kmalloc object after kfree (KFENCE)",
+	  lkdtm_write_after_free },
+	{ "SLAB_FREE_DOUBLE", "kfree an object twice (KFENCE)", lkdtm_slab_free_double },
+	{ "SLAB_FREE_CROSS", "kfree a pointer inside an object (KFENCE)", lkdtm_slab_free_cross },
+	{ "READ_BUDDY_AFTER_FREE", "read a freed page (page_poison=1)",
+	  lkdtm_read_buddy_after_free },
+	{ "WRITE_BUDDY_AFTER_FREE", "write a freed page (page_poison=1)",
+	  lkdtm_write_buddy_after_free },
 };
 const int lkdtm_nr_tests = ARRAY_SIZE(lkdtm_tests);
 

@@ -24,4 +24,13 @@ int lkdtm_run_on(const struct lkdtm_test *t, int cpu, int *status, int *pid);
 /* In the calling task: leave only `left` bytes of its stack and spin with interrupts on. */
 __attribute__((noreturn)) void lkdtm_spin_with_bytes_left(u64 left);
 
+/* The heap's crash tests (kernel/debug/lkdtm_heap.c), rows of lkdtm_tests[]. */
+int lkdtm_slab_linear_overflow(void *arg);
+int lkdtm_read_after_free(void *arg);
+int lkdtm_write_after_free(void *arg);
+int lkdtm_slab_free_double(void *arg);
+int lkdtm_slab_free_cross(void *arg);
+int lkdtm_read_buddy_after_free(void *arg);
+int lkdtm_write_buddy_after_free(void *arg);
+
 #endif

@@ -17,4 +17,11 @@ struct torture_result {
  */
 bool stacktorture(u64 rounds, u64 seed, u64 first, bool kill_only, struct torture_result *res);
 
+/*
+ * heaptorture (kernel/debug/heaptorture.c): rounds heap bugs of random kinds on objects of the
+ * KFENCE pool, from seed; *killed counts the victims killed for a bad access. True if every round
+ * ended as it must and left the system whole.
+ */
+bool heaptorture(u64 rounds, u64 seed, u64 *killed);
+
 #endif

@@ -34,6 +34,7 @@
 #include "kernel/user/initrd.h"
 #include "mm/fail.h"
 #include "mm/mm.h"
+#include "mm/kfence.h"
 #include "mm/page_poison.h"
 
 /* The multiboot2 information is small; anything claiming more than this is not to be trusted. */
@@ -136,6 +137,23 @@ static void set_page_poison(const char *key, const char *value, void *ctx)
 		pr_warn("cmdline: page_poison=%s is not 1 or 0; ignored\n", value);
 }
 
+/* kfence.sample_interval=<ms> (0: off) and kfence=all: the guarded heap (mm/kfence.h). */
+static void set_kfence(const char *key, const char *value, void *ctx)
+{
+	u64 ms;
+
+	if (!strcmp(key, "kfence")) {
+		if (!strcmp(value, "all"))
+			kfence_set_guard_all(true);
+		else
+			pr_warn("cmdline: kfence=%s: the one value is 'all'; ignored\n", value);
+	} else if (kstrtou64(value, &ms) || ms > 3600000) {
+		pr_warn("cmdline: %s=%s is not a number of ms; ignored\n", key, value);
+	} else {
+		kfence_set_sample_interval(ms);
+	}
+}
+
 static void unknown_param(const char *key, const char *value, void *ctx)
 {
 	pr_warn("cmdline: unknown parameter '%s' ignored\n", key);
@@ -155,6 +173,8 @@ static const struct cmdline_param kernel_params[] = {
 	{ "noapic", set_flag },
 	{ "vbe_8bpp", set_vbe_8bpp },
 	{ "page_poison", set_page_poison },
+	{ "kfence", set_kfence },
+	{ "kfence.sample_interval", set_kfence },
 	{ NULL, NULL },
 };
 

@@ -4,6 +4,7 @@
 
 int cmd_meminfo(int argc, char **argv);
 int cmd_vmallocinfo(int argc, char **argv);
+int cmd_kfenceinfo(int argc, char **argv);
 int cmd_vmtree(int argc, char **argv);
 int cmd_pagewalk(int argc, char **argv);
 int cmd_ptdump(int argc, char **argv);
@@ -13,6 +14,7 @@ int cmd_spawn(int argc, char **argv);
 int cmd_kill(int argc, char **argv);
 int cmd_lkdtm(int argc, char **argv);
 int cmd_stacktorture(int argc, char **argv);
+int cmd_heaptorture(int argc, char **argv);
 int cmd_stack_trace(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 /* ps's lines about user processes (kernel/shell/shell_process.c). */

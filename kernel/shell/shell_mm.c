@@ -1,10 +1,11 @@
-/* Shell commands about memory: meminfo, vmallocinfo, pagewalk, ptdump. */
+/* Shell commands about memory: meminfo, vmallocinfo, kfenceinfo, pagewalk, ptdump. */
 #include "arch/x86_64/asm/io.h"
 #include "kernel/printk/printk.h"
 #include "kernel/shell/shell_cmds.h"
 #include "kernel/lib/string.h"
 #include "kernel/lib/vsprintf.h"
 #include "mm/fail.h"
+#include "mm/kfence.h"
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
 #include "mm/ptdump.h"
@@ -46,6 +47,33 @@ int cmd_meminfo(int argc, char **argv)
 	for (o = 0; o < NR_PAGE_ORDERS; o++)
 		printk(KERN_CONT " %6lu", ps.free_blocks[o]);
 	printk(KERN_CONT "\n");
+	return 0;
+}
+
+/* The guarded heap (mm/kfence.h): its pool and what it caught since boot. */
+int cmd_kfenceinfo(int argc, char **argv)
+{
+	struct kfence_stats st;
+
+	kfence_get_stats(&st);
+	if (!st.objects) {
+		printk("kfence: off (kfence.sample_interval=0)\n");
+		return 0;
+	}
+	printk("pool:          %lu objects at %#lx-%#lx, %lu KiB of RAM\n", st.objects,
+	       KFENCE_POOL_START, KFENCE_POOL_START + KFENCE_POOL_SIZE - 1,
+	       st.objects * PAGE_SIZE / 1024);
+	if (st.all)
+		printk("sampling:      every allocation (kfence=all)\n");
+	else
+		printk("sampling:      one allocation every %lu ms\n", st.interval_ms);
+	printk("in use:        %lu\n", st.in_use);
+	printk("allocations:   %lu  (sampled or guarded)\n", st.allocations);
+	printk("frees:         %lu\n", st.frees);
+	printk("fallbacks:     %lu  (kfence=all, the pool full: the slab's)\n", st.fallbacks);
+	printk("faults:        %lu  (out-of-bounds and use-after-free, reported)\n", st.faults);
+	printk("bad frees:     %lu  (double and invalid, refused)\n", st.bad_frees);
+	printk("corruptions:   %lu  (slack written, found at the free)\n", st.corruptions);
 	return 0;
 }
 
@@ -121,7 +149,8 @@ static const struct {
 } ptdump_regions[] = {
 	{ KERNEL_HALF_START, "kernel half: unused" },
 	{ PAGE_OFFSET, "direct map of all RAM (PAGE_OFFSET)" },
-	{ PAGE_OFFSET + DIRECT_MAP_SIZE, "unused" },
+	{ KFENCE_POOL_START, "KFENCE pool: objects between guard pages (KFENCE_POOL_START)" },
+	{ KFENCE_POOL_START + KFENCE_POOL_SIZE, "unused" },
 	{ VMALLOC_START, "vmalloc range: vmalloc, vmap, stacks (VMALLOC_START)" },
 	{ VMALLOC_END, "unused" },
 	{ KERNEL_VMA, "kernel image (KERNEL_VMA)" },

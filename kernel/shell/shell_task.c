@@ -240,3 +240,20 @@ int cmd_stacktorture(int argc, char **argv)
 	       ok ? "system whole after every round" : "FAILED", res.killed, res.survived, seed);
 	return ok ? 0 : -1;
 }
+
+int cmd_heaptorture(int argc, char **argv)
+{
+	u64 rounds, seed = 0x5eed, killed;
+	bool ok;
+
+	if (argc < 2 || argc > 3 || kstrtou64(argv[1], &rounds) ||
+	    (argc > 2 && kstrtou64(argv[2], &seed))) {
+		pr_err("usage: heaptorture <rounds> [seed]\n");
+		return -1;
+	}
+	printk("heaptorture: %lu rounds, seed %#lx\n", rounds, seed);
+	ok = heaptorture(rounds, seed, &killed);
+	printk("heaptorture-done: %s: %lu killed, %lu survived, seed %#lx\n",
+	       ok ? "system whole after every round" : "FAILED", killed, rounds - killed, seed);
+	return ok ? 0 : -1;
+}

@@ -17,13 +17,14 @@
 KTEST(task, exit_status_through_wait)
 {
 	struct task *t = kthread_run(ktest_return_arg, (void *)42, "ret42");
-	int status = -1;
+	int status = -1, pid;
 
 	KT_ASSERT(t);
-	KT_ASSERT(wait(t->pid, &status) == 0);
+	pid = t->pid; /* the reap frees t (KFENCE caught a read of t->pid after it) */
+	KT_ASSERT(wait(pid, &status) == 0);
 	KT_EXPECT(EXIT_HOW(status) == EXIT_NORMAL);
 	KT_EXPECT(EXIT_CODE(status) == 42);
-	KT_EXPECT(wait(t->pid, &status) == -1); /* reaped: gone */
+	KT_EXPECT(wait(pid, &status) == -1); /* reaped: gone */
 	KT_EXPECT(wait(-5, &status) == -1);
 	KT_EXPECT(wait(current->pid, &status) == -1);
 }

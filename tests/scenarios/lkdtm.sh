@@ -49,3 +49,35 @@ job novmap.lkdtm_unnoticed --needs build.novmap session novmap.lkdtm_unnoticed "
 job novmap.exhaust_caught_late --needs build.novmap \
 	session novmap.exhaust_caught_late "$N" 'lkdtm EXHAUST_STACK\n' 1 \
 	'Kernel panic - not syncing: corrupted stack end detected inside scheduler'
+
+# The heap's crash tests in one boot with every allocation guarded and freed pages poisoned: each
+# bad access to a kmalloc object kills its task (KFENCE), each bad free is reported and refused,
+# a write to a freed page is found when it is handed out again; the system runs on.
+job lkdtm.heap --needs build.test lkdtm_heap
+lkdtm_heap() {
+	local ok=1
+	boot lkdtm.heap "$K" "kfence=all page_poison=1" \
+		'spawn 1\nlkdtm SLAB_LINEAR_OVERFLOW\nlkdtm READ_AFTER_FREE\nlkdtm WRITE_AFTER_FREE\nlkdtm SLAB_FREE_DOUBLE\nlkdtm SLAB_FREE_CROSS\nlkdtm READ_BUDDY_AFTER_FREE\nlkdtm WRITE_BUDDY_AFTER_FREE\nkfenceinfo\nps\necho alive\npoweroff\n'
+	[ "$status" -eq 0 ] || { echo "     lkdtm.heap: exit status $status, expected 0"; ok=0; }
+	check_lines lkdtm.heap "$log" \
+		'^kfence: initialized - using [0-9]+ KiB of RAM for 255 objects .*kfence=all' \
+		'^BUG: KFENCE: out-of-bounds write in lkdtm_slab_linear_overflow$' \
+		'^Out-of-bounds write at 0xffffc880[0-9a-f]{8} \(1B right of kfence-#[0-9]+\):$' \
+		'^lkdtm: SLAB_LINEAR_OVERFLOW: pid [0-9]+ killed: oops' \
+		'^BUG: KFENCE: use-after-free read in lkdtm_read_after_free$' \
+		'^lkdtm: READ_AFTER_FREE: pid [0-9]+ killed: oops' \
+		'^BUG: KFENCE: use-after-free write in lkdtm_write_after_free$' \
+		'^lkdtm: WRITE_AFTER_FREE: pid [0-9]+ killed: oops' \
+		'^freed by CPU [0-9]+:$' \
+		'^BUG: KFENCE: invalid free in lkdtm_slab_free_double$' '^lkdtm: the double free was refused$' \
+		'^BUG: KFENCE: invalid free in lkdtm_slab_free_cross$' '^lkdtm: the cross free was refused$' \
+		'^lkdtm: READ_BUDDY_AFTER_FREE: pid [0-9]+ exited \(status 0x0\)' \
+		'^BUG: page_poison: page .* was written after it was freed' \
+		'^lkdtm: WRITE_BUDDY_AFTER_FREE: pid [0-9]+ exited \(status 0x0\)' \
+		'^faults: +3 ' '^bad frees: +2 ' '^ +2 counter +(sleeping|runnable) ' '^alive$'
+	if grep -q '^FAIL: ' "$log"; then
+		echo "     lkdtm.heap: a crash test went unnoticed: $(grep -m1 '^FAIL: ' "$log")"
+		ok=0
+	fi
+	verdict lkdtm.heap "$ok" "$log"
+}
