@@ -335,7 +335,7 @@ static int report_stack_canary(void *arg)
 		pr_err("FAIL: pid %d and pid %d have the same stack canary\n", current->pid, pid);
 		return 1;
 	}
-	pr_info("ok: stack canaries differ between pid %d and pid %d\n", current->pid, pid);
+	pr_info("lkdtm: ok: stack canaries differ between pid %d and pid %d\n", current->pid, pid);
 	return 0;
 }
 
