@@ -7,7 +7,9 @@
 #include "arch/x86_64/asm/io.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/debug/lkdtm.h"
+#include "kernel/lib/string.h"
 #include "kernel/lib/vsprintf.h"
+#include "kernel/locking/spinlock.h"
 #include "kernel/printk/printk.h"
 #include "kernel/smp.h"
 #include "kernel/stackprotector.h"
@@ -210,4 +212,58 @@ KTEST(stackprotector, report_stack_canary_finds_two_different_canaries)
 	KT_EXPECT_MSG(status == 0, "status %#x", status);
 	KT_EXPECT(printk_log_contains(mark, "lkdtm: ok: stack canaries differ between pid "));
 	KT_EXPECT(!printk_log_contains(mark, "FAIL:"));
+}
+
+static DEFINE_SPINLOCK(canary_test_lock);
+
+/* Does the failure path refuse the kill now, with a reason that contains `want`? */
+static bool refused_because(const char *want)
+{
+	char buf[128];
+	const char *why = stack_chk_why_not_killable(buf, sizeof(buf));
+
+	if (!why || !strstr(why, want)) {
+		printk("# expected a reason with '%s', got '%s'\n", want, why ? why : "(kill)");
+		return false;
+	}
+	return true;
+}
+
+/* In a task of its own (the tests run in init, which is never killed): one bit per wrong answer. */
+static int kill_decisions(void *arg)
+{
+	char buf[128];
+	int wrong = 0;
+	u64 flags;
+
+	if (stack_chk_why_not_killable(buf, sizeof(buf)))
+		wrong |= 1;
+	flags = spin_lock_irqsave(&canary_test_lock);
+	wrong |= refused_because("holds lock 'canary_test_lock'") ? 0 : 2;
+	spin_unlock_irqrestore(&canary_test_lock, flags);
+	kill_disable();
+	wrong |= refused_because("kill_disable()") ? 0 : 4;
+	kill_enable();
+	flags = local_irq_save();
+	this_cpu_inc(irq_depth);
+	wrong |= refused_because("interrupt context") ? 0 : 8;
+	this_cpu_dec(irq_depth);
+	this_cpu_inc(fault_depth);
+	wrong |= refused_because("exception handler") ? 0 : 16;
+	this_cpu_dec(fault_depth);
+	local_irq_restore(flags);
+	return wrong;
+}
+
+/* The overflow kill's rules, and two of its own; init and idle are refused by the same rules. */
+KTEST(stackprotector, the_kill_is_refused_where_it_is_not_safe)
+{
+	struct task *t = kthread_run(kill_decisions, NULL, "canary-decide");
+	int status = -1, pid;
+
+	KT_ASSERT(t);
+	pid = t->pid;
+	KT_ASSERT(wait(pid, &status) == 0);
+	KT_EXPECT_MSG(status == 0, "wrong decisions: %#x", EXIT_CODE(status));
+	KT_EXPECT(current->pid != 1 || refused_because("Attempted to kill init!"));
 }
