@@ -10,6 +10,7 @@
 #include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/stacktrace.h"
+#include "arch/x86_64/switch.h"
 #include "kernel/fault.h"
 #include "kernel/lib/ksyms.h"
 #include "kernel/lib/vsprintf.h"
@@ -127,24 +128,26 @@ const char *stack_chk_why_not_killable(char *buf, size_t len)
 	return why_not_killable(cpu->curr, &regs, buf, len);
 }
 
-/*
- * The frame of the function that called us is overrun: its return address may be gone too, so
- * we never return there. The report and the kill run on this stack, below that frame, which is
- * intact. No canary of our own: there is nothing to return to.
- */
-__no_stack_protector void __stack_chk_fail(void)
+struct stack_chk_report {
+	u64 caller; /* where the check failed */
+	u64 rbp;    /* __stack_chk_fail's frame pointer: the backtrace starts there */
+};
+
+/* Report, then kill current or panic: on the IRQ stack, interrupts off. */
+static void stack_chk_report(void *arg)
 {
-	u64 caller = (u64)__builtin_return_address(0), flags;
+	struct stack_chk_report *r = arg;
 	struct task *t = this_cpu_read(curr);
 	char sym[96], why_buf[128];
 	const char *why;
+	u64 flags = oops_begin();
 
-	flags = oops_begin();
-	ksym_format_return(caller, sym, sizeof(sym));
+	ksym_format_return(r->caller, sym, sizeof(sym));
 	printk(KERN_EMERG "stack-protector: Kernel stack is corrupted in: %s\n", sym);
 	if (t)
 		printk(KERN_EMERG "CPU: %u PID: %d Comm: %s\n", this_cpu()->cpu, t->pid, t->comm);
-	dump_stack();
+	/* It ends at the overrun frame: its saved frame pointer is what the overrun wrote. */
+	show_backtrace((u64)__stack_chk_fail, 0, r->rbp, 0, 0);
 	why = stack_chk_why_not_killable(why_buf, sizeof(why_buf));
 	if (why)
 		panic("stack-protector: kernel stack corrupted in %s (pid %d): %s", t ? t->comm : "boot",
@@ -153,4 +156,29 @@ __no_stack_protector void __stack_chk_fail(void)
 	       t->comm, t->pid);
 	oops_end(flags);
 	do_exit(EXIT_STATUS(EXIT_STACK_CORRUPTED, 0));
+}
+
+/*
+ * The frame of the function that called us is overrun: its return address may be gone too, so
+ * we never return there. No canary of our own: there is nothing to return to.
+ *
+ * The report runs on this CPU's IRQ stack, as the overflow reports do (kernel/fault.c): the
+ * failed check may come at the deepest point of a task's stack, and the report with its kill
+ * or panic takes more than 2 KiB. The IRQ stack is free in task context with interrupts off.
+ * Anywhere else - an interrupt or exception handler, or before the IRQ stack exists - the check
+ * ends in a panic, which goes on below this frame, on this stack.
+ */
+__no_stack_protector void __stack_chk_fail(void)
+{
+	struct stack_chk_report r = {
+		.caller = (u64)__builtin_return_address(0),
+		.rbp = (u64)__builtin_frame_address(0),
+	};
+	u64 top = this_cpu_read(irq_stack_top);
+
+	local_irq_disable();
+	if (!top || this_cpu_read(irq_depth) || this_cpu_read(fault_depth))
+		top = ALIGN_DOWN((u64)__builtin_frame_address(0) - 64, 16);
+	call_on_stack(top, stack_chk_report, &r);
+	__builtin_unreachable();
 }
