@@ -352,7 +352,8 @@ __no_stack_protector __attribute__((noreturn)) void ap_start(struct percpu *p)
 	struct cpu_info *ci;
 	enum cpu_state booting = CPU_BOOTING;
 
-	switch_stack_canary(p, p->idle); /* the idle task's, for every function from here on */
+	/* The idle task's canary, for every function from here on. */
+	switch_stack_canary(p, p->idle);
 	percpu_init_ap(p); /* first: this_cpu() and so everything else needs GS */
 	ci = &cpus[p->cpu];
 	if (boot_cpu.pge)

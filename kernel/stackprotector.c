@@ -150,12 +150,12 @@ static void stack_chk_report(void *arg)
 	show_backtrace((u64)__stack_chk_fail, 0, r->rbp, 0, 0);
 	why = stack_chk_why_not_killable(why_buf, sizeof(why_buf));
 	if (why)
-		panic("stack-protector: kernel stack corrupted in %s (pid %d): %s", t ? t->comm : "boot",
-		      t ? t->pid : -1, why);
+		panic("stack-protector: kernel stack corrupted in %s (pid %d): %s",
+		      t ? t->comm : "boot", t ? t->pid : -1, why);
 	printk(KERN_EMERG "---[ end trace: killing %s (pid %d) for a corrupted stack ]---\n",
 	       t->comm, t->pid);
 	oops_end(flags);
-	do_exit(EXIT_STATUS(EXIT_STACK_CORRUPTED, 0));
+	do_exit(EXIT_STATUS(EXIT_STACK_CORRUPT, 0));
 }
 
 /*

@@ -26,7 +26,7 @@ const char *exit_how_name(int status)
 		return "killed: oops";
 	case EXIT_SEGFAULT:
 		return "killed: segfault";
-	case EXIT_STACK_CORRUPTED:
+	case EXIT_STACK_CORRUPT:
 		return "killed: kernel stack corrupted";
 	default:
 		return "unknown";

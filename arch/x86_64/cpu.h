@@ -18,9 +18,10 @@ struct cpu_features {
 	bool apic;
 	bool x2apic;	    /* the local APIC's x2APIC mode (the kernel uses xAPIC mode) */
 	bool hypervisor;    /* running under a hypervisor (CPUID.1:ECX[31]) */
-	bool rdrand, rdseed; /* random number instructions (the stack canaries' source) */
 	char hv_vendor[13]; /* "TCGTCGTCGTCG", "KVMKVMKVM", ... */
 	u32 phys_addr_bits, virt_addr_bits;
+	/* Random number instructions: where the stack canaries come from. */
+	bool rdrand, rdseed;
 };
 
 extern struct cpu_features boot_cpu;

@@ -40,8 +40,7 @@ struct percpu {
 	struct task *curr; /* the running task (use `current`) */
 	struct task *idle;
 	struct task *switching_from; /* during a switch: the task whose stack is being left */
-	/* The running task's stack canary, which every protected function reads (stackprotector.c) */
-	u64 stack_canary;
+	u64 stack_canary;	     /* the running task's, read by -fstack-protector's checks */
 	struct cpu_arch arch;	     /* GDT, TSS and IST stacks */
 	const struct spinlock *held_locks[MAX_HELD_LOCKS];
 	int nr_held_locks;

@@ -107,7 +107,7 @@ KTEST(stackprotector, the_slot_holds_the_running_tasks_canary_after_each_switch)
 	set_cpus_allowed(current, -1);
 	for (i = 0; i < 3; i++) {
 		KT_ASSERT(wait(pids[i], &status) == 0);
-		KT_EXPECT_MSG(status == 0, "pid %d: %d of %d switches left another canary in the slot",
+		KT_EXPECT_MSG(status == 0, "pid %d: %d of %d switches left another canary there",
 			      pids[i], EXIT_CODE(status), SWITCHES);
 	}
 }
@@ -123,7 +123,7 @@ static int sibling(void *arg)
 	return 0;
 }
 
-/* Run fn in a task while a sibling counts: killed for a corrupted stack in `where`, nothing else. */
+/* Run fn in a task while a sibling counts: killed for a corrupted stack in `where`, and only it. */
 static void corrupted_frame_kills_only_its_task(int (*fn)(void *), const char *where)
 {
 	struct task *sib = kthread_run(sibling, NULL, "sibling"), *t;
@@ -136,7 +136,7 @@ static void corrupted_frame_kills_only_its_task(int (*fn)(void *), const char *w
 	KT_ASSERT(t);
 	pid = t->pid;
 	KT_ASSERT(wait(pid, &status) == 0);
-	KT_EXPECT_MSG(EXIT_HOW(status) == EXIT_STACK_CORRUPTED, "ended with status %#x", status);
+	KT_EXPECT_MSG(EXIT_HOW(status) == EXIT_STACK_CORRUPT, "ended with status %#x", status);
 	snprintf(line, sizeof(line), "stack-protector: Kernel stack is corrupted in: %s+0x", where);
 	KT_EXPECT(printk_log_contains(mark, line));
 	snprintf(line, sizeof(line), "PID: %d Comm: lkdtm", pid);
