@@ -26,6 +26,8 @@ STACK_GUARD_PAGES ?= 1
 NR_CACHED_STACKS ?= 2
 # y: a reused stack has only the pages its last task wrote zeroed (their PTEs' dirty bits say which).
 STACK_ZERO_DIRTY ?= n
+# y: -fstack-protector-strong, a canary per task (kernel/stackprotector.c); n: none, for figures.
+STACKPROTECTOR ?= y
 BUILD ?= build
 
 CMDLINE ?=
@@ -40,10 +42,18 @@ export CMDLINE QEMU_ARGS KVM
 # about 6 KiB of a 16 KiB stack. A new frame over 1 KiB would be the biggest in the kernel and a
 # sixteenth of a stack at once: move its buffer off the stack, or, if it is an experiment that
 # must be that big (lkdtm's recursion), say so with a #pragma around it. KCFLAGS adds flags.
+#
+# The stack protector reads the canary at %gs:<offset>, a field of struct percpu: the offset is
+# read from arch/x86_64/percpu.h, where a _Static_assert holds the field to it.
+PERCPU_STACK_CANARY := $(shell sed -n 's/^\#define PERCPU_STACK_CANARY[[:space:]]*\([0-9]*\).*/\1/p' \
+	arch/x86_64/percpu.h)
+STACKPROTECTOR_CFLAGS := $(if $(filter y,$(STACKPROTECTOR)),-fstack-protector-strong \
+	-mstack-protector-guard=tls -mstack-protector-guard-reg=gs \
+	-mstack-protector-guard-offset=$(PERCPU_STACK_CANARY),-fno-stack-protector)
 CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie \
 	-mcmodel=kernel -mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-80387 \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fstack-clash-protection \
-	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-strict-aliasing \
+	$(STACKPROTECTOR_CFLAGS) -fno-asynchronous-unwind-tables -fno-strict-aliasing \
 	-Wall -Wextra -Werror -Wno-unused-parameter -Wframe-larger-than=1024 -I. -I$(BUILD) -MMD -MP \
 	$(KCFLAGS)
 LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker.ld
@@ -73,7 +83,8 @@ $(BUILD)/config.h: FORCE
 	   echo '#define CONFIG_THREAD_SIZE $(THREAD_SIZE)'; \
 	   echo '#define CONFIG_STACK_GUARD_PAGES $(STACK_GUARD_PAGES)'; \
 	   echo '#define CONFIG_NR_CACHED_STACKS $(NR_CACHED_STACKS)'; \
-	   echo '#define CONFIG_STACK_ZERO_DIRTY $(if $(filter y,$(STACK_ZERO_DIRTY)),1,0)'; } > $@.tmp
+	   echo '#define CONFIG_STACK_ZERO_DIRTY $(if $(filter y,$(STACK_ZERO_DIRTY)),1,0)'; \
+	   echo '#define CONFIG_STACKPROTECTOR $(if $(filter y,$(STACKPROTECTOR)),1,0)'; } > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 FORCE:
 

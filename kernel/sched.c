@@ -20,6 +20,7 @@
 #include "kernel/printk/printk.h"
 #include "kernel/smp.h"
 #include "kernel/stack_tracer.h"
+#include "kernel/stackprotector.h"
 #include "kernel/time.h"
 #include "mm/user_mm.h"
 
@@ -214,6 +215,7 @@ void __schedule(void)
 	if (prev->mm != next->mm)
 		switch_mm(next->mm);
 	cpu->curr = next;
+	switch_stack_canary(cpu, next);
 	/* Until the new task runs, an overflow in the switch itself is on prev's stack. */
 	cpu->switching_from = prev;
 	last = __switch_to_asm(&prev->rsp, next->rsp, prev);

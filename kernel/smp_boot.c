@@ -18,6 +18,7 @@
 #include "kernel/lib/vsprintf.h"
 #include "kernel/printk/printk.h"
 #include "kernel/stack.h"
+#include "kernel/stackprotector.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
 #include "mm/pgtable.h"
@@ -71,12 +72,17 @@ static void tsc_delay_us(u64 us)
 
 /* ------------------------------------------------------------------ the APs' side */
 
-/* The C entry of an AP, called by ap_entry64 (trampoline.asm) on its idle task's stack. */
-__attribute__((noreturn)) void ap_start(struct percpu *p)
+/*
+ * The C entry of an AP, called by ap_entry64 (trampoline.asm) on its idle task's stack. No canary
+ * of its own: its GS base is not set yet when it starts.
+ */
+__no_stack_protector __attribute__((noreturn)) void ap_start(struct percpu *p)
 {
 	struct cpu_info *ci;
 	enum cpu_state booting = CPU_BOOTING;
 
+	/* The idle task's canary, for every function from here on. */
+	switch_stack_canary(p, p->idle);
 	percpu_init_ap(p); /* first: this_cpu() and so everything else needs GS */
 	ci = &cpus[p->cpu];
 	if (boot_cpu.pge)
@@ -160,6 +166,7 @@ static struct task *make_idle_task(u32 cpu)
 	snprintf(t->comm, sizeof(t->comm), "idle/%u", cpu);
 	t->is_idle = true;
 	t->state = TASK_RUNNING;
+	task_init_stack_canary(t);
 	return t;
 }
 

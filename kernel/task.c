@@ -4,6 +4,7 @@
 #include "kernel/printk/printk.h"
 #include "kernel/lib/string.h"
 #include "kernel/locking/spinlock.h"
+#include "kernel/stackprotector.h"
 #include "mm/slab.h"
 
 extern u8 ret_from_kthread[];
@@ -25,6 +26,8 @@ const char *exit_how_name(int status)
 		return "killed: oops";
 	case EXIT_SEGFAULT:
 		return "killed: segfault";
+	case EXIT_STACK_CORRUPT:
+		return "killed: kernel stack corrupted";
 	default:
 		return "unknown";
 	}
@@ -62,6 +65,7 @@ static struct task *__kthread_create(int (*fn)(void *arg), void *arg, const char
 	t->state = TASK_NEW;
 	t->cpu = -1;
 	t->cpu_allowed = -1;
+	task_init_stack_canary(t);
 	/* A write to the new stack: on a CPU that may (STACK_ZERO_DIRTY, kernel/stack.h). */
 	flags = local_irq_save();
 	stack_switch_in(&t->stack, this_cpu()->cpu);

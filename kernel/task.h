@@ -28,6 +28,7 @@ enum exit_how {
 	EXIT_STACK_OVERFLOW = 2, /* killed for overrunning its kernel stack */
 	EXIT_OOPS = 3,		 /* killed by another fatal fault */
 	EXIT_SEGFAULT = 4,	 /* a user process killed for a fault in user mode */
+	EXIT_STACK_CORRUPT = 5,	 /* killed: a stack canary was overwritten */
 };
 #define EXIT_STATUS(how, code) (((how) << 8) | ((code)&0xff))
 #define EXIT_HOW(status)       ((status) >> 8)
@@ -75,6 +76,8 @@ struct task {
 	int cpu_allowed;      /* the only CPU it may run on; -1: any (set_cpus_allowed) */
 	/* A CPU runs on its stack: from being picked until the switch away is finished. */
 	bool on_cpu;
+	/* Its stack canary, in this_cpu()->stack_canary while it runs (kernel/stackprotector.h) */
+	u64 stack_canary;
 };
 
 static inline struct task *current_task(void)

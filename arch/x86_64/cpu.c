@@ -39,11 +39,13 @@ void cpu_detect(void)
 	f->pcid = c & (1 << 17);
 	f->x2apic = c & (1 << 21);
 	f->hypervisor = c & (1u << 31);
+	f->rdrand = c & (1 << 30);
 
 	if (max >= 7) {
 		cpuid(7, 0, &a, &b, &c, &d);
 		f->smep = b & (1 << 7);
 		f->smap = b & (1 << 20);
+		f->rdseed = b & (1 << 18);
 	}
 
 	cpuid(0x80000000, 0, &max_ext, &b, &c, &d);

@@ -20,6 +20,8 @@ struct cpu_features {
 	bool hypervisor;    /* running under a hypervisor (CPUID.1:ECX[31]) */
 	char hv_vendor[13]; /* "TCGTCGTCGTCG", "KVMKVMKVM", ... */
 	u32 phys_addr_bits, virt_addr_bits;
+	/* Random number instructions: where the stack canaries come from. */
+	bool rdrand, rdseed;
 };
 
 extern struct cpu_features boot_cpu;

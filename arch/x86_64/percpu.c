@@ -6,7 +6,11 @@ struct percpu boot_percpu;
 static struct percpu ap_percpu[NR_CPUS - 1];
 struct percpu *percpu_areas[NR_CPUS];
 
-void percpu_init_boot_cpu(void)
+/*
+ * These two change the GS base under their own frames: a canary read at their entry would come
+ * from another place than the one checked at their exit.
+ */
+__no_stack_protector void percpu_init_boot_cpu(void)
 {
 	boot_percpu.self = &boot_percpu;
 	boot_percpu.cpu = 0;
@@ -23,7 +27,7 @@ struct percpu *percpu_ap_area(u32 cpu)
 	return p;
 }
 
-void percpu_init_ap(struct percpu *p)
+__no_stack_protector void percpu_init_ap(struct percpu *p)
 {
 	wrmsr(MSR_GS_BASE, (u64)p);
 }

@@ -24,7 +24,12 @@ struct spinlock;
 #define PERCPU_IRQ_DEPTH     12
 #define PERCPU_IRQ_STACK_TOP 16
 #define PERCPU_USER_RSP	     24	 /* arch/x86_64/syscall_entry.asm */
-#define PERCPU_TSS_RSP0	     116 /* arch.tss.rsp[0]: the running task's kernel stack top */
+#define PERCPU_TSS_RSP0	     124 /* arch.tss.rsp[0]: the running task's kernel stack top */
+/*
+ * The compiler's: -mstack-protector-guard-offset in the Makefile is read from this line. Not at
+ * the end of the structure, so fields added there never move it.
+ */
+#define PERCPU_STACK_CANARY 56
 
 struct percpu {
 	struct percpu *self; /* must stay first: this_cpu() reads %gs:0 */
@@ -35,6 +40,7 @@ struct percpu {
 	struct task *curr; /* the running task (use `current`) */
 	struct task *idle;
 	struct task *switching_from; /* during a switch: the task whose stack is being left */
+	u64 stack_canary;	     /* the running task's, read by -fstack-protector's checks */
 	struct cpu_arch arch;	     /* GDT, TSS and IST stacks */
 	const struct spinlock *held_locks[MAX_HELD_LOCKS];
 	int nr_held_locks;
@@ -50,6 +56,8 @@ _Static_assert(__builtin_offsetof(struct percpu, irq_stack_top) == PERCPU_IRQ_ST
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "syscall_entry.asm");
 _Static_assert(__builtin_offsetof(struct percpu, arch.tss.rsp[0]) == PERCPU_TSS_RSP0,
 	       "syscall_entry.asm");
+_Static_assert(__builtin_offsetof(struct percpu, stack_canary) == PERCPU_STACK_CANARY,
+	       "the Makefile's -mstack-protector-guard-offset");
 
 extern struct percpu boot_percpu;
 /* Every CPU's area by CPU number, boot CPU first; NULL where no CPU was set up. */

@@ -23,7 +23,7 @@ extern do_syscall
 extern syscall_bad_return
 
 PERCPU_USER_RSP equ 24		; arch/x86_64/percpu.h (checked there)
-PERCPU_TSS_RSP0 equ 116
+PERCPU_TSS_RSP0 equ 124
 USER_DS equ 0x1b		; arch/x86_64/gdt.h
 USER_CS equ 0x23
 

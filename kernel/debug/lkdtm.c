@@ -6,6 +6,7 @@
 #include "kernel/locking/spinlock.h"
 #include "kernel/lib/string.h"
 #include "kernel/smp.h"
+#include "kernel/stackprotector.h"
 #include "kernel/task.h"
 
 /*
@@ -240,6 +241,104 @@ static int panic_smp(void *arg)
 	panic("lkdtm: panic while %d other CPUs print with interrupts off", others);
 }
 
+/*
+ * The stack protector's tests, as Linux's. Each overruns a buffer in its own frame by 64 bytes:
+ * its canary, the saved frame pointer, the return address and some of the caller's frame. The
+ * check before the return must see it and never return.
+ */
+static noinline void overrun_frame(void *buf)
+{
+	memset(buf, 0xff, 64);
+}
+
+/* A char array of 8 bytes: plain -fstack-protector guards this frame already. */
+static noinline void corrupt_char_array(void)
+{
+	char data[8] __attribute__((aligned(8)));
+
+	pr_info("lkdtm: corrupting a stack frame that holds a char array\n");
+	overrun_frame(data);
+}
+
+/* An int array: only -fstack-protector-strong guards this frame (plain guards char arrays). */
+static noinline void corrupt_int_array(void)
+{
+	int data[2] __attribute__((aligned(8)));
+
+	pr_info("lkdtm: corrupting a stack frame that holds an int array\n");
+	overrun_frame(data);
+}
+
+static int corrupt_stack(void *arg)
+{
+	corrupt_char_array();
+	pr_err("FAIL: the corrupted stack (char array) was not detected (STACKPROTECTOR=%d)\n",
+	       STACKPROTECTOR);
+	return 1;
+}
+
+static int corrupt_stack_strong(void *arg)
+{
+	corrupt_int_array();
+	pr_err("FAIL: the corrupted stack (int array) was not detected (STACKPROTECTOR=%d)\n",
+	       STACKPROTECTOR);
+	return 1;
+}
+
+/*
+ * The canary as this frame holds it: the word above a guarded buffer that equals the task's,
+ * or 0 if none does. Finding it there shows that the compiler reads the per-CPU slot.
+ */
+static noinline u64 canary_in_this_frame(void)
+{
+	char data[8] __attribute__((aligned(8))) = { 0 };
+	const u64 *p = (const u64 *)data;
+	u64 want = current->stack_canary;
+	int i;
+
+	asm volatile("" : "+r"(p)); /* the words above data are read on purpose */
+	for (i = 1; i < 8; i++) {
+		if (p[i] == want)
+			return p[i];
+	}
+	return 0;
+}
+
+static int report_canary_task(void *found)
+{
+	*(u64 *)found = canary_in_this_frame();
+	pr_info("lkdtm: pid %d (%s): stack canary %016lx\n", current->pid, current->comm,
+		*(u64 *)found);
+	return 0;
+}
+
+/* Two tasks, this one and a child: each finds its canary in its frame, and they differ. */
+static int report_stack_canary(void *arg)
+{
+	u64 mine = 0, childs = 0;
+	struct task *child;
+	int status, pid;
+
+	report_canary_task(&mine);
+	child = kthread_run(report_canary_task, &childs, "lkdtm-child");
+	if (!child) {
+		pr_err("lkdtm: no memory for a second task\n");
+		return 1;
+	}
+	pid = child->pid; /* wait() frees the task */
+	wait(pid, &status);
+	if (!mine || !childs) {
+		pr_err("FAIL: no canary in a guarded frame (STACKPROTECTOR=%d)\n", STACKPROTECTOR);
+		return 1;
+	}
+	if (mine == childs) {
+		pr_err("FAIL: pid %d and pid %d have the same stack canary\n", current->pid, pid);
+		return 1;
+	}
+	pr_info("lkdtm: ok: stack canaries differ between pid %d and pid %d\n", current->pid, pid);
+	return 0;
+}
+
 const struct lkdtm_test lkdtm_tests[] = {
 	{ "STACK_GUARD_PAGE_LEADING", "read the byte just below the stack", guard_page_leading },
 	{ "STACK_GUARD_PAGE_TRAILING", "read the byte just above the stack", guard_page_trailing },
@@ -272,6 +371,12 @@ const struct lkdtm_test lkdtm_tests[] = {
 	  lkdtm_read_buddy_after_free },
 	{ "WRITE_BUDDY_AFTER_FREE", "write a freed page (page_poison=1)",
 	  lkdtm_write_buddy_after_free },
+	{ "CORRUPT_STACK", "overrun a char array in the frame: the canary check kills",
+	  corrupt_stack },
+	{ "CORRUPT_STACK_STRONG", "overrun an int array: caught only by -fstack-protector-strong",
+	  corrupt_stack_strong },
+	{ "REPORT_STACK_CANARY", "two tasks' canaries, found in their frames: they differ",
+	  report_stack_canary },
 };
 const int lkdtm_nr_tests = ARRAY_SIZE(lkdtm_tests);
 

@@ -29,6 +29,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/task.h"
 #include "kernel/smp.h"
+#include "kernel/stackprotector.h"
 #include "kernel/time.h"
 #include "kernel/user/process.h"
 #include "kernel/user/initrd.h"
@@ -327,7 +328,11 @@ static int init_main(void *arg)
 	shell_run();
 }
 
-void kernel_main(u32 magic, u64 mb_phys)
+/*
+ * No canary of its own: it starts before GS points at the per-CPU area, and the boot context's
+ * canary is set under its frame (boot_init_stack_canary()).
+ */
+__no_stack_protector void kernel_main(u32 magic, u64 mb_phys)
 {
 	struct percpu *cpu;
 
@@ -335,6 +340,7 @@ void kernel_main(u32 magic, u64 mb_phys)
 	cpu = this_cpu();
 	serial_init();
 	cpu_detect();
+	boot_init_stack_canary();
 	parse_boot_info(magic, mb_phys);
 	console_init();
 	pr_info("%s %s: a teaching kernel with virtually mapped kernel stacks\n", KERNEL_NAME,
@@ -345,6 +351,7 @@ void kernel_main(u32 magic, u64 mb_phys)
 	boot_params.poweroff_s = DEMO_NO_POWEROFF;
 	parse_cmdline();
 	cpu_print_features();
+	stack_protector_print();
 
 	gdt_init(&cpu->arch);
 	boot_ist_stacks_init();

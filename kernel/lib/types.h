@@ -20,6 +20,12 @@ typedef int64_t s64;
 #define PAGE_MASK  (~(PAGE_SIZE - 1))
 
 #define noinline __attribute__((noinline))
+/*
+ * No stack canary in this function (GCC 11 and later): for code that runs before %gs points at
+ * a per-CPU area, or that changes %gs or the canary under its own frame (kernel/stackprotector.c).
+ * Functions inlined into it lose their canary too.
+ */
+#define __no_stack_protector __attribute__((no_stack_protector))
 /* Inlined even at -O0: code whose every copy must sit in its caller (an __ex_table entry). */
 #ifndef __always_inline /* glibc's, in host builds, is the same */
 #define __always_inline inline __attribute__((always_inline))

@@ -13,6 +13,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/reboot.h"
 #include "kernel/smp.h"
+#include "kernel/stackprotector.h"
 #include "kernel/time.h"
 
 static int cmd_help(int argc, char **argv);
@@ -62,6 +63,7 @@ static int cmd_dmesg(int argc, char **argv)
 static int cmd_cpuinfo(int argc, char **argv)
 {
 	cpu_print_features();
+	stack_protector_print();
 	smp_print_cpus();
 	ioapic_print();
 	return 0;

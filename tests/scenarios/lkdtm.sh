@@ -3,11 +3,16 @@
 # policy, in interrupt entry - and what the "before" kernel (VMAP_STACK=n) makes of them.
 
 job lkdtm.shell --needs build.test session lkdtm.shell "$K" \
-	'spawn 2\nlkdtm list\nlkdtm EXHAUST_STACK\nlkdtm NOPE\nlkdtm STACK_BIG_FRAME\nps\necho alive\npoweroff\n' 0 \
+	'spawn 2\nlkdtm list\nlkdtm EXHAUST_STACK\nlkdtm NOPE\nlkdtm STACK_BIG_FRAME\nlkdtm CORRUPT_STACK\nlkdtm CORRUPT_STACK_STRONG\nlkdtm REPORT_STACK_CANARY\nps\necho alive\npoweroff\n' 0 \
 	'^  EXHAUST_STACK_IRQS_OFF ' 'BUG: TASK stack guard page was hit at [0-9a-f]{16} \(stack is [0-9a-f]{16}\.\.[0-9a-f]{16}\)' \
 	'kernel stack overflow \(double-fault\)' '\] recursive_loop' \
 	'EXHAUST_STACK: pid [0-9]+ killed: kernel stack overflow' "lkdtm: unknown test 'NOPE'" \
-	'STACK_BIG_FRAME: pid [0-9]+ killed: kernel stack overflow' '^ +[23] counter +(sleeping|runnable) ' '^alive$'
+	'STACK_BIG_FRAME: pid [0-9]+ killed: kernel stack overflow' '^ +[23] counter +(sleeping|runnable) ' '^alive$' \
+	'^  REPORT_STACK_CANARY ' 'stack-protector: Kernel stack is corrupted in: corrupt_char_array\+0x' \
+	'CORRUPT_STACK: pid [0-9]+ killed: kernel stack corrupted' \
+	'stack-protector: Kernel stack is corrupted in: corrupt_int_array\+0x' \
+	'CORRUPT_STACK_STRONG: pid [0-9]+ killed: kernel stack corrupted' \
+	'^lkdtm: ok: stack canaries differ between pid [0-9]+ and pid [0-9]+$'
 job lkdtm.locked_panics --needs build.test session lkdtm.locked_panics "$K" \
 	'lkdtm EXHAUST_STACK_LOCKED\n' 1 \
 	'kernel stack overflow \(double-fault\)' \
@@ -39,13 +44,20 @@ job lkdtm.init_overflow_panics --needs build.test \
 	session lkdtm.init_overflow_panics "$K" 'lkdtm EXHAUST_STACK here\n' 1 \
 	'lkdtm: performing EXHAUST_STACK in pid 1 \(init\)' \
 	'Kernel panic - not syncing: kernel stack overflow in init \(pid 1\): Attempted to kill init!'
+# The stack protector's kill follows the same rules: init is never killed, the panic says why.
+job lkdtm.init_corrupt_stack_panics --needs build.test \
+	session lkdtm.init_corrupt_stack_panics "$K" 'lkdtm CORRUPT_STACK here\n' 1 \
+	'stack-protector: Kernel stack is corrupted in: corrupt_char_array\+0x' \
+	'Kernel panic - not syncing: stack-protector: kernel stack corrupted in init \(pid 1\): Attempted to kill init!'
 
-# The "before" kernel: every overrun goes unnoticed, and the exhaustion is caught only late.
+# The "before" kernel: every overrun goes unnoticed, and the exhaustion is caught only late; an
+# overrun inside a frame is caught there too, by the stack protector.
 job novmap.lkdtm_unnoticed --needs build.novmap session novmap.lkdtm_unnoticed "$N" \
-	'lkdtm STACK_GUARD_PAGE_LEADING\nlkdtm STACK_GUARD_PAGE_TRAILING\nlkdtm STACK_BIG_FRAME\npoweroff\n' 0 \
+	'lkdtm STACK_GUARD_PAGE_LEADING\nlkdtm STACK_GUARD_PAGE_TRAILING\nlkdtm STACK_BIG_FRAME\nlkdtm CORRUPT_STACK\npoweroff\n' 0 \
 	'FAIL: accessed the page below the stack \(VMAP_STACK=0\)' \
 	'FAIL: accessed the page above the stack' 'FAIL: a frame larger than the guard went unnoticed' \
-	'STACK_GUARD_PAGE_LEADING: pid [0-9]+ exited'
+	'STACK_GUARD_PAGE_LEADING: pid [0-9]+ exited' \
+	'CORRUPT_STACK: pid [0-9]+ killed: kernel stack corrupted'
 job novmap.exhaust_caught_late --needs build.novmap \
 	session novmap.exhaust_caught_late "$N" 'lkdtm EXHAUST_STACK\n' 1 \
 	'Kernel panic - not syncing: corrupted stack end detected inside scheduler'
