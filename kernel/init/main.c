@@ -32,6 +32,9 @@
 #include "kernel/time.h"
 #include "kernel/user/process.h"
 #include "kernel/user/initrd.h"
+#include "kernel/user/kstack_offset.h"
+#include "kernel/user/syscall.h"
+#include "kernel/debug/lkdtm.h"
 #include "mm/fail.h"
 #include "mm/mm.h"
 #include "mm/page_poison.h"
@@ -136,6 +139,18 @@ static void set_page_poison(const char *key, const char *value, void *ctx)
 		pr_warn("cmdline: page_poison=%s is not 1 or 0; ignored\n", value);
 }
 
+/* randomize_kstack_offset=on|off: the random stack offset per system call (default on). */
+static void set_kstack_offset(const char *key, const char *value, void *ctx)
+{
+	if (!strcmp(value, "on"))
+		randomize_kstack_offset = true;
+	else if (!strcmp(value, "off"))
+		randomize_kstack_offset = false;
+	else
+		pr_warn("cmdline: %s=%s is not on or off; it stays %s\n", key, value,
+			randomize_kstack_offset ? "on" : "off");
+}
+
 static void unknown_param(const char *key, const char *value, void *ctx)
 {
 	pr_warn("cmdline: unknown parameter '%s' ignored\n", key);
@@ -155,6 +170,7 @@ static const struct cmdline_param kernel_params[] = {
 	{ "noapic", set_flag },
 	{ "vbe_8bpp", set_vbe_8bpp },
 	{ "page_poison", set_page_poison },
+	{ "randomize_kstack_offset", set_kstack_offset },
 	{ NULL, NULL },
 };
 
@@ -350,6 +366,7 @@ void kernel_main(u32 magic, u64 mb_phys)
 		ioapic_init();
 
 	user_init();
+	lkdtm_syscall = lkdtm_direct;
 	console_wait_init();
 	sched_start(init_main);
 }
