@@ -148,6 +148,17 @@ def test_too_deep_and_dynamic():
     ok(any("unbounded size" in e for e in errors), "dynamic: a VLA frame with no bound is an error")
 
 
+def test_alloca_annotation():
+    graph = ({"a": (16, S), "v": (32, "dynamic")}, [("a", "v")])
+    roots, errors = run(*graph, STACK + "root task a\nalloca v 1040 a random offset\n")
+    ok(not errors and roots["a"].bound == 16 + 32 + 1040,
+       "alloca: a dynamic frame counts its static part plus the annotated bound")
+    _, errors = run({"a": (16, S)}, [], STACK + "root task a\nalloca a 64 why\n")
+    ok(any("not dynamic" in e for e in errors), "alloca: naming a static frame is an error")
+    _, errors = run({"a": (16, S)}, [], STACK + "root task a\nalloca nosuch 64 why\n")
+    ok(any("matches no function" in e for e in errors), "alloca: naming nothing is an error")
+
+
 def test_measured_against_bound():
     roots, _ = run({"a": (16, S), "b": (32, S)}, [("a", "b")], STACK + "root task a\n")
     with tempfile.NamedTemporaryFile("w", suffix=".log", delete=False) as log:
@@ -164,7 +175,7 @@ def test_measured_against_bound():
 for test in [test_chain, test_diamond, test_cycle, test_unresolved_indirect_call,
              test_address_taken_must_be_annotated, test_asm_call_must_be_declared,
              test_tasks_and_interrupts_on_top,
-             test_too_deep_and_dynamic, test_measured_against_bound]:
+             test_too_deep_and_dynamic, test_alloca_annotation, test_measured_against_bound]:
     try:
         test()
     except Exception as e:  # a crash is a failed check, not a lost one

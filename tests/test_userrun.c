@@ -3,8 +3,9 @@
  * ours can: each program is started under ptrace with PTRACE_SYSEMU, which stops it at every
  * syscall instruction without Linux running the call, and this test answers the call the way
  * user/lib/syscall_nr.h defines it (write copies the bytes out of the program, exit ends it,
- * sleep and yield return 0, recurse returns its depth, spawn finds nothing, wait no child, the
- * rest -ENOSYS). That checks
+ * sleep and yield return 0, recurse returns its depth, spawn finds nothing, wait no child,
+ * lkdtm REPORT_STACK cycles through lkdtm_spread offsets 16 bytes apart, the rest -ENOSYS).
+ * That checks
  * the start code (argc and argv from the System V initial stack), the system-call wrappers'
  * registers, printf, and how each program ends (an exit status, or SIGSEGV for segv and
  * stackoverflow) — not the kernel, whose own tests run the programs in QEMU.
@@ -29,6 +30,9 @@
 #include "tests/tap.h"
 
 static const char *build = "build";
+
+/* How many different offsets SYS_lkdtm's REPORT_STACK returns, in turn (0: it is unknown). */
+static int lkdtm_spread;
 
 /* No program here makes more calls than this; a broken one that loops is stopped there. */
 #define MAX_CALLS 100000
@@ -104,6 +108,14 @@ static bool syscall_stop(pid_t pid, struct run *r)
 		break;
 	case SYS_recurse:
 		ret = (long)regs.rdi;
+		break;
+	case SYS_lkdtm:
+		if (!peek(pid, regs.rdi, buf, sizeof("REPORT_STACK")))
+			ret = -EFAULT;
+		else if (lkdtm_spread && !memcmp(buf, "REPORT_STACK", sizeof("REPORT_STACK")))
+			ret = 424 + 16 * (r->nr_calls[SYS_lkdtm] % lkdtm_spread);
+		else
+			ret = -EINVAL;
 		break;
 	}
 	regs.rax = ret;
@@ -212,6 +224,36 @@ static void test_recurse_sibling(void)
 	       "sibling 2 5: two lines, a sleep after each");
 }
 
+/* stackentropy's arithmetic: log2 of the distinct offsets, in hundredths, rounded down. */
+static void test_stackentropy(void)
+{
+	static const struct {
+		int spread;
+		const char *bits;
+	} cases[] = {
+		{ 1, "0.00" }, { 3, "1.58" }, { 64, "6.00" }, { 65, "6.02" }, { 1000, "9.96" }
+	};
+	char *argv[] = { "stackentropy", NULL }, want[64];
+	bool good = true;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		lkdtm_spread = cases[i].spread;
+		run(&r1, argv);
+		snprintf(want, sizeof(want), "Bits of stack entropy: %s\n", cases[i].bits);
+		if (r1.exit_status != 0 || r1.nr_calls[SYS_lkdtm] != 1000 || !has(&r1, want)) {
+			tap_diag("%d offsets: want %s; its output:\n%s", cases[i].spread, want,
+				 r1.out);
+			good = false;
+		}
+	}
+	lkdtm_spread = 0;
+	run(&r1, argv);
+	tap_ok(good && r1.exit_status == 1 && has(&r1, "REPORT_STACK returned -22"),
+	       "stackentropy: 1000 samples; 1, 3, 64, 65, 1000 offsets make 0, 1.58, 6, 6.02, 9.96 "
+	       "bits; a failed call exits 1");
+}
+
 static void test_fuzz(void)
 {
 	char *a[] = { "fuzz", "42", "3000", NULL }, *b[] = { "fuzz", "43", "3000", NULL };
@@ -256,19 +298,20 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		build = argv[1];
 	alarm(MAX_SECONDS);
-	tap_plan(15);
+	tap_plan(16);
 	snprintf(path, sizeof(path), "%s/user/hello.elf", build);
 	if (!tap_ok(access(path, R_OK) == 0, "%s is built (make builds it)", path))
 		return tap_done();
 	if (!run(&r1, hello)) {
 		/* A container may forbid ptrace: say so, rather than fail or pass. */
-		for (i = 1; i < 15; i++)
+		for (i = 1; i < 16; i++)
 			printf("ok %d - # SKIP cannot run a program under ptrace here\n", i + 1);
 		return 0;
 	}
 	test_hello();
 	test_exits();
 	test_recurse_sibling();
+	test_stackentropy();
 	test_fuzz();
 	test_badptr();
 	return tap_done();

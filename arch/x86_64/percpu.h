@@ -47,6 +47,7 @@ struct percpu {
 	int nokill;	 /* > 0: no kill here (kill_disable(), kernel/locking/spinlock.h) */
 	int fault_depth; /* > 0 while in an exception handler */
 	void *stack_cache[NR_CACHED_STACKS_MAX]; /* see kernel/stack.c */
+	u32 kstack_offset; /* the next system call's stack offset (kernel/user/kstack_offset.h) */
 };
 
 _Static_assert(__builtin_offsetof(struct percpu, cpu) == PERCPU_CPU, "asm/smp.h");

@@ -21,6 +21,7 @@
 #include "kernel/reboot.h"
 #include "kernel/time.h"
 #include "mm/vmalloc.h"
+#include "kernel/user/kstack_offset.h"
 
 #define BENCH_WARMUP_ROUNDS 10
 #define BENCH_SMOKE_RUNS    5
@@ -73,6 +74,9 @@ static void print_config(bool smoke)
 	       bench_accel(), VMAP_STACK ? "y" : "n", THREAD_SIZE, STACK_GUARD_PAGES,
 	       NR_CACHED_STACKS, tsc_khz, smoke ? "smoke" : "full",
 	       counting() ? "instructions" : "cycles");
+	if (!randomize_kstack_offset)
+		printk("bench-note: randomize_kstack_offset=off: system calls run without the "
+		       "random stack offset\n");
 	if (!strcmp(bench_accel(), "TCG"))
 		printk("bench-note: TCG emulates the TLB in software: figures about TLB costs say "
 		       "nothing about hardware (use KVM=1)\n");

@@ -17,6 +17,8 @@ extern const struct lkdtm_test lkdtm_tests[];
 extern const int lkdtm_nr_tests;
 
 const struct lkdtm_test *lkdtm_find(const char *name);
+/* Run the test called name in the calling task (SYS_lkdtm): its result, or -EINVAL. */
+long lkdtm_direct(const char *name);
 /* Run one in a new task and wait: 0 and its exit status, or -1 (no memory for the task). */
 int lkdtm_run(const struct lkdtm_test *t, int *status, int *pid);
 /* The same on CPU cpu only (-1: any CPU); -2 if that CPU does not run tasks. */

@@ -33,6 +33,9 @@
 #include "kernel/time.h"
 #include "kernel/user/process.h"
 #include "kernel/user/initrd.h"
+#include "kernel/user/kstack_offset.h"
+#include "kernel/user/syscall.h"
+#include "kernel/debug/lkdtm.h"
 #include "mm/fail.h"
 #include "mm/mm.h"
 #include "mm/kfence.h"
@@ -155,6 +158,18 @@ static void set_kfence(const char *key, const char *value, void *ctx)
 	}
 }
 
+/* randomize_kstack_offset=on|off: the random stack offset per system call (default on). */
+static void set_kstack_offset(const char *key, const char *value, void *ctx)
+{
+	if (!strcmp(value, "on"))
+		randomize_kstack_offset = true;
+	else if (!strcmp(value, "off"))
+		randomize_kstack_offset = false;
+	else
+		pr_warn("cmdline: %s=%s is not on or off; it stays %s\n", key, value,
+			randomize_kstack_offset ? "on" : "off");
+}
+
 static void unknown_param(const char *key, const char *value, void *ctx)
 {
 	pr_warn("cmdline: unknown parameter '%s' ignored\n", key);
@@ -176,6 +191,7 @@ static const struct cmdline_param kernel_params[] = {
 	{ "page_poison", set_page_poison },
 	{ "kfence", set_kfence },
 	{ "kfence.sample_interval", set_kfence },
+	{ "randomize_kstack_offset", set_kstack_offset },
 	{ NULL, NULL },
 };
 
@@ -377,6 +393,7 @@ __no_stack_protector void kernel_main(u32 magic, u64 mb_phys)
 		ioapic_init();
 
 	user_init();
+	lkdtm_syscall = lkdtm_direct;
 	console_wait_init();
 	sched_start(init_main);
 }

@@ -13,7 +13,9 @@
 #include "kernel/printk/console.h"
 #include "kernel/printk/printk.h"
 #include "kernel/task.h"
+#include "kernel/user/kstack_offset.h"
 #include "kernel/user/process.h"
+#include "kernel/user/syscall.h"
 #include "kernel/user/uaccess.h"
 #include "mm/user_mm.h"
 #include "user/lib/syscall_nr.h"
@@ -181,11 +183,26 @@ static long sys_recurse(u64 depth, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 	return recurse(depth);
 }
 
+long (*lkdtm_syscall)(const char *name);
+
+static long sys_lkdtm(u64 uname, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
+{
+	char name[LKDTM_NAME_MAX];
+	long err;
+
+	if (!lkdtm_syscall)
+		return -ENOSYS;
+	err = strncpy_from_user(name, uname, sizeof(name));
+	if (err < 0)
+		return err == -E2BIG ? -EINVAL : err;
+	return lkdtm_syscall(name);
+}
+
 static const syscall_fn syscall_table[NR_SYSCALLS] = {
 	[SYS_exit] = sys_exit,	     [SYS_write] = sys_write, [SYS_read] = sys_read,
 	[SYS_getpid] = sys_getpid,   [SYS_spawn] = sys_spawn, [SYS_wait] = sys_wait,
 	[SYS_sbrk] = sys_sbrk,	     [SYS_sleep] = sys_sleep, [SYS_yield] = sys_yield,
-	[SYS_recurse] = sys_recurse,
+	[SYS_recurse] = sys_recurse, [SYS_lkdtm] = sys_lkdtm,
 };
 
 u64 uaccess_ac_leaks;
@@ -210,16 +227,20 @@ static void check_ac_on_return(u64 nr)
 		asm volatile("clac" ::: "memory");
 }
 
+bool randomize_kstack_offset = true;
+
 void do_syscall(struct pt_regs *regs)
 {
 	u64 nr = regs->rax;
 
+	add_random_kstack_offset();
 	if (nr < NR_SYSCALLS && syscall_table[nr])
 		regs->rax = syscall_table[nr](regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8,
 					      regs->r9);
 	else
 		regs->rax = -ENOSYS;
 	check_ac_on_return(nr);
+	choose_random_kstack_offset();
 	/* The way back to user mode is a safe point: nothing in flight, no lock held. */
 	stop_if_asked();
 }

@@ -93,11 +93,15 @@ USER_PROG(prog_bad_pointers,
 	EXIT(0)
 	"9:\n mov $0, %eax\n syscall\n");
 
-/* Unknown numbers: NR_SYSCALLS, 999, -1 and 2^32 must each give -ENOSYS (38). */
-#define NOSYS(idx, nr) \
+/*
+ * Unknown numbers: NR_SYSCALLS, 999, -1 and 2^32 must each give -ENOSYS (38). NOSYS expands nr
+ * before NOSYS_ turns it into text, so the first check follows NR_SYSCALLS.
+ */
+#define NOSYS_(idx, nr) \
 	"mov $" #nr ", %rax\n syscall\n mov $" #idx ", %edi\n cmp $-38, %rax\n jne 9f\n"
+#define NOSYS(idx, nr) NOSYS_(idx, nr)
 USER_PROG(prog_nosys,
-	NOSYS(1, 10) NOSYS(2, 999) NOSYS(3, -1) NOSYS(4, 0x100000000)
+	NOSYS(1, NR_SYSCALLS) NOSYS(2, 999) NOSYS(3, -1) NOSYS(4, 0x100000000)
 	EXIT(0)
 	"9:\n mov $0, %eax\n syscall\n");
 

@@ -20,10 +20,22 @@ job user.run --needs build.test session user.run "$K" \
 # guard pages it is killed at once and the victim finishes; without, the system call returns as
 # if nothing happened and the damage shows only at the next schedule, as a panic (the
 # stack-end canary), taking every process down.
-job user.clobber_caught_at_once --needs build.test session user.clobber_caught_at_once "$K" \
-	'run clobber 70\necho still alive\npoweroff\n' 0 \
-	'^BUG: TASK stack guard page was hit' \
-	'^clobber \(pid [0-9]+\): killed: kernel stack overflow$' '^still alive$'
+# The same boot with the random stack offset per system call off (and a bad value first, which is
+# reported and changes nothing): stackentropy's 1,000 samples of REPORT_STACK all agree, 0 bits.
+# With it on (user.fuzz_and_spawnloop) they must show 6 bits or more, as Linux's selftest wants.
+clobber_offset_off() {
+	local name=user.clobber_caught_at_once ok=1
+	boot "$name" "$K" "randomize_kstack_offset=maybe randomize_kstack_offset=off" \
+		'run clobber 70\nrun stackentropy\necho still alive\npoweroff\n'
+	[ "$status" -eq 0 ] || { echo "     $name: exit status $status, expected 0"; ok=0; }
+	check_lines "$name" "$log" '^BUG: TASK stack guard page was hit' \
+		'^clobber \(pid [0-9]+\): killed: kernel stack overflow$' \
+		'cmdline: randomize_kstack_offset=maybe is not on or off; it stays on$' \
+		'^stackentropy: 1000 samples, 1 different offsets' '^Bits of stack entropy: 0\.00$' \
+		'^stackentropy \(pid [0-9]+\): exited with 0$' '^still alive$'
+	verdict "$name" "$ok" "$log"
+}
+job user.clobber_caught_at_once --needs build.test clobber_offset_off
 job novmap.user_clobber_caught_late --needs build.novmap \
 	session novmap.user_clobber_caught_late "$N" 'run clobber 70\n' 1 \
 	'^clobber: the kernel came back: 70$' \
@@ -40,9 +52,10 @@ job user.ctrl_c_ends_the_running_program --needs build.test \
 	'^\^C$' '^sibling \(pid [0-9]+\): killed$' '^spawnloop \(pid [0-9]+\): killed$' \
 	'^still alive$'
 job user.fuzz_and_spawnloop --needs build.test session user.fuzz_and_spawnloop "$K" \
-	'run spawnloop 200\nrun fuzz 1 3000\nrun fuzz 2 3000\nrun badptr\necho still alive\npoweroff\n' 0 \
+	'run spawnloop 200\nrun fuzz 1 3000\nrun fuzz 2 3000\nrun badptr\nrun stackentropy\necho still alive\npoweroff\n' 0 \
 	'^spawnloop \(pid [0-9]+\): exited with 0$' '^fuzz \(pid [0-9]+\): exited with 0$' \
 	'^badptr: [0-9]+ checks, 0 failed$' '^badptr \(pid [0-9]+\): exited with 0$' \
+	'^Bits of stack entropy: [6-9]\.[0-9]{2}$' '^stackentropy \(pid [0-9]+\): exited with 0$' \
 	'^still alive$'
 # NT set in ring 3 across a yielding system call must not leak into the kernel (an iretq with
 # NT #GPs); x87/MMX registers, which no switch saves, must not carry one process's values to

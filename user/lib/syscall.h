@@ -82,4 +82,14 @@ static inline long recurse(unsigned long depth)
 	return syscall6(SYS_recurse, (long)depth, 0, 0, 0, 0, 0);
 }
 
+/*
+ * Run the crash test name in this process (the kernel's `lkdtm list`), as writing it to Linux's
+ * provoke-crash/DIRECT does: its result, -EINVAL for an unknown name. REPORT_STACK returns
+ * how far below the top of the kernel stack its frame was.
+ */
+static inline long lkdtm(const char *name)
+{
+	return syscall6(SYS_lkdtm, (long)name, 0, 0, 0, 0, 0);
+}
+
 #endif

@@ -7,17 +7,18 @@
 #ifndef USER_SYSCALL_NR_H
 #define USER_SYSCALL_NR_H
 
-#define SYS_exit    0 /* (int status): does not return */
-#define SYS_write   1 /* (int fd, const void *buf, size_t len): fd 1 and 2 are the console */
-#define SYS_read    2 /* (int fd, void *buf, size_t len): fd 0 is the console */
-#define SYS_getpid  3 /* () */
-#define SYS_spawn   4 /* (const char *path, const char *args): the child's pid */
-#define SYS_wait    5 /* (int pid, int *status): pid -1 waits for any child */
-#define SYS_sbrk    6 /* (long increment): the old break */
-#define SYS_sleep   7 /* (unsigned long ms) */
-#define SYS_yield   8 /* () */
-#define SYS_recurse 9 /* (unsigned long depth): the kernel recurses depth frames on its stack */
-#define NR_SYSCALLS 10
+#define SYS_exit    0  /* (int status): does not return */
+#define SYS_write   1  /* (int fd, const void *buf, size_t len): fd 1 and 2 are the console */
+#define SYS_read    2  /* (int fd, void *buf, size_t len): fd 0 is the console */
+#define SYS_getpid  3  /* () */
+#define SYS_spawn   4  /* (const char *path, const char *args): the child's pid */
+#define SYS_wait    5  /* (int pid, int *status): pid -1 waits for any child */
+#define SYS_sbrk    6  /* (long increment): the old break */
+#define SYS_sleep   7  /* (unsigned long ms) */
+#define SYS_yield   8  /* () */
+#define SYS_recurse 9  /* (unsigned long depth): the kernel recurses depth frames on its stack */
+#define SYS_lkdtm   10 /* (const char *name): run a crash test of kernel/debug/lkdtm.c here */
+#define NR_SYSCALLS 11
 
 /*
  * How a process ended, as wait() reports it: the low byte is the exit status when the process
