@@ -292,12 +292,12 @@ bool stack_overflow_hit(const struct kernel_stack *s, u64 addr)
 
 #endif
 
-/* Bytes from the top of [base, top) down to its lowest word that is not zero. */
+/* Bytes from the top of [base, top) down to its lowest word that is not zero (or poison). */
 static u64 used_below_top(u64 base, u64 top)
 {
 	const u64 *p = (const u64 *)base, *end = (const u64 *)top;
 
-	while (p < end && *p == 0)
+	while (p < end && (*p == 0 || *p == STACKLEAK_POISON))
 		p++;
 	return (u64)end - (u64)p;
 }

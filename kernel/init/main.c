@@ -32,6 +32,7 @@
 #include "kernel/time.h"
 #include "kernel/user/process.h"
 #include "kernel/user/initrd.h"
+#include "kernel/user/stackleak.h"
 #include "mm/fail.h"
 #include "mm/mm.h"
 #include "mm/page_poison.h"
@@ -136,6 +137,17 @@ static void set_page_poison(const char *key, const char *value, void *ctx)
 		pr_warn("cmdline: page_poison=%s is not 1 or 0; ignored\n", value);
 }
 
+/* kstack_erase=on|off: stack erasing on return to user mode (kernel/user/stackleak.h). */
+static void set_kstack_erase(const char *key, const char *value, void *ctx)
+{
+	if (!strcmp(value, "on") || !strcmp(value, "1"))
+		kstack_erase_enabled = true;
+	else if (!strcmp(value, "off") || !strcmp(value, "0"))
+		kstack_erase_enabled = false;
+	else
+		pr_warn("cmdline: kstack_erase=%s is not on or off; ignored\n", value);
+}
+
 static void unknown_param(const char *key, const char *value, void *ctx)
 {
 	pr_warn("cmdline: unknown parameter '%s' ignored\n", key);
@@ -155,6 +167,7 @@ static const struct cmdline_param kernel_params[] = {
 	{ "noapic", set_flag },
 	{ "vbe_8bpp", set_vbe_8bpp },
 	{ "page_poison", set_page_poison },
+	{ "kstack_erase", set_kstack_erase },
 	{ NULL, NULL },
 };
 

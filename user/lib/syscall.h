@@ -82,4 +82,10 @@ static inline long recurse(unsigned long depth)
 	return syscall6(SYS_recurse, (long)depth, 0, 0, 0, 0, 0);
 }
 
+/* A debug operation on this process's kernel stack (DEBUG_KSTACK_*), frames frames deep. */
+static inline long debug_kstack(int op, unsigned long frames, void *buf, unsigned long len)
+{
+	return syscall6(SYS_debug_kstack, op, (long)frames, (long)buf, (long)len, 0, 0);
+}
+
 #endif
