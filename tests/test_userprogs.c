@@ -15,9 +15,10 @@
 #include "kernel/user/initrd.c"
 #include "tests/tap.h"
 
-static const char *const programs[] = { "hello",   "exit42",	 "segv",       "stackoverflow",
-					"recurse", "sibling",	 "fuzz",       "spawnloop",
-					"badptr",  "bench_exit", "bench_null", "bench_yield" };
+static const char *const programs[] = { "hello",     "exit42",	    "segv",	  "stackoverflow",
+					"recurse",   "sibling",	    "fuzz",	  "spawnloop",
+					"badptr",    "bench_exit",  "bench_null", "bench_yield",
+					"stackleak", "bench_kstack" };
 
 int printk(const char *fmt, ...)
 {

@@ -38,9 +38,12 @@ u64 stackleak_find_top_of_poison(u64 low, u64 from, bool *found)
 	u64 p = ALIGN_DOWN(from, sizeof(u64));
 	unsigned int run = 0;
 
-	while (p > low && run < STACKLEAK_RUN) {
+	while (p > low) {
 		p -= sizeof(u64);
-		run = *(const u64 *)p == STACKLEAK_POISON ? run + 1 : 0;
+		if (*(const u64 *)p != STACKLEAK_POISON)
+			run = 0;
+		else if (++run == STACKLEAK_RUN)
+			break;
 	}
 	*found = run == STACKLEAK_RUN;
 	return p + run * sizeof(u64);
