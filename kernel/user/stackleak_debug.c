@@ -56,9 +56,18 @@ static noinline long kstack_frames(u64 op, u64 frames, u64 ubuf)
 }
 
 /*
+ * How far below RSP the poison may start: an interrupt taken in this system call before the
+ * check turned interrupts off leaves its frame there, and a preemption the scheduler's frames.
+ */
+#define CHECK_SLACK 1024
+
+/*
  * Linux's check, on this stack: find the top of the poison below RSP as the erase does, then
  * every word from there down to the bottom of the stack must be poison. Interrupts are off, so
- * no interrupt frame lands below RSP meanwhile.
+ * no interrupt frame lands below RSP meanwhile. One check more than Linux's: the poison must
+ * start right below RSP (give or take CHECK_SLACK), since everything below this call's frames
+ * was erased when the last call returned. Without it, an earlier deeper call's frames, left
+ * whole, would look like part of this call and pass.
  */
 static long check_erased(void)
 {
@@ -86,7 +95,12 @@ static long check_erased(void)
 	else if (bad)
 		pr_err("FAIL: non-poison value %lu bytes below poison boundary: %#lx\n", bad,
 		       value);
-	if (!found || bad) {
+	else if (sp - top > CHECK_SLACK)
+		pr_err("FAIL: the %lu bytes right below the stack pointer are not poison: an "
+		       "earlier "
+		       "call's frames were left there\n",
+		       sp - top);
+	if (!found || bad || sp - top > CHECK_SLACK) {
 		pr_err("FAIL: the thread stack is NOT properly erased!\n");
 		return -EFAULT;
 	}
