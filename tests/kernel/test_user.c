@@ -94,10 +94,11 @@ USER_PROG(prog_bad_pointers,
 	"9:\n mov $0, %eax\n syscall\n");
 
 /* Unknown numbers: NR_SYSCALLS, 999, -1 and 2^32 must each give -ENOSYS (38). */
-#define NOSYS(idx, nr) \
+#define NOSYS_(idx, nr) \
 	"mov $" #nr ", %rax\n syscall\n mov $" #idx ", %edi\n cmp $-38, %rax\n jne 9f\n"
+#define NOSYS(idx, nr) NOSYS_(idx, nr) /* nr expanded first: NR_SYSCALLS is a number */
 USER_PROG(prog_nosys,
-	NOSYS(1, 10) NOSYS(2, 999) NOSYS(3, -1) NOSYS(4, 0x100000000)
+	NOSYS(1, NR_SYSCALLS) NOSYS(2, 999) NOSYS(3, -1) NOSYS(4, 0x100000000)
 	EXIT(0)
 	"9:\n mov $0, %eax\n syscall\n");
 
