@@ -316,12 +316,17 @@ bool stack_overflow_hit(const struct kernel_stack *s, u64 addr)
 
 #endif
 
-/* Bytes from the top of [base, top) down to its lowest word that is not zero. */
+/*
+ * Bytes from the top of [base, top) down to its lowest word that still holds what the stack was
+ * filled with: zero, or STACKLEAK_POISON for a process's stack. The lowest word says which; a
+ * stack used down to that word is used whole either way. (One comparison a word, not two.)
+ */
 static u64 used_below_top(u64 base, u64 top)
 {
 	const u64 *p = (const u64 *)base, *end = (const u64 *)top;
+	u64 fill = p < end && *p == STACKLEAK_POISON ? STACKLEAK_POISON : 0;
 
-	while (p < end && *p == 0)
+	while (p < end && *p == fill)
 		p++;
 	return (u64)end - (u64)p;
 }

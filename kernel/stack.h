@@ -31,6 +31,8 @@
 #define NR_CACHED_STACKS  CONFIG_NR_CACHED_STACKS
 #define STACK_ZERO_DIRTY  CONFIG_STACK_ZERO_DIRTY
 #define STACK_END_MAGIC	  0x57AC6E9DUL
+/* What stack erasing fills a process's kernel stack with (kernel/user/stackleak.c), as Linux. */
+#define STACKLEAK_POISON ((u64)-0xBEEF)
 
 #if THREAD_SIZE % PAGE_SIZE || THREAD_SIZE < 8192 || THREAD_SIZE > 65536
 #error "THREAD_SIZE must be a multiple of PAGE_SIZE (4096), from 8192 to 65536"
@@ -98,7 +100,10 @@ void vmap_stack_free(struct kernel_stack *s, bool use_cache);
 int direct_stack_alloc(struct kernel_stack *s);
 void direct_stack_free(struct kernel_stack *s);
 
-/* Deepest use so far, in bytes: from the top down to the lowest word that is not zero. */
+/*
+ * Deepest use so far, in bytes: from the top down to the lowest word that is neither zero nor
+ * STACKLEAK_POISON (a process's stack is poisoned, not zeroed, where it is unused).
+ */
 u64 stack_high_water(const struct kernel_stack *s);
 /* VMAP_STACK=n: is the canary in the lowest word still intact? (always true with guards) */
 bool stack_end_intact(const struct kernel_stack *s);

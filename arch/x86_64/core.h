@@ -28,5 +28,10 @@ void sched_irq_exit(struct pt_regs *regs);
  * and bounds [lo, hi) - or NULL: a backtrace follows the frames from one stack to the next.
  */
 const char *stack_lookup(u64 addr, u64 *lo, u64 *hi);
+/*
+ * kernel/user/stackleak.c: just before every return to ring 3, with interrupts off, on the
+ * task's stack below its struct pt_regs - poison what this entry used of the stack.
+ */
+void stackleak_erase(void);
 
 #endif

@@ -52,6 +52,7 @@ section .entry.text
 extern trap_dispatch
 extern do_irq
 extern irq_exit
+extern stackleak_erase
 extern uaccess_smap
 
 PERCPU_IRQ_DEPTH equ 12		; offsets in struct percpu (arch/x86_64/percpu.h)
@@ -181,6 +182,16 @@ sysvec%[v]:
 
 %include "arch/x86_64/pt_regs.inc"
 
+; Back to ring 3 (the saved CS says so): poison what this entry used of the task's stack, with
+; interrupts off until the iretq (kernel/user/stackleak.c). RSP is where the C call was made.
+%macro STACKLEAK_ERASE_IF_USER 0
+	test byte [rsp + PT_CS], 3
+	jz %%kernel
+	cli
+	call stackleak_erase
+%%kernel:
+%endmacro
+
 isr_common:
 	SWAPGS_IF_USER 24		; above the vector and the error code
 	CLAC_IF_SMAP
@@ -188,6 +199,7 @@ isr_common:
 	mov rdi, rsp
 	; The CPU aligned RSP to 16 before its push, and we pushed 22 quadwords: still aligned.
 	call trap_dispatch
+	STACKLEAK_ERASE_IF_USER
 	RESTORE_REGS
 	SWAPGS_IF_USER 8
 	iretq
@@ -228,6 +240,7 @@ irq_common:
 	mov rsp, rbx
 	mov rdi, rsp
 	call irq_exit			; back on the interrupted stack: preemption may switch here
+	STACKLEAK_ERASE_IF_USER
 	RESTORE_REGS
 	SWAPGS_IF_USER 8
 	iretq

@@ -21,6 +21,7 @@ section .text
 
 extern do_syscall
 extern syscall_bad_return
+extern stackleak_erase
 
 PERCPU_USER_RSP equ 24		; arch/x86_64/percpu.h (checked there)
 PERCPU_TSS_RSP0 equ 124
@@ -52,6 +53,7 @@ syscall_entry:
 	mov rcx, [rsp + PT_RIP]
 	shr rcx, 47
 	jnz .bad_rip			; not in the lower canonical half: never sysret there
+	call stackleak_erase		; poison what the call used of the stack (interrupts off)
 	RESTORE_REGS
 	mov rcx, [rsp]			; the user RIP and RFLAGS, where sysret takes them
 	mov r11, [rsp + 16]
@@ -76,6 +78,9 @@ user_enter:
 	push 0x202			; rflags: IF and the always-one bit 1
 	push USER_CS			; cs
 	push rdi			; rip
+	sub rsp, 8			; the C ABI's alignment for the call
+	call stackleak_erase		; the process's first code in the kernel used its stack too
+	add rsp, 8
 	xor eax, eax
 	xor ebx, ebx
 	xor ecx, ecx

@@ -25,7 +25,7 @@
 
 #define BENCH_WARMUP_ROUNDS 10
 #define BENCH_SMOKE_RUNS    5
-#define BENCH_MAX_RESULTS   40
+#define BENCH_MAX_RESULTS   64
 
 struct bench_result {
 	const char *name;

@@ -19,6 +19,7 @@
 #include "kernel/task.h"
 #include "kernel/user/initrd.h"
 #include "kernel/user/process.h"
+#include "kernel/user/stackleak.h"
 
 #define NULL_CALLS 100000 /* getpid calls per run of syscall_null */
 #define YIELDS	   10000  /* yields per process per run of user_switch: 2 * YIELDS switches */
@@ -143,11 +144,82 @@ static const struct bench_op process_ops[] = {
 
 #define OPS(a) .ops = (a), .nr_ops = ARRAY_SIZE(a)
 
+/*
+ * Stack erasing (kernel/user/stackleak.c): what it adds to a null system call, and to system
+ * calls of three depths - 1, 4 and 12 frames of 512 bytes, about 0.5, 2 and 6 KiB - with it on
+ * and off. The erase scans and fills what the call used, so its share must grow with the depth.
+ */
+#define PROG_KSTACK "bench_kstack"
+#define DEPTH_CALLS 2000 /* system calls per run of a syscall_stack_* figure */
+
+static int kstack_setup(u64 unused)
+{
+	const void *data;
+	size_t len;
+
+	if (!initrd_find(PROG_KSTACK, &data, &len) && !initrd_find(PROG_NULL, &data, &len))
+		return 0;
+	pr_err("bench: %s or %s is not in the initrd (make builds them from user/)\n", PROG_KSTACK,
+	       PROG_NULL);
+	return -1;
+}
+
+/* Per call, with erasing on or off: (prog with `all` args) - (prog with `none`), / calls. */
+static u64 per_call(const char *prog, const char *none_args, const char *all_args, u64 calls,
+		    bool erase)
+{
+	bool was = kstack_erase_enabled;
+	u64 none, all;
+
+	kstack_erase_enabled = erase;
+	none = time_process(prog, none_args);
+	all = time_process(prog, all_args);
+	kstack_erase_enabled = was;
+	if (all < none) {
+		bench_fail("the process without calls took longer than the one with them");
+		return 0;
+	}
+	return (all - none) / calls;
+}
+
+static u64 run_null_erase_off(void)
+{
+	return per_call(PROG_NULL, "0", XSTR(NULL_CALLS), NULL_CALLS, false);
+}
+
+#define DEPTH_FIGURE(fn, frames, erase)                                                            \
+	static u64 fn(void)                                                                        \
+	{                                                                                          \
+		return per_call(PROG_KSTACK, #frames " 0", #frames " " XSTR(DEPTH_CALLS),          \
+				DEPTH_CALLS, erase);                                               \
+	}
+DEPTH_FIGURE(run_stack_512, 1, true)
+DEPTH_FIGURE(run_stack_2k, 4, true)
+DEPTH_FIGURE(run_stack_6k, 12, true)
+DEPTH_FIGURE(run_stack_512_off, 1, false)
+DEPTH_FIGURE(run_stack_2k_off, 4, false)
+DEPTH_FIGURE(run_stack_6k_off, 12, false)
+
+static const struct bench_op erase_ops[] = {
+	{ "syscall_null_erase_off", run_null_erase_off, true },
+	{ "syscall_stack_512", run_stack_512, true },
+	{ "syscall_stack_2k", run_stack_2k, true },
+	{ "syscall_stack_6k", run_stack_6k, true },
+	{ "syscall_stack_512_erase_off", run_stack_512_off, true },
+	{ "syscall_stack_2k_erase_off", run_stack_2k_off, true },
+	{ "syscall_stack_6k_erase_off", run_stack_6k_off, true },
+};
+
 const struct bench_group bench_user_groups[] = {
 	{ .what = "user mode: a process spawned, exited, waited; a null system call; a switch "
 		  "between two processes",
 	  OPS(process_ops),
 	  .runs = 21,
 	  .setup = programs_setup },
+	{ .what = "stack erasing: a null system call with it off; system calls 0.5, 2 and 6 KiB "
+		  "deep, with it on and off",
+	  OPS(erase_ops),
+	  .runs = 21,
+	  .setup = kstack_setup },
 };
 const int bench_user_nr_groups = ARRAY_SIZE(bench_user_groups);

@@ -9,6 +9,7 @@
 #include "kernel/smp.h"
 #include "kernel/stackprotector.h"
 #include "kernel/task.h"
+#include "kernel/user/process.h"
 
 /*
  * With VMAP_STACK=n nothing stops an overrun, so the tests bound it themselves (about 1 KiB
@@ -357,6 +358,28 @@ static int report_stack(void *arg)
 	return offset;
 }
 
+/*
+ * As Linux's STACKLEAK_ERASING, whose check runs inside a system call of a process: here the
+ * process is `stackleak check` (user/stackleak.c), which makes a deep system call and then has
+ * the kernel check that its stack below the stack pointer is all poison down to the bottom
+ * (kernel/user/stackleak_debug.c prints "OK: ..." or "FAIL: ..."). With kstack_erase=off it
+ * fails: nothing poisoned the stack.
+ */
+static int stackleak_erasing(void *arg)
+{
+	int pid = process_spawn("stackleak", "check"), status = -1;
+
+	if (pid < 0) {
+		pr_err("lkdtm: cannot start stackleak (is it in the initrd?): error %d\n", pid);
+		return 1;
+	}
+	if (process_wait(pid, &status) != pid || status) {
+		pr_err("FAIL: stackleak check ended with status %#x\n", status);
+		return 1;
+	}
+	return 0;
+}
+
 const struct lkdtm_test lkdtm_tests[] = {
 	{ "STACK_GUARD_PAGE_LEADING", "read the byte just below the stack", guard_page_leading },
 	{ "STACK_GUARD_PAGE_TRAILING", "read the byte just above the stack", guard_page_trailing },
@@ -397,6 +420,8 @@ const struct lkdtm_test lkdtm_tests[] = {
 	  report_stack_canary },
 	{ "REPORT_STACK", "print how far below the stack's top this frame is (changes per syscall)",
 	  report_stack },
+	{ "STACKLEAK_ERASING", "a process's kernel stack below RSP is all poison (stack erasing)",
+	  stackleak_erasing },
 };
 const int lkdtm_nr_tests = ARRAY_SIZE(lkdtm_tests);
 

@@ -36,6 +36,7 @@
 #include "kernel/user/kstack_offset.h"
 #include "kernel/user/syscall.h"
 #include "kernel/debug/lkdtm.h"
+#include "kernel/user/stackleak.h"
 #include "mm/fail.h"
 #include "mm/mm.h"
 #include "mm/kfence.h"
@@ -170,6 +171,17 @@ static void set_kstack_offset(const char *key, const char *value, void *ctx)
 			randomize_kstack_offset ? "on" : "off");
 }
 
+/* kstack_erase=on|off: stack erasing on return to user mode (kernel/user/stackleak.h). */
+static void set_kstack_erase(const char *key, const char *value, void *ctx)
+{
+	if (!strcmp(value, "on") || !strcmp(value, "1"))
+		kstack_erase_enabled = true;
+	else if (!strcmp(value, "off") || !strcmp(value, "0"))
+		kstack_erase_enabled = false;
+	else
+		pr_warn("cmdline: kstack_erase=%s is not on or off; ignored\n", value);
+}
+
 static void unknown_param(const char *key, const char *value, void *ctx)
 {
 	pr_warn("cmdline: unknown parameter '%s' ignored\n", key);
@@ -192,6 +204,7 @@ static const struct cmdline_param kernel_params[] = {
 	{ "kfence", set_kfence },
 	{ "kfence.sample_interval", set_kfence },
 	{ "randomize_kstack_offset", set_kstack_offset },
+	{ "kstack_erase", set_kstack_erase },
 	{ NULL, NULL },
 };
 

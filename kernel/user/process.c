@@ -7,6 +7,7 @@
  */
 #include "kernel/user/initrd.h"
 #include "kernel/user/process.h"
+#include "kernel/user/stackleak.h"
 #include "config.h"
 #include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/core.h"
@@ -186,6 +187,7 @@ static int __process_spawn_image(const void *img, size_t len, const struct elf_i
 	p->task->mm = p->mm;
 	p->task->proc = p;
 	p->task->parent_wait = &child_exit_wq;
+	stackleak_poison_task(p->task);
 	flags = spin_lock_irqsave(&proc_lock);
 	p->next = processes;
 	processes = p;
@@ -470,4 +472,6 @@ void user_init(void)
 	uaccess_limit = USER_TOP; /* fixed-up faults at or above it are reported */
 	pr_info("user: syscall/sysret ready, smep=%s smap=%s\n", smep_enabled ? "on" : "off",
 		uaccess_smap ? "on" : "off");
+	pr_info("user: kernel stack erasing on return to user mode: %s\n",
+		kstack_erase_enabled ? "on" : "off (kstack_erase=off)");
 }

@@ -40,6 +40,7 @@ struct process {
 	struct user_mm *mm;
 	u64 entry, start_sp; /* where it starts in ring 3 */
 	u64 brk_start, brk;  /* the heap: [brk_start, brk) */
+	u64 lowest_stack; /* stack erasing: the deepest tracked point (kernel/user/stackleak.c) */
 	struct process *next;
 };
 

@@ -16,6 +16,7 @@
 #include "kernel/user/kstack_offset.h"
 #include "kernel/user/process.h"
 #include "kernel/user/syscall.h"
+#include "kernel/user/stackleak.h"
 #include "kernel/user/uaccess.h"
 #include "mm/user_mm.h"
 #include "user/lib/syscall_nr.h"
@@ -202,7 +203,7 @@ static const syscall_fn syscall_table[NR_SYSCALLS] = {
 	[SYS_exit] = sys_exit,	     [SYS_write] = sys_write, [SYS_read] = sys_read,
 	[SYS_getpid] = sys_getpid,   [SYS_spawn] = sys_spawn, [SYS_wait] = sys_wait,
 	[SYS_sbrk] = sys_sbrk,	     [SYS_sleep] = sys_sleep, [SYS_yield] = sys_yield,
-	[SYS_recurse] = sys_recurse, [SYS_lkdtm] = sys_lkdtm,
+	[SYS_recurse] = sys_recurse, [SYS_lkdtm] = sys_lkdtm, [SYS_debug_kstack] = sys_debug_kstack,
 };
 
 u64 uaccess_ac_leaks;
@@ -234,6 +235,8 @@ void do_syscall(struct pt_regs *regs)
 	u64 nr = regs->rax;
 
 	add_random_kstack_offset();
+	/* Stack erasing starts its scan here at the latest (whatever the stack offset was). */
+	stackleak_track_stack();
 	if (nr < NR_SYSCALLS && syscall_table[nr])
 		regs->rax = syscall_table[nr](regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8,
 					      regs->r9);

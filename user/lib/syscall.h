@@ -92,4 +92,10 @@ static inline long lkdtm(const char *name)
 	return syscall6(SYS_lkdtm, (long)name, 0, 0, 0, 0, 0);
 }
 
+/* A debug operation on this process's kernel stack (DEBUG_KSTACK_*), frames frames deep. */
+static inline long debug_kstack(int op, unsigned long frames, void *buf, unsigned long len)
+{
+	return syscall6(SYS_debug_kstack, op, (long)frames, (long)buf, (long)len, 0, 0);
+}
+
 #endif

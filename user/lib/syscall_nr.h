@@ -18,7 +18,21 @@
 #define SYS_yield   8  /* () */
 #define SYS_recurse 9  /* (unsigned long depth): the kernel recurses depth frames on its stack */
 #define SYS_lkdtm   10 /* (const char *name): run a crash test of kernel/debug/lkdtm.c here */
-#define NR_SYSCALLS 11
+/* (int op, unsigned long arg, void *buf, size_t len): a debug call, DEBUG_KSTACK_* below */
+#define SYS_debug_kstack 11
+#define NR_SYSCALLS	 12
+
+/*
+ * The operations of SYS_debug_kstack, for the stack-erasing demonstration (user/stackleak.c):
+ * each runs `arg` frames of DEBUG_KSTACK_FRAME bytes deep on the caller's kernel stack.
+ */
+#define DEBUG_KSTACK_FRAME	  512
+#define DEBUG_KSTACK_MAX_FRAMES	  16
+#define DEBUG_KSTACK_SECRET	  0 /* write DEBUG_KSTACK_SECRET_TEXT over and over in each frame */
+#define DEBUG_KSTACK_LEAK_UNINIT  1 /* deliberately leaky: copy the unwritten frames to buf */
+#define DEBUG_KSTACK_USE	  2 /* write each frame (what a deep system call does) */
+#define DEBUG_KSTACK_CHECK_ERASED 3 /* lkdtm STACKLEAK_ERASING: 0 if all below RSP is poison */
+#define DEBUG_KSTACK_SECRET_TEXT  "the vault code is 4711; "
 
 /*
  * How a process ended, as wait() reports it: the low byte is the exit status when the process
