@@ -2,7 +2,7 @@
 #
 #   make            build build/kernel.elf        make run     boot it in QEMU (serial on stdio)
 #   make iso        build build/kernel.iso        make test    every test, in parallel (-j N, T=)
-#   make check      the quick tests (2 minutes)
+#   make check      the quick tests (2 minutes)   make run-kernel  boot without GRUB (PVH)
 #   make debug      QEMU halted, waiting for gdb  make fuzz    fuzz the pure-logic parsers/allocators
 #   make grade      grade the labs (LAB=<n>: one)  make handout LAB=<n>   a lab's student tree
 #   make bench      boot, run the benchmarks, write build/bench.json
@@ -71,7 +71,7 @@ OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/%.o,$
 # Prerequisites such as $$(host_src_$$*) are expanded per target.
 .SECONDEXPANSION:
 
-.PHONY: all user iso run run-uefi debug test check stackcheck torture bench bench-baseline fuzz clean deps format host-tests grade handout
+.PHONY: all user iso run run-kernel run-uefi debug test check stackcheck torture bench bench-baseline fuzz clean deps format host-tests grade handout
 all: $(BUILD)/kernel.elf $(BUILD)/initrd.cpio
 
 # The configuration header is rewritten only when an option changes. Objects wait for it
@@ -188,6 +188,11 @@ run: deps
 	@$(MAKE) --no-print-directory iso
 	SMP=$(SMP) scripts/qemu-run $(BUILD)/kernel.iso
 
+# The quickest boot, the tests' own: QEMU loads kernel.elf itself (-kernel, the PVH entry) with
+# the initrd and CMDLINE: no ISO to make, no GRUB, no menu.
+run-kernel: deps all
+	SMP=$(SMP) QEMU_CMDLINE='$(subst ','\'',$(CMDLINE))' scripts/qemu-run $(BUILD)/kernel.elf
+
 run-uefi: deps
 	@$(MAKE) --no-print-directory iso
 	SMP=$(SMP) UEFI=1 scripts/qemu-run $(BUILD)/kernel.iso
@@ -301,11 +306,12 @@ bench-baseline: deps
 # functions #includes its source instead, and lists none (-MMD tracks those includes).
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -I. -MMD -MP
-HOST_TEST_NAMES := buddy cmdline elf glob initrd madt multiboot2 userprogs userrun vmarea vsprintf
+HOST_TEST_NAMES := buddy cmdline elf glob initrd madt multiboot2 pvh userprogs userrun vmarea vsprintf
 host_src_buddy := mm/buddy.c
 host_src_cmdline := boot/cmdline.c
 host_src_glob := kernel/lib/glob.c
 host_src_multiboot2 := boot/multiboot2.c
+host_src_pvh := boot/pvh.c boot/multiboot2.c kernel/lib/vsprintf.c kernel/lib/string.c
 host_src_vmarea := mm/vmarea.c
 HOST_TESTS := $(patsubst %,$(BUILD)/host/test_%,$(HOST_TEST_NAMES))
 host-tests: $(HOST_TESTS)

@@ -6,6 +6,7 @@
 ; to kernel_main() in C. mm/ later replaces these tables with the kernel's own.
 
 MB2_BOOT_MAGIC	equ 0x36d76289
+PVH_BOOT_MAGIC	equ 0x336ec578		; hvm_start_info.magic, what kernel_main is told (boot/pvh.h)
 KERNEL_VMA	equ 0xffffffff80000000
 DIRECT_MAP_PML4	equ 273			; 0xffff888000000000 >> 39 & 511
 
@@ -29,6 +30,18 @@ extern boot_stack_top
 
 section .boot.text
 bits 32
+
+; The PVH entry (boot/header.asm's note): the same 32-bit state as GRUB's, but EBX is the
+; physical address of an hvm_start_info. kernel_main() tells the two apart by the magic.
+global pvh_start
+pvh_start:
+	cli
+	cld
+	mov esp, boot32_stack_top
+	mov edi, PVH_BOOT_MAGIC
+	mov esi, ebx
+	jmp _start.checked
+
 global _start
 _start:
 	cli
@@ -40,6 +53,7 @@ _start:
 
 	cmp edi, MB2_BOOT_MAGIC
 	jne .bad_magic
+.checked:
 
 	mov eax, 0x80000000
 	cpuid

@@ -2,6 +2,7 @@
  * kernel_main: the C entry point. boot/entry.asm gets here in long mode, on the boot stack,
  * with the multiboot2 magic and the physical address of the boot information.
  */
+#include "boot/pvh.h"
 #include "boot/setup.h"
 #include "arch/x86_64/core.h"
 #include "arch/x86_64/cpu.h"
@@ -220,14 +221,30 @@ static void parse_cmdline(void)
 		pr_warn("cmdline: %s\n", err);
 }
 
-/* Parse the boot information or stop with the reason: reading garbage helps nobody. */
+/* The boot page tables map the first 4 GiB at the direct map: the PVH block is read there. */
+static const void *boot_phys(u64 phys, u64 len)
+{
+	if (phys + len < phys || phys + len > (4ull << 30))
+		return NULL;
+	return phys_to_virt(phys);
+}
+
+/*
+ * Parse the boot information or stop with the reason: reading garbage helps nobody. GRUB gives
+ * a multiboot2 block; QEMU's -kernel a PVH start info (boot/pvh.h), decoded into the same form.
+ */
 static void parse_boot_info(u32 magic, u64 mb_phys)
 {
 	char err[160];
 
+	boot_params.mb_phys = mb_phys;
+	if (magic == PVH_START_MAGIC) {
+		if (pvh_parse(mb_phys, boot_phys, &boot_params.mb, err, sizeof(err)) < 0)
+			panic("%s", err);
+		return;
+	}
 	if (magic != MB2_BOOTLOADER_MAGIC)
 		panic("multiboot2: bad magic %#x", magic);
-	boot_params.mb_phys = mb_phys;
 	if (mb2_parse(phys_to_virt(mb_phys), MB2_MAX_INFO_SIZE, &boot_params.mb, err, sizeof(err)) <
 	    0)
 		panic("multiboot2: malformed boot information: %s", err);

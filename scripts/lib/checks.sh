@@ -165,14 +165,14 @@ wait_for() {
 # Needed where the kernel must see a byte only after something happened (Ctrl-C during run).
 # Then every PATTERN after -- must match a line, and the run must end with status 0.
 dialogue() {
-	local name=$1 elf=$2 dir=build/test-dialogue/$1 pid ok=1 step iso
+	local name=$1 elf=$2 dir=build/test-dialogue/$1 pid ok=1 step image
 	shift 2
 	rm -rf "$dir" && mkdir -p "$dir"
 	log=$LOGS/$name.log
-	iso=$(iso_for "$elf" "") || { fail "$name: mkiso: $iso"; return; }
+	boot_image "$elf" "" || { fail "$name: mkiso: $image"; return; }
 	mkfifo "$dir/serial"
 	exec 3<>"$dir/serial"
-	DISPLAY_MODE=none timeout "$TIMEOUT" scripts/qemu-run "$iso" <&3 >"$log" 2>&1 &
+	DISPLAY_MODE=none timeout "$TIMEOUT" scripts/qemu-run "$image" <&3 >"$log" 2>&1 &
 	pid=$!
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		step=$1

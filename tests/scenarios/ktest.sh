@@ -2,7 +2,10 @@
 # The in-kernel tests (KTAP, test=<glob>), each result a check: every suite on the default
 # machine, and again on the machines and kernels where the answer could differ.
 
-job ktest.all --needs build.test ktest ktest.all "$K" "*"
+# Every suite, booted as a user's machine boots: GRUB, multiboot2 (the other runs boot through
+# QEMU's -kernel and the PVH entry, scripts/lib/qemu.sh).
+job ktest.all --needs build.test ktest_all
+ktest_all() { QEMU_BOOT=grub ktest ktest.all "$K" "*"; }
 # Every suite again on a CPU with every feature QEMU emulates (1 GiB pages, SMEP, SMAP, ...), so
 # that each test also runs where the kernel takes the other side of each feature check.
 job ktest.cpu_max --needs build.test ktest ktest.cpu_max "$K" "*" -cpu max
