@@ -5,7 +5,10 @@
  * sequence and its delays).
  */
 #include "kernel/smp.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
+#include "arch/x86_64/asm/msr.h"
+#include "arch/x86_64/asm/processor-flags.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
@@ -351,7 +354,7 @@ __attribute__((noreturn)) void ap_start(struct percpu *p)
 	percpu_init_ap(p); /* first: this_cpu() and so everything else needs GS */
 	ci = &cpus[p->cpu];
 	if (boot_cpu.pge)
-		write_cr4(read_cr4() | CR4_PGE);
+		write_cr4(read_cr4() | X86_CR4_PGE);
 	gdt_init(&p->arch);
 	idt_load();
 	syscall_cpu_init(); /* per CPU: the syscall MSRs, SMEP and SMAP */

@@ -1,6 +1,5 @@
 /* Creating, ending, killing and reaping tasks. */
 #include "kernel/sched.h"
-#include "arch/x86_64/asm/io.h"
 #include "kernel/printk/printk.h"
 #include "kernel/lib/string.h"
 #include "kernel/locking/spinlock.h"

@@ -20,6 +20,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/reboot.h"
 #include "kernel/time.h"
+#include "arch/x86_64/asm/irqflags.h"
 
 #define BENCH_WARMUP_ROUNDS 10
 #define BENCH_SMOKE_RUNS    5
