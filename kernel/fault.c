@@ -9,7 +9,7 @@
  *  3. Anything else is not handled here: arch prints the oops and panics.
  */
 #include "kernel/fault.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/core.h"
 #include "arch/x86_64/switch.h"
 #include "arch/x86_64/syscall.h"

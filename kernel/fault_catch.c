@@ -8,7 +8,7 @@
  */
 #include "kernel/fault_catch.h"
 #include "kernel/fault.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/traps.h"
 #include "kernel/task.h"

@@ -4,7 +4,7 @@
  * takes the print lock whoever held it and prints the report alone. A CPU that panics second,
  * or gets the NMI, stops where it is and prints nothing.
  */
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/stacktrace.h"
 #include "kernel/printk/printk.h"

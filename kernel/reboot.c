@@ -5,7 +5,7 @@
  * say that the switch is now safe to press - on the screen as on the serial port.
  */
 #include "kernel/reboot.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
 #include "arch/x86_64/power.h"
 #include "kernel/printk/printk.h"
 #include "kernel/smp.h"

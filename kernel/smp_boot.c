@@ -5,7 +5,10 @@
  * "Multiple-Processor Management" (the INIT-SIPI-SIPI sequence and its delays).
  */
 #include "kernel/smp.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
+#include "arch/x86_64/asm/msr.h"
+#include "arch/x86_64/asm/processor-flags.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
@@ -86,7 +89,7 @@ __no_stack_protector __attribute__((noreturn)) void ap_start(struct percpu *p)
 	percpu_init_ap(p); /* first: this_cpu() and so everything else needs GS */
 	ci = &cpus[p->cpu];
 	if (boot_cpu.pge)
-		write_cr4(read_cr4() | CR4_PGE);
+		write_cr4(read_cr4() | X86_CR4_PGE);
 	gdt_init(&p->arch);
 	idt_load();
 	syscall_cpu_init(); /* per CPU: the syscall MSRs, SMEP and SMAP */
@@ -214,7 +217,7 @@ static void boot_cpu_nr(u32 cpu, u64 timeout_ms)
 		return not_started(ci, "no memory for its stacks");
 	ci->percpu = p;
 	ci->idle = p->idle;
-	tp->efer = (1u << 8) | (boot_cpu.nx ? EFER_NXE : 0); /* LME */
+	tp->efer = EFER_LME | (boot_cpu.nx ? EFER_NXE : 0);
 	tp->cr3 = kernel_pml4_phys;
 	tp->stack = stack_top(&p->idle->stack);
 	tp->percpu = (u64)p;

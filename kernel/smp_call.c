@@ -4,7 +4,9 @@
  * The CPUs are those kernel/smp_boot.c started.
  */
 #include "kernel/smp.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
+#include "arch/x86_64/asm/msr.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/idt.h"
 #include "kernel/drivers/apic.h"
 #include "kernel/locking/spinlock.h"

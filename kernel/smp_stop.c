@@ -5,7 +5,8 @@
  * stops the one that came second.
  */
 #include "kernel/smp.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/msr.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "kernel/drivers/apic.h"
 #include "kernel/time.h"
 

@@ -6,7 +6,7 @@
  * NMI and #MC - are made here too, at the end of this file.
  */
 #include "kernel/stack.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
 #include "arch/x86_64/core.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/percpu.h"

@@ -13,7 +13,6 @@
  *   it against the bound proven at build time.
  */
 #include "kernel/stack_tracer.h"
-#include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/idt.h"
 #include "kernel/lib/ksyms.h"
 #include "kernel/lib/string.h"

@@ -7,7 +7,7 @@
  * instruction count, they are the same at every boot.
  */
 #include "kernel/stackprotector.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/stacktrace.h"
 #include "arch/x86_64/switch.h"

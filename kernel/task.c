@@ -1,11 +1,11 @@
 /* Creating, ending, killing and reaping tasks. */
 #include "kernel/sched.h"
-#include "arch/x86_64/asm/io.h"
 #include "kernel/printk/printk.h"
 #include "kernel/lib/string.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/stackprotector.h"
 #include "mm/slab.h"
+#include "arch/x86_64/asm/irqflags.h"
 
 extern u8 ret_from_kthread[];
 

@@ -4,7 +4,8 @@
  * smp_init() installs it with install_tlb_shootdown() before any other CPU starts.
  */
 #include "kernel/smp.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/idt.h"
 #include "kernel/drivers/apic.h"
 #include "kernel/locking/spinlock.h"

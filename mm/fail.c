@@ -1,5 +1,5 @@
 #include "mm/fail.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
 
 /* Read and written with interrupts off: an interrupt handler could allocate in between. */
 u64 fail_nth; /* read unlocked by should_fail_alloc() */

@@ -1,7 +1,7 @@
 #include "mm/page_alloc.h"
 #include "mm/fail.h"
 #include "mm/page_poison.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/stacktrace.h"

@@ -1,6 +1,8 @@
 #include "mm/pgtable.h"
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/msr.h"
+#include "arch/x86_64/asm/processor-flags.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/stacktrace.h"
 #include "kernel/printk/printk.h"
 #include "kernel/lib/string.h"
@@ -442,7 +444,7 @@ void paging_init(const struct memmap *map)
 	map_direct(map);
 
 	if (boot_cpu.pge)
-		write_cr4(read_cr4() | CR4_PGE);
+		write_cr4(read_cr4() | X86_CR4_PGE);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | (boot_cpu.nx ? EFER_NXE : 0));
 	/* From here on the identity map and the boot tables are gone. */
 	write_cr3(kernel_pml4_phys);

@@ -6,7 +6,9 @@
  * leaves every other CPU's cached translation in place until that CPU flushes it.
  */
 #include "mm/tlbflush.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
+#include "arch/x86_64/asm/processor-flags.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/printk/printk.h"
@@ -25,8 +27,8 @@ void local_flush_tlb_all(void)
 {
 	u64 cr4 = read_cr4();
 
-	if (cr4 & CR4_PGE) {
-		write_cr4(cr4 & ~CR4_PGE);
+	if (cr4 & X86_CR4_PGE) {
+		write_cr4(cr4 & ~X86_CR4_PGE);
 		write_cr4(cr4);
 	} else {
 		write_cr3(read_cr3());

@@ -7,7 +7,7 @@
  * every level; the leaf decides), and no user entry is ever global: a CR3 load must drop them.
  */
 #include "mm/user_mm.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/paging.h"
 #include "kernel/lib/errno.h"
 #include "kernel/lib/string.h"
@@ -53,8 +53,8 @@ struct user_mm *user_mm_create(void)
 
 static bool user_range_ok(u64 va, u64 npages)
 {
-	return IS_ALIGNED(va, PAGE_SIZE) && npages && va < USER_SPACE_END &&
-	       npages <= (USER_SPACE_END - va) >> PAGE_SHIFT;
+	return IS_ALIGNED(va, PAGE_SIZE) && npages && va < USER_TOP &&
+	       npages <= (USER_TOP - va) >> PAGE_SHIFT;
 }
 
 /* The PT entry for va, making the tables on the way if create; NULL if missing or no memory. */
@@ -211,7 +211,7 @@ int user_map_zeroed(struct user_mm *mm, u64 va, u64 npages, u32 prot)
 
 void *user_page_address(struct user_mm *mm, u64 va)
 {
-	pte_t *pte = va < USER_SPACE_END ? user_pte(mm, ALIGN_DOWN(va, PAGE_SIZE), false) : NULL;
+	pte_t *pte = va < USER_TOP ? user_pte(mm, ALIGN_DOWN(va, PAGE_SIZE), false) : NULL;
 
 	if (!pte || !(*pte & PTE_PRESENT))
 		return NULL;

@@ -10,10 +10,8 @@
 #ifndef MM_USER_MM_H
 #define MM_USER_MM_H
 
+#include "arch/x86_64/memlayout.h" /* USER_TOP: the user half ends there */
 #include "kernel/lib/types.h"
-
-/* The user half ends here (exclusive); the same value as elf.h's USER_TOP. */
-#define USER_SPACE_END 0x00007fffff000000UL
 
 /* How a user range is mapped. UMAP_WRITE and UMAP_EXEC together are refused. */
 #define UMAP_WRITE (1u << 0)

@@ -6,7 +6,7 @@
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/core.h"
 #include "arch/x86_64/gdt.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/setjmp.h"
 #include "arch/x86_64/syscall.h"

@@ -1,5 +1,5 @@
 #include "arch/x86_64/paging.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/special_insns.h"
 
 u64 __supported_pte_mask = ~0UL;
 

@@ -1,23 +1,12 @@
 /*
- * x86-64 4-level paging: the virtual address layout, page-table entry bits, and a read-only
- * walker. mm/ builds and changes page tables with these; arch/ code only reads them.
- *
- *   0xffff888000000000  direct map of all physical RAM (PAGE_OFFSET, as in Linux)
- *   0xffffc90000000000  vmalloc range, 32 TiB: vmalloc(), vmap(), task stacks
- *   0xffffffff80000000  kernel image (-2 GiB, for -mcmodel=kernel)
+ * x86-64 4-level paging: page-table entry bits and a read-only walker. mm/ builds and changes
+ * page tables with these; arch/ code only reads them. Where things are: memlayout.h.
  */
 #ifndef ARCH_PAGING_H
 #define ARCH_PAGING_H
 
+#include "arch/x86_64/memlayout.h"
 #include "kernel/lib/types.h"
-
-#define KERNEL_HALF_START 0xffff800000000000UL
-#define PAGE_OFFSET	  0xffff888000000000UL
-#define DIRECT_MAP_SIZE	  (64UL << 40)
-#define VMALLOC_START	  0xffffc90000000000UL
-#define VMALLOC_SIZE	  (32UL << 40)
-#define VMALLOC_END	  (VMALLOC_START + VMALLOC_SIZE)
-#define KERNEL_VMA	  0xffffffff80000000UL
 
 #define PTE_PRESENT   (1UL << 0)
 #define PTE_WRITE     (1UL << 1)

@@ -1,6 +1,6 @@
 /* The per-CPU areas, and how %gs comes to point at them. */
 #include "arch/x86_64/percpu.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/msr.h"
 
 struct percpu boot_percpu;
 static struct percpu ap_percpu[NR_CPUS - 1];

@@ -1,5 +1,6 @@
 /* The 8254 programmable interval timer: the periodic tick on IRQ 0. */
 #include "arch/x86_64/pit.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/asm/io.h"
 
 #define PIT_CH0		    0x40

@@ -4,6 +4,8 @@
  */
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/asm/irqflags.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/asm/io.h"
 #include "kernel/printk/printk.h"
 

@@ -3,35 +3,23 @@
  * (IA32_STAR, IA32_LSTAR, IA32_FMASK) and vol. 2 (SYSCALL, SYSRET).
  */
 #include "arch/x86_64/syscall.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/msr.h"
+#include "arch/x86_64/asm/processor-flags.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/memlayout.h"
 #include "kernel/lib/ksyms.h"
 #include "kernel/printk/printk.h"
-
-#define MSR_STAR   0xC0000081
-#define MSR_LSTAR  0xC0000082
-#define MSR_SFMASK 0xC0000084
-#define EFER_SCE   (1UL << 0)
-#define CR4_SMEP   (1UL << 20)
-#define CR4_SMAP   (1UL << 21)
-
-#define RFLAGS_TF (1UL << 8)
-#define RFLAGS_IF (1UL << 9)
-#define RFLAGS_DF (1UL << 10)
-#define RFLAGS_NT (1UL << 14)
 
 extern u8 syscall_entry[];
 
 u8 uaccess_smap;
 bool smep_enabled;
 
-#define CR0_MP (1UL << 1)
-#define CR0_EM (1UL << 2)
-
 static void write_cr0_em(void)
 {
-	u64 cr0 = (read_cr0() | CR0_EM) & ~CR0_MP;
+	u64 cr0 = (read_cr0() | X86_CR0_EM) & ~X86_CR0_MP;
 
 	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0) : "memory");
 }
@@ -54,7 +42,8 @@ void syscall_cpu_init(void)
 	 * NT, which ring 3 may set with popf: the context switch does not save RFLAGS, so a
 	 * kernel running with NT would hand it to the next task, whose iretq then #GPs.
 	 */
-	wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC | RFLAGS_NT);
+	wrmsr(MSR_SYSCALL_MASK,
+	      X86_EFLAGS_IF | X86_EFLAGS_DF | X86_EFLAGS_TF | X86_EFLAGS_AC | X86_EFLAGS_NT);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	/*
 	 * CR0.EM: the kernel does not save x87/MMX registers at a switch, so a program must not
@@ -63,11 +52,11 @@ void syscall_cpu_init(void)
 	write_cr0_em();
 	/* SMEP: the kernel never runs user code; SMAP: it touches user memory only in uaccess. */
 	if (boot_cpu.smep) {
-		write_cr4(read_cr4() | CR4_SMEP);
+		write_cr4(read_cr4() | X86_CR4_SMEP);
 		smep_enabled = true;
 	}
 	if (boot_cpu.smap) {
-		write_cr4(read_cr4() | CR4_SMAP);
+		write_cr4(read_cr4() | X86_CR4_SMAP);
 		uaccess_smap = 1;
 	}
 }
@@ -78,7 +67,6 @@ struct extable_entry {
 
 extern const struct extable_entry __ex_table_start[], __ex_table_end[];
 
-u64 uaccess_limit = 1UL << 47;
 u64 uaccess_bad_fixups;
 u64 uaccess_last_fixup;
 
@@ -86,7 +74,7 @@ u64 uaccess_last_fixup;
  * A fixed-up fault makes the copy helper return -EFAULT, which is right for a user page that is
  * not there (or read-only). Other faults mean the helper itself is wrong, and the -EFAULT would
  * hide that, so they are reported and counted (the tests read the count): a #GP (a non-canonical
- * address got past the range check), a page fault at or above uaccess_limit (the kernel half,
+ * address got past the range check), a page fault at or above USER_TOP (the kernel half,
  * or past the end of the user half: the same), and, with SMAP, a fault while RFLAGS.AC was
  * clear (the copy never opened user memory with stac).
  */
@@ -98,9 +86,9 @@ static void check_uaccess_fault(const struct pt_regs *regs)
 
 	if (regs->vector == X86_TRAP_GP)
 		why = "a #GP: a non-canonical address got past the range check";
-	else if ((addr = read_cr2()) >= uaccess_limit)
+	else if ((addr = read_cr2()) >= USER_TOP)
 		why = "not below USER_TOP: the range check let it through";
-	else if (uaccess_smap && !(regs->rflags & RFLAGS_AC))
+	else if (uaccess_smap && !(regs->rflags & X86_EFLAGS_AC))
 		why = "with RFLAGS.AC clear: the copy did not open user memory (stac)";
 	if (!why)
 		return;

@@ -23,17 +23,13 @@ __attribute__((noreturn)) void user_enter(u64 rip, u64 rsp);
 
 /*
  * A kernel-mode fault in a listed instruction: resume at its fixup; true if it was one. A fixed-up
- * fault that shows a broken copy helper (a #GP, an address at or above uaccess_limit, or with SMAP
+ * fault that shows a broken copy helper (a #GP, an address at or above USER_TOP, or with SMAP
  * a fault with RFLAGS.AC clear) is reported and counted in uaccess_bad_fixups.
  */
 bool fixup_exception(struct pt_regs *regs);
-/* The end of the user half: USER_TOP, set by kernel/user at boot. */
-extern u64 uaccess_limit;
 extern u64 uaccess_bad_fixups;
 /* Where the last fixup resumed (for the report of a copy that left RFLAGS.AC set). */
 extern u64 uaccess_last_fixup;
-
-#define RFLAGS_AC (1UL << 18)
 
 static inline bool user_mode(const struct pt_regs *regs)
 {

@@ -1,6 +1,6 @@
 /* Exception names and the register dump every oops prints. */
 #include "arch/x86_64/traps.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/stacktrace.h"
 #include "kernel/lib/ksyms.h"
 #include "kernel/printk/printk.h"

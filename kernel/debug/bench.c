@@ -22,6 +22,7 @@
 #include "kernel/time.h"
 #include "mm/vmalloc.h"
 #include "kernel/user/kstack_offset.h"
+#include "arch/x86_64/asm/irqflags.h"
 
 #define BENCH_WARMUP_ROUNDS 10
 #define BENCH_SMOKE_RUNS    5

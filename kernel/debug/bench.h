@@ -14,7 +14,7 @@
 #ifndef KERNEL_BENCH_H
 #define KERNEL_BENCH_H
 
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/msr.h"
 #include "kernel/lib/types.h"
 
 /* Run the benchmarks named on the command line, print the results, power off. */

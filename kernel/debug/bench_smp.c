@@ -13,6 +13,7 @@
 #include "kernel/task.h"
 #include "mm/tlbflush.h"
 #include "mm/vmalloc.h"
+#include "arch/x86_64/asm/special_insns.h"
 
 static char shootdown_name[32], ipi_name[32], immediate_name[40], lazy_name[40];
 

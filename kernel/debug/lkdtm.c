@@ -1,5 +1,6 @@
 #include "kernel/debug/lkdtm.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/switch.h"
 #include "kernel/printk/printk.h"

@@ -15,7 +15,7 @@
  */
 #include "kernel/debug/torture.h"
 #include "kernel/debug/ktest.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/idt.h"
 #include "kernel/lib/string.h"

@@ -1,4 +1,5 @@
 #include "kernel/drivers/acpi.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/asm/io.h"
 #include "arch/x86_64/power.h"
 #include "kernel/printk/printk.h"

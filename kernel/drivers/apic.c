@@ -5,14 +5,15 @@
  * any CPU whose id needs x2APIC mode.
  */
 #include "kernel/drivers/apic.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
+#include "arch/x86_64/asm/msr.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/pit.h"
 #include "kernel/printk/printk.h"
 #include "mm/vmalloc.h"
 
-#define MSR_APIC_BASE	    0x1b
 #define APIC_BASE_ENABLE    (1UL << 11)
 #define APIC_BASE_X2APIC    (1UL << 10)
 #define APIC_BASE_ADDR_MASK 0xffffff000UL

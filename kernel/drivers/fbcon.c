@@ -9,7 +9,7 @@
  * shadow and the history only, and reaching the bottom again copies the shadow back out.
  */
 #include "kernel/drivers/fbcon.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
 #include "kernel/printk/console.h"
 #include "kernel/drivers/font.h"
 #include "kernel/printk/printk.h"

@@ -5,7 +5,7 @@
  * Polarity and trigger of an override come from the ACPI spec's MPS INTI flags.
  */
 #include "kernel/drivers/ioapic.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
 #include "arch/x86_64/idt.h"
 #include "kernel/drivers/acpi.h"
 #include "kernel/drivers/apic.h"

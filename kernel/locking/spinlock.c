@@ -1,5 +1,6 @@
 #include "kernel/locking/spinlock.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/printk/printk.h"
 

@@ -1,5 +1,5 @@
 #include "kernel/printk/console.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
 
 static struct console *consoles;
 

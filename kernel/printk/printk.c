@@ -1,5 +1,6 @@
 #include "kernel/printk/printk.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/asm/smp.h"
 #include "kernel/printk/console.h"
 #include "kernel/lib/string.h"

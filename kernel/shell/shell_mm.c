@@ -1,5 +1,5 @@
 /* Shell commands about memory: meminfo, vmallocinfo, kfenceinfo, pagewalk, ptdump. */
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "kernel/printk/printk.h"
 #include "kernel/shell/shell_cmds.h"
 #include "kernel/lib/string.h"

@@ -5,6 +5,7 @@
 #ifndef KERNEL_USER_ELF_H
 #define KERNEL_USER_ELF_H
 
+#include "arch/x86_64/memlayout.h" /* USER_BASE, USER_TOP */
 #include "kernel/lib/types.h"
 
 #define ELF_MAX_SEGMENTS 8
@@ -13,9 +14,6 @@
 #define ELF_SEG_W 2
 #define ELF_SEG_R 4
 
-/* The lowest and one past the highest address a user segment may use. */
-#define USER_BASE 0x0000000000400000UL
-#define USER_TOP  0x00007fffff000000UL
 /* The most memory all the segments of one program may span together, in page-rounded bytes. */
 #define ELF_MAX_IMAGE_SIZE (64UL << 20)
 

@@ -9,7 +9,7 @@
 #include "kernel/user/process.h"
 #include "kernel/user/stackleak.h"
 #include "config.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/core.h"
 #include "arch/x86_64/syscall.h"
 #include "arch/x86_64/traps.h"
@@ -24,8 +24,6 @@
 #include "mm/test_hooks.h"
 #include "mm/user_mm.h"
 #include "user/lib/syscall_nr.h"
-
-_Static_assert(USER_SPACE_END == USER_TOP, "mm/user_mm.h and kernel/user/elf.h agree");
 
 #define MAX_ARGS 32
 
@@ -469,7 +467,6 @@ void syscall_bad_return(struct pt_regs *regs)
 void user_init(void)
 {
 	syscall_cpu_init();
-	uaccess_limit = USER_TOP; /* fixed-up faults at or above it are reported */
 	pr_info("user: syscall/sysret ready, smep=%s smap=%s\n", smep_enabled ? "on" : "off",
 		uaccess_smap ? "on" : "off");
 	pr_info("user: kernel stack erasing on return to user mode: %s\n",

@@ -4,7 +4,7 @@
  * and faults. A fault in ring 3 kills only the process; so does an overflow of its kernel stack
  * during a system call (kernel/fault.c). Its parent collects how it ended with process_wait().
  *
- *   USER_TOP  +------------------------+  0x00007fffff000000 (kernel/user/elf.h)
+ *   USER_TOP  +------------------------+  0x00007fffff000000 (arch/x86_64/memlayout.h)
  *             |  unmapped page         |
  *             +------------------------+  USER_STACK_TOP: argc, argv[], the strings
  *             |  user stack            |  USER_STACK_PAGES pages, grows down

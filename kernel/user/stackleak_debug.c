@@ -11,7 +11,7 @@
  *   USE           writes every frame: a system call of a known depth, for the benchmarks;
  *   CHECK_ERASED  as Linux's lkdtm STACKLEAK_ERASING: is the stack below RSP all poison?
  */
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
 #include "kernel/lib/errno.h"
 #include "kernel/lib/string.h"
 #include "kernel/printk/printk.h"

@@ -4,7 +4,8 @@
  * with the user's registers saved as a struct pt_regs. Every user pointer goes through
  * kernel/user/uaccess.c; errors come back as negative errno values.
  */
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
+#include "arch/x86_64/asm/processor-flags.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/syscall.h"
 #include "kernel/lib/ksyms.h"
@@ -217,7 +218,7 @@ static void check_ac_on_return(u64 nr)
 {
 	char sym[80];
 
-	if (!(local_save_flags() & RFLAGS_AC))
+	if (!(local_save_flags() & X86_EFLAGS_AC))
 		return;
 	__atomic_fetch_add(&uaccess_ac_leaks, 1, __ATOMIC_RELAXED);
 	ksym_format(uaccess_last_fixup, sym, sizeof(sym));

@@ -3,7 +3,7 @@
  * with an allocation in flight), a killed waiter orphans nobody, and every allocation of task
  * creation can fail with memory exactly as it was.
  */
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/printk/printk.h"

@@ -5,7 +5,7 @@
  * With VMAP_STACK=n the same tests show the "before" picture instead (see lkdtm.novmap_*).
  */
 #include "arch/x86_64/gdt.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
 #include "kernel/debug/lkdtm.h"
 #include "kernel/debug/torture.h"
 #include "kernel/debug/ktest.h"

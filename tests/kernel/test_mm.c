@@ -6,7 +6,10 @@
 #include "arch/x86_64/core.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
+#include "arch/x86_64/asm/msr.h"
+#include "arch/x86_64/asm/processor-flags.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/printk/printk.h"
@@ -97,7 +100,7 @@ KTEST(mm, kernel_text_not_writable)
 {
 	struct fault_record rec;
 
-	KT_ASSERT(read_cr0() & CR0_WP);
+	KT_ASSERT(read_cr0() & X86_CR0_WP);
 	KT_ASSERT(ktest_expect_fault(write_byte, (void *)kernel_main, &rec));
 	KT_EXPECT(rec.vector == 14);
 	KT_EXPECT((rec.error_code & (PF_PROT | PF_WRITE)) == (PF_PROT | PF_WRITE));

@@ -7,7 +7,9 @@
  * per-CPU area. Without the paranoid entry the handler reads that area through GS = 0, faults
  * inside the NMI, and the machine resets.
  */
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
+#include "arch/x86_64/asm/msr.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/drivers/apic.h"
@@ -15,8 +17,7 @@
 #include "kernel/lib/vsprintf.h"
 #include "kernel/printk/printk.h"
 
-#define MSR_KERNEL_GS_BASE 0xc0000102
-#define NMI_WAIT_SPINS	   100000000
+#define NMI_WAIT_SPINS 100000000
 
 KTEST(nmi, an_nmi_with_the_user_gs_base_loaded_finds_its_cpu)
 {

@@ -4,7 +4,7 @@
  * the current task's stack (fresh and stale evidence on a #DF, a #PF in and near the guard), and
  * when a kill is not safe. The end-to-end tests are lkdtm.*; these say which rule is wrong.
  */
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/debug/ktest.h"

@@ -3,7 +3,7 @@
  * (the others from an IPI, the boot CPU from the test), each line says who printed it, and the
  * log must hold every line exactly as printed, none torn or lost.
  */
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/lib/string.h"
 #include "kernel/lib/vsprintf.h"

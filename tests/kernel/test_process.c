@@ -7,7 +7,7 @@
 #include "kernel/task.h"
 #include "kernel/user/initrd.h"
 #include "kernel/user/process.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "mm/test_hooks.h"
 #include "mm/user_mm.h"
 #include "user/lib/syscall_nr.h"

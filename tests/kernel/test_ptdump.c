@@ -5,7 +5,6 @@
  * a stack's guard page unmapped.
  */
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/asm/io.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/printk/printk.h"
 #include "kernel/task.h"

@@ -14,7 +14,7 @@
 #include "kernel/stack.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/special_insns.h"
 
 #define DEADLINE (60 * HZ) /* only against a hang; a healthy run takes a fraction of it */
 

@@ -5,7 +5,9 @@
  * distinct vmalloc areas with unmapped guards; a CPU that does not answer is reported and the
  * others carry on.
  */
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
+#include "arch/x86_64/asm/msr.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/paging.h"
 #include "boot/setup.h"
 #include "kernel/debug/ktest.h"

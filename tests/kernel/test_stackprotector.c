@@ -4,7 +4,7 @@
  * and a guarded frame whose canary no longer matches - overrun, or checked against another
  * task's - kills only its task while a sibling runs on.
  */
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/debug/lkdtm.h"
 #include "kernel/lib/string.h"

@@ -3,7 +3,7 @@
  * zeroed when reused, never shared, with unmapped guards between them; clean failure when memory
  * runs out; and the seed's argument: fragmented memory still gives VMAP stacks.
  */
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/lib/string.h"
 #include "kernel/printk/printk.h"

@@ -4,7 +4,8 @@
  * (QEMU: -cpu max) the kernel cannot touch or run a user page outside them. The tests borrow an
  * address space of their own: a kernel task has no user half.
  */
-#include "arch/x86_64/asm/io.h"
+#include "arch/x86_64/asm/irqflags.h"
+#include "arch/x86_64/asm/processor-flags.h"
 #include "arch/x86_64/syscall.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/lib/errno.h"
@@ -105,7 +106,7 @@ static void ua_return_mm(void)
 
 static bool ac_set(void)
 {
-	return local_save_flags() & RFLAGS_AC;
+	return local_save_flags() & X86_EFLAGS_AC;
 }
 
 /*
