@@ -45,8 +45,6 @@ void *kfence_alloc(size_t size);
 void *__kfence_alloc(size_t size);
 /* Free a pool object (kfree() sends them here); bad frees are reported and ignored. */
 void kfence_free(const void *addr);
-/* The object's size, or 0 if addr is not a live pool object. */
-size_t kfence_ksize(const void *addr);
 
 /*
  * A page fault at addr in the pool (is_kfence_address()), from the instruction at ip: print

@@ -62,6 +62,12 @@ job novmap.exhaust_caught_late --needs build.novmap \
 	session novmap.exhaust_caught_late "$N" 'lkdtm EXHAUST_STACK\n' 1 \
 	'Kernel panic - not syncing: corrupted stack end detected inside scheduler'
 
+# A KFENCE fault where a kill is not safe (init): a panic that names why.
+job lkdtm.heap_fault_in_init_panics --needs build.test \
+	session lkdtm.heap_fault_in_init_panics "$K" 'lkdtm READ_AFTER_FREE here\n' 1 \
+	'^BUG: KFENCE: use-after-free read in lkdtm_read_after_free$' \
+	'Kernel panic - not syncing: KFENCE: bad access in init \(pid 1\): Attempted to kill init!'
+
 # The heap's crash tests in one boot with every allocation guarded and freed pages poisoned: each
 # bad access to a kmalloc object kills its task (KFENCE), each bad free is reported and refused,
 # a write to a freed page is found when it is handed out again; the system runs on.
