@@ -7,8 +7,11 @@
 job ktest.all --needs build.test ktest_all
 ktest_all() { QEMU_BOOT=grub ktest ktest.all "$K" "*"; }
 # Every suite again on a CPU with every feature QEMU emulates (1 GiB pages, SMEP, SMAP, ...), so
-# that each test also runs where the kernel takes the other side of each feature check.
-job ktest.cpu_max --needs build.test ktest ktest.cpu_max "$K" "*" -cpu max
+# that each test also runs where the kernel takes the other side of each feature check; and with
+# kfence=all, so that a use-after-free or an overrun of a kmalloc object anywhere in the kernel
+# or its tests faults every time, not once in a sample (mm/kfence.h).
+job ktest.cpu_max --needs build.test ktest_cpu_max
+ktest_cpu_max() { KTEST_CMDLINE=kfence=all ktest ktest.cpu_max "$K" "*" -cpu max; }
 # The two tests that cost most CPU on several CPUs (10,000 tasks, each woken on another CPU; 200
 # kills at spun-out delays), as exclusions for test=: runs that repeat the suite leave them out.
 LONG_TESTS='!sched_smp.create_and_exit_10000_*,!process.a_parent_killed_anywhere_*'
