@@ -40,7 +40,7 @@ extern bool randomize_kstack_offset;
 	do {                                                                                       \
 		if (randomize_kstack_offset) {                                                     \
 			u32 off__ = this_cpu_read(kstack_offset) & KSTACK_OFFSET_MASK;             \
-			u8 *ptr__ = __builtin_alloca_with_align(off__, 8);                                       \
+			u8 *ptr__ = __builtin_alloca_with_align(off__, 8);                         \
                                                                                                    \
 			asm volatile("" : : "r"(ptr__) : "memory");                                \
 		}                                                                                  \
