@@ -426,8 +426,7 @@ static int device_pages(u64 first, u64 n, u64 *pa, void *start)
 	return 0;
 }
 
-static void *vmalloc_area(u64 npages, u32 guard_pages, const char *purpose,
-			  struct vm_struct **out)
+static void *vmalloc_area(u64 npages, u32 guard_pages, const char *purpose, struct vm_struct **out)
 {
 	struct vm_struct *vm = get_vm_area(npages, guard_pages, purpose);
 	void *addr;
