@@ -76,22 +76,22 @@ static void zero_stack(struct kernel_stack *s, bool reused)
 {
 	u64 npages = THREAD_SIZE / PAGE_SIZE, dirty, i, flags;
 
-	if (!STACK_ZERO_DIRTY) {
+	if (!STACK_ZERO_DIRTY || !reused) {
+		/*
+		 * A fresh stack's bits are left set by the memset: no walk to clear them, and its
+		 * first reuse zeroes all of it. Until a reuse clears a bit, any CPU may write.
+		 */
 		memset((void *)s->base, 0, THREAD_SIZE);
+		s->tlb_cpu = this_cpu()->cpu;
 		return;
 	}
 	flags = local_irq_save(); /* the flush and s->tlb_cpu name this CPU: stay on it */
-	if (!reused) {
-		memset((void *)s->base, 0, THREAD_SIZE);
-		kernel_range_dirty(s->base, npages, true);
-	} else {
-		dirty = kernel_range_dirty(s->base, npages, false);
-		for (i = 0; i < npages; i++) {
-			if (dirty & (1UL << i))
-				memset((void *)(s->base + i * PAGE_SIZE), 0, PAGE_SIZE);
-		}
-		kernel_range_dirty(s->base, npages, true);
+	dirty = kernel_range_dirty(s->base, npages, false);
+	for (i = 0; i < npages; i++) {
+		if (dirty & (1UL << i))
+			memset((void *)(s->base + i * PAGE_SIZE), 0, PAGE_SIZE);
 	}
+	kernel_range_dirty(s->base, npages, true);
 	s->tlb_cpu = this_cpu()->cpu;
 	local_irq_restore(flags);
 }
