@@ -24,8 +24,9 @@ VMAP_STACK ?= y
 THREAD_SIZE ?= 16384
 STACK_GUARD_PAGES ?= 1
 NR_CACHED_STACKS ?= 2
-# y: a reused stack has only the pages its last task wrote zeroed (their PTEs' dirty bits say which).
-STACK_ZERO_DIRTY ?= n
+# y: a reused stack has only the pages its last task wrote zeroed (their PTEs' dirty bits say
+# which); n: all of THREAD_SIZE, as Linux. No effect with VMAP_STACK=n (no PTEs of its own).
+STACK_ZERO_DIRTY ?= y
 # y: -fstack-protector-strong, a canary per task (kernel/stackprotector.c); n: none, for figures.
 STACKPROTECTOR ?= y
 BUILD ?= build

@@ -68,44 +68,39 @@ static bool cache_put(struct vm_struct *vm)
  * CPU's TLB entries flushed, or a cached "dirty" entry would let writes leave no trace), so the
  * next task's writes show up again. Most tasks touch one page of four.
  *
- * Other CPUs may still cache the pages as dirty: only this CPU is left in s->cpus, and any
- * other flushes its own entries before it first writes (stack_switch_in()). So a reuse costs
- * no shootdown, wherever the last task ran.
+ * Other CPUs may still cache the pages as dirty: this CPU becomes s->tlb_cpu, and any other
+ * flushes its own entries before it writes (stack_switch_in()). So a reuse costs no shootdown,
+ * wherever the last task ran.
  */
 static void zero_stack(struct kernel_stack *s, bool reused)
 {
 	u64 npages = THREAD_SIZE / PAGE_SIZE, dirty, i, flags;
 
-	if (!STACK_ZERO_DIRTY) {
+	if (!STACK_ZERO_DIRTY || !reused) {
+		/*
+		 * A fresh stack's bits are left set by the memset: no walk to clear them, and its
+		 * first reuse zeroes all of it. Until a reuse clears a bit, any CPU may write.
+		 */
 		memset((void *)s->base, 0, THREAD_SIZE);
+		s->tlb_cpu = this_cpu()->cpu;
 		return;
 	}
-	flags = local_irq_save(); /* the flush and s->cpus name this CPU: stay on it */
-	if (!reused) {
-		memset((void *)s->base, 0, THREAD_SIZE);
-		kernel_range_dirty(s->base, npages, true);
-	} else {
-		dirty = kernel_range_dirty(s->base, npages, false);
-		for (i = 0; i < npages; i++) {
-			if (dirty & (1UL << i))
-				memset((void *)(s->base + i * PAGE_SIZE), 0, PAGE_SIZE);
-		}
-		kernel_range_dirty(s->base, npages, true);
+	flags = local_irq_save(); /* the flush and s->tlb_cpu name this CPU: stay on it */
+	dirty = kernel_range_dirty(s->base, npages, false);
+	for (i = 0; i < npages; i++) {
+		if (dirty & (1UL << i))
+			memset((void *)(s->base + i * PAGE_SIZE), 0, PAGE_SIZE);
 	}
-	s->cpus = 1U << this_cpu()->cpu;
+	kernel_range_dirty(s->base, npages, true);
+	s->tlb_cpu = this_cpu()->cpu;
 	local_irq_restore(flags);
 }
 
-_Static_assert(NR_CPUS <= 32, "kernel_stack.cpus has one bit per CPU");
-
-void __stack_join_cpu(struct kernel_stack *s, u32 cpu)
+void __stack_tlb_switch(struct kernel_stack *s, u32 cpu)
 {
-	if (!s->vm) { /* direct-mapped: no dirty bits kept, every CPU may write */
-		s->cpus = ~0U;
-		return;
-	}
-	local_flush_tlb_kernel_range(s->base, stack_top(s));
-	s->cpus |= 1U << cpu;
+	if (s->vm) /* a direct-mapped stack (the boot task's) keeps no dirty bits */
+		local_flush_tlb_kernel_range(s->base, stack_top(s));
+	s->tlb_cpu = cpu;
 }
 
 int vmap_stack_alloc(struct kernel_stack *s, bool use_cache)
@@ -211,7 +206,6 @@ int direct_stack_alloc(struct kernel_stack *s)
 	*(u64 *)base = STACK_END_MAGIC;
 	s->base = (u64)base;
 	s->vm = NULL;
-	s->cpus = ~0U; /* no dirty bits kept: stack_switch_in() has nothing to do */
 	return 0;
 }
 

@@ -29,8 +29,9 @@
 #define THREAD_SIZE	  CONFIG_THREAD_SIZE
 #define STACK_GUARD_PAGES CONFIG_STACK_GUARD_PAGES
 #define NR_CACHED_STACKS  CONFIG_NR_CACHED_STACKS
-#define STACK_ZERO_DIRTY  CONFIG_STACK_ZERO_DIRTY
 #define STACK_END_MAGIC	  0x57AC6E9DUL
+/* Only a vmapped stack has PTEs of its own: the VMAP_STACK=n kernel zeroes all, as before. */
+#define STACK_ZERO_DIRTY (CONFIG_STACK_ZERO_DIRTY && CONFIG_VMAP_STACK)
 /* What stack erasing fills a process's kernel stack with (kernel/user/stackleak.c), as Linux. */
 #define STACKLEAK_POISON ((u64)-0xBEEF)
 
@@ -50,7 +51,7 @@ struct kernel_stack {
 	u64 base;	      /* lowest usable address; 0: no stack */
 	struct vm_struct *vm; /* a vmapped stack: its vmalloc area; NULL: direct-mapped */
 	u32 alloc_cpu;	      /* the CPU that allocated it (a free elsewhere is counted) */
-	u32 cpus;	      /* STACK_ZERO_DIRTY: CPUs that may write it (stack_switch_in()) */
+	u32 tlb_cpu;	      /* STACK_ZERO_DIRTY: the CPU that may write it (stack_switch_in()) */
 };
 
 static inline u64 stack_top(const struct kernel_stack *s)
@@ -65,17 +66,18 @@ static inline u64 stack_guard_size(void)
 
 /*
  * STACK_ZERO_DIRTY: CPU cpu is about to write to s (its task is switched in there, or its
- * creator writes the first frame). A CPU that read the stack while a dirty bit was set may
- * cache that PTE as dirty; once the bit is cleared at a reuse, a write through that entry would
- * leave no trace, and the next reuse would not zero the page. So the first time since the last
- * zeroing, a CPU drops its own TLB entries of the stack (an INVLPG a page): the reuse itself
- * then needs no IPI, only the reusing CPU's flush. With interrupts off, on that CPU.
+ * creator writes the first frame). Any CPU that ran the stack's last task, or read the stack
+ * while a dirty bit was set, may cache that PTE as dirty; once the bit is cleared at a reuse, a
+ * write through that entry would leave no trace, and the next reuse would not zero the page.
+ * So a CPU other than s->tlb_cpu (the one that last dropped its entries of the stack, at the
+ * zeroing or here) drops its own (an INVLPG a page) before it writes: a reuse then needs no
+ * IPI, only the reusing CPU's flush. Call with interrupts off, on that CPU.
  */
-void __stack_join_cpu(struct kernel_stack *s, u32 cpu);
+void __stack_tlb_switch(struct kernel_stack *s, u32 cpu);
 static inline void stack_switch_in(struct kernel_stack *s, u32 cpu)
 {
-	if (STACK_ZERO_DIRTY && !(s->cpus & (1U << cpu)))
-		__stack_join_cpu(s, cpu);
+	if (STACK_ZERO_DIRTY && s->tlb_cpu != cpu)
+		__stack_tlb_switch(s, cpu);
 }
 
 /*

@@ -426,8 +426,7 @@ static int device_pages(u64 first, u64 n, u64 *pa, void *start)
 	return 0;
 }
 
-static void *vmalloc_area(u64 npages, u32 guard_pages, const char *purpose,
-			  struct vm_struct **out)
+static void *vmalloc_area(u64 npages, u32 guard_pages, const char *purpose, struct vm_struct **out)
 {
 	struct vm_struct *vm = get_vm_area(npages, guard_pages, purpose);
 	void *addr;
@@ -444,18 +443,18 @@ static void *vmalloc_area(u64 npages, u32 guard_pages, const char *purpose,
 
 /*
  * Could a purge give a failed allocation what it lacked? Only if freed areas hold pages (the
- * failed one's included), this caller can shoot down, and the failure was not one injected on
- * purpose (injected is fail_nth_injected() from before the attempt).
+ * failed one's included) and this caller can shoot down. Not while failure injection is armed
+ * (fail_nth): the failure it asks for must stay one.
  */
-static bool purge_may_help(u64 injected)
+static bool purge_may_help(void)
 {
-	return __atomic_load_n(&held_pages, __ATOMIC_RELAXED) && tlb_shootdown_possible() &&
-	       fail_nth_injected() == injected;
+	return __atomic_load_n(&held_pages, __ATOMIC_RELAXED) && tlb_shootdown_possible();
 }
 
 void *__vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose, struct vm_struct **out)
 {
-	u64 npages = ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT, injected = fail_nth_injected();
+	u64 npages = ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT;
+	bool injecting = __atomic_load_n(&fail_nth, __ATOMIC_RELAXED);
 	void *addr;
 
 	if (!size)
@@ -463,7 +462,7 @@ void *__vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose, struc
 	kill_disable();
 	addr = vmalloc_area(npages, guard_pages, purpose, out);
 	/* No memory: the pages that freed areas hold until their purge may be enough. */
-	if (!addr && purge_may_help(injected)) {
+	if (!addr && !injecting && purge_may_help()) {
 		vmalloc_purge();
 		addr = vmalloc_area(npages, guard_pages, purpose, out);
 	}

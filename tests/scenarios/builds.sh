@@ -14,7 +14,7 @@ build_test_kernel() {
 # The kernels with other options start from its objects: only what includes config.h is
 # rebuilt (a third of the kernel; the user programs not at all).
 job build.novmap --first --needs build.test build_kernel --from build/test build/test/novmap VMAP_STACK=n
-job build.zerodirty --needs build.test build_kernel --from build/test build/test-zerodirty STACK_ZERO_DIRTY=y
+job build.nozerodirty --needs build.test build_kernel --from build/test build/test-nozerodirty STACK_ZERO_DIRTY=n
 # The grader's kernel with two guard pages a side (lab 3), built once for every lab job.
 job build.guard2 --first --needs build.test build_kernel --from build/test build/test-guard2 STACK_GUARD_PAGES=2
 
