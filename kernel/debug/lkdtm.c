@@ -352,10 +352,10 @@ static int report_stack_canary(void *arg)
  */
 static int report_stack(void *arg)
 {
-	volatile u64 magic = 0;
+	volatile u64 magic = 0; /* a local: its address is where this frame is */
 	int offset = (int)(stack_top(&current->stack) - (u64)&magic);
 
-	pr_debug("Stack offset: %d\n", offset + (int)magic);
+	pr_debug("Stack offset: %d\n", offset);
 	return offset;
 }
 
