@@ -244,6 +244,11 @@ void *kfence_alloc(size_t size)
 
 	if (!pool_ready || !size || size > PAGE_SIZE)
 		return NULL;
+	/*
+	 * From the slot taken to the pointer returned the object is in flight: an overflow kill
+	 * there would lose it (a panic instead, as in the slab under its lock).
+	 */
+	kill_disable();
 	irq = spin_lock_irqsave(&kfence_lock);
 	i = fifo_pop();
 	right = !(nr_placed++ & 1);
@@ -257,12 +262,15 @@ void *kfence_alloc(size_t size)
 		stats.in_use++;
 	}
 	spin_unlock_irqrestore(&kfence_lock, irq);
-	if (i < 0)
+	if (i < 0) {
+		kill_enable();
 		return NULL;
+	}
 	save_track(&m->alloc);
 	m->free.nr = 0;
 	set_kernel_page_present(page, true);
 	fill_pattern(page);
+	kill_enable();
 	return (void *)m->addr;
 }
 
@@ -480,6 +488,8 @@ void kfence_free(const void *ptr)
 	u64 addr = (u64)ptr, irq, bad;
 	enum kfence_state was = KFENCE_UNUSED;
 
+	/* Marked freed until it is back in the quarantine: no kill may lose the slot between. */
+	kill_disable();
 	irq = spin_lock_irqsave(&kfence_lock);
 	if (m)
 		was = m->state;
@@ -492,6 +502,7 @@ void kfence_free(const void *ptr)
 					? "double free: the object was freed already"
 				: m && was == KFENCE_ALLOCATED ? "not the start of the object"
 							       : "no object there");
+		kill_enable();
 		return;
 	}
 	save_track(&m->free);
@@ -504,6 +515,7 @@ void kfence_free(const void *ptr)
 	stats.frees++;
 	stats.in_use--;
 	spin_unlock_irqrestore(&kfence_lock, irq);
+	kill_enable();
 }
 
 void kfence_get_stats(struct kfence_stats *st)
