@@ -14,6 +14,7 @@
  * call costs (TCG translates its code afresh, the host stalls): spread over N calls, that noise
  * becomes a few cycles per call. Counted (ICOUNT=1) it cancels exactly.
  */
+#include "boot/setup.h"
 #include "kernel/debug/bench.h"
 #include "kernel/printk/printk.h"
 #include "kernel/task.h"
@@ -79,6 +80,23 @@ static u64 time_process(const char *prog, const char *args)
 	return bench_clock() - t0;
 }
 
+/*
+ * (all - none) / calls. Counted (icount), a process with calls never takes fewer instructions
+ * than the same process without them: that is a failure. Timed on a busy host, the noise of the
+ * two runs can be larger than the calls' cost: the figure is then 0, with a note, never a
+ * failure (a verdict must not depend on how loaded the host is).
+ */
+static u64 difference_per_call(u64 all, u64 none, u64 calls)
+{
+	if (all >= none)
+		return (all - none) / calls;
+	if (boot_params.icount)
+		bench_fail("the process without calls took more instructions than the one with them");
+	else
+		pr_info("bench-note: the process without calls took longer (timing noise): 0\n");
+	return 0;
+}
+
 /* A minimal process (it exits at once): spawn, exit, wait. */
 static u64 run_process(void)
 {
@@ -91,11 +109,7 @@ static u64 run_syscall_null(void)
 	u64 none = time_process(PROG_NULL, "0");
 	u64 all = time_process(PROG_NULL, XSTR(NULL_CALLS));
 
-	if (all < none) {
-		bench_fail("the process without calls took longer than the one with them");
-		return 0;
-	}
-	return (all - none) / NULL_CALLS;
+	return difference_per_call(all, none, NULL_CALLS);
 }
 
 /*
@@ -175,11 +189,7 @@ static u64 per_call(const char *prog, const char *none_args, const char *all_arg
 	none = time_process(prog, none_args);
 	all = time_process(prog, all_args);
 	kstack_erase_enabled = was;
-	if (all < none) {
-		bench_fail("the process without calls took longer than the one with them");
-		return 0;
-	}
-	return (all - none) / calls;
+	return difference_per_call(all, none, calls);
 }
 
 static u64 run_null_erase_off(void)

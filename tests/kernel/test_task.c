@@ -536,7 +536,7 @@ struct scribble_tour {
 	u32 ncpus;
 };
 
-static int scribble_page_on_each_cpu(void *arg)
+static int scribble_a_page_per_cpu(void *arg)
 {
 	struct scribble_tour *m = arg;
 	u64 pages = THREAD_SIZE / PAGE_SIZE - 1; /* below the page this frame is in */
@@ -574,9 +574,9 @@ KTEST(task, a_stack_migrating_across_every_cpu_is_all_zero_when_reused)
 	}
 	KT_ASSERT(set_cpus_allowed(current, last) == 0);
 	drain_stack_cache();
-	t = run_here(scribble_page_on_each_cpu, &a, "scribble");
+	t = run_here(scribble_a_page_per_cpu, &a, "scribble");
 	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
-	t = run_here(scribble_page_on_each_cpu, &b, "scribble");
+	t = run_here(scribble_a_page_per_cpu, &b, "scribble");
 	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
 	t = run_here(check_own_stack_zero, &third, "check");
 	KT_ASSERT(t && wait(t->pid, &status) == 0);
