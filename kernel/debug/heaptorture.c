@@ -15,6 +15,7 @@
 #include "kernel/task.h"
 #include "mm/kfence.h"
 #include "mm/slab.h"
+#include "kernel/lib/prandom.h"
 
 enum heap_bug {
 	BUG_NONE,
@@ -41,18 +42,6 @@ struct heap_round {
 	size_t size;
 	u64 off; /* a random distance, for where the bad access lands */
 };
-
-/* xorshift64*, as stacktorture's: the same sequence from the same seed on every machine. */
-static u64 heap_random(u64 *state)
-{
-	u64 x = *state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*state = x;
-	return x * 0x2545f4914f6cdd1dUL;
-}
 
 static bool bug_faults(enum heap_bug b)
 {
@@ -166,16 +155,16 @@ static bool memory_as_before(const struct ktest_mem *before)
 static bool heap_round(u64 round, u64 seed, u64 *killed)
 {
 	u64 rng = seed | 1;
-	struct heap_round r = { .bug = heap_random(&rng) % NR_HEAP_BUGS };
+	struct heap_round r = { .bug = prandom_u64(&rng) % NR_HEAP_BUGS };
 	struct kfence_stats a, b;
 	struct ktest_mem before;
 	struct task *t;
 	int status;
 	bool right = r.bug == OOB_READ_RIGHT || r.bug == OOB_WRITE_RIGHT ||
-		     (r.bug != OOB_READ_LEFT && r.bug != OOB_WRITE_LEFT && (heap_random(&rng) & 1));
+		     (r.bug != OOB_READ_LEFT && r.bug != OOB_WRITE_LEFT && (prandom_u64(&rng) & 1));
 
-	r.size = 1 + heap_random(&rng) % KMALLOC_MAX_SIZE;
-	r.off = heap_random(&rng);
+	r.size = 1 + prandom_u64(&rng) % KMALLOC_MAX_SIZE;
+	r.off = prandom_u64(&rng);
 	take_baseline(&before);
 	kfence_get_stats(&a);
 	r.obj = pool_object(r.size, right);

@@ -124,6 +124,17 @@ int ktest_return_arg(void *arg)
 	return (int)(u64)arg;
 }
 
+volatile u64 ktest_sibling_count;
+
+int ktest_sibling(void *arg)
+{
+	for (;;) {
+		ktest_sibling_count++;
+		sleep_ms(10);
+	}
+	return 0;
+}
+
 void ktest_read_byte(void *addr)
 {
 	(void)*(volatile u8 *)addr;

@@ -81,6 +81,12 @@ void ktest_expect_mem_unchanged(const struct ktest_mem *before, const char *file
 
 /* A task's function that returns its argument: a task that ends at once, with a known status. */
 int ktest_return_arg(void *arg);
+/*
+ * A task's function that counts in ktest_sibling_count every 10 ms, forever: the task beside a
+ * crash test that must run on after it (kill it when done).
+ */
+int ktest_sibling(void *arg);
+extern volatile u64 ktest_sibling_count;
 /* For ktest_expect_fault(): read the byte at addr. */
 void ktest_read_byte(void *addr);
 

@@ -27,6 +27,7 @@
 #include "kernel/time.h"
 #include "mm/slab.h"
 #include "mm/vmalloc.h"
+#include "kernel/lib/prandom.h"
 
 static DEFINE_SPINLOCK(torture_lock);
 
@@ -45,18 +46,6 @@ static __attribute__((format(printf, 1, 2))) void say(const char *fmt, ...)
 	vprintk(fmt, ap);
 	va_end(ap);
 	console_loglevel = quiet_loglevel;
-}
-
-/* xorshift64*: small, and the same sequence from the same seed on every machine. */
-static u64 next_random(u64 *state)
-{
-	u64 x = *state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*state = x;
-	return x * 0x2545f4914f6cdd1dUL;
 }
 
 struct victim {
@@ -78,7 +67,7 @@ static enum action pick_action(struct victim *v)
 	static const enum action killable[] = { IRQS_OFF, WAIT_IRQ };
 	/* With a lock held or interrupts off, nothing that sleeps or turns interrupts on. */
 	static const enum action atomic[] = { ALLOC, VALLOC, PRINT };
-	u64 r = next_random(&v->rng) % 64;
+	u64 r = prandom_u64(&v->rng) % 64;
 
 	if (r < 40)
 		return RECURSE;
@@ -104,7 +93,7 @@ static void wait_for_interrupt(void)
 /* A frame of random size that calls nothing. */
 static noinline u64 leaf_frame(struct victim *v)
 {
-	u64 size = 64 + next_random(&v->rng) % 1985;
+	u64 size = 64 + prandom_u64(&v->rng) % 1985;
 	volatile u8 buf[size];
 
 	memset((u8 *)buf, 0x5a, size);
@@ -128,7 +117,7 @@ static noinline u64 do_action(struct victim *v, enum action a, u64 level)
 		/* Sometimes for the rest of the recursion, mostly for one frame. */
 		flags = local_irq_save();
 		v->atomic++;
-		if (next_random(&v->rng) % 4 == 0) {
+		if (prandom_u64(&v->rng) % 4 == 0) {
 			sum = torture_frame(v, level + 1);
 			v->atomic--;
 			local_irq_restore(flags);
@@ -139,11 +128,11 @@ static noinline u64 do_action(struct victim *v, enum action a, u64 level)
 		local_irq_restore(flags);
 		break;
 	case ALLOC:
-		p = kmalloc(16 + next_random(&v->rng) % 1024);
+		p = kmalloc(16 + prandom_u64(&v->rng) % 1024);
 		kfree(p);
 		break;
 	case VALLOC:
-		p = vmalloc(PAGE_SIZE * (1 + next_random(&v->rng) % 4));
+		p = vmalloc(PAGE_SIZE * (1 + prandom_u64(&v->rng) % 4));
 		vfree(p);
 		break;
 	case PRINT:
@@ -173,11 +162,11 @@ static noinline u64 do_action(struct victim *v, enum action a, u64 level)
 static noinline u64 torture_frame(struct victim *v, u64 level)
 {
 	u64 left = (u64)__builtin_frame_address(0) - current->stack.base;
-	u64 size = 64 + next_random(&v->rng) % 1985;
+	u64 size = 64 + prandom_u64(&v->rng) % 1985;
 	bool wait_irq = false;
 
-	if (!v->atomic && size + 512 > left && left > 512 && next_random(&v->rng) % 2) {
-		size = left - 64 - next_random(&v->rng) % 256;
+	if (!v->atomic && size + 512 > left && left > 512 && prandom_u64(&v->rng) % 2) {
+		size = left - 64 - prandom_u64(&v->rng) % 256;
 		wait_irq = true;
 	}
 
@@ -295,7 +284,7 @@ static bool torture_round(u64 round, u64 seed, bool kill_only, struct torture_re
 	int status;
 
 	/* Mostly deeper than a stack holds: 16 KiB / ~1 KiB frames, so 8 to 40 frames. */
-	v.depth = 8 + next_random(&v.rng) % 33;
+	v.depth = 8 + prandom_u64(&v.rng) % 33;
 	take_baseline(&before);
 	sib = sibling_count;
 	say("torture: round %lu: seed %#lx, depth %lu\n", round, seed, v.depth);

@@ -16,22 +16,11 @@
 #include "kernel/lib/vsprintf.h"
 #include "mm/pgtable.h"
 
-static volatile u64 sibling_count;
-
-static int sibling(void *arg)
-{
-	for (;;) {
-		sibling_count++;
-		sleep_ms(10);
-	}
-	return 0;
-}
-
 /* Run one lkdtm test with a sibling counting; check the kill, the report and the sibling. */
 static void overflow_kills_only_the_task(const char *name, const char *how)
 {
 	const struct lkdtm_test *lt = lkdtm_find(name);
-	struct task *sib = kthread_run(sibling, NULL, "sibling");
+	struct task *sib = kthread_run(ktest_sibling, NULL, "sibling");
 	u64 mark = printk_log_mark(), after;
 	int status = -1, pid;
 	char line[64];
@@ -59,8 +48,8 @@ static void overflow_kills_only_the_task(const char *name, const char *how)
 	 * sibling that counted during the test and stopped with the overflow cannot pass. (A
 	 * sibling that never counts again hangs the test, which the runner reports as a failure.)
 	 */
-	after = sibling_count;
-	while (sibling_count == after)
+	after = ktest_sibling_count;
+	while (ktest_sibling_count == after)
 		sleep_ms(1);
 	KT_EXPECT(kill(sib->pid) == 0);
 	KT_EXPECT(wait(sib->pid, &status) == 0);
@@ -272,7 +261,7 @@ KTEST(lkdtm, neighbour_stack_untouched)
 	drain_stack_cache();
 	/* A hole one stack wide, left by earlier tests, would part the two: fill it first. */
 	for (;;) {
-		victim = kthread_create(sibling, NULL, "victim");
+		victim = kthread_create(ktest_sibling, NULL, "victim");
 		t = kthread_create(run_exhaust, NULL, "overflow");
 		KT_ASSERT(victim && t);
 		if (t->stack.base - stack_top(&victim->stack) == 2 * stack_guard_size() ||
@@ -367,7 +356,7 @@ KTEST(lkdtm, novmap_overrun_is_silent)
 			      THREAD_SIZE);
 		return;
 	}
-	victim = kthread_create(sibling, NULL, "victim");
+	victim = kthread_create(ktest_sibling, NULL, "victim");
 	t = kthread_create(silent_overrun, &canary_broken, "overrun");
 	KT_ASSERT(victim && t);
 	if (!make_adjacent_stacks(victim, t)) {

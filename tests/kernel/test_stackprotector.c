@@ -112,21 +112,10 @@ KTEST(stackprotector, the_slot_holds_the_running_tasks_canary_after_each_switch)
 	}
 }
 
-static volatile u64 sibling_count;
-
-static int sibling(void *arg)
-{
-	for (;;) {
-		sibling_count++;
-		sleep_ms(10);
-	}
-	return 0;
-}
-
 /* Run fn in a task while a sibling counts: killed for a corrupted stack in `where`, and only it. */
 static void corrupted_frame_kills_only_its_task(int (*fn)(void *), const char *where)
 {
-	struct task *sib = kthread_run(sibling, NULL, "sibling"), *t;
+	struct task *sib = kthread_run(ktest_sibling, NULL, "sibling"), *t;
 	u64 mark = printk_log_mark(), after;
 	int status = -1, pid;
 	char line[96];
@@ -145,8 +134,8 @@ static void corrupted_frame_kills_only_its_task(int (*fn)(void *), const char *w
 	KT_EXPECT(printk_log_contains(mark, "end trace: killing lkdtm"));
 	KT_EXPECT(!printk_log_contains(mark, "FAIL:"));
 	/* Sampled after the kill, then waited for: the sibling counts on. */
-	after = sibling_count;
-	while (sibling_count == after)
+	after = ktest_sibling_count;
+	while (ktest_sibling_count == after)
 		sleep_ms(1);
 	KT_EXPECT(kill(sib->pid) == 0);
 	KT_EXPECT(wait(sib->pid, &status) == 0);
