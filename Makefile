@@ -58,13 +58,13 @@ CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-
 	-Wall -Wextra -Werror -Wno-unused-parameter -Wframe-larger-than=1024 -I. -I$(BUILD) -MMD -MP \
 	$(KCFLAGS)
 LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker.ld
-NASMFLAGS := -f elf64 -g -F dwarf -w+all
+NASMFLAGS := -f elf64 -g -F dwarf -w+all -I$(BUILD)/
 
 # The source folders, one layer each (docs/ARCHITECTURE.md; scripts/check-layers checks them).
 KERNEL_DIRS := kernel/lib boot arch/x86_64 kernel/printk kernel/locking mm kernel/drivers kernel \
 	kernel/user \
 	kernel/debug kernel/shell kernel/init tests/kernel
-KERNEL_C := $(wildcard $(addsuffix /*.c,$(KERNEL_DIRS)))
+KERNEL_C := $(filter-out arch/x86_64/asm-offsets.c,$(wildcard $(addsuffix /*.c,$(KERNEL_DIRS))))
 KERNEL_ASM := $(wildcard boot/*.asm arch/x86_64/*.asm)
 OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/%.o,$(KERNEL_ASM)) \
 	$(BUILD)/font8x8.o
@@ -97,7 +97,21 @@ $(BUILD)/%.o: %.c | $(BUILD)/config.h
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/%.o: %.asm
+# The assembly's constants from C (offsets in struct percpu, struct pt_regs, ...): the compiler
+# writes arch/x86_64/asm-offsets.c out as assembly text, never linked, and its "@asm-offset NAME
+# $value" lines become "NAME equ value" for nasm. Rewritten only when a value changes.
+ASM_OFFSETS := $(BUILD)/generated/asm-offsets.inc
+$(BUILD)/arch/x86_64/asm-offsets.s: arch/x86_64/asm-offsets.c | $(BUILD)/config.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -S $< -o $@
+$(ASM_OFFSETS): $(BUILD)/arch/x86_64/asm-offsets.s
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q){ echo '; Generated from arch/x86_64/asm-offsets.c by the Makefile: do not edit.'; \
+	   sed -n 's/^@asm-offset \([A-Za-z0-9_]*\) \$$\(-\{0,1\}[0-9]*\)$$/\1 equ \2/p' $<; } > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
+$(BUILD)/%.o: %.asm | $(ASM_OFFSETS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  NASM    $<")
 	@# A pass of its own for the dependencies: nasm's -MD leaves out %include files.
@@ -344,11 +358,12 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz_%.c $$(host_src_$$*)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. $< $(host_src_$*) -o $@
 
 format:
-	clang-format -i $(KERNEL_C) $(wildcard $(addsuffix /*.h,$(KERNEL_DIRS)) arch/x86_64/asm/*.h \
+	clang-format -i $(KERNEL_C) arch/x86_64/asm-offsets.c \
+		$(wildcard $(addsuffix /*.h,$(KERNEL_DIRS)) arch/x86_64/asm/*.h \
 		tests/*.c tests/*.h)
 
 clean:
 	rm -rf build
 
 -include $(OBJS:.o=.d) $(patsubst %.elf,%.d,$(USER_ELFS)) $(USER_LIB_OBJS:.o=.d) \
-	$(HOST_TESTS:=.d)
+	$(HOST_TESTS:=.d) $(BUILD)/arch/x86_64/asm-offsets.d

@@ -55,9 +55,7 @@ extern irq_exit
 extern stackleak_erase
 extern uaccess_smap
 
-PERCPU_IRQ_DEPTH equ 12		; offsets in struct percpu (arch/x86_64/percpu.h)
-PERCPU_IRQ_STACK_TOP equ 16
-MSR_GS_BASE equ 0xc0000101
+%include "generated/asm-offsets.inc"	; PERCPU_*, PT_*, MSR_GS_BASE: arch/x86_64/asm-offsets.c
 
 %macro ISR_NOERR 1
 isr%1:

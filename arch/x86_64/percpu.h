@@ -20,14 +20,10 @@
 struct task;
 struct spinlock;
 
-/* Offsets that arch/x86_64/entry.asm uses with %gs (checked below). */
-#define PERCPU_IRQ_DEPTH     12
-#define PERCPU_IRQ_STACK_TOP 16
-#define PERCPU_USER_RSP	     24	 /* arch/x86_64/syscall_entry.asm */
-#define PERCPU_TSS_RSP0	     124 /* arch.tss.rsp[0]: the running task's kernel stack top */
 /*
- * The compiler's: -mstack-protector-guard-offset in the Makefile is read from this line. Not at
- * the end of the structure, so fields added there never move it.
+ * The entry code's offsets in this structure are generated (arch/x86_64/asm-offsets.c). This
+ * one is the compiler's: -mstack-protector-guard-offset in the Makefile is read from this line.
+ * Not at the end of the structure, so fields added there never move it.
  */
 #define PERCPU_STACK_CANARY 56
 
@@ -51,12 +47,6 @@ struct percpu {
 };
 
 _Static_assert(__builtin_offsetof(struct percpu, cpu) == PERCPU_CPU, "asm/smp.h");
-_Static_assert(__builtin_offsetof(struct percpu, irq_depth) == PERCPU_IRQ_DEPTH, "entry.asm");
-_Static_assert(__builtin_offsetof(struct percpu, irq_stack_top) == PERCPU_IRQ_STACK_TOP,
-	       "entry.asm");
-_Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "syscall_entry.asm");
-_Static_assert(__builtin_offsetof(struct percpu, arch.tss.rsp[0]) == PERCPU_TSS_RSP0,
-	       "syscall_entry.asm");
 _Static_assert(__builtin_offsetof(struct percpu, stack_canary) == PERCPU_STACK_CANARY,
 	       "the Makefile's -mstack-protector-guard-offset");
 

@@ -3,18 +3,20 @@
 bits 64
 section .text
 
+%include "generated/asm-offsets.inc"	; JB_*: struct jmp_buf's offsets, arch/x86_64/asm-offsets.c
+
 global kernel_setjmp
 kernel_setjmp:
-	mov [rdi + 0], rbx
-	mov [rdi + 8], rbp
-	mov [rdi + 16], r12
-	mov [rdi + 24], r13
-	mov [rdi + 32], r14
-	mov [rdi + 40], r15
+	mov [rdi + JB_RBX], rbx
+	mov [rdi + JB_RBP], rbp
+	mov [rdi + JB_R12], r12
+	mov [rdi + JB_R13], r13
+	mov [rdi + JB_R14], r14
+	mov [rdi + JB_R15], r15
 	lea rax, [rsp + 8]		; the caller's RSP after our return
-	mov [rdi + 48], rax
+	mov [rdi + JB_RSP], rax
 	mov rax, [rsp]			; our return address
-	mov [rdi + 56], rax
+	mov [rdi + JB_RIP], rax
 	xor eax, eax
 	ret
 
@@ -25,11 +27,11 @@ kernel_longjmp:
 	jnz .nonzero
 	inc eax
 .nonzero:
-	mov rbx, [rdi + 0]
-	mov rbp, [rdi + 8]
-	mov r12, [rdi + 16]
-	mov r13, [rdi + 24]
-	mov r14, [rdi + 32]
-	mov r15, [rdi + 40]
-	mov rsp, [rdi + 48]
-	jmp [rdi + 56]
+	mov rbx, [rdi + JB_RBX]
+	mov rbp, [rdi + JB_RBP]
+	mov r12, [rdi + JB_R12]
+	mov r13, [rdi + JB_R13]
+	mov r14, [rdi + JB_R14]
+	mov r15, [rdi + JB_R15]
+	mov rsp, [rdi + JB_RSP]
+	jmp [rdi + JB_RIP]

@@ -23,11 +23,7 @@ extern do_syscall
 extern syscall_bad_return
 extern stackleak_erase
 
-PERCPU_USER_RSP equ 24		; arch/x86_64/percpu.h (checked there)
-PERCPU_TSS_RSP0 equ 124
-USER_DS equ 0x1b		; arch/x86_64/gdt.h
-USER_CS equ 0x23
-
+%include "generated/asm-offsets.inc"	; PERCPU_*, PT_*, USER_DS, USER_CS: arch/x86_64/asm-offsets.c
 %include "arch/x86_64/pt_regs.inc"
 
 global syscall_entry
