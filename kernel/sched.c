@@ -14,7 +14,7 @@
 #include "kernel/fault.h"
 #include "arch/x86_64/core.h"
 #include "arch/x86_64/gdt.h"
-#include "arch/x86_64/idt.h"
+#include "arch/x86_64/irq.h"
 #include "arch/x86_64/asm/irqflags.h"
 #include "arch/x86_64/asm/processor-flags.h"
 #include "kernel/drivers/apic.h"

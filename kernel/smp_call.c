@@ -7,7 +7,7 @@
 #include "arch/x86_64/asm/irqflags.h"
 #include "arch/x86_64/asm/msr.h"
 #include "arch/x86_64/asm/special_insns.h"
-#include "arch/x86_64/idt.h"
+#include "arch/x86_64/irq.h"
 #include "kernel/drivers/apic.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/printk/printk.h"

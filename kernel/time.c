@@ -1,7 +1,7 @@
 /* Time: the jiffies tick (PIT at HZ) and the TSC rate, calibrated against the PIT. */
 #include "kernel/time.h"
 #include "arch/x86_64/asm/msr.h"
-#include "arch/x86_64/idt.h"
+#include "arch/x86_64/irq.h"
 #include "arch/x86_64/pit.h"
 #include "kernel/printk/printk.h"
 #include "kernel/task.h"

@@ -6,7 +6,7 @@
 #include "kernel/smp.h"
 #include "arch/x86_64/asm/irqflags.h"
 #include "arch/x86_64/asm/special_insns.h"
-#include "arch/x86_64/idt.h"
+#include "arch/x86_64/irq.h"
 #include "kernel/drivers/apic.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/task.h"

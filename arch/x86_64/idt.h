@@ -1,7 +1,7 @@
 /*
- * Exceptions and interrupts: the saved register frame, the IRQ handlers and their controller.
- * The IDT and exception dispatch are in arch/x86_64/idt.c; the IRQ handlers, their controller
- * and the recovery of an IRQ whose entry overran the stack in arch/x86_64/irq.c.
+ * Exceptions and the IDT: the saved register frame, the vectors, the IDT's gates and the ways
+ * an exception handler leaves its frame (arch/x86_64/idt.c). The IRQs, their handlers and their
+ * controller are in arch/x86_64/irq.h.
  */
 #ifndef ARCH_IDT_H
 #define ARCH_IDT_H
@@ -39,39 +39,12 @@ struct pt_regs {
 #define PF_RSVD	 (1 << 3)
 #define PF_INSTR (1 << 4)
 
-typedef void (*irq_handler_t)(struct pt_regs *regs);
-
-/*
- * The controller that delivers IRQs 0-15 on vectors IRQ_BASE.. : the 8259 PIC at boot, the I/O
- * APIC once kernel/drivers/ioapic.c takes over. in_service: bit n set if IRQ n was delivered and
- * has had no EOI yet.
- */
-struct irq_chip {
-	const char *name;
-	void (*unmask)(unsigned int irq);
-	void (*eoi)(unsigned int irq);
-	bool (*is_spurious)(unsigned int irq);
-	u16 (*in_service)(void);
-	void (*disable)(void); /* mask every line, for good */
-};
-
 void idt_init(void);
-void request_irq(unsigned int irq, irq_handler_t handler);
-/*
- * Hand IRQs 0-15 to another controller, interrupts off: every line with a handler is unmasked
- * on the new one, then the old one is disabled.
- */
-void set_irq_chip(const struct irq_chip *chip);
-const struct irq_chip *irq_chip(void);
-/* IRQs delivered and not yet finished (bit n: IRQ n), whichever controller delivers them. */
-u16 irq_in_service(void);
-/*
- * Handle a local APIC vector (FIRST_SYSTEM_VECTOR..255) on the IRQ stack, in IRQ context. The
- * handler sends its own EOI (the APIC's, not the PIC's), if the vector needs one.
- */
-void request_sysvec(unsigned int vector, irq_handler_t handler);
 /* Load the IDT on this CPU (idt_init() does it on the boot CPU; an AP does it when it starts). */
 void idt_load(void);
+
+/* Is addr in the exception and interrupt entry code (arch/x86_64/entry.asm)? */
+bool in_entry_text(u64 addr);
 
 struct jmp_buf;
 /*
@@ -80,16 +53,6 @@ struct jmp_buf;
  * exception_resume_longjmp(): the return from the exception lands in kernel_longjmp(jb, val).
  */
 void exception_abandon(void);
-/* Is addr in the exception and interrupt entry code (arch/x86_64/entry.asm)? */
-bool in_entry_text(u64 addr);
-/*
- * After a stack overflow in interrupt entry or delivery: the CPU took an interrupt whose handler
- * never ran and the PIC waits for its EOI - no more ticks or input until it gets one. Run the
- * handler now, acknowledge it, and leave IRQ context (the frames it was in are abandoned).
- */
-void irq_complete_lost(struct pt_regs *regs);
-/* The same for a local APIC vector the caller found in service (kernel/drivers/apic.c). */
-void sysvec_complete_lost(unsigned int vector, struct pt_regs *regs);
 void exception_resume_longjmp(struct pt_regs *regs, struct jmp_buf *jb, int val);
 
 #endif

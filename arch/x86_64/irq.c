@@ -5,7 +5,7 @@
  * interrupt entry, irq_complete_lost() runs the handler whose entry was cut short. The IDT's
  * gates and the exceptions are in arch/x86_64/idt.c.
  */
-#include "arch/x86_64/idt.h"
+#include "arch/x86_64/irq.h"
 #include "arch/x86_64/core.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/percpu.h"

@@ -4,7 +4,7 @@
  */
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/asm/io.h"
-#include "arch/x86_64/idt.h"
+#include "arch/x86_64/irq.h"
 
 #define PIC1_CMD       0x20
 #define PIC1_DATA      0x21

@@ -17,7 +17,7 @@
 #include "kernel/debug/ktest.h"
 #include "arch/x86_64/asm/irqflags.h"
 #include "arch/x86_64/percpu.h"
-#include "arch/x86_64/idt.h"
+#include "arch/x86_64/irq.h"
 #include "kernel/lib/string.h"
 #include <stdarg.h>
 #include "kernel/locking/spinlock.h"

@@ -9,7 +9,7 @@
 #include "arch/x86_64/asm/msr.h"
 #include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/idt.h"
+#include "arch/x86_64/irq.h"
 #include "arch/x86_64/pit.h"
 #include "kernel/printk/printk.h"
 #include "mm/vmalloc.h"

@@ -8,7 +8,7 @@
 #ifndef DRIVERS_APIC_H
 #define DRIVERS_APIC_H
 
-#include "arch/x86_64/idt.h"
+#include "arch/x86_64/irq.h"
 #include "kernel/lib/types.h"
 
 #define SPURIOUS_APIC_VECTOR 0xff

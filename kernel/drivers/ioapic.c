@@ -6,7 +6,7 @@
  */
 #include "kernel/drivers/ioapic.h"
 #include "arch/x86_64/asm/irqflags.h"
-#include "arch/x86_64/idt.h"
+#include "arch/x86_64/irq.h"
 #include "kernel/drivers/acpi.h"
 #include "kernel/drivers/apic.h"
 #include "kernel/printk/printk.h"

@@ -10,7 +10,7 @@
 #include "kernel/drivers/ps2kbd.h"
 #include "kernel/drivers/acpi.h"
 #include "kernel/drivers/fbcon.h"
-#include "arch/x86_64/idt.h"
+#include "arch/x86_64/irq.h"
 #include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/asm/io.h"
 #include "kernel/printk/console.h"

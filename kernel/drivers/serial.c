@@ -3,7 +3,7 @@
  * (IRQ 4) and goes to the console input queue.
  */
 #include "kernel/drivers/serial.h"
-#include "arch/x86_64/idt.h"
+#include "arch/x86_64/irq.h"
 #include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/asm/io.h"
 #include "kernel/printk/console.h"

@@ -5,7 +5,7 @@
  * every interrupt it delivers.
  */
 #include "arch/x86_64/asm/io.h"
-#include "arch/x86_64/idt.h"
+#include "arch/x86_64/irq.h"
 #include "boot/setup.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/drivers/acpi.h"
