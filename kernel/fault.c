@@ -16,6 +16,7 @@
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/drivers/apic.h"
+#include "kernel/cpu_stack.h"
 #include "kernel/printk/printk.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/smp.h"

@@ -19,6 +19,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/lib/vsprintf.h"
+#include "kernel/cpu_stack.h"
 #include "kernel/printk/printk.h"
 #include "kernel/stack.h"
 #include "kernel/stackprotector.h"

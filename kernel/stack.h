@@ -107,6 +107,8 @@ void direct_stack_free(struct kernel_stack *s);
  * STACKLEAK_POISON (a process's stack is poisoned, not zeroed, where it is unused).
  */
 u64 stack_high_water(const struct kernel_stack *s);
+/* The same for the stack [base, top): the bytes from top down to its lowest word so used. */
+u64 stack_used_bytes(u64 base, u64 top);
 /* VMAP_STACK=n: is the canary in the lowest word still intact? (always true with guards) */
 bool stack_end_intact(const struct kernel_stack *s);
 /* Is addr in the guard pages below or above this stack? */
@@ -122,6 +124,9 @@ bool stack_guard_hit(const struct kernel_stack *s, u64 addr);
 /* Is addr where an overrun of this stack can fault? (Lab 4, exercise 3: overrun_zone_hit().) */
 #endif /* LAB4: END */
 bool stack_overflow_hit(const struct kernel_stack *s, u64 addr);
+struct vmarea;
+/* The same question for the stack in vmalloc area va that is no task's (kernel/cpu_stack.c). */
+bool stack_area_overrun_hit(const struct vmarea *va, u64 addr);
 
 struct stack_stats {
 	u64 in_use;
@@ -135,39 +140,5 @@ void stack_stats(struct stack_stats *st);
  * the calling task visits each CPU in turn, since a cache is only touched by its own CPU.
  */
 void drain_stack_cache(void);
-
-/*
- * The stacks that are not a task's. The boot stack: kernel_main runs on it until the first task
- * starts (boot/entry.asm loads RSP with boot_stack_top). The IST stacks: the CPU switches to one
- * for #DF, NMI and #MC whatever RSP was, which is how a #DF survives a task stack that is full.
- * Until vmalloc works they share one small boot IST stack; then each gets IST_STACK_SIZE bytes
- * in the vmalloc range between guard pages, so they too cannot overflow silently.
- */
-#define BOOT_STACK_SIZE 16384
-#define IST_STACK_SIZE	8192 /* as Linux since 2021: one page is too easy to overflow */
-void boot_ist_stacks_init(void);
-void ist_stacks_init(void);
-/*
- * The IRQ stack: interrupt handlers run here, not on the task they interrupted, which keeps only
- * the entry frame (176 bytes) on the task's stack. 16 KiB between guard pages, as Linux's.
- */
-#define IRQ_STACK_SIZE 16384
-void irq_stack_init(void);
-struct percpu;
-/* An AP's IST and IRQ stacks, made on the boot CPU before the AP starts; -1 if no memory. */
-int ap_cpu_stacks_init(struct percpu *cpu);
-/* CPU cpu's stack in slot 0 (IRQ) or IST slot 1..NR_IST, and its name; NULL if none (tests). */
-const struct vm_struct *cpu_stack_area(u32 cpu, int slot, const char **name);
-/*
- * Is addr where an overrun of one of this CPU's own stacks (IRQ, NMI, #MC, #DF) faults? Its name
- * ("IRQ", ...) and bounds if so, else NULL.
- */
-const char *cpu_stack_overflow_hit(u64 addr, u64 *base, u64 *top);
-/*
- * How deep this CPU's own stacks were ever used (they start zeroed: the lowest word that is not
- * zero), for i = 0, 1, ... until it returns NULL: the kind of stack ("boot", "irq", "ist", as
- * scripts/stackcheck names them), with *name the stack's own ("IRQ", "#DF", ...).
- */
-const char *cpu_stack_usage(unsigned int i, const char **name, u64 *used, u64 *size);
 
 #endif

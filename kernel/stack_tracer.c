@@ -14,6 +14,7 @@
  */
 #include "kernel/stack_tracer.h"
 #include "arch/x86_64/idt.h"
+#include "kernel/cpu_stack.h"
 #include "kernel/lib/ksyms.h"
 #include "kernel/lib/string.h"
 #include "kernel/locking/spinlock.h"

@@ -24,8 +24,8 @@ __attribute__((noreturn)) void user_fault(struct pt_regs *regs);
 /* kernel/sched.c: on the way out of every outermost interrupt - preemption. */
 void sched_irq_exit(struct pt_regs *regs);
 /*
- * kernel/stack.c: which of this CPU's stacks addr lies on - its name ("TASK", "IRQ", "#DF", ...)
- * and bounds [lo, hi) - or NULL: a backtrace follows the frames from one stack to the next.
+ * kernel/cpu_stack.c: which of this CPU's stacks addr lies on - its name ("TASK", "IRQ", "#DF",
+ * ...) and bounds [lo, hi) - or NULL: a backtrace follows the frames from one stack to the next.
  */
 const char *stack_lookup(u64 addr, u64 *lo, u64 *hi);
 /*

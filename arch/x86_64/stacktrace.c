@@ -63,8 +63,8 @@ static u64 return_address_before_frame(u64 rip, u64 rsp, u64 lo, u64 hi)
 
 /*
  * The walk was bounded to [*lo, *hi) and the next frame is outside: if it is on another known
- * stack (the task an interrupt came from: kernel/stack.c knows the stacks), say so as Linux does
- * and carry on there.
+ * stack (the task an interrupt came from: kernel/cpu_stack.c knows the stacks), say so as Linux
+ * does and carry on there.
  */
 static bool cross_stack(u64 next, u64 *lo, u64 *hi, const char **name)
 {

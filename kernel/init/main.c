@@ -22,6 +22,7 @@
 #include "kernel/drivers/fbcon.h"
 #include "kernel/drivers/vbe_dispi.h"
 #include "kernel/console_wait.h"
+#include "kernel/cpu_stack.h"
 #include "kernel/debug/ktest.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/printk/printk.h"

@@ -9,6 +9,7 @@
 #include "kernel/debug/lkdtm.h"
 #include "kernel/debug/torture.h"
 #include "kernel/debug/ktest.h"
+#include "kernel/cpu_stack.h"
 #include "tests/kernel/adjacent_stacks.h"
 #include "kernel/printk/printk.h"
 #include "kernel/lib/string.h"

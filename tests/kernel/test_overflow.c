@@ -9,6 +9,7 @@
 #include "arch/x86_64/percpu.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/fault.h"
+#include "kernel/cpu_stack.h"
 #include "kernel/lib/string.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/stack.h"

@@ -11,6 +11,7 @@
 #include "arch/x86_64/paging.h"
 #include "boot/setup.h"
 #include "kernel/debug/ktest.h"
+#include "kernel/cpu_stack.h"
 #include "kernel/drivers/acpi.h"
 #include "kernel/drivers/apic.h"
 #include "kernel/smp.h"
