@@ -9,6 +9,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/printk/printk.h"
+#include "kernel/lib/errno.h"
 #include "kernel/lib/string.h"
 #include "kernel/stack.h"
 #include "kernel/task.h"
@@ -171,5 +172,5 @@ void irq_stack_init(void)
  */
 int ap_cpu_stacks_init(struct percpu *cpu)
 {
-	return alloc_ist_stacks(cpu) || alloc_irq_stack(cpu) ? -1 : 0;
+	return alloc_ist_stacks(cpu) || alloc_irq_stack(cpu) ? -ENOMEM : 0;
 }

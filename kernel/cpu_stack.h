@@ -24,7 +24,7 @@ void ist_stacks_init(void);
  */
 #define IRQ_STACK_SIZE 16384
 void irq_stack_init(void);
-/* An AP's IST and IRQ stacks, made on the boot CPU before the AP starts; -1 if no memory. */
+/* An AP's IST and IRQ stacks, made on the boot CPU before the AP starts; 0, or -ENOMEM. */
 int ap_cpu_stacks_init(struct percpu *cpu);
 /* CPU cpu's stack in slot 0 (IRQ) or IST slot 1..NR_IST, and its name; NULL if none (tests). */
 const struct vm_struct *cpu_stack_area(u32 cpu, int slot, const char **name);

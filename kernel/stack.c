@@ -9,6 +9,7 @@
 #include "arch/x86_64/asm/irqflags.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/printk/printk.h"
+#include "kernel/lib/errno.h"
 #include "kernel/lib/string.h"
 #include "kernel/smp.h"
 #include "kernel/task.h"
@@ -118,7 +119,7 @@ int vmap_stack_alloc(struct kernel_stack *s, bool use_cache)
 	} else {
 		base = __vmalloc_guarded(THREAD_SIZE, STACK_GUARD_PAGES, "stack", &s->vm);
 		if (!base)
-			return -1;
+			return -ENOMEM;
 		s->base = (u64)base;
 	}
 	zero_stack(s, vm != NULL);
@@ -198,7 +199,7 @@ int direct_stack_alloc(struct kernel_stack *s)
 	void *base = alloc_pages(THREAD_SIZE_ORDER);
 
 	if (!base)
-		return -1;
+		return -ENOMEM;
 	memset(base, 0, THREAD_SIZE);
 	*(u64 *)base = STACK_END_MAGIC;
 	s->base = (u64)base;

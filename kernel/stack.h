@@ -82,7 +82,7 @@ static inline void stack_switch_in(struct kernel_stack *s, u32 cpu)
 
 /*
  * A task's stack, of the kind the build chose: zeroed (zero is the pattern the high-water mark
- * looks for); 0 or -1 on no memory.
+ * looks for); 0, or -ENOMEM.
  */
 int alloc_thread_stack(struct kernel_stack *s);
 /* Give a stack back: into the per-CPU cache if there is room, else unmapped and freed. */

@@ -1,6 +1,7 @@
 /* Creating, ending, killing and reaping tasks. */
 #include "kernel/sched.h"
 #include "kernel/printk/printk.h"
+#include "kernel/lib/errno.h"
 #include "kernel/lib/string.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/stackprotector.h"
@@ -195,7 +196,7 @@ int wait(int pid, int *status)
 	/* One waiter per task, and never oneself: the waiter frees the task. */
 	if (!t || t == current || t->detached || t->exit_wait.head) {
 		spin_unlock_irqrestore(&sched_lock, flags);
-		return -1;
+		return -ECHILD;
 	}
 	while (t->state != TASK_DEAD) {
 		/* Asked to stop while waiting: give up the wait, and stop at the next safe point.
@@ -267,10 +268,10 @@ static void __kill_new_task(struct task *t)
 static int __kill(struct task *t)
 {
 	if (!t || t->state == TASK_DEAD)
-		return -1;
+		return -ESRCH;
 	/* The current task from an interrupt handler is another task's request: it ends too. */
 	if (t->is_idle || t->pid == 1 || (t == current && !this_cpu_read(irq_depth)))
-		return -2;
+		return -EPERM;
 	if (t->state == TASK_NEW) {
 		__kill_new_task(t);
 		return 0;

@@ -99,13 +99,16 @@ __attribute__((noreturn)) void exit(int code);
  * call it, and so do the fault handlers, for the task that faulted. Never returns.
  */
 __attribute__((noreturn)) void do_exit(int status);
-/* Wait for pid to end and reap it; returns 0 and its exit status, or -1 if no such task. */
+/*
+ * Wait for pid to end and reap it; returns 0 and its exit status, or -ECHILD if there is no
+ * such task to wait for (none, the caller, detached, or someone else waits already).
+ */
 int wait(int pid, int *status);
 /*
- * End another task: 0, or -1 (no such pid), -2 (not killable: idle, init, or the caller itself;
- * an interrupt handler may end the task it interrupted). A task that never ran ends at once; any
- * other ends itself at its next safe point: when it wakes from a sleep, yields or is preempted
- * with no lock held and no allocation in flight (kill_disable()).
+ * End another task: 0, or -ESRCH (no such pid), -EPERM (not killable: idle, init, or the caller
+ * itself; an interrupt handler may end the task it interrupted). A task that never ran ends at
+ * once; any other ends itself at its next safe point: when it wakes from a sleep, yields or is
+ * preempted with no lock held and no allocation in flight (kill_disable()).
  */
 int kill(int pid);
 /* kill(), then wait for the end and reap it, even if detached (the shell's `kill`). */

@@ -5,6 +5,7 @@
 #include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/stacktrace.h"
 #include "kernel/printk/printk.h"
+#include "kernel/lib/errno.h"
 #include "kernel/lib/string.h"
 #include "kernel/locking/spinlock.h"
 #include "mm/page_alloc.h"
@@ -117,9 +118,9 @@ int map_kernel_page(u64 va, u64 pa, u64 flags)
 	int err = 0;
 
 	if (!pte)
-		err = -1;
+		err = -ENOMEM;
 	else if (*pte & PTE_PRESENT)
-		err = -2;
+		err = -EBUSY;
 	else
 		/* A new entry replaces a not-present one: no stale TLB entry, so no flush. */
 		*pte = pfn_pte(pa >> PAGE_SHIFT, flags);
@@ -155,11 +156,11 @@ int map_kernel_range(u64 va, u64 npages, const u64 *pa, u64 flags, u64 *mapped)
 		/* One walk per page table: the entries up to the next 2 MiB boundary follow it. */
 		pte_t *pte = walk_create(va + i * PAGE_SIZE, 1, &irq);
 		u64 end = MIN(npages, i + PT_ENTRIES - pt_index(va + i * PAGE_SIZE, 1));
-		int err = pte ? 0 : -1;
+		int err = pte ? 0 : -ENOMEM;
 
 		for (; !err && i < end; i++, pte++) {
 			if (*pte & PTE_PRESENT) {
-				err = -2;
+				err = -EBUSY;
 				break;
 			}
 			*pte = pfn_pte(pa[i] >> PAGE_SHIFT, flags);

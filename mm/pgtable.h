@@ -18,11 +18,11 @@ void paging_init(const struct memmap *map);
 #define PAGE_KERNEL	  (PTE_PRESENT | PTE_WRITE | PTE_GLOBAL | PTE_NX)
 #define PAGE_KERNEL_LARGE (PAGE_KERNEL | PTE_HUGE)
 
-/* Map one 4 KiB page in the kernel half; 0, -1 (no memory for a table), -2 (already mapped). */
+/* Map one 4 KiB page in the kernel half; 0, -ENOMEM (no memory for a table), -EBUSY (mapped). */
 int map_kernel_page(u64 va, u64 pa, u64 flags);
 /*
  * Map npages 4 KiB pages from va on, the i-th at physical pa[i], with one walk per page table;
- * 0, or -1 / -2 as map_kernel_page() when it stopped. *mapped: how many it mapped, from va on.
+ * 0, or -ENOMEM / -EBUSY as map_kernel_page() when it stopped. *mapped: how many it mapped, from va on.
  */
 int map_kernel_range(u64 va, u64 npages, const u64 *pa, u64 flags, u64 *mapped);
 /*

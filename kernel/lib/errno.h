@@ -5,6 +5,7 @@
 #ifndef KERNEL_ERRNO_H
 #define KERNEL_ERRNO_H
 
+#define EPERM	1  /* operation not permitted */
 #define ENOENT	2  /* no such file (in the initrd) */
 #define ESRCH	3  /* no such process */
 #define E2BIG	7  /* argument list too long */

@@ -3,6 +3,7 @@
 #include "kernel/debug/torture.h"
 #include "kernel/printk/printk.h"
 #include "kernel/shell/shell_cmds.h"
+#include "kernel/lib/errno.h"
 #include "kernel/lib/string.h"
 #include "kernel/lib/vsprintf.h"
 #include "kernel/stack_tracer.h"
@@ -162,9 +163,9 @@ int cmd_kill(int argc, char **argv)
 	if (!parse_count(argv[1], 0x7fffffff, &pid, "kill"))
 		return -1;
 	err = kill_and_reap(pid, NULL);
-	if (err == -1)
+	if (err == -ESRCH)
 		pr_err("kill: no task with pid %lu\n", pid);
-	else if (err == -2)
+	else if (err == -EPERM)
 		pr_err("kill: pid %lu cannot be killed (idle, init and the shell itself)\n", pid);
 	else
 		printk("killed pid %lu\n", pid);

@@ -5,6 +5,7 @@
  */
 #include "arch/x86_64/asm/irqflags.h"
 #include "kernel/debug/ktest.h"
+#include "kernel/lib/errno.h"
 #include "kernel/lib/string.h"
 #include "kernel/printk/printk.h"
 #include "kernel/smp.h"
@@ -24,9 +25,9 @@ KTEST(task, exit_status_through_wait)
 	KT_ASSERT(wait(pid, &status) == 0);
 	KT_EXPECT(EXIT_HOW(status) == EXIT_NORMAL);
 	KT_EXPECT(EXIT_CODE(status) == 42);
-	KT_EXPECT(wait(pid, &status) == -1); /* reaped: gone */
-	KT_EXPECT(wait(-5, &status) == -1);
-	KT_EXPECT(wait(current->pid, &status) == -1);
+	KT_EXPECT(wait(pid, &status) == -ECHILD); /* reaped: gone */
+	KT_EXPECT(wait(-5, &status) == -ECHILD);
+	KT_EXPECT(wait(current->pid, &status) == -ECHILD);
 }
 
 /* Busy tasks that never yield: only the timer can make them take turns. */
@@ -115,10 +116,10 @@ KTEST(task, kill_ends_task_and_tells_waiter)
 	KT_EXPECT(kill(t->pid) == 0); /* asked twice before it ran: it still ends once */
 	KT_ASSERT(wait(t->pid, &status) == 0);
 	KT_EXPECT(EXIT_HOW(status) == EXIT_KILLED);
-	KT_EXPECT(kill(pid) == -1); /* reaped: no such task */
-	KT_EXPECT(kill(1) == -2);
-	KT_EXPECT(kill(current->pid) == -2);
-	KT_EXPECT(kill(123456) == -1);
+	KT_EXPECT(kill(pid) == -ESRCH); /* reaped: no such task */
+	KT_EXPECT(kill(1) == -EPERM);
+	KT_EXPECT(kill(current->pid) == -EPERM);
+	KT_EXPECT(kill(123456) == -ESRCH);
 }
 
 /* Start from an empty stack cache, so the baseline holds no cached stacks either. */
