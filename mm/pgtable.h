@@ -22,7 +22,8 @@ void paging_init(const struct memmap *map);
 int map_kernel_page(u64 va, u64 pa, u64 flags);
 /*
  * Map npages 4 KiB pages from va on, the i-th at physical pa[i], with one walk per page table;
- * 0, or -ENOMEM / -EBUSY as map_kernel_page() when it stopped. *mapped: how many it mapped, from va on.
+ * 0, or -ENOMEM / -EBUSY as map_kernel_page() when it stopped. *mapped: how many it mapped, from
+ * va on.
  */
 int map_kernel_range(u64 va, u64 npages, const u64 *pa, u64 flags, u64 *mapped);
 /*
