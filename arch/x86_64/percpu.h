@@ -31,7 +31,7 @@ struct percpu {
 	struct percpu *self; /* must stay first: this_cpu() reads %gs:0 */
 	u32 cpu;
 	int irq_depth;	   /* > 0 from an IRQ stub's first push to the IRQ's exit */
-	u64 irq_stack_top; /* where IRQ handlers run (kernel/cpu_stack.c), 0: on the current stack */
+	u64 irq_stack_top; /* where IRQ handlers run (kernel/cpu_stack.c); 0: this stack */
 	u64 user_rsp;	   /* syscall entry: the user's RSP until it is on the kernel stack */
 	struct task *curr; /* the running task (use `current`) */
 	struct task *idle;
