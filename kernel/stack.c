@@ -94,7 +94,7 @@ static void zero_stack(struct kernel_stack *s, bool reused)
 	local_irq_restore(flags);
 }
 
-void __stack_tlb_switch(struct kernel_stack *s, u32 cpu)
+void stack_drop_stale_tlb(struct kernel_stack *s, u32 cpu)
 {
 	if (s->vm) /* a direct-mapped stack (the boot task's) keeps no dirty bits */
 		local_flush_tlb_kernel_range(s->base, stack_top(s));

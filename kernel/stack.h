@@ -73,11 +73,11 @@ static inline u64 stack_guard_size(void)
  * zeroing or here) drops its own (an INVLPG a page) before it writes: a reuse then needs no
  * IPI, only the reusing CPU's flush. Call with interrupts off, on that CPU.
  */
-void __stack_tlb_switch(struct kernel_stack *s, u32 cpu);
+void stack_drop_stale_tlb(struct kernel_stack *s, u32 cpu);
 static inline void stack_switch_in(struct kernel_stack *s, u32 cpu)
 {
 	if (STACK_ZERO_DIRTY && s->tlb_cpu != cpu)
-		__stack_tlb_switch(s, cpu);
+		stack_drop_stale_tlb(s, cpu);
 }
 
 /*

@@ -24,7 +24,7 @@ u64 fail_nth_injected(void)
 	return injected;
 }
 
-bool __should_fail_alloc(void)
+bool should_fail_alloc_count(void)
 {
 	u64 flags;
 	bool fail;

@@ -19,10 +19,10 @@ u64 fail_nth_injected(void);
  * page of a stack asks, so a call here would show in the cost of each stack.
  */
 extern u64 fail_nth;
-bool __should_fail_alloc(void);
+bool should_fail_alloc_count(void);
 static inline bool should_fail_alloc(void)
 {
-	return __atomic_load_n(&fail_nth, __ATOMIC_RELAXED) && __should_fail_alloc();
+	return __atomic_load_n(&fail_nth, __ATOMIC_RELAXED) && should_fail_alloc_count();
 }
 
 #endif

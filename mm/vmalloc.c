@@ -596,7 +596,7 @@ void vmalloc_show_tree(void)
  * [phys, phys + size) into the vmalloc range. The pages are not RAM from the allocator, so
  * iounmap() only unmaps them. Caching is left to the MTRRs the firmware set up (PAT type WB).
  */
-static void *__ioremap(u64 phys, size_t size, u64 prot)
+static void *ioremap_prot(u64 phys, size_t size, u64 prot)
 {
 	u64 first = ALIGN_DOWN(phys, PAGE_SIZE);
 	u64 npages = (ALIGN_UP(phys + size, PAGE_SIZE) - first) >> PAGE_SHIFT;
@@ -613,7 +613,7 @@ static void *__ioremap(u64 phys, size_t size, u64 prot)
 
 void *ioremap(u64 phys, size_t size)
 {
-	return __ioremap(phys, size, PAGE_KERNEL);
+	return ioremap_prot(phys, size, PAGE_KERNEL);
 }
 
 /*
@@ -622,7 +622,7 @@ void *ioremap(u64 phys, size_t size)
  */
 void *ioremap_nocache(u64 phys, size_t size)
 {
-	return __ioremap(phys, size, PAGE_KERNEL | PTE_PCD | PTE_PWT);
+	return ioremap_prot(phys, size, PAGE_KERNEL | PTE_PCD | PTE_PWT);
 }
 
 void iounmap(const void *addr)
