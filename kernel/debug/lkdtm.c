@@ -451,10 +451,10 @@ int lkdtm_run_on(const struct lkdtm_test *t, int cpu, int *status, int *pid)
 	struct task *task = kthread_create(t->fn, NULL, "lkdtm");
 
 	if (!task)
-		return -1;
+		return -ENOMEM;
 	if (cpu >= 0 && set_cpus_allowed(task, cpu)) {
 		kill_and_reap(task->pid, NULL); /* never ran: ends at once */
-		return -2;
+		return -EINVAL;
 	}
 	wake_up_process(task);
 	if (pid)

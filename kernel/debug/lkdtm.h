@@ -19,9 +19,9 @@ extern const int lkdtm_nr_tests;
 const struct lkdtm_test *lkdtm_find(const char *name);
 /* Run the test called name in the calling task (SYS_lkdtm): its result, or -EINVAL. */
 long lkdtm_direct(const char *name);
-/* Run one in a new task and wait: 0 and its exit status, or -1 (no memory for the task). */
+/* Run one in a new task and wait: 0 and its exit status, or -ENOMEM (no memory for the task). */
 int lkdtm_run(const struct lkdtm_test *t, int *status, int *pid);
-/* The same on CPU cpu only (-1: any CPU); -2 if that CPU does not run tasks. */
+/* The same on CPU cpu only (-1: any CPU); -EINVAL if that CPU does not run tasks. */
 int lkdtm_run_on(const struct lkdtm_test *t, int cpu, int *status, int *pid);
 /* In the calling task: leave only `left` bytes of its stack and spin with interrupts on. */
 __attribute__((noreturn)) void lkdtm_spin_with_bytes_left(u64 left);

@@ -212,7 +212,7 @@ int cmd_lkdtm(int argc, char **argv)
 	else
 		printk("lkdtm: performing %s in a new task\n", t->name);
 	err = lkdtm_run_on(t, cpu, &status, &pid);
-	if (err == -2) {
+	if (err == -EINVAL) {
 		pr_err("lkdtm: CPU %d does not run tasks (cpuinfo lists the CPUs)\n", cpu);
 		return -1;
 	}
