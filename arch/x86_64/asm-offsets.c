@@ -25,6 +25,7 @@ void asm_offsets(void)
 	OFFSET(PERCPU_IRQ_STACK_TOP, percpu, irq_stack_top);
 	OFFSET(PERCPU_USER_RSP, percpu, user_rsp);
 	OFFSET(PERCPU_TSS_RSP0, percpu, arch.tss.rsp[0]); /* the running task's kernel stack top */
+	OFFSET(PERCPU_KSTACK_OFFSET, percpu, kstack_offset); /* kernel/user/kstack_offset.h */
 
 	/* struct pt_regs, as the entry code builds it (pt_regs.inc's SAVE_REGS) */
 	OFFSET(PT_RIP, pt_regs, rip);
