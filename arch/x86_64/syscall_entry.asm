@@ -22,6 +22,7 @@ section .text
 extern do_syscall
 extern syscall_bad_return
 extern stackleak_erase
+extern kstack_erase_enabled
 
 PERCPU_USER_RSP equ 24		; arch/x86_64/percpu.h (checked there)
 PERCPU_TSS_RSP0 equ 124
@@ -53,7 +54,11 @@ syscall_entry:
 	mov rcx, [rsp + PT_RIP]
 	shr rcx, 47
 	jnz .bad_rip			; not in the lower canonical half: never sysret there
-	call stackleak_erase		; poison what the call used of the stack (interrupts off)
+	; Poison what the call used of the stack (interrupts off); erasing off, not even a call.
+	cmp byte [rel kstack_erase_enabled], 0
+	je .erased
+	call stackleak_erase
+.erased:
 	RESTORE_REGS
 	mov rcx, [rsp]			; the user RIP and RFLAGS, where sysret takes them
 	mov r11, [rsp + 16]

@@ -236,8 +236,12 @@ void do_syscall(struct pt_regs *regs)
 	u64 nr = regs->rax;
 
 	add_random_kstack_offset();
-	/* Stack erasing starts its scan here at the latest (whatever the stack offset was). */
-	stackleak_track_stack();
+	/*
+	 * Stack erasing starts its scan here at the latest (whatever the stack offset was). Off,
+	 * the erase does not run: nothing to record for it.
+	 */
+	if (kstack_erase_enabled)
+		stackleak_track_stack();
 	if (nr < NR_SYSCALLS && syscall_table[nr])
 		regs->rax = syscall_table[nr](regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8,
 					      regs->r9);
