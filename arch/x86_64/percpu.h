@@ -25,6 +25,7 @@ struct spinlock;
 #define PERCPU_IRQ_STACK_TOP 16
 #define PERCPU_USER_RSP	     24	 /* arch/x86_64/syscall_entry.asm */
 #define PERCPU_TSS_RSP0	     124 /* arch.tss.rsp[0]: the running task's kernel stack top */
+#define PERCPU_KSTACK_OFFSET 368 /* syscall_entry.asm: the random stack offset's state */
 /*
  * The compiler's: -mstack-protector-guard-offset in the Makefile is read from this line. Not at
  * the end of the structure, so fields added there never move it.
@@ -56,6 +57,8 @@ _Static_assert(__builtin_offsetof(struct percpu, irq_stack_top) == PERCPU_IRQ_ST
 	       "entry.asm");
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "syscall_entry.asm");
 _Static_assert(__builtin_offsetof(struct percpu, arch.tss.rsp[0]) == PERCPU_TSS_RSP0,
+	       "syscall_entry.asm");
+_Static_assert(__builtin_offsetof(struct percpu, kstack_offset) == PERCPU_KSTACK_OFFSET,
 	       "syscall_entry.asm");
 _Static_assert(__builtin_offsetof(struct percpu, stack_canary) == PERCPU_STACK_CANARY,
 	       "the Makefile's -mstack-protector-guard-offset");

@@ -26,6 +26,8 @@ extern kstack_erase_enabled
 
 PERCPU_USER_RSP equ 24		; arch/x86_64/percpu.h (checked there)
 PERCPU_TSS_RSP0 equ 124
+PERCPU_KSTACK_OFFSET equ 368
+KSTACK_OFFSET_MASK equ 0x3f0	; kernel/user/kstack_offset.h
 USER_DS equ 0x1b		; arch/x86_64/gdt.h
 USER_CS equ 0x23
 
@@ -45,10 +47,17 @@ syscall_entry:
 	push -1				; "vector": -1 marks a system call frame
 	SAVE_REGS
 	xor ebp, ebp			; backtraces end here, not in user memory
-	mov rdi, rsp
+	mov rdi, rsp			; do_syscall's argument: the frame
+	mov rbx, rsp			; callee-saved: the frame again after the call
+	; The random stack offset (kernel/user/kstack_offset.h): 0 to 1008 bytes, a multiple of
+	; 16, from this CPU's state; 0 when randomize_kstack_offset=off leaves the state at 0.
+	mov eax, [gs:PERCPU_KSTACK_OFFSET]
+	and eax, KSTACK_OFFSET_MASK
+	sub rsp, rax
 	sti				; on our own stack, with our own GS: interrupts are fine now
 	call do_syscall			; the result goes into the frame's RAX
 	cli
+	mov rsp, rbx			; back to the frame, above the offset
 	; Back to user mode. Interrupts stay off from here: after swapgs an interrupt would run
 	; the kernel with the user's GS base.
 	mov rcx, [rsp + PT_RIP]

@@ -235,10 +235,9 @@ void do_syscall(struct pt_regs *regs)
 {
 	u64 nr = regs->rax;
 
-	add_random_kstack_offset();
 	/*
-	 * Stack erasing starts its scan here at the latest (whatever the stack offset was). Off,
-	 * the erase does not run: nothing to record for it.
+	 * Stack erasing starts its scan here at the latest (below the random stack offset, which
+	 * syscall_entry took). Off, the erase does not run: nothing to record for it.
 	 */
 	if (kstack_erase_enabled)
 		stackleak_track_stack();
