@@ -28,6 +28,7 @@ PERCPU_USER_RSP equ 24		; arch/x86_64/percpu.h (checked there)
 PERCPU_TSS_RSP0 equ 124
 PERCPU_KSTACK_OFFSET equ 368
 KSTACK_OFFSET_MASK equ 0x3f0	; kernel/user/kstack_offset.h
+STACKLEAK_POISON equ -0xBEEF	; kernel/stack.h
 USER_DS equ 0x1b		; arch/x86_64/gdt.h
 USER_CS equ 0x23
 
@@ -57,17 +58,21 @@ syscall_entry:
 	sti				; on our own stack, with our own GS: interrupts are fine now
 	call do_syscall			; the result goes into the frame's RAX
 	cli
-	mov rsp, rbx			; back to the frame, above the offset
 	; Back to user mode. Interrupts stay off from here: after swapgs an interrupt would run
 	; the kernel with the user's GS base.
-	mov rcx, [rsp + PT_RIP]
+	mov rcx, [rbx + PT_RIP]
 	shr rcx, 47
 	jnz .bad_rip			; not in the lower canonical half: never sysret there
 	; Poison what the call used of the stack (interrupts off); erasing off, not even a call.
+	; From below the offset: nothing writes the offset's bytes, so they are still poison. The
+	; erase cannot poison its own return address: left there, a word at a different depth
+	; each time, it would break later scans' runs of poison, which then go on deeper.
 	cmp byte [rel kstack_erase_enabled], 0
 	je .erased
 	call stackleak_erase
+	mov qword [rsp - 8], STACKLEAK_POISON
 .erased:
+	mov rsp, rbx			; back to the frame, above the offset
 	RESTORE_REGS
 	mov rcx, [rsp]			; the user RIP and RFLAGS, where sysret takes them
 	mov r11, [rsp + 16]
@@ -75,6 +80,7 @@ syscall_entry:
 	swapgs
 	o64 sysret
 .bad_rip:
+	mov rsp, rbx
 	mov rdi, rsp
 	sti
 	call syscall_bad_return		; kills the process: does not return
