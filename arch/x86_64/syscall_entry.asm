@@ -22,8 +22,12 @@ section .text
 extern do_syscall
 extern syscall_bad_return
 extern stackleak_erase
+extern kstack_erase_enabled
 
 %include "generated/asm-offsets.inc"	; PERCPU_*, PT_*, USER_DS, USER_CS: arch/x86_64/asm-offsets.c
+KSTACK_OFFSET_MASK equ 0x3f0	; kernel/user/kstack_offset.h (a layer above: copied by hand)
+STACKLEAK_POISON equ -0xBEEF	; kernel/stack.h (the same)
+
 %include "arch/x86_64/pt_regs.inc"
 
 global syscall_entry
@@ -40,16 +44,31 @@ syscall_entry:
 	push -1				; "vector": -1 marks a system call frame
 	SAVE_REGS
 	xor ebp, ebp			; backtraces end here, not in user memory
-	mov rdi, rsp
+	mov rdi, rsp			; do_syscall's argument: the frame
+	mov rbx, rsp			; callee-saved: the frame again after the call
+	; The random stack offset (kernel/user/kstack_offset.h): 0 to 1008 bytes, a multiple of
+	; 16, from this CPU's state; 0 when randomize_kstack_offset=off leaves the state at 0.
+	mov eax, [gs:PERCPU_KSTACK_OFFSET]
+	and eax, KSTACK_OFFSET_MASK
+	sub rsp, rax
 	sti				; on our own stack, with our own GS: interrupts are fine now
 	call do_syscall			; the result goes into the frame's RAX
 	cli
 	; Back to user mode. Interrupts stay off from here: after swapgs an interrupt would run
 	; the kernel with the user's GS base.
-	mov rcx, [rsp + PT_RIP]
+	mov rcx, [rbx + PT_RIP]
 	shr rcx, 47
 	jnz .bad_rip			; not in the lower canonical half: never sysret there
-	call stackleak_erase		; poison what the call used of the stack (interrupts off)
+	; Poison what the call used of the stack (interrupts off); erasing off, not even a call.
+	; From below the offset: nothing writes the offset's bytes, so they are still poison. The
+	; erase cannot poison its own return address: left there, a word at a different depth
+	; each time, it would break later scans' runs of poison, which then go on deeper.
+	cmp byte [rel kstack_erase_enabled], 0
+	je .erased
+	call stackleak_erase
+	mov qword [rsp - 8], STACKLEAK_POISON
+.erased:
+	mov rsp, rbx			; back to the frame, above the offset
 	RESTORE_REGS
 	mov rcx, [rsp]			; the user RIP and RFLAGS, where sysret takes them
 	mov r11, [rsp + 16]
@@ -57,6 +76,7 @@ syscall_entry:
 	swapgs
 	o64 sysret
 .bad_rip:
+	mov rsp, rbx
 	mov rdi, rsp
 	sti
 	call syscall_bad_return		; kills the process: does not return

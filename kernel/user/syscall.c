@@ -212,14 +212,13 @@ u64 uaccess_ac_leaks;
 /*
  * On the way back to user mode RFLAGS.AC must be clear: set, it means a copy helper opened user
  * memory (stac) and did not close it, typically on its fault path, so everything the kernel did
- * since ran with SMAP off. Reported and cleared (the tests count the reports).
+ * since ran with SMAP off. Reported and cleared (the tests count the reports). Out of line, so
+ * its buffer does not make do_syscall() a function the stack protector guards.
  */
-static void check_ac_on_return(u64 nr)
+static noinline void report_ac_leak(u64 nr)
 {
 	char sym[80];
 
-	if (!(local_save_flags() & X86_EFLAGS_AC))
-		return;
 	__atomic_fetch_add(&uaccess_ac_leaks, 1, __ATOMIC_RELAXED);
 	ksym_format(uaccess_last_fixup, sym, sizeof(sym));
 	printk(KERN_ERR "uaccess: BUG: RFLAGS.AC set on return to user mode from system call %lu: "
@@ -229,15 +228,24 @@ static void check_ac_on_return(u64 nr)
 		asm volatile("clac" ::: "memory");
 }
 
+static inline void check_ac_on_return(u64 nr)
+{
+	if (local_save_flags() & X86_EFLAGS_AC)
+		report_ac_leak(nr);
+}
+
 bool randomize_kstack_offset = true;
 
 void do_syscall(struct pt_regs *regs)
 {
 	u64 nr = regs->rax;
 
-	add_random_kstack_offset();
-	/* Stack erasing starts its scan here at the latest (whatever the stack offset was). */
-	stackleak_track_stack();
+	/*
+	 * Stack erasing starts its scan here at the latest (below the random stack offset, which
+	 * syscall_entry took). Off, the erase does not run: nothing to record for it.
+	 */
+	if (kstack_erase_enabled)
+		stackleak_track_stack();
 	if (nr < NR_SYSCALLS && syscall_table[nr])
 		regs->rax = syscall_table[nr](regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8,
 					      regs->r9);
