@@ -36,7 +36,7 @@ struct call_state {
 };
 static DEFINE_PER_CPU(struct call_state, call_state);
 static u64 stray_call_ipis;
-u32 smp_call_test_lost_sends;
+u64 smp_call_test_lost_sends;
 void (*smp_call_test_hook)(void);
 
 /* The IPI's handler, on the target CPU, in IRQ context. */
