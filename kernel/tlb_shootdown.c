@@ -30,22 +30,21 @@ static volatile u32 flush_busy;
  * target swaps it for 0 as it takes it. acked: the last one it ran to the end. An IPI that finds
  * nothing posted (a send that was given up, or a late one) does nothing.
  */
-struct flush_state {
+static struct {
 	u64 posted, acked;
-};
-static DEFINE_PER_CPU(struct flush_state, flush_state);
+} flush_state[NR_CPUS];
 
 /* The IPI's handler, on the target CPU, in IRQ context. */
 static void flush_tlb_interrupt(struct pt_regs *regs)
 {
 	u32 me = smp_processor_id();
-	u64 seq = __atomic_exchange_n(&per_cpu(flush_state, me).posted, 0, __ATOMIC_ACQUIRE);
+	u64 seq = __atomic_exchange_n(&flush_state[me].posted, 0, __ATOMIC_ACQUIRE);
 
 	(void)regs;
 	if (seq) {
 		/* flush_req stays as it is until every target has acknowledged. */
 		local_flush_tlb_kernel_range(flush_req.start, flush_req.end);
-		__atomic_store_n(&per_cpu(flush_state, me).acked, seq, __ATOMIC_RELEASE);
+		__atomic_store_n(&flush_state[me].acked, seq, __ATOMIC_RELEASE);
 	}
 	lapic_eoi();
 }
@@ -55,11 +54,11 @@ static bool post_flush(u32 i, u64 seq)
 {
 	u64 expected = seq;
 
-	__atomic_store_n(&per_cpu(flush_state, i).posted, seq, __ATOMIC_RELEASE);
+	__atomic_store_n(&flush_state[i].posted, seq, __ATOMIC_RELEASE);
 	if (!lapic_send_ipi(cpu_info(i)->apic_id, INVALIDATE_TLB_VECTOR))
 		return true;
 	/* Not sent: withdraw it, unless the IPI arrived after all and took it. */
-	return !__atomic_compare_exchange_n(&per_cpu(flush_state, i).posted, &expected, 0, false,
+	return !__atomic_compare_exchange_n(&flush_state[i].posted, &expected, 0, false,
 					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
@@ -69,11 +68,9 @@ static void wait_for_acks(u64 targets, u64 seq)
 
 	do {
 		cpu_relax();
-		for (i = 0, late = 0; i < nr_cpu_ids(); i++) {
-			if (targets >> i & 1)
-				late += __atomic_load_n(&per_cpu(flush_state, i).acked,
-							__ATOMIC_ACQUIRE) != seq;
-		}
+		for (i = 0, late = 0; i < nr_cpu_ids(); i++)
+			late += (targets >> i & 1) &&
+				__atomic_load_n(&flush_state[i].acked, __ATOMIC_ACQUIRE) != seq;
 	} while (late);
 }
 
