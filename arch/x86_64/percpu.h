@@ -88,8 +88,12 @@ extern char __per_cpu_start[], __per_cpu_end[];
 #define per_cpu_ptr(ptr, cpu)                                                                      \
 	((typeof(ptr))((char *)(ptr) + ((char *)percpu_areas[cpu] - (char *)&boot_percpu)))
 #define per_cpu(var, cpu) (*per_cpu_ptr(&(var), cpu))
-/* This CPU's copy: callers must not move to another CPU meanwhile (interrupts off, an IRQ). */
-#define this_cpu_ptr(ptr) per_cpu_ptr(ptr, this_cpu()->cpu)
+/*
+ * This CPU's copy, from its own area's address (%gs:0): callers must not move to another CPU
+ * meanwhile (interrupts off, an IRQ).
+ */
+#define this_cpu_ptr(ptr)                                                                          \
+	((typeof(ptr))((char *)(ptr) + ((char *)this_cpu() - (char *)&boot_percpu)))
 
 /* Each CPU that has an area, by number. */
 #define for_each_cpu_area(cpu)                                                                     \
