@@ -27,14 +27,15 @@ static u8 boot_ist_stack[PAGE_SIZE] __attribute__((aligned(16)));
  * Each CPU's stacks that are not a task's (slot 0 the IRQ stack, then IST1..NR_IST), by CPU
  * number: where they are, for the overflow reports and backtraces.
  */
-static struct cpu_stack {
+struct cpu_stack {
 	const char *name;
 	struct vm_struct *vm;
-} cpu_stacks[NR_CPUS][NR_IST + 1];
+};
+static DEFINE_PER_CPU(struct cpu_stack, cpu_stacks[NR_IST + 1]);
 
 static struct cpu_stack *this_cpu_stacks(void)
 {
-	return cpu_stacks[this_cpu()->cpu];
+	return *this_cpu_ptr(&cpu_stacks);
 }
 
 const char *cpu_stack_overflow_hit(u64 addr, u64 *base, u64 *top)
@@ -78,11 +79,11 @@ const char *cpu_stack_usage(unsigned int i, const char **name, u64 *used, u64 *s
 
 const struct vm_struct *cpu_stack_area(u32 cpu, int slot, const char **name)
 {
-	if (cpu >= NR_CPUS || slot < 0 || slot > NR_IST)
+	if (cpu >= NR_CPUS || !percpu_areas[cpu] || slot < 0 || slot > NR_IST)
 		return NULL;
 	if (name)
-		*name = cpu_stacks[cpu][slot].name;
-	return cpu_stacks[cpu][slot].vm;
+		*name = per_cpu(cpu_stacks, cpu)[slot].name;
+	return per_cpu(cpu_stacks, cpu)[slot].vm;
 }
 
 /*
@@ -129,7 +130,7 @@ static int alloc_ist_stacks(struct percpu *cpu)
 	int i;
 
 	for (i = 0; i < NR_IST; i++) {
-		struct cpu_stack *cs = &cpu_stacks[cpu->cpu][i + 1];
+		struct cpu_stack *cs = &per_cpu(cpu_stacks, cpu->cpu)[i + 1];
 		u8 *stack = __vmalloc_guarded(IST_STACK_SIZE, 1, names[i], &cs->vm);
 
 		if (!stack)
@@ -143,7 +144,7 @@ static int alloc_ist_stacks(struct percpu *cpu)
 
 static int alloc_irq_stack(struct percpu *cpu)
 {
-	struct cpu_stack *cs = &cpu_stacks[cpu->cpu][0];
+	struct cpu_stack *cs = &per_cpu(cpu_stacks, cpu->cpu)[0];
 	u8 *stack = __vmalloc_guarded(IRQ_STACK_SIZE, 1, "irq stack", &cs->vm);
 
 	if (!stack)

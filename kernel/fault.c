@@ -39,16 +39,16 @@ static void show_task_line(const struct task *t)
  * the kill (printk's oops lock). Begun where the report starts, ended just before do_exit()
  * switches away - on this CPU, in exception context, so interrupts are off throughout.
  */
-static u64 report_flags[NR_CPUS];
+static DEFINE_PER_CPU(u64, report_flags);
 
 static void report_begin(void)
 {
-	report_flags[this_cpu()->cpu] = oops_begin();
+	*this_cpu_ptr(&report_flags) = oops_begin();
 }
 
 static void report_end(void)
 {
-	oops_end(report_flags[this_cpu()->cpu]);
+	oops_end(*this_cpu_ptr(&report_flags));
 }
 
 static void kill_overflowing_task(struct task *t, struct pt_regs *regs)

@@ -11,11 +11,20 @@
 #include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/traps.h"
+#include "kernel/printk/printk.h"
 #include "kernel/task.h"
 
 static void show_expected_fault(void *regs)
 {
 	show_fault("expected by a test", regs, 0, 0);
+}
+
+static void show_expected_fault_line(void *arg)
+{
+	struct pt_regs *regs = arg;
+
+	printk("expected fault (by a test): vector %lu at %#lx, CR2 %#lx, CPU %u\n", regs->vector,
+	       regs->rip, read_cr2(), this_cpu()->cpu);
 }
 
 /*
@@ -36,7 +45,7 @@ bool catch_expected_fault(struct pt_regs *regs)
 	if (regs->vector == X86_TRAP_NMI || regs->vector == X86_TRAP_MC)
 		return false;
 	t->fault_catch = NULL;
-	run_on_irq_stack(show_expected_fault, regs);
+	run_on_irq_stack(fc->quiet ? show_expected_fault_line : show_expected_fault, regs);
 	fc->rec.vector = regs->vector;
 	fc->rec.rip = regs->rip;
 	fc->rec.cr2 = read_cr2();

@@ -21,6 +21,7 @@ struct fault_catch {
 	struct jmp_buf jb;
 	struct fault_record rec;
 	int irq_depth; /* where it was armed: a task (0), or an IPI's function on another CPU */
+	bool quiet;    /* one line instead of the whole oops (tests that fault by the hundred) */
 };
 
 /*

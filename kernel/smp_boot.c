@@ -25,6 +25,7 @@
 #include "kernel/stackprotector.h"
 #include "kernel/task.h"
 #include "kernel/time.h"
+#include "mm/page_alloc.h"
 #include "mm/pgtable.h"
 #include "mm/slab.h"
 
@@ -202,17 +203,32 @@ static void not_started(struct cpu_info *ci, const char *why)
 	ci->why = why;
 }
 
-/* Start CPU number cpu (its APIC id set): stacks, per-CPU area, then INIT-SIPI-SIPI. */
+/* The pages of CPU cpu's per-CPU area (arch/x86_64/percpu.h): only CPUs started have one. */
+static struct percpu *alloc_percpu_area(u32 cpu)
+{
+	unsigned int order = 0;
+	void *mem;
+
+	while ((PAGE_SIZE << order) < percpu_area_size())
+		order++;
+	mem = alloc_pages(order);
+	return mem ? percpu_ap_area(cpu, mem) : NULL;
+}
+
+/* Start CPU number cpu (its APIC id set): per-CPU area, stacks, then INIT-SIPI-SIPI. */
 static void boot_cpu_nr(u32 cpu, u64 timeout_ms)
 {
 	struct cpu_info *ci = &cpus[cpu];
 	struct trampoline_params *tp =
 		phys_to_virt(trampoline_phys + (trampoline_params - trampoline_start));
-	struct percpu *p = percpu_ap_area(cpu);
+	struct percpu *p;
 	u64 t0;
 
 	if (ci->apic_id > 0xfe)
 		return not_started(ci, "its APIC id needs x2APIC mode");
+	p = alloc_percpu_area(cpu);
+	if (!p)
+		return not_started(ci, "no memory for its per-CPU area");
 	p->idle = p->curr = make_idle_task(cpu);
 	if (!p->idle || ap_cpu_stacks_init(p))
 		return not_started(ci, "no memory for its stacks");
@@ -371,11 +387,42 @@ static const char *state_name(const struct cpu_info *ci)
 	}
 }
 
-void smp_print_cpus(void)
+/* The usable CPUs the firmware lists, the boot CPU included (1 without a MADT). */
+static u32 nr_cpus_listed(void)
+{
+	u32 i, n = acpi_madt.nr_cpus_dropped;
+
+	for (i = 0; i < acpi_madt.nr_cpus; i++)
+		n += acpi_madt.cpus[i].enabled;
+	return acpi.madt_found && n ? n : 1;
+}
+
+/* Whether the firmware lists a CPU that only x2APIC mode (not built) could address. */
+static bool x2apic_cpus_listed(void)
 {
 	u32 i;
 
-	pr_info("smp: %u of %u CPUs online\n", num_online_cpus(), nr_cpus_numbered);
+	for (i = 0; i < acpi_madt.nr_cpus; i++)
+		if (acpi_madt.cpus[i].enabled && acpi_madt.cpus[i].apic_id > 0xfe)
+			return true;
+	return false;
+}
+
+/*
+ * The first line says the truth when the kernel took fewer CPUs than the firmware lists:
+ * "smp: 255 CPUs listed, 64 brought up (NR_CPUS=64)".
+ */
+void smp_print_cpus(void)
+{
+	u32 i, listed = nr_cpus_listed();
+
+	if (listed > nr_cpus_numbered)
+		pr_info("smp: %u CPUs listed, %u brought up (NR_CPUS=%u)\n", listed,
+			num_online_cpus(), NR_CPUS);
+	else
+		pr_info("smp: %u of %u CPUs online\n", num_online_cpus(), nr_cpus_numbered);
+	if (x2apic_cpus_listed())
+		pr_info("smp: x2APIC mode is not built: CPUs with APIC ids above 254 stay off\n");
 	for (i = 0; i < nr_cpus_numbered; i++) {
 		const struct cpu_info *ci = &cpus[i];
 

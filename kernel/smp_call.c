@@ -31,18 +31,19 @@ static volatile u32 call_busy;
  * by nobody - and does nothing: neither runs a call that is not its own (whose info may be gone)
  * nor counts as another CPU's answer.
  */
-static struct {
+struct call_state {
 	u64 posted, started, done;
-} call_state[NR_CPUS];
+};
+static DEFINE_PER_CPU(struct call_state, call_state);
 static u64 stray_call_ipis;
-u32 smp_call_test_lost_sends;
+u64 smp_call_test_lost_sends;
 void (*smp_call_test_hook)(void);
 
 /* The IPI's handler, on the target CPU, in IRQ context. */
 static void call_function_interrupt(struct pt_regs *regs)
 {
 	u32 me = smp_processor_id();
-	u64 seq = __atomic_exchange_n(&call_state[me].posted, 0, __ATOMIC_ACQUIRE);
+	u64 seq = __atomic_exchange_n(&per_cpu(call_state, me).posted, 0, __ATOMIC_ACQUIRE);
 	void (*func)(void *info) = call.func;
 	void *info = call.info;
 	bool wait = call.wait;
@@ -53,10 +54,10 @@ static void call_function_interrupt(struct pt_regs *regs)
 		return;
 	}
 	/* From here the caller may reuse `call` (unless wait): only the copies above are used. */
-	__atomic_store_n(&call_state[me].started, seq, __ATOMIC_RELEASE);
+	__atomic_store_n(&per_cpu(call_state, me).started, seq, __ATOMIC_RELEASE);
 	func(info);
 	if (wait)
-		__atomic_store_n(&call_state[me].done, seq, __ATOMIC_RELEASE);
+		__atomic_store_n(&per_cpu(call_state, me).done, seq, __ATOMIC_RELEASE);
 	lapic_eoi();
 }
 
@@ -73,9 +74,11 @@ static void wait_for_cpus(u64 targets, u64 seq, bool done)
 
 	for (;;) {
 		for (i = 0, late = 0; i < nr_cpu_ids(); i++) {
-			u64 *at = done ? &call_state[i].done : &call_state[i].started;
+			struct call_state *cs = per_cpu_ptr(&call_state, i);
 
-			late += (targets >> i & 1) && __atomic_load_n(at, __ATOMIC_ACQUIRE) != seq;
+			if (targets >> i & 1)
+				late += __atomic_load_n(done ? &cs->done : &cs->started,
+							__ATOMIC_ACQUIRE) != seq;
 		}
 		if (!late)
 			return;
@@ -98,12 +101,12 @@ static bool post_call(u32 i, u64 seq)
 	u64 expected = seq;
 	bool lost;
 
-	__atomic_store_n(&call_state[i].posted, seq, __ATOMIC_RELEASE);
+	__atomic_store_n(&per_cpu(call_state, i).posted, seq, __ATOMIC_RELEASE);
 	lost = lapic_send_ipi(cpu_info(i)->apic_id, CALL_FUNCTION_VECTOR) ||
 	       (smp_call_test_lost_sends >> i & 1);
 	if (!lost)
 		return true;
-	if (!__atomic_compare_exchange_n(&call_state[i].posted, &expected, 0, false,
+	if (!__atomic_compare_exchange_n(&per_cpu(call_state, i).posted, &expected, 0, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return true; /* it arrived after all, and took the call */
 	pr_err("smp_call_function: the APIC did not send the IPI to CPU %u\n", i);

@@ -14,7 +14,7 @@
 
 static u32 stopping_cpu = NO_CPU;
 static u32 nr_stopped;
-static bool cpu_stopped[NR_CPUS];
+static DEFINE_PER_CPU(bool, cpu_stopped);
 
 /*
  * Counted once per CPU: a CPU that panicked second stops here, and the stopping CPU's NMI then
@@ -22,7 +22,7 @@ static bool cpu_stopped[NR_CPUS];
  */
 void stop_this_cpu(void)
 {
-	if (!__atomic_exchange_n(&cpu_stopped[smp_processor_id()], true, __ATOMIC_ACQ_REL))
+	if (!__atomic_exchange_n(this_cpu_ptr(&cpu_stopped), true, __ATOMIC_ACQ_REL))
 		__atomic_fetch_add(&nr_stopped, 1, __ATOMIC_RELEASE);
 	for (;;)
 		asm volatile("cli; hlt");

@@ -183,10 +183,11 @@ static u64 nr_cached(void)
 	u64 n = 0;
 	int c, i;
 
-	for (c = 0; c < NR_CPUS; c++) {
+	for_each_cpu_area(c)
+	{
 		struct percpu *cpu = percpu_areas[c];
 
-		for (i = 0; cpu && i < NR_CACHED_STACKS; i++)
+		for (i = 0; i < NR_CACHED_STACKS; i++)
 			n += __atomic_load_n(&cpu->stack_cache[i], __ATOMIC_RELAXED) != NULL;
 	}
 	return n;

@@ -165,11 +165,11 @@ struct per_cpu_pages {
 	unsigned int count;
 };
 
-static struct per_cpu_pages pcp_lists[NR_CPUS];
+static DEFINE_PER_CPU(struct per_cpu_pages, pcp_lists);
 
 static struct per_cpu_pages *this_pcp(void)
 {
-	return &pcp_lists[this_cpu()->cpu];
+	return this_cpu_ptr(&pcp_lists);
 }
 
 /* Give the n oldest parked pages back to the zone. Interrupts are off. */
@@ -251,8 +251,7 @@ static u64 nr_parked_pages(void)
 	u64 n = 0;
 	int cpu;
 
-	for (cpu = 0; cpu < NR_CPUS; cpu++)
-		n += pcp_lists[cpu].count;
+	for_each_cpu_area(cpu) n += per_cpu(pcp_lists, cpu).count;
 	return n;
 }
 

@@ -19,7 +19,7 @@ extern void (*pgtable_walked_test_hook)(u64 va);
 extern void (*vmalloc_test_hook)(u64 page_index);
 
 /* kernel/smp_call.c: the CPUs (a bit each) whose IPI is sent but reported as not sent. */
-extern u32 smp_call_test_lost_sends;
+extern u64 smp_call_test_lost_sends;
 /*
  * kernel/smp_call.c: called as smp_call_function() starts and as it returns, in task context with
  * interrupts on, where the caller may be preempted and moved to another CPU.

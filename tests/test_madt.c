@@ -13,7 +13,7 @@
 #include "tests/le_put.h"
 #include "tests/tap.h"
 
-static u8 tbl[4096];
+static u8 tbl[8192]; /* room for MADT_MAX_CPUS + 3 x2APIC entries of 16 bytes */
 static u32 tlen;
 
 static void t_init(u32 lapic, u32 flags)

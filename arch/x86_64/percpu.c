@@ -1,9 +1,10 @@
 /* The per-CPU areas, and how %gs comes to point at them. */
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/asm/msr.h"
+#include "kernel/lib/string.h"
 
-struct percpu boot_percpu;
-static struct percpu ap_percpu[NR_CPUS - 1];
+/* First in the section (linker.ld): an AP's struct percpu is where its area starts. */
+__attribute__((section(".bss.percpu.first"))) struct percpu boot_percpu;
 struct percpu *percpu_areas[NR_CPUS];
 
 /*
@@ -18,11 +19,13 @@ __no_stack_protector void percpu_init_boot_cpu(void)
 	wrmsr(MSR_GS_BASE, (u64)&boot_percpu);
 }
 
-struct percpu *percpu_ap_area(u32 cpu)
+struct percpu *percpu_ap_area(u32 cpu, void *mem)
 {
-	struct percpu *p = &ap_percpu[cpu - 1];
+	struct percpu *p = mem;
 
-	*p = (struct percpu){ .self = p, .cpu = cpu };
+	memset(mem, 0, percpu_area_size());
+	p->self = p;
+	p->cpu = cpu;
 	percpu_areas[cpu] = p;
 	return p;
 }

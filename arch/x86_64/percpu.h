@@ -1,10 +1,18 @@
 /*
  * Per-CPU data. What the entry code, the scheduler and the overflow policy read on every CPU
  * lives in one struct percpu, reached through one accessor, this_cpu(), which reads the
- * structure's own address from %gs:0. The boot CPU's is boot_percpu; each other CPU (AP) gets
- * one from percpu_ap_area() and points its GS base at it when it starts (kernel/smp_boot.c). Other
- * per-CPU state stays with its owner, in arrays indexed by CPU number (the page allocator's
- * per-CPU lists, the scheduler's, smp_call.c's, the CPU stacks of kernel/stack.c, ...).
+ * structure's own address from %gs:0. Other per-CPU state stays with its owner, declared beside
+ * its code with DEFINE_PER_CPU (the page allocator's lists, smp_call.c's, the CPU stacks of
+ * kernel/cpu_stack.c, ...). The scheduler's and lab 6's shootdown state are still arrays of NR_CPUS.
+ *
+ * Every per-CPU variable, struct percpu first, lies in one section of the image, .bss.percpu:
+ * that section is the boot CPU's copy. Each other CPU (AP) gets a zeroed copy of the whole
+ * section when it is started (percpu_ap_area(), kernel/smp_boot.c), so the memory is spent
+ * only on CPUs that exist. CPU n's copy of a variable lies as far from percpu_areas[n] as the
+ * boot CPU's lies from boot_percpu:
+ *
+ *   image:  [boot_percpu | pcp lists | call state | ...]   <- percpu_areas[0]
+ *   CPU 5:  [its percpu  | pcp lists | call state | ...]   <- percpu_areas[5] (pages)
  */
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
@@ -13,7 +21,7 @@
 #include "arch/x86_64/gdt.h"
 #include "kernel/lib/types.h"
 
-#define NR_CPUS		     16
+#define NR_CPUS		     64 /* the CPU masks of smp_call.c and tlb_shootdown.c are a u64 */
 #define MAX_HELD_LOCKS	     8
 #define NR_CACHED_STACKS_MAX 8
 
@@ -53,6 +61,35 @@ _Static_assert(__builtin_offsetof(struct percpu, stack_canary) == PERCPU_STACK_C
 extern struct percpu boot_percpu;
 /* Every CPU's area by CPU number, boot CPU first; NULL where no CPU was set up. */
 extern struct percpu *percpu_areas[NR_CPUS];
+/* The section of per-CPU variables (linker.ld): the boot CPU's copy. */
+extern char __per_cpu_start[], __per_cpu_end[];
+
+/*
+ * One copy per CPU, zeroed: no initializer (the copies of the APs start zeroed). (Linux:
+ * DEFINE_PER_CPU, which copies an initial image instead.)
+ */
+#define DEFINE_PER_CPU(type, name)  __attribute__((section(".bss.percpu"))) type name
+#define DECLARE_PER_CPU(type, name) extern type name
+
+/*
+ * CPU cpu's copy of the per-CPU variable *ptr. The CPU must have an area (percpu_areas[cpu]):
+ * with none the pointer is far off in unmapped memory, and faults.
+ */
+#define per_cpu_ptr(ptr, cpu)                                                                      \
+	((typeof(ptr))((char *)(ptr) + ((char *)percpu_areas[cpu] - (char *)&boot_percpu)))
+#define per_cpu(var, cpu) (*per_cpu_ptr(&(var), cpu))
+/*
+ * This CPU's copy, from its own area's address (%gs:0): callers must not move to another CPU
+ * meanwhile (interrupts off, an IRQ).
+ */
+#define this_cpu_ptr(ptr)                                                                          \
+	((typeof(ptr))((char *)(ptr) + ((char *)this_cpu() - (char *)&boot_percpu)))
+
+/* Each CPU that has an area, by number. */
+#define for_each_cpu_area(cpu)                                                                     \
+	for ((cpu) = 0; (cpu) < NR_CPUS; (cpu)++)                                                  \
+		if (!percpu_areas[cpu]) {                                                          \
+		} else
 
 static inline struct percpu *this_cpu(void)
 {
@@ -93,8 +130,16 @@ static inline struct percpu *this_cpu(void)
 	} while (0)
 
 void percpu_init_boot_cpu(void);
-/* The zeroed area of CPU number cpu (1..NR_CPUS-1), recorded in percpu_areas. */
-struct percpu *percpu_ap_area(u32 cpu);
+/* Bytes of one CPU's copy of the per-CPU variables: what percpu_ap_area() takes. */
+static inline u64 percpu_area_size(void)
+{
+	return __per_cpu_end - __per_cpu_start;
+}
+/*
+ * CPU number cpu's (1..NR_CPUS-1) area in mem, percpu_area_size() bytes aligned as a page,
+ * zeroed here and recorded in percpu_areas.
+ */
+struct percpu *percpu_ap_area(u32 cpu, void *mem);
 /* On the AP itself, first thing: GS base to its area, so that this_cpu() works. */
 void percpu_init_ap(struct percpu *p);
 

@@ -140,9 +140,9 @@ void ktest_read_byte(void *addr)
 	(void)*(volatile u8 *)addr;
 }
 
-bool ktest_expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec)
+static bool expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec, bool quiet)
 {
-	struct fault_catch fc = { .irq_depth = this_cpu_read(irq_depth) };
+	struct fault_catch fc = { .irq_depth = this_cpu_read(irq_depth), .quiet = quiet };
 
 	if (kernel_setjmp(&fc.jb) == 0) {
 		current->fault_catch = &fc;
@@ -154,6 +154,16 @@ bool ktest_expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec)
 	if (rec)
 		*rec = fc.rec;
 	return true;
+}
+
+bool ktest_expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec)
+{
+	return expect_fault(fn, arg, rec, false);
+}
+
+bool ktest_expect_fault_quiet(void (*fn)(void *), void *arg, struct fault_record *rec)
+{
+	return expect_fault(fn, arg, rec, true);
 }
 
 /*

@@ -50,6 +50,8 @@ void ktest_skip(const char *reason);
  * backtrace) but no panic; execution comes back here. Returns true if fn faulted.
  */
 bool ktest_expect_fault(void (*fn)(void *), void *arg, struct fault_record *rec);
+/* The same with one line for the fault instead of the oops: for tests that fault by the hundred. */
+bool ktest_expect_fault_quiet(void (*fn)(void *), void *arg, struct fault_record *rec);
 
 /*
  * Memory as a test can expect to find it again: what a path that frees everything it took must

@@ -14,7 +14,7 @@
 
 #include "kernel/lib/types.h"
 
-#define MADT_MAX_CPUS	   64
+#define MADT_MAX_CPUS	   256
 #define MADT_MAX_IOAPICS   8
 #define MADT_MAX_OVERRIDES 16
 

@@ -1,9 +1,9 @@
 /*
  * SMP, first stage: every CPU the MADT lists came up (or, with nosmp, none but the boot CPU);
  * smp_call_function() runs a function on every other CPU, in IRQ context on that CPU's own IRQ
- * stack and per-CPU area, and waits; each CPU's stacks are
- * distinct vmalloc areas with unmapped guards; a CPU that does not answer is reported and the
- * others carry on.
+ * stack and per-CPU area, and waits; each CPU has its own copy of a per-CPU variable; its
+ * stacks are distinct vmalloc areas with unmapped guards; a CPU that does not answer is reported
+ * and the others carry on.
  */
 #include "arch/x86_64/asm/irqflags.h"
 #include "arch/x86_64/asm/msr.h"
@@ -183,6 +183,43 @@ KTEST(smp, ipi_runs_on_the_cpu_own_irq_stack_and_percpu_area)
 	}
 }
 
+/* A per-CPU variable of this test: each CPU marks its own copy. */
+static DEFINE_PER_CPU(u32, percpu_mark);
+
+static void mark_own_copy(void *arg)
+{
+	(void)arg;
+	*this_cpu_ptr(&percpu_mark) = smp_processor_id() + 1;
+}
+
+/*
+ * Each CPU writes its copy of a DEFINE_PER_CPU variable with this_cpu_ptr() (in the IPI), and
+ * per_cpu() finds every copy again, each CPU's own, in its own page-aligned area. Only CPUs that
+ * were numbered have an area: NR_CPUS costs no memory of its own.
+ */
+KTEST(smp, each_cpu_has_its_own_copy_of_a_per_cpu_variable)
+{
+	u64 flags;
+	u32 cpu;
+
+	if (!need_two_cpus())
+		return;
+	flags = local_irq_save();
+	mark_own_copy(NULL);
+	local_irq_restore(flags);
+	KT_ASSERT(smp_call_function(mark_own_copy, NULL, true) == (int)num_online_cpus() - 1);
+	for (cpu = 0; cpu < nr_cpu_ids(); cpu++) {
+		if (cpu_info(cpu)->state != CPU_ONLINE)
+			continue;
+		KT_ASSERT(percpu_areas[cpu] && percpu_areas[cpu]->cpu == cpu);
+		KT_EXPECT(((u64)percpu_areas[cpu] & (PAGE_SIZE - 1)) == 0);
+		KT_EXPECT_MSG(per_cpu(percpu_mark, cpu) == cpu + 1, "CPU %u's copy holds %u", cpu,
+			      per_cpu(percpu_mark, cpu));
+	}
+	for (cpu = nr_cpu_ids(); cpu < NR_CPUS; cpu++)
+		KT_EXPECT_MSG(!percpu_areas[cpu], "CPU %u was never numbered, yet has an area", cpu);
+}
+
 KTEST(smp, call_function_refused_with_interrupts_off)
 {
 	static struct ran_on ran[NR_CPUS];
@@ -256,7 +293,7 @@ KTEST(smp, a_cpu_whose_ipi_was_reported_lost_counts_only_if_it_took_the_call)
 		return;
 	others = num_online_cpus() - 1;
 	strays = smp_stray_call_ipis();
-	smp_call_test_lost_sends = ~0u;
+	smp_call_test_lost_sends = ~0ul;
 	n = smp_call_function(count_runs, runs, true);
 	smp_call_test_lost_sends = 0;
 	KT_ASSERT(n >= 0 && (u32)n <= others);
@@ -355,6 +392,10 @@ KTEST(smp, a_cpu_that_does_not_come_up_is_reported_and_the_rest_carry_on)
 
 	if (boot_params.nosmp || !acpi.madt_found || !lapic_present()) {
 		ktest_skip("no CPU is started in this boot");
+		return;
+	}
+	if (nr_cpu_ids() == NR_CPUS) {
+		ktest_skip("all NR_CPUS CPU numbers are taken: none left to try");
 		return;
 	}
 	n = smp_start_cpu_for_test(absent_apic_id(), 200);

@@ -47,7 +47,8 @@ static void expect_oops(void (*fn)(void *), u64 vector, const char *fn_name, con
 	/* The faulting function, symbolized with offset and size, and its caller. */
 	snprintf(sym, sizeof(sym), "%s+0x", fn_name);
 	KT_EXPECT_MSG(printk_log_contains(mark, sym), "no '%s' in the oops", sym);
-	KT_EXPECT(printk_log_contains(mark, "ktest_expect_fault+0x"));
+	/* The caller: ktest_expect_fault()'s body, expect_fault() (kernel/debug/ktest.c). */
+	KT_EXPECT(printk_log_contains(mark, "expect_fault+0x"));
 }
 
 KTEST(traps, invalid_opcode)

@@ -45,3 +45,31 @@ for cpus in 2 4; do
 	job "smp.panic_stops_the_other_cpus.$cpus" --needs build.test \
 		panic_alone "smp.panic_stops_the_other_cpus.$cpus" "$cpus"
 done
+
+# Many CPUs, all in one host thread (TCG_THREAD=single: on 2 host cores several times faster than
+# a thread per CPU). 64 come up on both machines, cpuinfo lists every one, and an overflow on the last
+# (CPU 63) kills only its task while counters pinned on CPUs 0 and 62 go on.
+overflow_on_cpu_63() {
+	TCG_THREAD=single QEMU_ARGS="-smp 64 -machine $1" session "smp.$1.64.overflow_on_cpu_63_shell" "$K" \
+		'spawn 1 0\nspawn 1 62\nlkdtm EXHAUST_STACK 63\nps\ncpuinfo\necho alive\npoweroff\n' 0 \
+		'^smp: 64 of 64 CPUs online$' '^  CPU 63: APIC id 63, online \(up in [0-9]+ us\)' \
+		'^lkdtm: performing EXHAUST_STACK in a new task on CPU 63$' \
+		'^CPU: 63 PID: [0-9]+ Comm: lkdtm$' \
+		'EXHAUST_STACK: pid [0-9]+ killed: kernel stack overflow' \
+		'^ +[0-9]+ counter +(sleeping|runnable|running) +0! ' \
+		'^ +[0-9]+ counter +(sleeping|runnable|running) +62! ' '^alive$'
+}
+for machine in pc q35; do
+	job "smp.$machine.64.overflow_on_cpu_63_shell" --needs build.test overflow_on_cpu_63 "$machine"
+done
+
+# More CPUs than NR_CPUS (64): the boot line says how many the firmware lists and how many came
+# up, and the kernel runs on those.
+job smp.q35.255.more_cpus_than_nr_cpus --needs build.test more_cpus_than_nr_cpus
+more_cpus_than_nr_cpus() {
+	TCG_THREAD=single QEMU_ARGS="-smp 255 -machine q35" session smp.q35.255.more_cpus_than_nr_cpus "$K" \
+		'cpuinfo\necho alive\npoweroff\n' 0 \
+		'^smp: more than 64 CPUs: APIC id 64 and later are left out$' \
+		'^smp: 255 CPUs listed, 64 brought up \(NR_CPUS=64\)$' \
+		'^  CPU 63: APIC id 63, online \(up in [0-9]+ us\)' '^alive$'
+}
