@@ -6,10 +6,10 @@
 
 # What the handout must not hold (extended regular expressions, matched against every line of its
 # sources, *.c *.h *.asm; this file and the wrong solutions aside): a model of the answer under
-# another name. A fill with rep stosq, a count of a run of poison words, the deepest point
-# reset to the top of the stack.
+# another name. A fill with rep stosq (memset's rep stosb is no answer), a count of a run of
+# poison words, the deepest point reset to the top of the stack.
 # shellcheck disable=SC2034 # read by the handout check
-LAB8_NOT_IN_HANDOUT=('rep[[:space:]]+stos' '[=!<>]=[[:space:]]*STACKLEAK_RUN'
+LAB8_NOT_IN_HANDOUT=('"[[:space:]]*rep[[:space:]]+stosq' '[=!<>]=[[:space:]]*STACKLEAK_RUN'
 	'lowest_stack[[:space:]]*=[[:space:]]*stack_top')
 
 # The in-kernel tests of stack erasing (tests/kernel/test_stackleak.c), one part each: the
