@@ -67,7 +67,8 @@ static int depth(void)
 		return 1;
 	}
 	if (there != 1) {
-		printf("stackleak: depth: the erase after a shallow call reached 4096 bytes deep\n");
+		printf("stackleak: depth: the erase after a shallow call reached 4096 bytes "
+		       "deep\n");
 		return 1;
 	}
 	printf("stackleak: depth: the erase after a shallow call left 4096 bytes deep alone\n");
