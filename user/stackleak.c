@@ -6,8 +6,11 @@
  * the kernel poisoned the stack before returning from the first call: only poison comes out.
  * frames: how deep, in DEBUG_KSTACK_FRAME-byte frames (default 4: 2 KiB).
  *
- * stackleak check: a deep system call, then lkdtm STACKLEAK_ERASING's check of the stack below
+ * stackleak check: deep system calls, then lkdtm STACKLEAK_ERASING's check of the stack below
  * the next call's stack pointer; exits 0 if it is all poison, 1 if not.
+ *
+ * stackleak depth: a deep call, then a shallow one; the erase after the shallow one must not
+ * reach a word 4 KiB deep (its cost follows the depth the call used); exits 0 if it did not.
  */
 #include "user/lib/ulib.h"
 
@@ -35,11 +38,41 @@ static int check(void)
 {
 	long ret;
 
-	/* 4 KiB deep: far more than the check lets pass below its stack pointer. */
+	/*
+	 * 8 KiB deep, with a tracked point at the bottom below 8 KiB of never-written buffers
+	 * (poison, to a scan from the top), then 4 KiB deep: far more than the check lets pass
+	 * below its stack pointer.
+	 */
+	debug_kstack(DEBUG_KSTACK_LEAK_UNINIT, DEBUG_KSTACK_MAX_FRAMES, leaked, sizeof(leaked));
 	debug_kstack(DEBUG_KSTACK_USE, 8, NULL, 0);
 	ret = debug_kstack(DEBUG_KSTACK_CHECK_ERASED, 0, NULL, 0);
 	printf("stackleak: check: %s\n", ret ? "NOT erased" : "erased");
 	return ret ? 1 : 0;
+}
+
+/*
+ * The erase's cost follows the depth this call used: after a deep call (with a tracked point
+ * at its bottom) a shallow one's erase must leave a marker 4 KiB deep alone. An erase that
+ * poisons the whole stack, or from a deepest point kept from an earlier call, overwrites it.
+ */
+static int depth(void)
+{
+	long ret, there;
+
+	debug_kstack(DEBUG_KSTACK_LEAK_UNINIT, DEBUG_KSTACK_MAX_FRAMES, leaked, sizeof(leaked));
+	ret = debug_kstack(DEBUG_KSTACK_MARK, 4096, NULL, 0);
+	there = debug_kstack(DEBUG_KSTACK_MARKED, 4096, NULL, 0);
+	if (ret) {
+		printf("stackleak: depth: the word 4096 bytes deep was not poison: %ld\n", ret);
+		return 1;
+	}
+	if (there != 1) {
+		printf("stackleak: depth: the erase after a shallow call reached 4096 bytes "
+		       "deep\n");
+		return 1;
+	}
+	printf("stackleak: depth: the erase after a shallow call left 4096 bytes deep alone\n");
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -49,10 +82,12 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "check"))
 		return check();
+	if (argc > 1 && !strcmp(argv[1], "depth"))
+		return depth();
 	frames = arg_num(argc, argv, 1, 4);
 	bytes = frames * DEBUG_KSTACK_FRAME;
 	if (!frames || frames > DEBUG_KSTACK_MAX_FRAMES) {
-		printf("usage: stackleak [frames: 1-%d] | stackleak check\n",
+		printf("usage: stackleak [frames: 1-%d] | stackleak check | stackleak depth\n",
 		       DEBUG_KSTACK_MAX_FRAMES);
 		return 2;
 	}

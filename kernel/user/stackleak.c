@@ -1,7 +1,23 @@
 /*
  * Stack erasing (kernel/user/stackleak.h): poison a process's kernel stack when it is made, and
- * poison again, before every return to ring 3, what the kernel used of it since the last one.
- *
+ * poison again, before every return to ring 3, what the kernel used of it since the last one
+ * (lab 8: docs/labs/lab8-stack-hardening.md).
+ */
+#include "kernel/user/stackleak.h"
+#include "arch/x86_64/core.h"
+#include "kernel/task.h"
+#include "kernel/user/process.h"
+
+bool kstack_erase_enabled = true;
+
+u64 stackleak_stack_low(const struct kernel_stack *s)
+{
+	/* A direct-mapped stack (VMAP_STACK=n) keeps STACK_END_MAGIC in its lowest word. */
+	return s->vm ? s->base : s->base + sizeof(u64);
+}
+
+/* LAB8: BEGIN the erase: poison at creation, the scan for the deepest point, the erase */
+/*
  * Linux finds the deepest point a system call reached from current->lowest_stack, which a GCC
  * plugin keeps up to date in every function with a big frame. We have no plugin, so the scan is
  * the mechanism: from the stack pointer down, the first run of STACKLEAK_RUN poison words marks
@@ -12,25 +28,12 @@
  * unwritten buffer deeper in a call that has no tracking point still ends the scan early: the
  * words below it stay as they were until a later, deeper scan reaches them.
  */
-#include "kernel/user/stackleak.h"
-#include "arch/x86_64/core.h"
-#include "kernel/task.h"
-#include "kernel/user/process.h"
-
-bool kstack_erase_enabled = true;
-
 /* Fill [lo, hi) with poison: rep stosq, which uses no stack (the fill runs right below RSP). */
 static inline void poison_range(u64 lo, u64 hi)
 {
 	u64 n = (hi - lo) / sizeof(u64);
 
 	asm volatile("rep stosq" : "+D"(lo), "+c"(n) : "a"(STACKLEAK_POISON) : "memory");
-}
-
-u64 stackleak_stack_low(const struct kernel_stack *s)
-{
-	/* A direct-mapped stack (VMAP_STACK=n) keeps STACK_END_MAGIC in its lowest word. */
-	return s->vm ? s->base : s->base + sizeof(u64);
 }
 
 u64 stackleak_find_top_of_poison(u64 low, u64 from, bool *found)
@@ -95,3 +98,38 @@ void stackleak_erase(void)
 	poison_range(low, sp);
 	p->lowest_stack = stack_top(&t->stack);
 }
+#if 0  /* LAB8: STUB */
+/*
+ * TODO: stack erasing, as kernel/user/stackleak.h specifies each function. A new process's
+ * stack starts as poison below its first frame; before every return to ring 3 the erase finds
+ * the deepest point this entry reached (a scan down from the stack pointer, or from a deeper
+ * tracked point, for a run of STACKLEAK_RUN poison words) and poisons from there up to its own
+ * stack pointer, without using the stack it fills. Until then nothing is erased, and
+ * `run stackleak` in the shell prints the secret a system call left behind.
+ */
+u64 stackleak_find_top_of_poison(u64 low, u64 from, bool *found)
+{
+	(void)from;
+	*found = false;
+	return low;
+}
+
+u64 stackleak_scan_start(const struct task *t, u64 sp)
+{
+	(void)t;
+	return sp;
+}
+
+void stackleak_poison_task(struct task *t)
+{
+	(void)t;
+}
+
+void stackleak_track_stack(void)
+{
+}
+
+void stackleak_erase(void)
+{
+}
+#endif /* LAB8: END */

@@ -10,6 +10,9 @@
  *                 classic bug of an uninitialised stack buffer copied out - on purpose here;
  *   USE           writes every frame: a system call of a known depth, for the benchmarks;
  *   CHECK_ERASED  as Linux's lkdtm STACKLEAK_ERASING: is the stack below RSP all poison?
+ *   MARK, MARKED  put a marker `arg` bytes below the top of the stack, in the poison, and
+ *                 later ask whether it is still there: an erase after a shallow call must not
+ *                 reach that deep (its cost follows the depth the call used).
  */
 #include "arch/x86_64/asm/irqflags.h"
 #include "kernel/lib/errno.h"
@@ -62,45 +65,37 @@ static noinline long kstack_frames(u64 op, u64 frames, u64 ubuf)
 #define CHECK_SLACK 1024
 
 /*
- * Linux's check, on this stack: find the top of the poison below RSP as the erase does, then
- * every word from there down to the bottom of the stack must be poison. Interrupts are off, so
- * no interrupt frame lands below RSP meanwhile. One check more than Linux's: the poison must
- * start right below RSP (give or take CHECK_SLACK), since everything below this call's frames
- * was erased when the last call returned. Without it, an earlier deeper call's frames, left
- * whole, would look like part of this call and pass.
+ * Linux's check, on this stack: every word below RSP must be poison, since everything below
+ * this call's frames was erased when the last call returned. Interrupts are off, so no
+ * interrupt frame lands below RSP meanwhile; CHECK_SLACK bytes right below RSP are let pass.
+ * The check reads every word down to the bottom and uses none of the erase's code, so a wrong
+ * erase cannot fool it: an earlier deeper call's frames, left whole under a stretch of poison,
+ * fail it too.
  */
 static long check_erased(void)
 {
 	struct task *t = current;
 	u64 flags = local_irq_save();
 	u64 sp = current_stack_pointer(), low = stackleak_stack_low(&t->stack);
-	u64 top, p, bad = 0, value = 0;
-	bool found;
+	u64 p = ALIGN_DOWN(sp - CHECK_SLACK, sizeof(u64)), bad = 0, value = 0, left = 0;
 
-	top = stackleak_find_top_of_poison(low, stackleak_scan_start(t, sp), &found);
-	for (p = top; found && p > low && !bad;) {
+	while (p > low) {
 		p -= sizeof(u64);
 		if (*(const u64 *)p != STACKLEAK_POISON) {
-			bad = top - p;
-			value = *(const u64 *)p;
+			left++;
+			if (!bad) {
+				bad = sp - p;
+				value = *(const u64 *)p;
+			}
 		}
 	}
 	local_irq_restore(flags);
-	pr_info("lkdtm: stack erasing is %s; poison from %lu bytes below the top of the stack\n",
-		kstack_erase_enabled ? "on" : "off", stack_top(&t->stack) - top);
-	if (!found)
-		pr_err("FAIL: no run of %d poison words below the stack pointer: the stack is not "
-		       "poisoned\n",
-		       STACKLEAK_RUN);
-	else if (bad)
-		pr_err("FAIL: non-poison value %lu bytes below poison boundary: %#lx\n", bad,
-		       value);
-	else if (sp - top > CHECK_SLACK)
-		pr_err("FAIL: the %lu bytes right below the stack pointer are not poison: an "
-		       "earlier "
-		       "call's frames were left there\n",
-		       sp - top);
-	if (!found || bad || sp - top > CHECK_SLACK) {
+	pr_info("lkdtm: stack erasing is %s; checking %lu bytes below the stack pointer\n",
+		kstack_erase_enabled ? "on" : "off", sp - CHECK_SLACK - low);
+	if (bad) {
+		pr_err("FAIL: non-poison value %lu bytes below the stack pointer: %#lx (%lu words "
+		       "not poison)\n",
+		       bad, value, left);
 		pr_err("FAIL: the thread stack is NOT properly erased!\n");
 		return -EFAULT;
 	}
@@ -108,10 +103,61 @@ static long check_erased(void)
 	return 0;
 }
 
+/* What DEBUG_KSTACK_MARK leaves: not poison, and not a value the kernel writes by chance. */
+#define KSTACK_MARK 0x6d61726b65642121UL
+
+/*
+ * The word `depth` bytes below the top of the caller's stack, for DEBUG_KSTACK_MARK and
+ * DEBUG_KSTACK_MARKED; NULL unless it lies well below this call's own frames.
+ */
+static u64 *mark_word(u64 depth)
+{
+	const struct kernel_stack *s = &current->stack;
+	u64 sp = current_stack_pointer(), w = ALIGN_DOWN(stack_top(s) - depth, sizeof(u64));
+
+	if (depth > THREAD_SIZE || w < stackleak_stack_low(s) || w + CHECK_SLACK > sp)
+		return NULL;
+	return (u64 *)w;
+}
+
+/*
+ * DEBUG_KSTACK_MARK: put a marker into a poisoned word deep below this call's frames; the
+ * erase on the way out should not reach it (it was poison: below the deepest point). 0, or
+ * -EINVAL if the word is not poison (the stack below is not erased) or not deep enough.
+ */
+static long kstack_mark(u64 depth)
+{
+	u64 *w = mark_word(depth);
+
+	if (!w || *w != STACKLEAK_POISON)
+		return -EINVAL;
+	*w = KSTACK_MARK;
+	return 0;
+}
+
+/* DEBUG_KSTACK_MARKED: 1 if the marker is still there, 0 if not; the word is poison again. */
+static long kstack_marked(u64 depth)
+{
+	u64 *w = mark_word(depth);
+	long there;
+
+	if (!w)
+		return -EINVAL;
+	there = *w == KSTACK_MARK;
+	*w = STACKLEAK_POISON;
+	return there;
+}
+
 long sys_debug_kstack(u64 op, u64 frames, u64 ubuf, u64 len, u64 a4, u64 a5)
 {
+	if (!current->proc)
+		return -EINVAL;
 	if (op == DEBUG_KSTACK_CHECK_ERASED)
-		return current->proc ? check_erased() : -EINVAL;
+		return check_erased();
+	if (op == DEBUG_KSTACK_MARK)
+		return kstack_mark(frames);
+	if (op == DEBUG_KSTACK_MARKED)
+		return kstack_marked(frames);
 	if (op > DEBUG_KSTACK_USE || !frames || frames > DEBUG_KSTACK_MAX_FRAMES)
 		return -EINVAL;
 	if (op == DEBUG_KSTACK_LEAK_UNINIT && len < frames * DEBUG_KSTACK_FRAME)

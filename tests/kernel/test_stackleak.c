@@ -112,3 +112,11 @@ KTEST(stackleak, lkdtm_stackleak_erasing_passes_on_and_fails_off)
 	KT_EXPECT(lkdtm_run(lt, &status, &pid) == 0 && status == 0);
 	kstack_erase_enabled = was;
 }
+
+KTEST(stackleak, the_erase_after_a_shallow_call_leaves_deeper_words_alone)
+{
+	if (!have_stackleak())
+		return;
+	/* user/stackleak depth exits 0 if its marker 4 KiB deep outlived a shallow call's erase. */
+	KT_EXPECT(run_with_erasing(true, "stackleak", "depth") == 0);
+}

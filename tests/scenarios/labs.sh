@@ -37,7 +37,7 @@ grade_lab() {
 		echo "ok   $name ($(grep '^Score' "$log"))"
 	fi
 }
-for lab in 1 2 3 4 6 7; do
+for lab in 1 2 3 4 6 7 8; do
 	job "grade.lab$lab" --needs build.test,build.novmap,build.guard2 grade_lab "$lab"
 done
 # Lab 5 grades make stackcheck's kernel, which the stackcheck job builds.
@@ -148,6 +148,8 @@ job handout.lab7 $HANDOUT_JOB handout_fails 7 'no __ex_table entry for an instru
 	"lab7 good copies, with SMAP" "lab7 unmapped pointers and their fixups" \
 	"lab7 kernel-half and non-canonical pointers" "lab7 user memory closed after every copy" \
 	"lab7 bad pointers from ring 3"
+job handout.lab8 $HANDOUT_JOB handout_fails 8 'stackleak: LEAKED the secret;FAIL: the thread stack is NOT properly erased;not ok [0-9]+ stackleak\.' \
+	"lab8 erasing in-kernel tests" "lab8 erasing from ring 3" "lab8 VMAP_STACK=n"
 
 
 # A kernel built without stack guard pages: the guard checks of labs 3 and 4 must fail (only

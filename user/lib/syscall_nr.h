@@ -32,6 +32,8 @@
 #define DEBUG_KSTACK_LEAK_UNINIT  1 /* deliberately leaky: copy the unwritten frames to buf */
 #define DEBUG_KSTACK_USE	  2 /* write each frame (what a deep system call does) */
 #define DEBUG_KSTACK_CHECK_ERASED 3 /* lkdtm STACKLEAK_ERASING: 0 if all below RSP is poison */
+#define DEBUG_KSTACK_MARK	  4 /* a marker `arg` bytes below the stack's top, in the poison */
+#define DEBUG_KSTACK_MARKED	  5 /* 1 if that marker is still there (and remove it), else 0 */
 #define DEBUG_KSTACK_SECRET_TEXT  "the vault code is 4711; "
 
 /*
