@@ -3,7 +3,8 @@
  * lives in one struct percpu, reached through one accessor, this_cpu(), which reads the
  * structure's own address from %gs:0. Other per-CPU state stays with its owner, declared beside
  * its code with DEFINE_PER_CPU (the page allocator's lists, smp_call.c's, the CPU stacks of
- * kernel/cpu_stack.c, ...). The scheduler's and lab 6's shootdown state are still arrays of NR_CPUS.
+ * kernel/cpu_stack.c, ...). The scheduler's and lab 6's shootdown state are still arrays of
+ * NR_CPUS.
  *
  * Every per-CPU variable, struct percpu first, lies in one section of the image, .bss.percpu:
  * that section is the boot CPU's copy. Each other CPU (AP) gets a zeroed copy of the whole
