@@ -575,6 +575,7 @@ void kfence_free(const void *ptr)
 	 * and its slot never comes back.
 	 */
 	(void)bad;
+	(void)slack_corrupted;
 	(void)report_corruption;
 #endif /* LAB9: END */
 	kill_enable();
