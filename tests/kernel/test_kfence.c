@@ -36,7 +36,7 @@ static u8 *test_alloc(size_t size, bool right)
 	for (tries = 0; tries < 2; tries++) {
 		u8 *p = kfence_alloc(size);
 
-		KT_EXPECT_MSG(p, "the pool is full");
+		KT_EXPECT_MSG(p, "the pool gave no object");
 		if (!p)
 			return NULL;
 		if (right == !IS_ALIGNED((u64)p, PAGE_SIZE))

@@ -134,6 +134,7 @@ handout_hides_answers() {
 for lab in 1 2 3 4 5 6 7; do
 	job "grading.handout_hides.lab$lab" handout_hides_answers "$lab"
 done
+job grading.handout_hides.lab9 handout_hides_answers 9
 
 # The sample outputs of the docs (<!-- sample: commands --> before a fenced block) against the
 # reference kernel, one boot per doc; and a stale sample must fail.
