@@ -351,7 +351,9 @@ KTEST(kfence, slack_corruption_anywhere_is_found)
 			u8 *p = kfence_alloc(100);
 			u64 page = ALIGN_DOWN((u64)p, PAGE_SIZE), x;
 
-			KT_ASSERT(p);
+			KT_EXPECT_MSG(p, "the pool gave no object");
+			if (!p)
+				goto out;
 			if (placed_right(p))
 				x = where ? (u64)p - 1 : page;
 			else
@@ -365,6 +367,7 @@ KTEST(kfence, slack_corruption_anywhere_is_found)
 				      p);
 		}
 	}
+out:
 	pool_quiet_end(&q);
 }
 
@@ -379,13 +382,13 @@ KTEST(kfence, quarantine_is_fifo)
 	if (!pool_quiet_begin(&q))
 		return;
 	all = kmalloc(KFENCE_NUM_OBJECTS * sizeof(*all));
-	KT_ASSERT(all);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 3; i++)
 		obj[i] = kfence_alloc(16);
-		KT_ASSERT(obj[i]);
-	}
+	KT_EXPECT_MSG(all && obj[0] && obj[1] && obj[2], "the pool gave no object");
 	for (i = 0; i < 3; i++)
 		kfree(obj[i]);
+	if (!all || !obj[0] || !obj[1] || !obj[2])
+		goto out;
 	kfence_get_stats(&st);
 	while (n < KFENCE_NUM_OBJECTS && (all[n] = kfence_alloc(16))) {
 		for (i = 0; i < 3; i++) {
@@ -397,12 +400,13 @@ KTEST(kfence, quarantine_is_fifo)
 	}
 	for (i = 0; i < n; i++)
 		kfree(all[i]);
-	kfree(all);
 	KT_EXPECT_MSG(n == (int)(st.objects - st.in_use), "the pool gave %d objects, %lu were free",
 		      n, st.objects - st.in_use);
 	KT_EXPECT_MSG(seen[0] >= n - 3 && seen[0] < seen[1] && seen[1] < seen[2],
 		      "freed A, B, C; of %d allocations A came back %d-th, B %d-th, C %d-th", n,
 		      seen[0] + 1, seen[1] + 1, seen[2] + 1);
+out:
+	kfree(all);
 	pool_quiet_end(&q);
 }
 
@@ -417,7 +421,9 @@ KTEST(kfence, every_slot_is_used_and_comes_back)
 	if (!pool_quiet_begin(&q))
 		return;
 	all = kmalloc(KFENCE_NUM_OBJECTS * sizeof(*all));
-	KT_ASSERT(all);
+	KT_EXPECT(all);
+	if (!all)
+		goto out;
 	kfence_get_stats(&st);
 	for (round = 0; round < 2; round++) {
 		n = 0;
@@ -436,6 +442,7 @@ KTEST(kfence, every_slot_is_used_and_comes_back)
 	kfree(all);
 	kfence_get_stats(&end);
 	KT_EXPECT(end.in_use == st.in_use);
+out:
 	pool_quiet_end(&q);
 }
 
