@@ -11,7 +11,7 @@ LAB9_NOT_IN_HANDOUT=(
 	'PAGE_SIZE - size, KFENCE_ALIGN'
 	'nr_placed\+\+'
 	'\[fifo_tail\]\.next'
-	'set_kernel_page_present\([^,]+, false\)'
+	'set_kernel_page_present\(.*, false\)'
 	'kfence_canary\([a-z]+\) << '
 )
 
