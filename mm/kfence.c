@@ -38,15 +38,6 @@
 #define KFENCE_STACK_DEPTH 12
 #define KFENCE_ALIGN	   8 /* what kmalloc() promises; a right object may leave up to 7 bytes */
 
-/*
- * The slack's pattern depends on the byte's address, so that a memset() of any one value over
- * the slack cannot match it everywhere.
- */
-static inline u8 kfence_canary(u64 addr)
-{
-	return 0xcb ^ (addr & 7);
-}
-
 enum kfence_state { KFENCE_UNUSED, KFENCE_ALLOCATED, KFENCE_FREED };
 
 struct kfence_track {
@@ -108,6 +99,11 @@ static int slot_index(const struct kfence_metadata *m)
 	return m - kfence_meta;
 }
 
+/*
+ * The quarantine: the slots not in use, in a FIFO linked through kfence_meta[].next, from
+ * fifo_head (freed longest ago, the next to be used) to fifo_tail (freed last). Under kfence_lock.
+ */
+/* LAB9: BEGIN the quarantine: a FIFO of free slots, linked through kfence_meta[].next */
 static void fifo_push(int i)
 {
 	kfence_meta[i].next = -1;
@@ -129,6 +125,21 @@ static int fifo_pop(void)
 		fifo_tail = -1;
 	return i;
 }
+#if 0  /* LAB9: STUB */
+/* TODO: put slot i at the tail of the FIFO: the slot freed last is the last to come back. */
+static void fifo_push(int i)
+{
+	(void)i;
+	(void)fifo_head;
+	(void)fifo_tail;
+}
+
+/* TODO: take the slot at the head, the one freed longest ago; -1 if the FIFO is empty. */
+static int fifo_pop(void)
+{
+	return -1; /* until then the pool never has room: every kmalloc() is the slab's */
+}
+#endif /* LAB9: END */
 
 /* Give slot i the page at the direct-map address page: mapped, but not present. */
 static bool set_up_slot(int i, u8 *page)
@@ -214,6 +225,11 @@ static void save_track(struct kfence_track *t)
 	t->cpu = raw_smp_processor_id();
 }
 
+/*
+ * The slack's pattern, kfence_canary() of each byte's address (mm/kfence.h): fill_pattern() puts
+ * it over the whole object page at the allocation, slack_corrupted() checks the slack at the free.
+ */
+/* LAB9: BEGIN the slack: fill the page with the pattern, and find the first byte that lost it */
 /* The pattern of eight bytes in a row from an 8-aligned address. */
 static u64 canary_word(void)
 {
@@ -235,11 +251,72 @@ static void fill_pattern(u64 page)
 		((u64 *)page)[i] = word;
 }
 
+/* The first byte of [lo, hi) that lost its pattern, or 0: a word at a time where it can. */
+static u64 first_bad_byte(u64 lo, u64 hi)
+{
+	u64 word = canary_word(), a = lo;
+
+	for (; a < hi; a++) {
+		if (IS_ALIGNED(a, 8) && a + 8 <= hi && *(u64 *)a == word) {
+			a += 7;
+			continue;
+		}
+		if (*(u8 *)a != kfence_canary(a))
+			return a;
+	}
+	return 0;
+}
+
+/* The first slack byte that lost its pattern, or 0 if all are intact. */
+static u64 slack_corrupted(const struct kfence_metadata *m)
+{
+	u64 page = ALIGN_DOWN(m->addr, PAGE_SIZE);
+	u64 bad = first_bad_byte(page, m->addr);
+
+	return bad ? bad : first_bad_byte(m->addr + m->size, page + PAGE_SIZE);
+}
+#if 0  /* LAB9: STUB */
+/* TODO: fill the page at page, object included, with the pattern (kmalloc() does not zero). */
+static void fill_pattern(u64 page)
+{
+	(void)page;
+}
+
+/* TODO: the first slack byte of m's page that lost its pattern, or 0 if all are intact. */
+static u64 slack_corrupted(const struct kfence_metadata *m)
+{
+	(void)m;
+	return 0; /* until then a write into the slack goes unnoticed */
+}
+#endif /* LAB9: END */
+
+/*
+ * Where an object of size bytes goes in its page: against the page's end on one allocation,
+ * against its start on the next, in turn (nr_placed counts them). An object at the end starts
+ * on a KFENCE_ALIGN boundary, as kmalloc() promises, so up to 7 bytes of slack follow it. Under
+ * kfence_lock.
+ */
+/* LAB9: BEGIN place an object: against its page's end and its start in turn */
+static u64 place_object(u64 page, size_t size)
+{
+	bool right = !(nr_placed++ & 1);
+
+	return right ? ALIGN_DOWN(page + PAGE_SIZE - size, KFENCE_ALIGN) : page;
+}
+#if 0  /* LAB9: STUB */
+static u64 place_object(u64 page, size_t size)
+{
+	/* TODO: until then every object is at its page's start: an overrun is never caught */
+	(void)size;
+	(void)nr_placed;
+	return page;
+}
+#endif /* LAB9: END */
+
 void *kfence_alloc(size_t size)
 {
 	struct kfence_metadata *m;
 	u64 irq, page;
-	bool right;
 	int i;
 
 	if (!pool_ready || !size || size > PAGE_SIZE)
@@ -251,13 +328,12 @@ void *kfence_alloc(size_t size)
 	kill_disable();
 	irq = spin_lock_irqsave(&kfence_lock);
 	i = fifo_pop();
-	right = !(nr_placed++ & 1);
 	if (i >= 0) {
 		m = &kfence_meta[i];
 		page = slot_page(i);
 		m->state = KFENCE_ALLOCATED;
 		m->size = size;
-		m->addr = right ? ALIGN_DOWN(page + PAGE_SIZE - size, KFENCE_ALIGN) : page;
+		m->addr = place_object(page, size);
 		stats.allocations++;
 		stats.in_use++;
 	}
@@ -430,31 +506,6 @@ static void report_bad_free(const struct kfence_metadata *m, u64 addr, const cha
 	report_end();
 }
 
-/* The first byte of [lo, hi) that lost its pattern, or 0: a word at a time where it can. */
-static u64 first_bad_byte(u64 lo, u64 hi)
-{
-	u64 word = canary_word(), a = lo;
-
-	for (; a < hi; a++) {
-		if (IS_ALIGNED(a, 8) && a + 8 <= hi && *(u64 *)a == word) {
-			a += 7;
-			continue;
-		}
-		if (*(u8 *)a != kfence_canary(a))
-			return a;
-	}
-	return 0;
-}
-
-/* The first slack byte that lost its pattern, or 0 if all are intact. */
-static u64 slack_corrupted(const struct kfence_metadata *m)
-{
-	u64 page = ALIGN_DOWN(m->addr, PAGE_SIZE);
-	u64 bad = first_bad_byte(page, m->addr);
-
-	return bad ? bad : first_bad_byte(m->addr + m->size, page + PAGE_SIZE);
-}
-
 static void report_corruption(const struct kfence_metadata *m, u64 bad)
 {
 	const char *name;
@@ -506,6 +557,7 @@ void kfence_free(const void *ptr)
 		return;
 	}
 	save_track(&m->free);
+	/* LAB9: BEGIN check the slack, take the page away, then give the slot to the quarantine */
 	bad = slack_corrupted(m);
 	if (bad)
 		report_corruption(m, bad);
@@ -515,6 +567,17 @@ void kfence_free(const void *ptr)
 	stats.frees++;
 	stats.in_use--;
 	spin_unlock_irqrestore(&kfence_lock, irq);
+#if 0  /* LAB9: STUB */
+	/*
+	 * TODO: check the slack (slack_corrupted(), report_corruption()), make the page not
+	 * present (set_kernel_page_present()), and put the slot in the quarantine (fifo_push(),
+	 * stats.frees, stats.in_use, under kfence_lock). Until then a freed object stays mapped,
+	 * and its slot never comes back.
+	 */
+	(void)bad;
+	(void)slack_corrupted;
+	(void)report_corruption;
+#endif /* LAB9: END */
 	kill_enable();
 }
 

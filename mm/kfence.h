@@ -20,6 +20,15 @@
 #define KFENCE_DEFAULT_SAMPLE_INTERVAL 100 /* ms, as Linux */
 
 /*
+ * The slack's pattern: the byte at addr holds kfence_canary(addr). It depends on the address, so
+ * that a memset() of any one value over the slack cannot match it everywhere.
+ */
+static inline u8 kfence_canary(u64 addr)
+{
+	return 0xcb ^ (addr & 7);
+}
+
+/*
  * 0: the next kmalloc() takes a sample (the tick opens the gate each interval, kfence=all keeps
  * it open); anything else: closed. kmalloc() reads it on every call: one load and a compare.
  */

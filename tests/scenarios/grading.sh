@@ -131,7 +131,7 @@ handout_hides_answers() {
 	done
 	verdict "$name" "$ok" "$log" "(${#patterns[@]} patterns)"
 }
-for lab in 1 2 3 4 5 6 7 8; do
+for lab in 1 2 3 4 5 6 7 8 9; do
 	job "grading.handout_hides.lab$lab" handout_hides_answers "$lab"
 done
 

@@ -42,6 +42,7 @@ for lab in 1 2 3 4 6 7 8; do
 done
 # Lab 5 grades make stackcheck's kernel, which the stackcheck job builds.
 job grade.lab5 --needs build.test --after stackcheck grade_lab 5
+job grade.lab9 --needs build.test grade_lab 9
 
 # want_failed NAME CHECK...: each of these grader checks failed in the last grade_run.
 want_failed() {
@@ -150,6 +151,8 @@ job handout.lab7 $HANDOUT_JOB handout_fails 7 'no __ex_table entry for an instru
 	"lab7 bad pointers from ring 3"
 job handout.lab8 $HANDOUT_JOB handout_fails 8 'stackleak: LEAKED the secret;FAIL: the thread stack is NOT properly erased;not ok [0-9]+ stackleak\.' \
 	"lab8 erasing in-kernel tests" "lab8 erasing from ring 3" "lab8 VMAP_STACK=n"
+job handout.lab9 $HANDOUT_JOB handout_fails 9 'test_kfence\.c:[0-9]+: the pool gave no object;FAIL: the write past the object was not caught' \
+	"lab9 kfence in-kernel tests" "lab9 heap bugs on a running system"
 
 
 # A kernel built without stack guard pages: the guard checks of labs 3 and 4 must fail (only
