@@ -4,6 +4,18 @@
 # autograder, and the handouts of make test (tests/scenarios/labs.sh). Sourced, not run; the
 # working directory is the top of the tree copied.
 
+# One compiler cache for this tree and every copy of it (the Makefile uses ccache when it is
+# installed): a handout or a grader's copy compiles again only the files that differ from those
+# built before it. It lives in this tree's build/, so a clean clone starts with it empty. Depend
+# mode takes the headers from the compiler's own -MMD list instead of running the preprocessor
+# a second time; the directory is not hashed (each copy of the tree has its own).
+export CCACHE_DIR=${CCACHE_DIR:-$PWD/build/ccache} CCACHE_DEPEND=1 CCACHE_NOHASHDIR=1
+
+# The kernels make test builds for the graders (tests/scenarios/builds.sh), as GRADE_PREBUILT
+# names them: the graders of make test use them, and so can grade-selftest right after it.
+# shellcheck disable=SC2034 # used by the files that source this one
+TEST_KERNELS="main=build/test novmap=build/test/novmap guard2=build/test-guard2 sc=build/test-stackcheck"
+
 # copy_tracked DIR: a copy of the tracked files of this tree (as they are in the working tree)
 # in DIR, which must not exist: what scripts/handout copies, without a lab's stubs.
 copy_tracked() {

@@ -4,7 +4,7 @@
 # about; and a kernel without guard pages fails the guard checks.
 
 # The kernels the grader boots, built once by the build jobs (scripts/grade: GRADE_PREBUILT).
-LAB_KERNELS="main=build/test novmap=build/test/novmap guard2=build/test-guard2 sc=build/test-stackcheck"
+LAB_KERNELS=$TEST_KERNELS
 
 # grade_run NAME LOG [make arguments...]: `make grade` with these arguments; sets status and
 # lists the checks that failed in grade_fails ("lab3 guard pages|lab4 big frame|").

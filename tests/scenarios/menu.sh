@@ -54,6 +54,6 @@ selftest_check() {
 	fi
 	verdict "$name" "$ok" "$log"
 }
-job menu.selftest.bios --needs build.test,build.novmap --after ktest.all selftest_check menu.selftest.bios
+# Under UEFI only: under BIOS, ktest.all boots every test through GRUB and multiboot2 already.
 job menu.selftest.uefi --needs build.test,build.novmap --after ktest.all \
 	eval 'UEFI=1 EXIT_DEVICE=0 selftest_check menu.selftest.uefi'
