@@ -13,6 +13,16 @@ prebuilt() {
 	return 1
 }
 
+# seed_kernel NAME DIR: the grader's build directory DIR of kernel NAME starts as a copy of the
+# build that seed_builds (scripts/lib/trees.sh) listed for NAME, if there is one and DIR is not
+# there yet.
+seed_kernel() {
+	local name from named
+	[ ! -e "$2" ] && [ -f "$OUT/seeds" ] || return 0
+	read -r name from named < <(grep "^$1 " "$OUT/seeds") || return 0
+	copy_build "$from" "$2" "$2" "$named"
+}
+
 declare -A built
 # kernel NAME [make variables...]: build $OUT/NAME/kernel.elf (once) with the options under
 # test and then these, or take it from GRADE_PREBUILT; sets K. Records a failure and returns 1
@@ -28,6 +38,7 @@ kernel() {
 		return 1
 	fi
 	if [ -z "${built[$name]:-}" ]; then
+		seed_kernel "$name" "$OUT/$name"
 		# shellcheck disable=SC2086
 		if make -s -j"$JOBS" BUILD="$OUT/$name" $KOPTS "$@" all >"$OUT/$name.build.log" 2>&1
 		then

@@ -24,29 +24,34 @@ copy_tracked() {
 		tar --null -T - -cf - | tar -xf - -C "$1"
 }
 
-# copy_build FROM TO [AS]: a copy of the build directory FROM at TO, so that make rebuilds there
-# only what differs: its dependency files name AS (default TO: the path make will be given),
-# its ISOs and the build nested in it (novmap) are left behind. The objects keep their times;
-# with other options only the objects that include config.h are rebuilt.
+# copy_build FROM TO [AS [NAMED]]: a copy of the build directory FROM at TO, so that make
+# rebuilds there only what differs: its dependency files, which name it NAMED (default FROM),
+# name AS instead (default TO: the path make will be given); its ISOs and the build nested in it
+# (novmap) are left behind. The objects keep their times; with other options only the objects
+# that include config.h are rebuilt.
 copy_build() {
-	local from=$1 to=$2 as=${3:-$2}
+	local from=$1 to=$2 as=${3:-$2} named=${4:-$1}
 	mkdir -p "$to"
 	tar -C "$from" --exclude=./novmap --exclude='*.iso' -cf - . | tar -C "$to" -xf -
-	find "$to" -name '*.d' -exec sed -i "s|$from/|$as/|g" {} +
+	find "$to" -name '*.d' -exec sed -i "s|$named/|$as/|g" {} +
 }
 
 # seed_builds TREE KERNELS: TREE's kernels start from objects built here with the same
-# options ("NAME=DIR ...", as GRADE_PREBUILT), so that make rebuilds only what TREE changed:
-# each build directory is copied to TREE/build/grade/NAME (where scripts/grade builds kernel
-# NAME; copy_build), and every file of TREE that differs from this tree is touched, newer
-# than any object copied. (A stale object would hold the solution, and a wrong solution or a
-# handout would pass: loud, not silent.)
+# options ("NAME=DIR ...", as GRADE_PREBUILT), so that make rebuilds only what TREE changed.
+# Each is listed in TREE/build/grade/seeds, and the grader copies it to build/grade/NAME (where
+# it builds kernel NAME; copy_build) when a check first needs that kernel: a wrong solution
+# graded on one check copies one build, not four. Every file of TREE that differs from this
+# tree is touched, newer than any object copied. (A stale object would hold the solution, and a
+# wrong solution or a handout would pass: loud, not silent.)
 seed_builds() {
-	local tree=$1 kv from to f
+	local tree=$1 kv from f
+	mkdir -p "$tree/build/grade"
+	: >"$tree/build/grade/seeds"
 	for kv in $2; do
-		from=${kv#*=} to=build/grade/${kv%%=*}
+		from=${kv#*=}
 		[ -f "$from/kernel.elf" ] || continue
-		copy_build "$from" "$tree/$to" "$to"
+		# The name, where the build is, and how its dependency files name it.
+		echo "${kv%%=*} $(cd "$from" && pwd) $from" >>"$tree/build/grade/seeds"
 	done
 	diff -rq --exclude=build --exclude=.git . "$tree" 2>/dev/null |
 		sed -n "s|^Files \./\(.*\) and $tree/\1 differ\$|\1|p" | while read -r f; do

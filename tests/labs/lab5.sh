@@ -12,6 +12,7 @@ stackcheck_run() {
 	sc=$(prebuilt sc) || sc=$OUT/sc
 	LOG=$OUT/stackcheck.log
 	if [ -z "${built[stackcheck]:-}" ]; then
+		seed_kernel sc "$sc"
 		# shellcheck disable=SC2086
 		make -s -j"$JOBS" BUILD="$sc" STACKCHECK_BUILD="$sc" $KOPTS stackcheck \
 			>"$LOG" 2>&1
