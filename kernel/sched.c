@@ -259,17 +259,15 @@ static struct task *__first_movable(struct rq *rq, u32 cpu)
 	return NULL;
 }
 
-/* The CPU with the most queued tasks, if any waits at all. */
+/* The most loaded CPU that has a task waiting on its queue, or -1. */
 static int busiest_cpu(u32 me)
 {
 	u32 i, most = 0;
 	int busiest = -1;
 
 	for (i = 0; i < nr_sched_cpus; i++) {
-		u32 n = READ_ONCE(cpu_rq(i)->nr_queued);
-
-		if (i != me && n > most) {
-			most = n;
+		if (i != me && READ_ONCE(cpu_rq(i)->nr_queued) && rq_load(i) > most) {
+			most = rq_load(i);
 			busiest = i;
 		}
 	}
@@ -277,18 +275,19 @@ static int busiest_cpu(u32 me)
 }
 
 /*
- * Pull balancing: this CPU has nothing to run, so it takes one waiting task from the busiest
- * queue onto its own. Both locks, lower CPU first, so two CPUs pulling from each other cannot
- * deadlock. Pinned tasks are never taken.
+ * Pull balancing: take one waiting task from the busiest queue onto this CPU's own - if this
+ * CPU idles (any waiting task will do), or on a tick if the busiest has at least two tasks more
+ * than we do (fewer would only move the imbalance). Both locks, lower CPU first, so two CPUs
+ * pulling from each other cannot deadlock. Pinned tasks are never taken.
  */
-static bool pull_task(u32 me)
+static bool pull_task(u32 me, bool idle)
 {
 	int from = busiest_cpu(me);
 	struct rq *src, *dst = cpu_rq(me), *first, *second;
 	struct task *t = NULL;
 	u64 flags;
 
-	if (from < 0)
+	if (from < 0 || (!idle && rq_load(from) < rq_load(me) + 2))
 		return false;
 	src = cpu_rq(from);
 	first = (u32)from < me ? src : dst;
@@ -560,12 +559,18 @@ void wake_up_all(struct wait_queue *wq)
 	spin_unlock_irqrestore(&sched_lock, flags);
 }
 
-/* This CPU's share of a tick: end the running task's slice, or idle's if work waits. */
+/*
+ * This CPU's share of a tick: even out the queues (a busy CPU pulls too, or the first tasks
+ * pulled by idle CPUs would be all they ever get); end the running task's slice, or idle's if
+ * work waits.
+ */
 static void count_slice(void)
 {
 	struct percpu *cpu = this_cpu();
 	struct rq *rq = cpu_rq(cpu->cpu);
 
+	if (rq->online)
+		pull_task(cpu->cpu, false);
 	if (++rq->slice_ticks >= TIME_SLICE_TICKS ||
 	    (cpu->curr && cpu->curr->is_idle && READ_ONCE(rq->nr_queued)))
 		rq->need_resched = true;
@@ -679,7 +684,7 @@ static int idle_loop(void *arg)
 
 	for (;;) {
 		local_irq_disable();
-		if (READ_ONCE(cpu_rq(me)->nr_queued) || pull_task(me)) {
+		if (READ_ONCE(cpu_rq(me)->nr_queued) || pull_task(me, true)) {
 			local_irq_enable();
 			schedule();
 			continue;
