@@ -130,6 +130,21 @@ static void __rq_remove(struct rq *rq, struct task *t)
 	rq->nr_queued--;
 }
 
+/* The head of rq, taken off it; NULL if it is empty. */
+static struct task *__rq_pop(struct rq *rq)
+{
+	struct task *t = rq->head;
+
+	if (!t)
+		return NULL;
+	rq->head = t->rq_next;
+	if (!rq->head)
+		rq->tail = NULL;
+	t->rq_cpu = -1;
+	rq->nr_queued--;
+	return t;
+}
+
 static void send_reschedule(u32 cpu)
 {
 	const struct cpu_info *ci = cpu_info(cpu);
@@ -162,11 +177,14 @@ static void kick_for(const struct task *t, u32 cpu)
 {
 	u32 i;
 
+	/* The common case when busy, and one load: nobody to wake. */
+	if (!READ_ONCE(nr_idle_cpus))
+		return;
 	if (cpu_is_idle(cpu)) {
 		resched_cpu(cpu);
 		return;
 	}
-	if (t->cpu_allowed >= 0 || !READ_ONCE(nr_idle_cpus))
+	if (t->cpu_allowed >= 0)
 		return;
 	for (i = 0; i < nr_sched_cpus; i++) {
 		if (i != cpu && cpu_is_idle(i) && !READ_ONCE(cpu_rq(i)->kicked)) {
@@ -176,11 +194,16 @@ static void kick_for(const struct task *t, u32 cpu)
 	}
 }
 
-/* Where a new task starts: the least loaded CPU, this one on a tie (its caches are warm). */
+/*
+ * Where a new task starts: the least loaded CPU, this one on a tie (its caches are warm). When
+ * no CPU idles, here, without a look at every CPU: the tick's pull evens the queues out.
+ */
 static u32 least_loaded_cpu(void)
 {
 	u32 me = this_cpu()->cpu, best = me, best_load = rq_load(me), i;
 
+	if (!READ_ONCE(nr_idle_cpus))
+		return me;
 	for (i = 0; i < nr_sched_cpus && best_load; i++) {
 		if (cpu_rq(i)->online && rq_load(i) < best_load) {
 			best = i;
@@ -350,15 +373,18 @@ static struct task *finish_task_switch(struct task *prev)
 	return moving ? prev : NULL;
 }
 
-/* A dead task is off its CPU: wake who waits for its end, free it if nobody will. */
+/*
+ * A dead task is off its CPU: a wait() that found it dead but still on_cpu may reap it now
+ * (do_exit() woke the waiters already; one may have looked too early), and a detached task is
+ * freed.
+ */
 static void finish_dead_task(struct task *t)
 {
 	u64 flags = spin_lock_irqsave(&sched_lock);
 
 	t->on_cpu = false;
-	__wake_up_all(&t->exit_wait);
-	if (t->parent_wait)
-		__wake_up_all(t->parent_wait);
+	if (t->exit_wait.head)
+		__wake_up_all(&t->exit_wait);
 	if (t->detached)
 		__reap_task(t);
 	spin_unlock_irqrestore(&sched_lock, flags);
@@ -393,9 +419,9 @@ static void __schedule(void)
 		__rq_add(rq, prev);
 	else if (prev->state == TASK_RUNNING)
 		prev->state = TASK_RUNNABLE; /* idle, or pinned elsewhere: moved after the switch */
-	next = rq->head ? rq->head : cpu->idle;
-	if (rq->head)
-		__rq_remove(rq, next);
+	next = __rq_pop(rq);
+	if (!next)
+		next = cpu->idle;
 	next->state = TASK_RUNNING;
 	rq->need_resched = false;
 	__atomic_store_n(&rq->kicked, false, __ATOMIC_RELEASE);
@@ -408,7 +434,7 @@ static void __schedule(void)
 		__atomic_add_fetch(&nr_idle_cpus, next->is_idle ? 1 : -1, __ATOMIC_RELAXED);
 	rq->busy = !next->is_idle;
 	/* prev waits on our queue: an idle CPU may take it as soon as we are off its stack. */
-	if (prev->rq_cpu >= 0)
+	if (prev->rq_cpu >= 0 && READ_ONCE(nr_idle_cpus))
 		kick_for(prev, cpu->cpu);
 	if (next->on_cpu)
 		panic("sched: %s (pid %d) picked on CPU %u while CPU %d still runs on its stack",
@@ -484,8 +510,10 @@ void sleep_ms(u64 ms)
 	t->state = TASK_SLEEPING;
 	t->rq_next = sleepers;
 	sleepers = t;
-	__schedule_sleep();
-	spin_unlock_irqrestore(&sched_lock, flags);
+	/* __schedule_sleep() without taking sched_lock again: nothing here needs it after. */
+	spin_unlock_irqrestore(&sched_lock, 0);
+	__schedule();
+	local_irq_restore(flags);
 	stop_if_asked();
 }
 

@@ -157,9 +157,13 @@ void do_exit(int status)
 	/* A catch armed by the task lies on the stack about to be freed: it must catch nothing. */
 	t->fault_catch = NULL;
 	/*
-	 * The next task frees our stack and wakes our waiters (finish_task_switch(),
-	 * finish_dead_task()): we are still running on it.
+	 * Woken now, a waiter on this CPU is what runs next: no detour through idle. It may not
+	 * reap us before our CPU is off our stack (wait() checks on_cpu; finish_dead_task() wakes
+	 * it again then). The next task frees our stack: we are still running on it.
 	 */
+	__wake_up_all(&t->exit_wait);
+	if (t->parent_wait)
+		__wake_up_all(t->parent_wait);
 	__schedule_sleep();
 	panic("do_exit: dead task %s (pid %d) was scheduled again", t->comm, t->pid);
 }
@@ -199,7 +203,7 @@ int wait(int pid, int *status)
 		spin_unlock_irqrestore(&sched_lock, flags);
 		return -1;
 	}
-	/* Dead is not enough: its waiters are woken once its CPU is off its stack. */
+	/* Dead is not enough: its CPU must be off its stack (finish_dead_task() wakes us then). */
 	while (t->state != TASK_DEAD || t->on_cpu) {
 		/* Asked to stop while waiting: give up the wait, and stop at the next safe point.
 		 */
