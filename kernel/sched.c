@@ -354,7 +354,7 @@ void __release_dead_task(struct task *t)
 /*
  * Runs in the new task, right after the switch, with this CPU's rq->lock still held: the
  * previous task may now be cleaned up. Returns prev if more is to be done once the lock is
- * released (finish_switch_unlocked()): it died, or it must move to the CPU it is pinned to.
+ * released (finish_leftover()): it died, or it must move to the CPU it is pinned to.
  */
 static struct task *finish_task_switch(struct task *prev)
 {
@@ -373,42 +373,50 @@ static struct task *finish_task_switch(struct task *prev)
 	return moving ? prev : NULL;
 }
 
-/*
- * A dead task is off its CPU: a wait() that found it dead but still on_cpu may reap it now
- * (do_exit() woke the waiters already; one may have looked too early), and a detached task is
- * freed.
- */
-static void finish_dead_task(struct task *t)
+/* The second half of the switch, in the new task: release this CPU's queue. */
+static struct task *finish_switch(struct task *last)
 {
-	u64 flags = spin_lock_irqsave(&sched_lock);
+	struct task *t = finish_task_switch(last);
 
+	spin_unlock_irqrestore(&this_rq()->lock, 0); /* interrupts stay off */
+	return t;
+}
+
+/*
+ * What a switch left to do, sched_lock held. A dead task is off its CPU: a wait() that found
+ * it dead but still on_cpu may reap it now (do_exit() woke the waiters already; one may have
+ * looked too early), and a detached task is freed. A task pinned elsewhere joins that queue.
+ */
+static void __finish_leftover(struct task *t)
+{
+	if (t->state != TASK_DEAD) {
+		enqueue_task(t);
+		return;
+	}
 	t->on_cpu = false;
 	if (t->exit_wait.head)
 		__wake_up_all(&t->exit_wait);
 	if (t->detached)
 		__reap_task(t);
-	spin_unlock_irqrestore(&sched_lock, flags);
 }
 
-/* The second half of the switch, in the new task: release this CPU's queue, then clean up. */
-static void finish_switch_unlocked(struct task *last)
+static void finish_leftover(struct task *t)
 {
-	struct task *t = finish_task_switch(last);
+	u64 flags;
 
-	spin_unlock_irqrestore(&this_rq()->lock, 0); /* interrupts stay off */
 	if (!t)
 		return;
-	if (t->state == TASK_DEAD)
-		finish_dead_task(t);
-	else
-		enqueue_task(t);
+	flags = spin_lock_irqsave(&sched_lock);
+	__finish_leftover(t);
+	spin_unlock_irqrestore(&sched_lock, flags);
 }
 
 /*
  * Switch to the next task on this CPU's queue (or idle). Called with interrupts off and no
- * lock held; returns, when the task runs again (maybe on another CPU), the same way.
+ * lock held; returns, when the task runs again (maybe on another CPU), the same way, with what
+ * the switch left for finish_leftover(), or NULL.
  */
-static void __schedule(void)
+static struct task *__schedule(void)
 {
 	struct percpu *cpu = this_cpu();
 	struct rq *rq = cpu_rq(cpu->cpu);
@@ -428,7 +436,7 @@ static void __schedule(void)
 	rq->slice_ticks = 0;
 	if (next == prev) {
 		spin_unlock_irqrestore(&rq->lock, 0);
-		return;
+		return NULL;
 	}
 	if (prev->is_idle != next->is_idle)
 		__atomic_add_fetch(&nr_idle_cpus, next->is_idle ? 1 : -1, __ATOMIC_RELAXED);
@@ -458,14 +466,14 @@ static void __schedule(void)
 	cpu->switching_from = prev;
 	last = __switch_to_asm(&prev->rsp, next->rsp, prev);
 	/* Back in prev, some time later, maybe on another CPU; `last` ran just before. */
-	finish_switch_unlocked(last);
+	return finish_switch(last);
 }
 
 void schedule(void)
 {
 	u64 flags = local_irq_save();
 
-	__schedule();
+	finish_leftover(__schedule());
 	local_irq_restore(flags);
 	stop_if_asked();
 }
@@ -482,9 +490,14 @@ void yield(void)
  */
 void __schedule_sleep(void)
 {
+	struct task *left;
+
 	spin_unlock_irqrestore(&sched_lock, 0);
-	__schedule();
+	left = __schedule();
 	spin_lock_irqsave(&sched_lock);
+	/* Often the task we waited for, just dead: one hold of sched_lock for both. */
+	if (left)
+		__finish_leftover(left);
 }
 
 /* The first code of every task, called from ret_from_kthread with this CPU's rq->lock held. */
@@ -492,7 +505,7 @@ __attribute__((noreturn)) void kthread_start(struct task *prev)
 {
 	struct task *self;
 
-	finish_switch_unlocked(prev);
+	finish_leftover(finish_switch(prev));
 	local_irq_enable();
 	stop_if_asked(); /* killed before it ever ran */
 	self = current;
@@ -512,7 +525,7 @@ void sleep_ms(u64 ms)
 	sleepers = t;
 	/* __schedule_sleep() without taking sched_lock again: nothing here needs it after. */
 	spin_unlock_irqrestore(&sched_lock, 0);
-	__schedule();
+	finish_leftover(__schedule());
 	local_irq_restore(flags);
 	stop_if_asked();
 }

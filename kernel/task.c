@@ -120,7 +120,7 @@ void kthread_detach(struct task *t)
 	u64 flags = spin_lock_irqsave(&sched_lock);
 
 	t->detached = true;
-	/* Dead and off its CPU: nothing else will free it (else finish_dead_task() will). */
+	/* Dead and off its CPU: nothing else will free it (else __finish_leftover() will). */
 	if (t->state == TASK_DEAD && !t->on_cpu)
 		__reap_task(t);
 	spin_unlock_irqrestore(&sched_lock, flags);
@@ -158,7 +158,7 @@ void do_exit(int status)
 	t->fault_catch = NULL;
 	/*
 	 * Woken now, a waiter on this CPU is what runs next: no detour through idle. It may not
-	 * reap us before our CPU is off our stack (wait() checks on_cpu; finish_dead_task() wakes
+	 * reap us before our CPU is off our stack (wait() checks on_cpu; __finish_leftover() wakes
 	 * it again then). The next task frees our stack: we are still running on it.
 	 */
 	__wake_up_all(&t->exit_wait);
@@ -203,7 +203,7 @@ int wait(int pid, int *status)
 		spin_unlock_irqrestore(&sched_lock, flags);
 		return -1;
 	}
-	/* Dead is not enough: its CPU must be off its stack (finish_dead_task() wakes us then). */
+	/* Dead is not enough: its CPU must be off its stack (__finish_leftover() wakes us then). */
 	while (t->state != TASK_DEAD || t->on_cpu) {
 		/* Asked to stop while waiting: give up the wait, and stop at the next safe point.
 		 */
