@@ -43,6 +43,12 @@ for run in pc.2 pc.4:short q35.1:short q35.2:short q35.4; do
 	job "ktest.smp.$run" --needs build.test \
 		ktest "ktest.smp.$run" "$K" "$glob" -machine "${run%.*}" -smp "${run#*.}"
 done
+# Per-CPU run queues on 16 CPUs: 64 counting tasks queued on CPU 0 spread to every CPU, the
+# other scheduler and SMP tests beside them. (smp.a_cpu_that_does_not_come_up_* needs a free CPU
+# slot: with -smp 16 = NR_CPUS there is none.)
+job ktest.smp.q35.16 --needs build.test ktest ktest.smp.q35.16 "$K" \
+	"sched_smp.*,smp.*,kill.*,!sched_smp.create_and_exit_10000_*,!smp.a_cpu_that_does_not_come_up_*" \
+	-machine q35 -smp 16
 job ktest.smp.nosmp --needs build.test ktest_nosmp
 ktest_nosmp() { KTEST_CMDLINE=nosmp ktest ktest.smp.nosmp "$K" "*" -smp 2; }
 
