@@ -1,14 +1,28 @@
 /*
- * The scheduler: round robin over one run queue shared by every CPU, preempted by the timer.
- * schedule() picks the next task this CPU may run and switches to it; the task switched away
- * from resumes inside its own schedule() call the next time some CPU picks it.
+ * The scheduler: round robin over per-CPU run queues, preempted by the timer. schedule() picks
+ * the next task from this CPU's own queue and switches to it; the task switched away from
+ * resumes inside its own schedule() call the next time some CPU picks it.
  *
- * SMP, as xv6: one run queue under sched_lock, and sched_lock is held across the switch itself -
- * taken by the task that switches away, released by the task switched to, on the same CPU. So
- * no other CPU can look at the run queue between "prev is back on the queue" and "prev's
- * registers are saved and this CPU is off its stack": a task is never picked while another CPU
- * still runs on its stack (Linux's on_cpu rule). task->on_cpu records it, and __schedule()
- * checks it. A dead task's stack is given back by the CPU that finishes the switch away from it.
+ * Per-CPU run queues, as Linux and FreeBSD: each CPU has its own queue under its own lock, so
+ * CPUs that schedule do not wait for each other. (Before, one queue under sched_lock served every
+ * CPU: each switch on any CPU took the one lock, and each pick scanned past tasks pinned
+ * elsewhere.) Three rules spread the work:
+ *   - a new task goes to the least loaded CPU (queued tasks plus the one running);
+ *   - a woken task goes back to the CPU it last ran on; a pinned task only ever to its CPU;
+ *   - an idle CPU pulls a waiting task from the busiest queue (pull_task()); a CPU that queues
+ *     work behind a running task kicks an idle CPU with an IPI so that it comes to pull.
+ * Every task on a CPU's queue may run there: a pinned task never sits in another CPU's way.
+ *
+ * Locks: sched_lock (kernel/sched.h) still guards the sleep list, wait queues, the task list and
+ * the state changes of sleeping, waking and dying; rq->lock guards one queue. sched_lock is taken
+ * before an rq->lock, never after; two rq locks are taken in CPU order.
+ *
+ * As xv6, a CPU's rq->lock is held across the switch itself: taken by the task that switches
+ * away, released by the task switched to, on the same CPU. So no other CPU can take the task
+ * just queued (the pull needs that lock) before its registers are saved and this CPU is off its
+ * stack (Linux's on_cpu rule). A wake-up from a wait queue waits for on_cpu to clear before it
+ * queues the task. A dead task's stack is given back by the CPU that finishes the switch away
+ * from it; then its waiters are woken.
  */
 #include "kernel/sched.h"
 #include "kernel/fault.h"
@@ -17,6 +31,7 @@
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/asm/irqflags.h"
 #include "arch/x86_64/asm/processor-flags.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "kernel/drivers/apic.h"
 #include "kernel/printk/printk.h"
 #include "kernel/smp.h"
@@ -26,21 +41,32 @@
 #include "mm/user_mm.h"
 
 #define TIME_SLICE_TICKS 2 /* 20 ms at HZ=100 */
+/* A hint read without the lock that guards it: one plain load, never torn. */
+#define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
 DEFINE_SPINLOCK(sched_lock);
 
-static struct task *rq_head, *rq_tail; /* runnable tasks, FIFO */
-static struct task *sleepers;	       /* TASK_SLEEPING, unordered */
+static struct task *sleepers; /* TASK_SLEEPING, unordered, under sched_lock */
 
-/* What the scheduler knows of each CPU, under sched_lock (need_resched: also this CPU's own). */
-static struct sched_cpu {
-	bool online;	   /* in the scheduler: its idle loop has started */
-	bool need_resched; /* switch at the next interrupt exit */
-	bool kicked;	   /* a reschedule IPI is on its way to it */
-	int slice_ticks;
-} sched_cpus[NR_CPUS];
+/* One CPU's run queue and what the scheduler knows of that CPU. */
+struct rq {
+	struct spinlock lock;
+	struct task *head, *tail; /* runnable tasks, FIFO, under lock */
+	u32 nr_queued;		  /* tasks on the queue (read without the lock as a hint) */
+	bool busy;		  /* running a task that is not idle */
+	bool online;		  /* in the scheduler: its idle loop has started */
+	bool need_resched;	  /* switch at the next interrupt exit (this CPU's own) */
+	bool kicked;		  /* a reschedule IPI is on its way to it */
+	int slice_ticks;	  /* this CPU's own, with interrupts off */
+};
+
+static struct rq runqueues[NR_CPUS] = {
+	[0 ... NR_CPUS - 1] = { .lock = SPINLOCK_INIT("rq->lock") },
+};
 /* One past the highest CPU number in the scheduler: the loops over CPUs stop there. */
 static u32 nr_sched_cpus = 1;
+/* CPUs running their idle task: when none is, nobody is kicked to pull. */
+static u32 nr_idle_cpus;
 
 /*
  * With the local APIC timers running, each CPU counts its own slice on its own tick, and the
@@ -51,9 +77,72 @@ static bool local_ticks;
 
 void *__switch_to_asm(u64 *save_rsp, u64 load_rsp, void *prev);
 
+static struct rq *cpu_rq(u32 cpu)
+{
+	return &runqueues[cpu];
+}
+
+static struct rq *this_rq(void)
+{
+	return cpu_rq(this_cpu()->cpu);
+}
+
 static bool allowed_on(const struct task *t, u32 cpu)
 {
 	return t->cpu_allowed < 0 || (u32)t->cpu_allowed == cpu;
+}
+
+/* Tasks queued on cpu and the one it runs: how loaded it is, read without its lock. */
+static u32 rq_load(u32 cpu)
+{
+	const struct rq *rq = cpu_rq(cpu);
+
+	return READ_ONCE(rq->nr_queued) + READ_ONCE(rq->busy);
+}
+
+static void __rq_add(struct rq *rq, struct task *t)
+{
+	t->state = TASK_RUNNABLE;
+	t->rq_next = NULL;
+	t->rq_cpu = rq - runqueues;
+	if (rq->tail)
+		rq->tail->rq_next = t;
+	else
+		rq->head = t;
+	rq->tail = t;
+	rq->nr_queued++;
+}
+
+static void __rq_remove(struct rq *rq, struct task *t)
+{
+	struct task **pp = &rq->head, *prev = NULL;
+
+	while (*pp && *pp != t) {
+		prev = *pp;
+		pp = &(*pp)->rq_next;
+	}
+	if (!*pp)
+		return;
+	*pp = t->rq_next;
+	if (rq->tail == t)
+		rq->tail = prev;
+	t->rq_cpu = -1;
+	rq->nr_queued--;
+}
+
+/* The head of rq, taken off it; NULL if it is empty. */
+static struct task *__rq_pop(struct rq *rq)
+{
+	struct task *t = rq->head;
+
+	if (!t)
+		return NULL;
+	rq->head = t->rq_next;
+	if (!rq->head)
+		rq->tail = NULL;
+	t->rq_cpu = -1;
+	rq->nr_queued--;
+	return t;
 }
 
 static void send_reschedule(u32 cpu)
@@ -64,78 +153,178 @@ static void send_reschedule(u32 cpu)
 		pr_err("sched: the APIC did not send a reschedule IPI to CPU %u\n", cpu);
 }
 
-/*
- * t is on the run queue: if an idle CPU may run it, wake that CPU now rather than at its next
- * tick (an idle CPU halts; the IPI ends the hlt). One IPI per idle CPU until it has rescheduled.
- */
-static void __kick_idle_cpu_for(const struct task *t)
+/* Make cpu reschedule soon: at this CPU's next interrupt exit, or by an IPI (ends an idle hlt). */
+static void resched_cpu(u32 cpu)
 {
-	u32 me = this_cpu()->cpu, i;
+	struct rq *rq = cpu_rq(cpu);
 
-	for (i = 0; i < nr_sched_cpus; i++) {
-		struct sched_cpu *sc = &sched_cpus[i];
+	if (cpu == this_cpu()->cpu)
+		rq->need_resched = true;
+	else if (!__atomic_exchange_n(&rq->kicked, true, __ATOMIC_ACQ_REL))
+		send_reschedule(cpu);
+}
 
-		if (i == me || !sc->online || sc->kicked || !allowed_on(t, i) ||
-		    !percpu_areas[i]->curr->is_idle)
-			continue;
-		sc->kicked = true;
-		send_reschedule(i);
+static bool cpu_is_idle(u32 cpu)
+{
+	return cpu_rq(cpu)->online && percpu_areas[cpu]->curr->is_idle;
+}
+
+/*
+ * t was just queued on cpu. If cpu idles, wake it. If cpu is busy and t may run anywhere, kick
+ * one idle CPU: it will pull t (or another waiting task) from the busiest queue.
+ */
+static void kick_for(const struct task *t, u32 cpu)
+{
+	u32 i;
+
+	/* The common case when busy, and one load: nobody to wake. */
+	if (!READ_ONCE(nr_idle_cpus))
 		return;
+	if (cpu_is_idle(cpu)) {
+		resched_cpu(cpu);
+		return;
+	}
+	if (t->cpu_allowed >= 0)
+		return;
+	for (i = 0; i < nr_sched_cpus; i++) {
+		if (i != cpu && cpu_is_idle(i) && !READ_ONCE(cpu_rq(i)->kicked)) {
+			resched_cpu(i);
+			return;
+		}
 	}
 }
 
-static void __enqueue_tail(struct task *t)
+/*
+ * Where a new task starts: the least loaded CPU, this one on a tie (its caches are warm). When
+ * no CPU idles, here, without a look at every CPU: the tick's pull evens the queues out.
+ */
+static u32 least_loaded_cpu(void)
 {
-	t->state = TASK_RUNNABLE;
-	t->rq_next = NULL;
-	if (rq_tail)
-		rq_tail->rq_next = t;
-	else
-		rq_head = t;
-	rq_tail = t;
+	u32 me = this_cpu()->cpu, best = me, best_load = rq_load(me), i;
+
+	if (!READ_ONCE(nr_idle_cpus))
+		return me;
+	for (i = 0; i < nr_sched_cpus && best_load; i++) {
+		if (cpu_rq(i)->online && rq_load(i) < best_load) {
+			best = i;
+			best_load = rq_load(i);
+		}
+	}
+	return best;
+}
+
+/* The queue t joins: its pinned CPU, else the CPU it last ran on, else the least loaded. */
+static u32 select_task_cpu(const struct task *t)
+{
+	if (t->cpu_allowed >= 0)
+		return t->cpu_allowed;
+	if (t->cpu >= 0 && cpu_rq(t->cpu)->online)
+		return t->cpu;
+	return least_loaded_cpu();
+}
+
+/*
+ * Queue a task that is on no queue and runs nowhere (new, woken, or moving). A task that just
+ * went to sleep may still be switching away on its CPU: wait until that CPU is off its stack,
+ * as another CPU could otherwise pick it while it still runs there.
+ */
+static void enqueue_task(struct task *t)
+{
+	struct rq *rq;
+	u64 flags;
+	u32 cpu;
+
+	while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	cpu = select_task_cpu(t);
+	rq = cpu_rq(cpu);
+	flags = spin_lock_irqsave(&rq->lock);
+	__rq_add(rq, t);
+	spin_unlock_irqrestore(&rq->lock, flags);
+	kick_for(t, cpu);
 }
 
 void __enqueue(struct task *t)
 {
-	__enqueue_tail(t);
-	__kick_idle_cpu_for(t);
+	enqueue_task(t);
 }
 
-void __dequeue(struct task *t)
+/* Take a queued task off its queue (its queue can change under us until we hold its lock). */
+static bool dequeue_task(struct task *t)
 {
-	struct task **pp = &rq_head, *prev = NULL;
+	for (;;) {
+		int q = READ_ONCE(t->rq_cpu);
+		struct rq *rq;
+		u64 flags;
 
-	while (*pp && *pp != t) {
-		prev = *pp;
-		pp = &(*pp)->rq_next;
+		if (q < 0)
+			return false;
+		rq = cpu_rq(q);
+		flags = spin_lock_irqsave(&rq->lock);
+		if (t->rq_cpu == q) {
+			__rq_remove(rq, t);
+			spin_unlock_irqrestore(&rq->lock, flags);
+			return true;
+		}
+		spin_unlock_irqrestore(&rq->lock, flags);
 	}
-	if (!*pp)
-		return;
-	*pp = t->rq_next;
-	if (rq_tail == t)
-		rq_tail = prev;
 }
 
-/* The first task on the queue that may run on cpu, or NULL. */
-static struct task *__first_for(u32 cpu)
+/* The first task on rq that may leave it for cpu, or NULL. */
+static struct task *__first_movable(struct rq *rq, u32 cpu)
 {
 	struct task *t;
 
-	for (t = rq_head; t; t = t->rq_next) {
-		if (allowed_on(t, cpu))
+	for (t = rq->head; t; t = t->rq_next) {
+		if (t->cpu_allowed < 0 && !t->on_cpu && allowed_on(t, cpu))
 			return t;
 	}
 	return NULL;
 }
 
-static struct task *pick_next(struct percpu *cpu)
+/* The most loaded CPU that has a task waiting on its queue, or -1. */
+static int busiest_cpu(u32 me)
 {
-	struct task *t = __first_for(cpu->cpu);
+	u32 i, most = 0;
+	int busiest = -1;
 
-	if (!t)
-		return cpu->idle;
-	__dequeue(t);
-	return t;
+	for (i = 0; i < nr_sched_cpus; i++) {
+		if (i != me && READ_ONCE(cpu_rq(i)->nr_queued) && rq_load(i) > most) {
+			most = rq_load(i);
+			busiest = i;
+		}
+	}
+	return busiest;
+}
+
+/*
+ * Pull balancing: take one waiting task from the busiest queue onto this CPU's own - if this
+ * CPU idles (any waiting task will do), or on a tick if the busiest has at least two tasks more
+ * than we do (fewer would only move the imbalance). Both locks, lower CPU first, so two CPUs
+ * pulling from each other cannot deadlock. Pinned tasks are never taken.
+ */
+static bool pull_task(u32 me, bool idle)
+{
+	int from = busiest_cpu(me);
+	struct rq *src, *dst = cpu_rq(me), *first, *second;
+	struct task *t = NULL;
+	u64 flags;
+
+	if (from < 0 || (!idle && rq_load(from) < rq_load(me) + 2))
+		return false;
+	src = cpu_rq(from);
+	first = (u32)from < me ? src : dst;
+	second = first == src ? dst : src;
+	flags = spin_lock_irqsave(&first->lock);
+	spin_lock_irqsave(&second->lock);
+	t = __first_movable(src, me);
+	if (t) {
+		__rq_remove(src, t);
+		__rq_add(dst, t);
+	}
+	spin_unlock_irqrestore(&second->lock, 0);
+	spin_unlock_irqrestore(&first->lock, flags);
+	return t != NULL;
 }
 
 /*
@@ -162,43 +351,99 @@ void __release_dead_task(struct task *t)
 	free_thread_stack(&t->stack);
 }
 
-/* Runs in the new task, right after the switch: the previous task may now be cleaned up. */
-static void finish_task_switch(struct task *prev)
+/*
+ * Runs in the new task, right after the switch, with this CPU's rq->lock still held: the
+ * previous task may now be cleaned up. Returns prev if more is to be done once the lock is
+ * released (finish_leftover()): it died, or it must move to the CPU it is pinned to.
+ */
+static struct task *finish_task_switch(struct task *prev)
 {
+	bool moving;
+
 	this_cpu()->switching_from = NULL;
-	/* This CPU is off prev's stack; another may pick prev once we release sched_lock. */
-	prev->on_cpu = false;
 	if (prev->state == TASK_DEAD) {
 		/* "Task is done with its stack": it no longer runs on it, so give it back. */
 		__release_dead_task(prev);
-		if (prev->detached)
-			__reap_task(prev);
+		return prev; /* on_cpu stays set: its waiters may look only after the wake-up */
 	}
+	/* Runnable and on no queue: __schedule() found it pinned to another CPU. */
+	moving = prev->state == TASK_RUNNABLE && prev->rq_cpu < 0 && !prev->is_idle;
+	/* This CPU is off prev's stack; another may pick prev once we release rq->lock. */
+	__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
+	return moving ? prev : NULL;
 }
 
-void __schedule(void)
+/* The second half of the switch, in the new task: release this CPU's queue. */
+static struct task *finish_switch(struct task *last)
+{
+	struct task *t = finish_task_switch(last);
+
+	spin_unlock_irqrestore(&this_rq()->lock, 0); /* interrupts stay off */
+	return t;
+}
+
+/*
+ * What a switch left to do, sched_lock held. A dead task is off its CPU: a wait() that found
+ * it dead but still on_cpu may reap it now (do_exit() woke the waiters already; one may have
+ * looked too early), and a detached task is freed. A task pinned elsewhere joins that queue.
+ */
+static void __finish_leftover(struct task *t)
+{
+	if (t->state != TASK_DEAD) {
+		enqueue_task(t);
+		return;
+	}
+	t->on_cpu = false;
+	if (t->exit_wait.head)
+		__wake_up_all(&t->exit_wait);
+	if (t->detached)
+		__reap_task(t);
+}
+
+static void finish_leftover(struct task *t)
+{
+	u64 flags;
+
+	if (!t)
+		return;
+	flags = spin_lock_irqsave(&sched_lock);
+	__finish_leftover(t);
+	spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+/*
+ * Switch to the next task on this CPU's queue (or idle). Called with interrupts off and no
+ * lock held; returns, when the task runs again (maybe on another CPU), the same way, with what
+ * the switch left for finish_leftover(), or NULL.
+ */
+static struct task *__schedule(void)
 {
 	struct percpu *cpu = this_cpu();
-	struct sched_cpu *sc = &sched_cpus[cpu->cpu];
+	struct rq *rq = cpu_rq(cpu->cpu);
 	struct task *prev = cpu->curr, *next, *last;
-	bool requeued = prev->state == TASK_RUNNING && !prev->is_idle;
 
-	if (requeued && allowed_on(prev, cpu->cpu))
-		__enqueue_tail(prev);
-	else if (requeued) /* pinned elsewhere since it last ran: off to that CPU */
-		__enqueue(prev);
+	spin_lock_irqsave(&rq->lock);
+	if (prev->state == TASK_RUNNING && !prev->is_idle && allowed_on(prev, cpu->cpu))
+		__rq_add(rq, prev);
 	else if (prev->state == TASK_RUNNING)
-		prev->state = TASK_RUNNABLE;
-	next = pick_next(cpu);
+		prev->state = TASK_RUNNABLE; /* idle, or pinned elsewhere: moved after the switch */
+	next = __rq_pop(rq);
+	if (!next)
+		next = cpu->idle;
 	next->state = TASK_RUNNING;
-	sc->need_resched = false;
-	sc->kicked = false;
-	sc->slice_ticks = 0;
-	if (next == prev)
-		return;
-	/* prev stays queued: an idle CPU may take it as soon as we are off its stack. */
-	if (requeued && prev->state == TASK_RUNNABLE)
-		__kick_idle_cpu_for(prev);
+	rq->need_resched = false;
+	__atomic_store_n(&rq->kicked, false, __ATOMIC_RELEASE);
+	rq->slice_ticks = 0;
+	if (next == prev) {
+		spin_unlock_irqrestore(&rq->lock, 0);
+		return NULL;
+	}
+	if (prev->is_idle != next->is_idle)
+		__atomic_add_fetch(&nr_idle_cpus, next->is_idle ? 1 : -1, __ATOMIC_RELAXED);
+	rq->busy = !next->is_idle;
+	/* prev waits on our queue: an idle CPU may take it as soon as we are off its stack. */
+	if (prev->rq_cpu >= 0 && READ_ONCE(nr_idle_cpus))
+		kick_for(prev, cpu->cpu);
 	if (next->on_cpu)
 		panic("sched: %s (pid %d) picked on CPU %u while CPU %d still runs on its stack",
 		      next->comm, next->pid, cpu->cpu, next->cpu);
@@ -220,16 +465,16 @@ void __schedule(void)
 	/* Until the new task runs, an overflow in the switch itself is on prev's stack. */
 	cpu->switching_from = prev;
 	last = __switch_to_asm(&prev->rsp, next->rsp, prev);
-	/* Back in prev, some time later; `last` is the task that ran just before. */
-	finish_task_switch(last);
+	/* Back in prev, some time later, maybe on another CPU; `last` ran just before. */
+	return finish_switch(last);
 }
 
 void schedule(void)
 {
-	u64 flags = spin_lock_irqsave(&sched_lock);
+	u64 flags = local_irq_save();
 
-	__schedule();
-	spin_unlock_irqrestore(&sched_lock, flags);
+	finish_leftover(__schedule());
+	local_irq_restore(flags);
 	stop_if_asked();
 }
 
@@ -238,13 +483,30 @@ void yield(void)
 	schedule();
 }
 
-/* The first code of every task, called from ret_from_kthread with the lock still held. */
+/*
+ * Called with sched_lock held, once current is marked sleeping, blocked or dead: release the
+ * lock and switch away; take it again when the task runs next. Interrupts stay off between, so
+ * a waker on another CPU waits for the switch (enqueue_task()), and none comes on this one.
+ */
+void __schedule_sleep(void)
+{
+	struct task *left;
+
+	spin_unlock_irqrestore(&sched_lock, 0);
+	left = __schedule();
+	spin_lock_irqsave(&sched_lock);
+	/* Often the task we waited for, just dead: one hold of sched_lock for both. */
+	if (left)
+		__finish_leftover(left);
+}
+
+/* The first code of every task, called from ret_from_kthread with this CPU's rq->lock held. */
 __attribute__((noreturn)) void kthread_start(struct task *prev)
 {
 	struct task *self;
 
-	finish_task_switch(prev);
-	spin_unlock_irqrestore(&sched_lock, X86_EFLAGS_IF);
+	finish_leftover(finish_switch(prev));
+	local_irq_enable();
 	stop_if_asked(); /* killed before it ever ran */
 	self = current;
 	exit(self->fn(self->arg));
@@ -261,8 +523,10 @@ void sleep_ms(u64 ms)
 	t->state = TASK_SLEEPING;
 	t->rq_next = sleepers;
 	sleepers = t;
-	__schedule();
-	spin_unlock_irqrestore(&sched_lock, flags);
+	/* __schedule_sleep() without taking sched_lock again: nothing here needs it after. */
+	spin_unlock_irqrestore(&sched_lock, 0);
+	finish_leftover(__schedule());
+	local_irq_restore(flags);
 	stop_if_asked();
 }
 
@@ -284,7 +548,7 @@ void __wait_queue_sleep(struct wait_queue *wq)
 	t->waiting_on = wq;
 	t->wq_next = wq->head;
 	wq->head = t;
-	__schedule();
+	__schedule_sleep();
 }
 
 void __wait_queue_remove(struct wait_queue *wq, struct task *t)
@@ -307,7 +571,7 @@ void __wake_up_all(struct wait_queue *wq)
 	for (; t; t = next) {
 		next = t->wq_next;
 		t->waiting_on = NULL;
-		__enqueue(t);
+		enqueue_task(t);
 	}
 }
 
@@ -331,20 +595,26 @@ void wake_up_all(struct wait_queue *wq)
 
 	__wake_up_all(wq);
 	/* A woken task runs at the next return from an interrupt, not a whole slice later. */
-	if (__first_for(this_cpu()->cpu))
-		sched_cpus[this_cpu()->cpu].need_resched = true;
+	if (READ_ONCE(this_rq()->nr_queued))
+		this_rq()->need_resched = true;
 	spin_unlock_irqrestore(&sched_lock, flags);
 }
 
-/* This CPU's share of a tick: end the running task's slice, or idle's if work waits. */
-static void __count_slice(void)
+/*
+ * This CPU's share of a tick: even out the queues (a busy CPU pulls too, or the first tasks
+ * pulled by idle CPUs would be all they ever get); end the running task's slice, or idle's if
+ * work waits.
+ */
+static void count_slice(void)
 {
 	struct percpu *cpu = this_cpu();
-	struct sched_cpu *sc = &sched_cpus[cpu->cpu];
+	struct rq *rq = cpu_rq(cpu->cpu);
 
-	if (++sc->slice_ticks >= TIME_SLICE_TICKS ||
-	    (cpu->curr && cpu->curr->is_idle && __first_for(cpu->cpu)))
-		sc->need_resched = true;
+	if (rq->online)
+		pull_task(cpu->cpu, false);
+	if (++rq->slice_ticks >= TIME_SLICE_TICKS ||
+	    (cpu->curr && cpu->curr->is_idle && READ_ONCE(rq->nr_queued)))
+		rq->need_resched = true;
 }
 
 /*
@@ -361,29 +631,26 @@ void sched_tick(void)
 
 		if (t->wake_at <= jiffies) {
 			*pp = t->rq_next;
-			__enqueue(t);
+			enqueue_task(t);
 		} else {
 			pp = &t->rq_next;
 		}
 	}
-	if (!local_ticks)
-		__count_slice();
 	spin_unlock_irqrestore(&sched_lock, flags);
+	if (!local_ticks)
+		count_slice();
 }
 
 /*
  * Each CPU's APIC timer tick (lapic_timer_init() in kernel/smp_boot.c installs it). The timers
- * start before the scheduler does: until sched_start(), a tick is only acknowledged.
+ * start before the scheduler does: until sched_start(), a tick is only acknowledged. The slice
+ * count is this CPU's own and interrupts are off: no lock.
  */
 void local_timer_interrupt(struct pt_regs *regs)
 {
 	(void)regs;
-	if (local_ticks) {
-		u64 flags = spin_lock_irqsave(&sched_lock);
-
-		__count_slice();
-		spin_unlock_irqrestore(&sched_lock, flags);
-	}
+	if (local_ticks)
+		count_slice();
 	lapic_eoi();
 }
 
@@ -391,7 +658,7 @@ void local_timer_interrupt(struct pt_regs *regs)
 static void reschedule_interrupt(struct pt_regs *regs)
 {
 	(void)regs;
-	sched_cpus[this_cpu()->cpu].need_resched = true;
+	this_rq()->need_resched = true;
 	lapic_eoi();
 }
 
@@ -432,7 +699,7 @@ void sched_irq_exit(struct pt_regs *regs)
 
 	if (stack_tracer_enabled)
 		stack_tracer_sample(regs);
-	if (!sched_cpus[cpu->cpu].need_resched || !t || cpu->fault_depth)
+	if (!cpu_rq(cpu->cpu)->need_resched || !t || cpu->fault_depth)
 		return;
 	left = stack_left(t);
 	if (left < PREEMPT_STACK_RESERVE) {
@@ -446,26 +713,19 @@ void sched_irq_exit(struct pt_regs *regs)
 	schedule();
 }
 
-/* Is there a task on the run queue that this CPU may run? */
-static bool work_for_this_cpu(void)
-{
-	u64 flags = spin_lock_irqsave(&sched_lock);
-	bool work = __first_for(this_cpu()->cpu) != NULL;
-
-	spin_unlock_irqrestore(&sched_lock, flags);
-	return work;
-}
-
 /*
- * Every CPU's idle task. It looks for work with interrupts off and then halts with "sti; hlt":
- * an interrupt that comes between the look and the halt - the reschedule IPI of a CPU that
- * just queued a task for us - is taken only once hlt has started, so it ends the halt.
+ * Every CPU's idle task. It looks for work with interrupts off - on its own queue, else on the
+ * busiest one (pull_task()) - and then halts with "sti; hlt": an interrupt that comes between the
+ * look and the halt - the reschedule IPI of a CPU that just queued a task for us - is taken only
+ * once hlt has started, so it ends the halt. Each tick ends it too: an idle CPU looks again then.
  */
 static int idle_loop(void *arg)
 {
+	u32 me = this_cpu()->cpu;
+
 	for (;;) {
 		local_irq_disable();
-		if (work_for_this_cpu()) {
+		if (READ_ONCE(cpu_rq(me)->nr_queued) || pull_task(me, true)) {
 			local_irq_enable();
 			schedule();
 			continue;
@@ -476,7 +736,7 @@ static int idle_loop(void *arg)
 }
 
 /* The boot context becomes this dead task: switched away from once, never resumed. */
-static struct task boot_task = { .pid = -1, .comm = "boot", .state = TASK_DEAD };
+static struct task boot_task = { .pid = -1, .comm = "boot", .state = TASK_DEAD, .rq_cpu = -1 };
 
 void sched_start(int (*init)(void *arg))
 {
@@ -500,7 +760,7 @@ void sched_start(int (*init)(void *arg))
 		request_sysvec(RESCHEDULE_VECTOR, reschedule_interrupt);
 		local_ticks = lapic_timer_calibrated();
 	}
-	sched_cpus[0].online = true;
+	cpu_rq(0)->online = true;
 	wake_up_process(first);
 	schedule();
 	panic("sched: the boot context was resumed");
@@ -517,7 +777,8 @@ __attribute__((noreturn)) void sched_ap_enter(void)
 
 	cpu->curr->on_cpu = true;
 	cpu->curr->cpu = cpu->cpu;
-	sched_cpus[cpu->cpu].online = true;
+	__atomic_add_fetch(&nr_idle_cpus, 1, __ATOMIC_RELAXED);
+	cpu_rq(cpu->cpu)->online = true;
 	if (cpu->cpu >= nr_sched_cpus)
 		nr_sched_cpus = cpu->cpu + 1;
 	spin_unlock_irqrestore(&sched_lock, flags);
@@ -530,12 +791,15 @@ int set_cpus_allowed(struct task *t, int cpu)
 	const struct cpu_info *ci = cpu >= 0 ? cpu_info(cpu) : NULL;
 	u64 flags;
 
-	if (cpu >= 0 && (!ci || !sched_cpus[cpu].online))
+	if (cpu >= 0 && (!ci || !cpu_rq(cpu)->online))
 		return -1;
 	flags = spin_lock_irqsave(&sched_lock);
 	t->cpu_allowed = cpu;
+	/* Queued on another CPU: move it now, so that it never runs where it may not. */
+	if (cpu >= 0 && t->rq_cpu >= 0 && t->rq_cpu != cpu && dequeue_task(t))
+		enqueue_task(t);
 	spin_unlock_irqrestore(&sched_lock, flags);
-	/* The running task moves at once: schedule() queues it for the CPU it may run on. */
+	/* The running task moves at once: schedule() sends it to the CPU it may run on. */
 	if (t == current && cpu >= 0 && (u32)cpu != this_cpu()->cpu)
 		schedule();
 	return 0;

@@ -2,8 +2,9 @@
  * Scheduler internals shared by kernel/sched.c (run queue, switching, sleeping) and
  * kernel/task.c (creating, ending and reaping tasks). Nothing outside those two includes this.
  *
- * sched_lock protects the run queue, the sleep list, the task list, wait queues and task states.
- * Functions named __something expect it held.
+ * sched_lock protects the sleep list, the task list, wait queues and the states of sleeping, waking
+ * and dying tasks; each CPU's run queue has a lock of its own (kernel/sched.c). Functions named
+ * __something expect sched_lock held.
  */
 #ifndef KERNEL_SCHED_H
 #define KERNEL_SCHED_H
@@ -13,9 +14,10 @@
 
 extern struct spinlock sched_lock;
 
-void __schedule(void);
+/* current is marked sleeping, blocked or dead: release sched_lock, switch, take it again. */
+void __schedule_sleep(void);
+/* Put a new, woken or killed task on a CPU's run queue. */
 void __enqueue(struct task *t);
-void __dequeue(struct task *t);
 void __sleep_list_remove(struct task *t);
 void __wait_queue_sleep(struct wait_queue *wq);
 void __wait_queue_remove(struct wait_queue *wq, struct task *t);

@@ -65,6 +65,7 @@ static struct task *__kthread_create(int (*fn)(void *arg), void *arg, const char
 	t->arg = arg;
 	t->state = TASK_NEW;
 	t->cpu = -1;
+	t->rq_cpu = -1;
 	t->cpu_allowed = -1;
 	task_init_stack_canary(t);
 	/* A write to the new stack: on a CPU that may (STACK_ZERO_DIRTY, kernel/stack.h). */
@@ -120,7 +121,8 @@ void kthread_detach(struct task *t)
 	u64 flags = spin_lock_irqsave(&sched_lock);
 
 	t->detached = true;
-	if (t->state == TASK_DEAD && !t->stack.base)
+	/* Dead and off its CPU: nothing else will free it (else __finish_leftover() will). */
+	if (t->state == TASK_DEAD && !t->on_cpu)
 		__reap_task(t);
 	spin_unlock_irqrestore(&sched_lock, flags);
 }
@@ -155,11 +157,15 @@ void do_exit(int status)
 	t->state = TASK_DEAD;
 	/* A catch armed by the task lies on the stack about to be freed: it must catch nothing. */
 	t->fault_catch = NULL;
+	/*
+	 * Woken now, a waiter on this CPU is what runs next: no detour through idle. It may not
+	 * reap us before our CPU is off our stack (wait() checks on_cpu; __finish_leftover() wakes
+	 * it again then). The next task frees our stack: we are still running on it.
+	 */
 	__wake_up_all(&t->exit_wait);
 	if (t->parent_wait)
 		__wake_up_all(t->parent_wait);
-	/* The next task frees our stack (finish_task_switch): we are still running on it. */
-	__schedule();
+	__schedule_sleep();
 	panic("do_exit: dead task %s (pid %d) was scheduled again", t->comm, t->pid);
 }
 
@@ -198,7 +204,8 @@ int wait(int pid, int *status)
 		spin_unlock_irqrestore(&sched_lock, flags);
 		return -ECHILD;
 	}
-	while (t->state != TASK_DEAD) {
+	/* Dead is not enough: its CPU must be off its stack (__finish_leftover() wakes us then). */
+	while (t->state != TASK_DEAD || t->on_cpu) {
 		/* Asked to stop while waiting: give up the wait, and stop at the next safe point.
 		 */
 		if (current->stop_pending) {
@@ -215,11 +222,8 @@ int wait(int pid, int *status)
 	}
 	/*
 	 * Dead, and the CPU that ran it is off its stack: it gave the stack back when it finished
-	 * switching away, before releasing sched_lock (which we hold). A stack still here is one
-	 * that nothing released yet.
+	 * switching away. A stack still here is one that nothing released yet.
 	 */
-	if (t->on_cpu)
-		panic("wait: dead task %s (pid %d) still on CPU %d", t->comm, t->pid, t->cpu);
 	if (t->stack.base)
 		__release_dead_task(t);
 	if (status)
@@ -229,13 +233,10 @@ int wait(int pid, int *status)
 	return 0;
 }
 
-/* Take a task that is not running off whatever list it is on. */
+/* Take a sleeping or blocked task off the list it waits on. */
 static void __detach_from_lists(struct task *t)
 {
 	switch (t->state) {
-	case TASK_RUNNABLE:
-		__dequeue(t);
-		break;
 	case TASK_SLEEPING:
 		__sleep_list_remove(t);
 		break;

@@ -14,7 +14,7 @@
 
 enum task_state {
 	TASK_NEW,      /* created, not started yet */
-	TASK_RUNNABLE, /* on the run queue */
+	TASK_RUNNABLE, /* on a run queue (or moving between two) */
 	TASK_RUNNING,  /* on a CPU */
 	TASK_SLEEPING, /* sleep_ms(): until wake_at */
 	TASK_BLOCKED,  /* on a wait queue */
@@ -73,6 +73,7 @@ struct task {
 	struct user_mm *mm;   /* a user process's address space (CR3 at every switch), or NULL */
 	struct process *proc; /* a user process's other state (kernel/user/process.c), or NULL */
 	int cpu;	      /* the CPU it runs or last ran on; -1: never ran */
+	int rq_cpu;	      /* the CPU whose run queue it is on; -1: none (kernel/sched.c) */
 	int cpu_allowed;      /* the only CPU it may run on; -1: any (set_cpus_allowed) */
 	/* A CPU runs on its stack: from being picked until the switch away is finished. */
 	bool on_cpu;

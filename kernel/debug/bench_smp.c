@@ -15,7 +15,7 @@
 #include "mm/vmalloc.h"
 #include "arch/x86_64/asm/special_insns.h"
 
-static char shootdown_name[32], ipi_name[32], immediate_name[40], lazy_name[40];
+static char shootdown_name[32], ipi_name[32], immediate_name[40], lazy_name[40], busy_all_name[48];
 
 /* ---------------------------------------------------------------- one page, one IPI */
 
@@ -181,6 +181,7 @@ static void vfree_teardown(void)
 #define BUSY_TASKS 16 /* tasks each busy CPU creates, runs and reaps in one run */
 
 static volatile bool busy_go;
+static bool busy_unpinned; /* the children of busy_all_cpus go where the scheduler puts them */
 static volatile u32 busy_ready;
 static int saved_cpu_allowed;
 
@@ -189,7 +190,10 @@ static int busy_child(void *arg)
 	return 0;
 }
 
-/* BUSY_TASKS times: a task pinned to this CPU, created, run to its exit and reaped. */
+/*
+ * BUSY_TASKS times: a task pinned to this CPU, created, run to its exit and reaped. Unpinned
+ * (busy_all_cpus): the scheduler places each task (kernel/sched.c, least_loaded_cpu()).
+ */
 static bool busy_loop(int cpu)
 {
 	int i, status;
@@ -199,7 +203,8 @@ static bool busy_loop(int cpu)
 
 		if (!t)
 			return false;
-		set_cpus_allowed(t, cpu);
+		if (!busy_unpinned)
+			set_cpus_allowed(t, cpu);
 		wake_up_process(t);
 		wait(t->pid, &status);
 	}
@@ -238,7 +243,7 @@ static void busy_teardown(void)
  */
 static u64 run_busy(u32 ncpus)
 {
-	struct task *drv[4];
+	static struct task *drv[NR_CPUS];
 	u64 t0, t1;
 	u32 c, n = 0;
 	int status, bad = 0;
@@ -284,6 +289,17 @@ static u64 run_busy4(void)
 	return run_busy(4);
 }
 
+/* Every online CPU busy, the children unpinned: the per-CPU run queues' scale figure. */
+static u64 run_busy_all(void)
+{
+	u64 cycles;
+
+	busy_unpinned = true;
+	cycles = run_busy(num_online_cpus());
+	busy_unpinned = false;
+	return cycles;
+}
+
 static const struct bench_op busy1_ops[] = {
 	{ "task_create_exit_reap_busy1", run_busy1, true },
 };
@@ -292,6 +308,9 @@ static const struct bench_op busy2_ops[] = {
 };
 static const struct bench_op busy4_ops[] = {
 	{ "task_create_exit_reap_busy4", run_busy4, true },
+};
+static const struct bench_op busy_all_ops[] = {
+	{ busy_all_name, run_busy_all, true },
 };
 
 /* ---------------------------------------------------------------- the stack cache across CPUs */
@@ -394,6 +413,12 @@ const struct bench_group bench_smp_groups[] = {
 	  .setup = busy_setup,
 	  .teardown = busy_teardown,
 	  .min_cpus = 4 },
+	/* With one CPU too: that is the figure the others are held to (within 1.5x). */
+	{ .what = "task create+exit+reap, per task, every CPU busy, the tasks unpinned",
+	  OPS(busy_all_ops),
+	  .runs = 51,
+	  .setup = busy_setup,
+	  .teardown = busy_teardown },
 };
 const int bench_smp_nr_groups = ARRAY_SIZE(bench_smp_groups);
 
@@ -405,4 +430,5 @@ void bench_smp_init(void)
 	snprintf(ipi_name, sizeof(ipi_name), "ipi_round_trip_cpus%u", n);
 	snprintf(immediate_name, sizeof(immediate_name), "stack_vfree_immediate_cpus%u", n);
 	snprintf(lazy_name, sizeof(lazy_name), "stack_vfree_lazy_cpus%u", n);
+	snprintf(busy_all_name, sizeof(busy_all_name), "task_create_exit_reap_busy_cpus%u", n);
 }

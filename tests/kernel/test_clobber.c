@@ -59,7 +59,9 @@ static bool start_victim(struct task *v)
 	u64 bound = jiffies + 60 * HZ; /* a failure bound only: the verdict is the state */
 
 	wake_up_process(v);
-	while (v->state != TASK_BLOCKED && jiffies < bound)
+	/* Blocked, and its CPU off its stack: until then the switch still writes there. */
+	while ((v->state != TASK_BLOCKED || __atomic_load_n(&v->on_cpu, __ATOMIC_ACQUIRE)) &&
+	       jiffies < bound)
 		yield();
 	KT_EXPECT_MSG(v->state == TASK_BLOCKED, "the victim never blocked in wait (state %d)",
 		      v->state);

@@ -85,6 +85,89 @@ KTEST(sched_smp, unpinned_tasks_run_on_every_cpu)
 	KT_EXPECT_MSG((cpus_seen & all) == all, "spinners ran on CPUs %#x of %#x", cpus_seen, all);
 }
 
+/* Counting tasks that note which CPUs they ran on, until told to stop. */
+struct pull_counter {
+	volatile u64 count;
+};
+
+/* Per CPU: the counter that ran there last, and how often that changed. */
+static struct pull_counter *volatile pull_cpu_last[NR_CPUS];
+static volatile u32 pull_cpu_changes[NR_CPUS];
+static volatile bool pull_stop;
+
+static int count_and_note_cpu(void *arg)
+{
+	struct pull_counter *c = arg;
+
+	while (!pull_stop) {
+		u32 cpu = smp_processor_id();
+
+		if (pull_cpu_last[cpu] != c) {
+			pull_cpu_last[cpu] = c;
+			pull_cpu_changes[cpu]++;
+		}
+		c->count++;
+	}
+	return 0;
+}
+
+/*
+ * Has every online CPU taken turns between two of them at least (one is what an idle pull alone
+ * gives a CPU), and every one of them counted?
+ */
+static bool every_cpu_and_task_ran(const struct pull_counter *c, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < nr_cpu_ids(); i++) {
+		if (cpu_info(i)->state == CPU_ONLINE && pull_cpu_changes[i] < 2)
+			return false;
+	}
+	for (i = 0; i < n; i++) {
+		if (!c[i].count)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Pull balancing: 4N counting tasks, all queued on CPU 0 (pinned there, then let go while still
+ * queued). Only pulls from CPU 0's queue can bring them to the other CPUs: every CPU must end up
+ * taking turns between several (an idle CPU pulls one; the tick's balance the rest), and every
+ * task must count (none starves on a long queue).
+ */
+KTEST(sched_smp, idle_cpus_pull_4n_counting_tasks_queued_on_cpu_0)
+{
+	static struct pull_counter counters[4 * NR_CPUS];
+	static struct task *tasks[4 * NR_CPUS];
+	u32 n = 4 * num_online_cpus(), on_other = 0, i;
+	u64 deadline = jiffies + DEADLINE;
+
+	if (!need_cpus(2))
+		return;
+	memset((void *)pull_cpu_last, 0, sizeof(pull_cpu_last));
+	memset((void *)pull_cpu_changes, 0, sizeof(pull_cpu_changes));
+	memset(counters, 0, sizeof(counters));
+	pull_stop = false;
+	for (i = 0; i < n; i++) {
+		tasks[i] = kthread_create(count_and_note_cpu, &counters[i], "pullcount");
+		KT_ASSERT(tasks[i] && set_cpus_allowed(tasks[i], 0) == 0);
+		wake_up_process(tasks[i]);
+	}
+	for (i = 0; i < n; i++)
+		set_cpus_allowed(tasks[i], -1);
+	while (!every_cpu_and_task_ran(counters, n) && jiffies < deadline)
+		sleep_ms(10);
+	for (i = 0; i < n; i++)
+		on_other += tasks[i]->cpu != 0;
+	pull_stop = true;
+	for (i = 0; i < n; i++)
+		KT_EXPECT(wait(tasks[i]->pid, NULL) == 0);
+	KT_EXPECT_MSG(every_cpu_and_task_ran(counters, n),
+		      "a CPU never took turns between two tasks, or a task never counted");
+	printk("# %u of %u tasks last ran on a CPU other than 0\n", on_other, n);
+}
+
 /* A counter pinned to one CPU, counting without sleeping: it only moves while it runs there. */
 struct counter {
 	volatile u64 count;

@@ -44,10 +44,11 @@ for run in pc.2:short pc.4:short q35.1:short q35.2:short q35.4; do
 	job "ktest.smp.$run" --needs build.test \
 		ktest "ktest.smp.$run" "$K" "$glob" -machine "${run%.*}" -smp "${run#*.}"
 done
-# Many CPUs: the SMP, TLB, crash (lkdtm: stacktorture too) and user suites on 16 (pc) and 64
-# (q35, NR_CPUS) CPUs, all CPUs in one host thread (TCG_THREAD=single: with 64 CPUs on 2 host
-# cores about 30 s, against 7 minutes with a thread per CPU).
-MANY_CPUS_TESTS="smp.*,sched_smp.*,tlb.*,lkdtm.*,user.*,process.*,clobber.*,$LONG_TESTS"
+# Many CPUs: the SMP, scheduler (per-CPU run queues: idle CPUs pull queued tasks), kill, TLB,
+# crash (lkdtm: stacktorture too) and user suites on 16 (pc) and 64 (q35, NR_CPUS) CPUs, all
+# CPUs in one host thread (TCG_THREAD=single: with 64 CPUs on 2 host cores about 30 s, against 7
+# minutes with a thread per CPU).
+MANY_CPUS_TESTS="smp.*,sched_smp.*,kill.*,tlb.*,lkdtm.*,user.*,process.*,clobber.*,$LONG_TESTS"
 for run in pc.16 q35.64; do
 	job "ktest.smp.$run" --needs build.test many_cpus "ktest.smp.$run" "$run"
 done
