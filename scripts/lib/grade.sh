@@ -20,7 +20,7 @@ seed_kernel() {
 	local name from named
 	[ ! -e "$2" ] && [ -f "$OUT/seeds" ] || return 0
 	read -r name from named < <(grep "^$1 " "$OUT/seeds") || return 0
-	copy_build "$from" "$2" "$2" "$named"
+	copy_build "$from" "$2" "$2" "$named" 2>>"$OUT/$1.seed.log"
 }
 
 declare -A built
