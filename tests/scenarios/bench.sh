@@ -54,7 +54,9 @@ bench_smp() {
 	QEMU_ARGS="-smp 2" session bench.smp_busy_and_stack_cache_hits "$K" \
 		'bench smoke task_create_exit_reap_busy*\npoweroff\n' 0 \
 		'^bench: task_create_exit_reap_busy1 median_cycles=[0-9]+ ' \
-		'^bench: task_create_exit_reap_busy2 median_cycles=[0-9]+ ' '^bench-done: 2 figures, 0 failed$' \
+		'^bench: task_create_exit_reap_busy2 median_cycles=[0-9]+ ' \
+		'^bench: task_create_exit_reap_busy_cpus2 median_cycles=[0-9]+ ' \
+		'^bench-done: 3 figures, 0 failed$' \
 		'^bench-count: stack_cache_hit_rate_same_cpu cpus=2 hit_pct=100 hits=64 allocs=64 cross_cpu_frees=0$' \
 		'^bench-count: stack_cache_hit_rate_other_cpu cpus=2 hit_pct=0 hits=0 allocs=64 cross_cpu_frees=64$' \
 		'^bench-count: stack_cache_hit_rate_both_ways cpus=2 hit_pct=100 hits=64 allocs=64 cross_cpu_frees=64$'
