@@ -3,7 +3,7 @@
  * rest is cut into equal objects. A free object holds the free-list link and a poison word,
  * which is how a double kfree() is caught. A page whose objects are all free goes back to the
  * page allocator, unless it is the class's only page (so a kmalloc/kfree pair in a loop does not
- * allocate and free a page every time).
+ * allocate and free a page every time); kmalloc_shrink() gives that one back too.
  *
  *   | slab header | obj | obj | obj | ... |        one 4 KiB page
  */
@@ -202,6 +202,25 @@ void kfree(const void *ptr)
 		unlink_slab(s);
 		s->magic = 0;
 		free_page(s);
+	}
+	spin_unlock_irqrestore(&slab_lock, flags);
+}
+
+void kmalloc_shrink(void)
+{
+	u64 flags = spin_lock_irqsave(&slab_lock);
+	struct slab *s, *next;
+	int c;
+
+	for (c = 0; c < NR_CLASSES; c++) {
+		for (s = classes[c].slabs; s; s = next) {
+			next = s->next;
+			if (s->inuse)
+				continue;
+			unlink_slab(s);
+			s->magic = 0;
+			free_page(s);
+		}
 	}
 	spin_unlock_irqrestore(&slab_lock, flags);
 }

@@ -19,5 +19,10 @@ struct kmalloc_stats {
 	u64 objects; /* objects in use */
 };
 void kmalloc_stats(struct kmalloc_stats *st);
+/*
+ * Give back the pages the size classes keep with no object in use (Linux's kmem_cache_shrink()):
+ * what to call before counting memory against a baseline.
+ */
+void kmalloc_shrink(void);
 
 #endif

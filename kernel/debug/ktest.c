@@ -47,6 +47,7 @@ void ktest_mem_snapshot(struct ktest_mem *m)
 
 	drain_stack_cache(); /* every CPU's */
 	vmalloc_purge();     /* freed areas keep their vm_struct and pages until a purge */
+	kmalloc_shrink();    /* each size class keeps its last page, even empty */
 	kmalloc_stats(&ks);
 	vmalloc_stats(&vs);
 	stack_stats(&ss);

@@ -56,8 +56,8 @@ bool ktest_expect_fault_quiet(void (*fn)(void *), void *arg, struct fault_record
 /*
  * Memory as a test can expect to find it again: what a path that frees everything it took must
  * leave as it found. ktest_mem_snapshot() first gives back what is only kept for later (the
- * stack caches, the areas vfree() leaves for a batched purge), so that two snapshots differ only
- * by what is really still in use.
+ * stack caches, the areas vfree() leaves for a batched purge, the slab's empty pages), so that two
+ * snapshots differ only by what is really still in use.
  */
 struct ktest_mem {
 	u64 free_pages;	  /* free in the page allocator */

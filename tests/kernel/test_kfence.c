@@ -450,15 +450,26 @@ out:
 KTEST(kfence, allocation_not_sampled)
 {
 	u64 interval = kfence_sample_interval();
+	int gate = __atomic_load_n(&kfence_allocation_gate, __ATOMIC_RELAXED);
+	struct kfence_stats st;
 	void *p;
 
 	kfence_set_sample_interval(0);
 	__atomic_store_n(&kfence_allocation_gate, 1, __ATOMIC_RELAXED);
 	p = kmalloc(32);
+	/* Put the gate back as found: under kfence=all nothing else would open it again. */
+	__atomic_store_n(&kfence_allocation_gate, gate, __ATOMIC_RELAXED);
 	kfence_set_sample_interval(interval);
 	KT_ASSERT(p);
 	KT_EXPECT(!is_kfence_address(p));
 	kfree(p);
+	/* Under kfence=all the next kmalloc() is the pool's again. */
+	kfence_get_stats(&st);
+	if (st.all) {
+		p = kmalloc(32);
+		KT_EXPECT_MSG(p && is_kfence_address(p), "kfence=all is off after the test");
+		kfree(p);
+	}
 }
 
 /* The gate open (as the tick leaves it once per interval): the next kmalloc() is the pool's. */
