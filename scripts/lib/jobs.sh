@@ -350,12 +350,20 @@ run_jobs() {
 job_report() {
 	local i g cpu=0
 	local -A group gcpu
+	local run_file=$JOB_DIR/../durations.txt
 	for i in "${!JOB_NAMES[@]}"; do
 		echo "${job_secs[i]} ${JOB_NAMES[i]} ${job_cpu[i]:-0}"
-	done | sort -rn >"$JOB_DIR/../durations.txt"
+	done | sort -rn >"$run_file.run"
+	# A run of some jobs (T=) keeps the last durations of the others.
+	[ ! -f "$run_file" ] || awk 'NR == FNR { ran[$2] = 1; next } !($2 in ran)' "$run_file.run" \
+		"$run_file" >"$run_file.kept"
+	sort -rn "$run_file.run" "$run_file.kept" >"$run_file"
 	echo
 	echo "Slowest jobs (seconds, and seconds of CPU):"
-	head -n 10 "$JOB_DIR/../durations.txt" | awk '{ printf "  %5d %5d  %s\n", $1, $3, $2 }'
+	for i in "${!JOB_NAMES[@]}"; do
+		echo "${job_secs[i]} ${JOB_NAMES[i]} ${job_cpu[i]:-0}"
+	done | sort -rn | head -n 10 | awk '{ printf "  %5d %5d  %s\n", $1, $3, $2 }'
+	rm -f "$run_file.run" "$run_file.kept"
 	for i in "${!JOB_NAMES[@]}"; do
 		g=${JOB_NAMES[i]%%.*}
 		group[$g]=$((${group[$g]:-0} + job_secs[i]))
