@@ -113,16 +113,7 @@ u64 stack_used_bytes(u64 base, u64 top);
 bool stack_end_intact(const struct kernel_stack *s);
 /* Is addr in the guard pages below or above this stack? */
 bool stack_guard_hit(const struct kernel_stack *s, u64 addr);
-/* LAB4: BEGIN which addresses count as an overrun of this stack, and why */
-/*
- * Is addr where an overrun of this stack can fault: its guards, or the page below the leading
- * guard. -fstack-clash-protection moves RSP down a page and then probes the page it skipped, so
- * when the probe hits the guard RSP is already one page further down, in the unmapped guard of
- * the area below (every area owns its guards: two unmapped pages lie between two stacks).
- */
-#if 0  /* LAB4: STUB */
-/* Is addr where an overrun of this stack can fault? (Lab 4, exercise 3: overrun_zone_hit().) */
-#endif /* LAB4: END */
+/* Is addr where an overrun of this stack can fault? (kernel/stack.c: overrun_zone_hit().) */
 bool stack_overflow_hit(const struct kernel_stack *s, u64 addr);
 struct vmarea;
 /* The same question for the stack in vmalloc area va that is no task's (kernel/cpu_stack.c). */

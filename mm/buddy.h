@@ -11,11 +11,6 @@
  * The bookkeeping lives in an array given by the caller, one struct page per frame of the span,
  * so the allocator never reads or writes the managed memory itself.
  */
-/* LAB2: BEGIN how a block's buddy is found */
-/* The buddy of the order k block at pfn is the block at pfn ^ 2^k: they differ in bit k only. */
-#if 0  /* LAB2: STUB */
-/* A block's buddy follows from its pfn and order alone (lab 2: how?). */
-#endif /* LAB2: END */
 #ifndef MM_BUDDY_H
 #define MM_BUDDY_H
 
