@@ -11,12 +11,23 @@ ktest_all() { QEMU_BOOT=grub ktest ktest.all "$K" "*"; }
 # kfence=all, so that a use-after-free or an overrun of a kmalloc object anywhere in the kernel
 # or its tests faults every time, not once in a sample (mm/kfence.h).
 job ktest.cpu_max --needs build.test ktest_cpu_max
-ktest_cpu_max() { KTEST_CMDLINE=kfence=all ktest ktest.cpu_max "$K" "*" -cpu max; }
+ktest_cpu_max() { KTEST_CMDLINE=kfence=all ktest ktest.cpu_max "$K" "*,$LONG_TESTS" -cpu max; }
 # The two tests that cost most CPU on several CPUs (10,000 tasks, each woken on another CPU; 200
 # kills at spun-out delays), as exclusions for test=: runs that repeat the suite leave them out.
 LONG_TESTS='!sched_smp.create_and_exit_10000_*,!process.a_parent_killed_anywhere_*'
+# The stress tests of many rounds (10,000 tasks, a thousand processes or overflows, memory run
+# out, kills in the middle of sbrk): two thirds of a run's CPU. They run where their answer
+# could differ: one CPU (ktest.all, ktest.cpu_max) and the most CPUs of a full run (q35.4); the
+# other repeats (:short below) leave them out.
+STRESS_TESTS="$LONG_TESTS,!task.create_and_reap_10000_*,!task.out_of_memory_fails_cleanly"
+STRESS_TESTS+=",!user.a_thousand_processes_*,!user.processes_killed_in_the_middle_of_sbrk_*"
+STRESS_TESTS+=",!lkdtm.thousand_overflows_*"
+# Memory sizes change the memory map, the direct map and the page allocator's zones. Not the
+# test that runs memory out: with 8 GiB QEMU would zero 8 GiB of host memory for it (half a
+# minute of CPU) to find what 32 MiB and 512 MiB find.
 for m in 32M 512M 8G; do
-	job "ktest.mm.$m" --needs build.test ktest "ktest.mm.$m" "$K" "mm.*" -m "$m" -cpu max
+	glob="mm.*" && [ $m != 8G ] || glob="mm.*,!mm.vmalloc_purges_held_pages_when_memory_runs_out"
+	job "ktest.mm.$m" --needs build.test ktest "ktest.mm.$m" "$K" "$glob" -m "$m" -cpu max
 done
 job ktest.mm.no-1g-pages --needs build.test ktest ktest.mm.no-1g-pages "$K" "mm.*" -cpu qemu64 -m 2G
 
@@ -35,11 +46,10 @@ user_smep_smap() {
 # the baseline) while every other suite still passes, stacktorture included; on both machines
 # QEMU has (i440fx and q35), and with nosmp, where one CPU runs as before.
 # (pc with one CPU is QEMU's default machine: ktest.all, ktest.cpu_max.) A run marked :short leaves out the
-# two tests that take most of a run's CPU where vCPUs wait on each other (LONG_TESTS: on q35.4
-# alone they cost more than the rest of the suite): they run in ktest.all (one CPU) and q35.4
-# (the most CPUs, where a race shows first).
+# stress tests (STRESS_TESTS, two thirds of a run's CPU): they run in ktest.all (one CPU) and
+# q35.4 (the most CPUs, where a race shows first).
 for run in pc.2:short pc.4:short q35.1:short q35.2:short q35.4; do
-	glob="*" && [[ $run != *:short ]] || glob="*,$LONG_TESTS"
+	glob="*" && [[ $run != *:short ]] || glob="*,$STRESS_TESTS"
 	run=${run%:short}
 	job "ktest.smp.$run" --needs build.test \
 		ktest "ktest.smp.$run" "$K" "$glob" -machine "${run%.*}" -smp "${run#*.}"
@@ -56,7 +66,7 @@ many_cpus() {
 	TCG_THREAD=single ktest "$1" "$K" "$MANY_CPUS_TESTS" -machine "${2%.*}" -smp "${2#*.}"
 }
 job ktest.smp.nosmp --needs build.test ktest_nosmp
-ktest_nosmp() { KTEST_CMDLINE=nosmp ktest ktest.smp.nosmp "$K" "*,$LONG_TESTS" -smp 2; }
+ktest_nosmp() { KTEST_CMDLINE=nosmp ktest ktest.smp.nosmp "$K" "*,$STRESS_TESTS" -smp 2; }
 
 # TLB shootdown: another CPU that used a freed area faults on it after the purge, never reading
 # its reused pages (tlb.*; with one CPU the stale-TLB tests skip).
