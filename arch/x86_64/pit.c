@@ -1,6 +1,5 @@
 /* The 8254 programmable interval timer: the periodic tick on IRQ 0. */
 #include "arch/x86_64/pit.h"
-#include "arch/x86_64/asm/special_insns.h"
 #include "arch/x86_64/asm/io.h"
 
 #define PIT_CH0		    0x40
@@ -32,6 +31,10 @@ void pit_delay_us(unsigned int us)
 	outb(PIT_CMD, PIT_CMD_CH2_ONESHOT);
 	outb(PIT_CH2, count & 0xff);
 	outb(PIT_CH2, count >> 8);
+	/*
+	 * No pause: a port read is slow enough on hardware, and QEMU's TCG takes pause as "run
+	 * the next vCPU", a pass over all of them per turn of a loop that only waits for time.
+	 */
 	while (!(inb(PIT_CH2_GATE) & 0x20))
-		cpu_relax();
+		;
 }
