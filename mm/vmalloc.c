@@ -52,8 +52,8 @@ static u64 lazy_ram_cap; /* RAM pages / LAZY_RAM_FRACTION, set once all RAM is k
  * may wait before one: Linux's fls(num_online_cpus()) x 32 MiB, 8,192 pages with one CPU,
  * 16,384 with two or three, 24,576 with four to seven. Linux counts virtual space only; here a
  * freed area also keeps its pages until the purge (so no stale TLB entry can reach a reused
- * page), so what waits is memory too: capped at 1/32 of RAM. With 1 GiB the cap is 8,192 pages,
- * a purge per 2,048 stacks.
+ * page), so what waits is memory too: capped at 1/32 of the RAM the page allocator manages
+ * (about 8,150 pages with 1 GiB: a purge per 2,000 stacks or so, whatever the CPU count).
  */
 static u64 lazy_max_pages(void)
 {
