@@ -40,6 +40,21 @@ static pte_t *new_table(void)
  */
 static DEFINE_SPINLOCK(kernel_pt_lock);
 
+/*
+ * Page tables of the vmalloc range are made on demand and never freed (as in Linux, where
+ * vunmap leaves the kernel's page tables in place). Why: a freed table would have to wait for
+ * a shootdown before its page could be reused (another CPU's paging-structure caches may still
+ * point into it), and a stack alone in its 2 MiB region would pay a table's allocation, zeroing
+ * and free each time. Kept, they cost at most one page per 2 MiB of the range ever used at
+ * once. User page tables are another matter: mm/user_mm.c frees them with their address space.
+ */
+static u64 nr_vmalloc_tables; /* under kernel_pt_lock */
+
+u64 vmalloc_page_tables(void)
+{
+	return __atomic_load_n(&nr_vmalloc_tables, __ATOMIC_RELAXED);
+}
+
 /* Called between allocating a table and installing it, with the lock free (tests only). */
 void (*pgtable_test_hook)(u64 va);
 /*
@@ -104,6 +119,8 @@ static pte_t *walk_create(u64 va, int level, u64 *flags)
 			/* Upper levels allow everything; the leaf entry decides the rights. */
 			*missing = pfn_pte(table_phys(t) >> PAGE_SHIFT, PTE_PRESENT | PTE_WRITE);
 			t = NULL;
+			if (va >= VMALLOC_START && va < VMALLOC_END)
+				nr_vmalloc_tables++;
 		}
 		spin_unlock_irqrestore(&kernel_pt_lock, *flags);
 		if (t)
@@ -173,17 +190,6 @@ int map_kernel_range(u64 va, u64 npages, const u64 *pa, u64 flags, u64 *mapped)
 	return 0;
 }
 
-static bool table_empty(const pte_t *table)
-{
-	int i;
-
-	for (i = 0; i < PT_ENTRIES; i++) {
-		if (table[i])
-			return false;
-	}
-	return true;
-}
-
 /* The page-directory entry that points to va's page table, or NULL if there is no such table. */
 static pte_t *pde_of(u64 va)
 {
@@ -214,53 +220,10 @@ static void clear_ptes(pte_t *pt, u64 va, u64 end, void (*put_page)(u64 pa, void
 }
 
 /*
- * Page tables taken out of the tree by an unmap, linked through their first word, waiting for
- * every CPU's TLB to drop them (under kernel_pt_lock). Another CPU's paging-structure caches may
- * still point into such a table: were its page reused at once, a walk on that CPU could load
- * garbage as translations, even for a range mapped anew with a fresh table.
- */
-static u64 unlinked_tables;
-
-/* With interrupts off and other CPUs online, the tables wait for a call that can shoot down. */
-void free_unlinked_page_tables(void)
-{
-	u64 irq, pa;
-
-	if (!__atomic_load_n(&unlinked_tables, __ATOMIC_RELAXED) || !tlb_shootdown_possible())
-		return;
-	irq = spin_lock_irqsave(&kernel_pt_lock);
-	pa = unlinked_tables;
-	unlinked_tables = 0;
-	spin_unlock_irqrestore(&kernel_pt_lock, irq);
-	if (!pa)
-		return;
-	/* The whole vmalloc range: INVLPG or a full flush drop the paging-structure caches. */
-	if (flush_tlb_kernel_range(VMALLOC_START, VMALLOC_END)) {
-		irq = spin_lock_irqsave(&kernel_pt_lock);
-		while (pa) { /* give them back to the list: never free what a CPU may still use */
-			u64 next = *(u64 *)phys_to_virt(pa);
-
-			*(u64 *)phys_to_virt(pa) = unlinked_tables;
-			unlinked_tables = pa;
-			pa = next;
-		}
-		spin_unlock_irqrestore(&kernel_pt_lock, irq);
-		return;
-	}
-	while (pa) {
-		u64 next = *(u64 *)phys_to_virt(pa);
-
-		free_page(phys_to_virt(pa));
-		pa = next;
-	}
-}
-
-/*
- * One walk per page table rather than per page, one emptiness check per table, and one flush of
- * this CPU's TLB for the range. The pages go to put_page after the PTEs are cleared and before
- * any flush: put_page must not hand them to anyone yet, since other CPUs' TLBs may still map
- * them (mm/vmalloc.c keeps them with the freed area until its purge shoots down). A page table
- * left empty is unlinked and freed only after every CPU's TLB has been flushed of it.
+ * One walk per page table rather than per page, and one flush of this CPU's TLB for the range.
+ * The pages go to put_page after the PTEs are cleared and before any flush: put_page must not
+ * hand them to anyone yet, since other CPUs' TLBs may still map them (mm/vmalloc.c keeps them
+ * with the freed area until its purge shoots down). The page tables stay, even empty.
  */
 void unmap_kernel_range(u64 va, u64 npages, void (*put_page)(u64 pa, void *ctx), void *ctx)
 {
@@ -271,23 +234,12 @@ void unmap_kernel_range(u64 va, u64 npages, void (*put_page)(u64 pa, void *ctx),
 		u64 next = MIN(ALIGN_DOWN(va, HUGE_2M) + HUGE_2M, end);
 		pte_t *pde = pde_of(va);
 
-		if (pde) {
-			pte_t *pt = phys_to_virt(*pde & PTE_ADDR_MASK);
-
-			clear_ptes(pt, va, next, put_page, ctx);
-			/* An empty page table goes back too: mappings leave no memory behind. */
-			if (table_empty(pt)) {
-				*pde = 0;
-				*(u64 *)pt = unlinked_tables;
-				unlinked_tables = virt_to_phys(pt);
-			}
-		}
+		if (pde)
+			clear_ptes(phys_to_virt(*pde & PTE_ADDR_MASK), va, next, put_page, ctx);
 		va = next;
 	}
 	local_flush_tlb_kernel_range(start, end);
 	spin_unlock_irqrestore(&kernel_pt_lock, irq);
-	if (unlinked_tables) /* rare: a table left empty */
-		free_unlinked_page_tables();
 }
 
 u64 kernel_range_dirty(u64 va, u64 npages, bool clear)

@@ -30,12 +30,11 @@ int map_kernel_range(u64 va, u64 npages, const u64 *pa, u64 flags, u64 *mapped);
  * Unmap npages 4 KiB pages from va on and flush them from this CPU's TLB; put_page (may be NULL)
  * gets the physical address of every page that was mapped. Other CPUs may still hold those
  * translations: before the pages or the range go to anyone else, flush_tlb_kernel_range()
- * (mm/tlbflush.h) must clean every CPU's TLB. Page tables left empty are freed once that is done
- * for them (at once, unless interrupts are off with other CPUs online: then at a later call).
+ * (mm/tlbflush.h) must clean every CPU's TLB. Page tables left empty stay (see mm/pgtable.c).
  */
 void unmap_kernel_range(u64 va, u64 npages, void (*put_page)(u64 pa, void *ctx), void *ctx);
-/* Free the page tables unmaps left waiting for a shootdown, if one is possible now. */
-void free_unlinked_page_tables(void);
+/* Page tables made for the vmalloc range since boot: kept for good, memory that never returns. */
+u64 vmalloc_page_tables(void);
 /*
  * Which of the npages (at most 64) pages from va on have their PTE's dirty bit set: bit i for
  * page i. With clear, the bits are also cleared and the pages' TLB entries flushed on this CPU,

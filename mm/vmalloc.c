@@ -24,7 +24,7 @@ static DEFINE_SPINLOCK(vmap_area_lock);
  * purge list, holding its pages: neither its range nor its pages go to anyone else until a purge
  * takes a whole batch of freed areas: one TLB shootdown for the batch, then the ranges go back
  * to the tree and the pages to the page allocator. A purge runs once lazy_max_pages() pages
- * wait, when an allocation finds no room, or on vmalloc_purge().
+ * wait, when an allocation finds no room or no memory, or on vmalloc_purge().
  *
  * Why: with more than one CPU, an unmap flushes only this CPU's TLB; the others may still hold
  * the old translations, and a CPU that did could read or write through them into pages given
@@ -37,23 +37,29 @@ static DEFINE_SPINLOCK(vmap_area_lock);
  * CPU's TLB is clean of them. Hence the order in vmalloc_purge(): shootdown, then the ranges,
  * then the pages.
  */
-#define LAZY_PAGES_PER_CPU_ORDER 32
+#define LAZY_PAGES_PER_CPU_ORDER ((32UL << 20) >> PAGE_SHIFT) /* 32 MiB, as Linux */
+#define LAZY_RAM_FRACTION	 32			      /* at most 1/32 of RAM waits */
+
 static struct vm_struct *purge_list; /* under vmap_area_lock */
 static u64 purge_list_pages;	     /* pages of the areas on it */
 static u64 nr_lazy, lazy_pages;	     /* freed areas still in the tree, and their pages */
 static u64 held_pages;		     /* physical pages they hold */
 static u64 nr_purges;
+static u64 lazy_ram_cap; /* RAM pages / LAZY_RAM_FRACTION, set once all RAM is known */
 
 /*
  * More CPUs make a shootdown dearer (more IPIs to send and acknowledgements to wait for), so more
- * may wait before one: like Linux's fls(num_online_cpus()) * (32 MiB / PAGE_SIZE), but in
- * pages: 32 x fls(CPUs), i.e. 32 with one CPU, 64 with two or three, 96 with four to seven.
+ * may wait before one: Linux's fls(num_online_cpus()) x 32 MiB, 8,192 pages with one CPU,
+ * 16,384 with two or three, 24,576 with four to seven. Linux counts virtual space only; here a
+ * freed area also keeps its pages until the purge (so no stale TLB entry can reach a reused
+ * page), so what waits is memory too: capped at 1/32 of the RAM the page allocator manages
+ * (about 8,150 pages with 1 GiB: a purge per 2,000 stacks or so, whatever the CPU count).
  */
 static u64 lazy_max_pages(void)
 {
-	u32 cpus = tlb_nr_cpus();
+	u64 linux_max = LAZY_PAGES_PER_CPU_ORDER * (u64)(32 - __builtin_clz(tlb_nr_cpus()));
 
-	return LAZY_PAGES_PER_CPU_ORDER * (u64)(32 - __builtin_clz(cpus));
+	return MIN(linux_max, lazy_ram_cap);
 }
 
 /*
@@ -74,6 +80,7 @@ void (*vmalloc_test_hook)(u64 page_index);
 
 void vmalloc_init(void)
 {
+	struct page_stats ps;
 	int i;
 
 	for (i = 0; i < VM_POOL_SIZE; i++) {
@@ -81,6 +88,8 @@ void vmalloc_init(void)
 		vm_pool_free = &vm_pool[i];
 	}
 	vmarea_space_init(&vmalloc_space, VMALLOC_START, VMALLOC_END);
+	page_stats(&ps);
+	lazy_ram_cap = MAX(ps.total / LAZY_RAM_FRACTION, 1UL);
 	pr_info("mm: vmalloc range %#lx-%#lx (%lu TiB)\n", VMALLOC_START, VMALLOC_END - 1,
 		VMALLOC_SIZE >> 40);
 }
@@ -221,9 +230,7 @@ static bool purge_due(void)
 {
 	u64 waiting = __atomic_load_n(&purge_list_pages, __ATOMIC_RELAXED);
 
-	/* The first test spares lazy_max_pages() its call on most frees (one CPU's threshold). */
-	return waiting >= LAZY_PAGES_PER_CPU_ORDER && waiting >= lazy_max_pages() &&
-	       tlb_shootdown_possible();
+	return waiting >= lazy_max_pages() && tlb_shootdown_possible();
 }
 
 /* Put a taken list back: its areas keep waiting (nothing of theirs may be reused). */
@@ -253,10 +260,8 @@ void vmalloc_purge(void)
 	purge_list = NULL;
 	purge_list_pages = 0;
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
-	if (!list) {
-		free_unlinked_page_tables();
+	if (!list)
 		return;
-	}
 	for (vm = list; vm; vm = vm->purge_next) {
 		start = MIN(start, vm->va.addr);
 		end = MAX(end, vm->va.addr + vm->va.npages * PAGE_SIZE);
@@ -284,7 +289,6 @@ void vmalloc_purge(void)
 	for (vm = list; vm; vm = vm->purge_next)
 		free_held_pages(vm);
 	put_vm_structs(list);
-	free_unlinked_page_tables();
 }
 #if 0  /* LAB6: STUB */
 /*
@@ -296,8 +300,7 @@ void vmalloc_purge(void)
  * (vmarea_free()), pages and vm_struct (put_vm_structs()) back - after one shootdown
  * (flush_tlb_kernel_range()) that covers the batch, never one per area; keep the counters
  * that vmalloc_stats() reports right; if the shootdown fails, nothing of the batch may be
- * reused. Then free_unlinked_page_tables(). As it is, nothing is ever purged: every freed
- * area and its pages are held for good.
+ * reused. As it is, nothing is ever purged: every freed area and its pages are held for good.
  */
 static bool purge_due(void)
 {
@@ -541,6 +544,7 @@ void vmalloc_stats(struct vmalloc_stats *st)
 	st->nr_lazy = nr_lazy;
 	st->held_pages = held_pages;
 	st->nr_purges = nr_purges;
+	st->lazy_max_pages = lazy_max_pages();
 	spin_unlock_irqrestore(&vmap_area_lock, flags);
 }
 
@@ -563,7 +567,7 @@ void vmallocinfo(void)
 	}
 	printk("%lu areas, %lu pages mapped; %lu freed areas waiting for a purge, holding %lu "
 	       "pages "
-	       "(purged at %lu pages: 32 x fls(%u CPUs))\n",
+	       "(purged at %lu pages: 8192 x fls(%u CPUs), at most 1/32 of RAM)\n",
 	       vmalloc_space.nr_areas - nr_lazy, vmalloc_space.used_pages - lazy_pages, nr_lazy,
 	       held_pages, lazy_max_pages(), tlb_nr_cpus());
 	spin_unlock_irqrestore(&vmap_area_lock, flags);

@@ -47,16 +47,18 @@ static inline void vunmap(const void *addr)
 
 struct vmalloc_stats {
 	u64 nr_areas;
-	u64 pages;	/* mapped pages in all areas */
-	u64 nr_lazy;	/* freed areas whose range is not free yet (see vmalloc_purge()) */
-	u64 held_pages; /* physical pages they hold until the purge's TLB shootdown */
-	u64 nr_purges;	/* purges since boot */
+	u64 pages;	    /* mapped pages in all areas */
+	u64 nr_lazy;	    /* freed areas whose range is not free yet (see vmalloc_purge()) */
+	u64 held_pages;	    /* physical pages they hold until the purge's TLB shootdown */
+	u64 nr_purges;	    /* purges since boot */
+	u64 lazy_max_pages; /* a purge runs once this many pages of freed areas wait */
 };
 void vmalloc_stats(struct vmalloc_stats *st);
 /*
  * Flush every freed area from every CPU's TLB, then take the areas out of the tree and give their
  * pages back, so their ranges, pages and vm_structs are free (Linux's vm_unmap_aliases()).
- * vfree() does it by itself once 32 x fls(online CPUs) pages wait; call it before counting
+ * vfree() does it by itself once lazy_max_pages() pages wait (Linux's fls(online CPUs) x
+ * 32 MiB, at most 1/32 of RAM); call it before counting
  * memory against a baseline. With interrupts off and other CPUs online it does nothing (no
  * shootdown is possible there): the areas wait for the next purge.
  */

@@ -60,7 +60,7 @@ bool ktest_expect_fault_quiet(void (*fn)(void *), void *arg, struct fault_record
  * snapshots differ only by what is really still in use.
  */
 struct ktest_mem {
-	u64 free_pages;	  /* free in the page allocator */
+	u64 free_pages;	  /* free in the page allocator, or a kept vmalloc page table */
 	u64 slab_pages;	  /* held by the kmalloc size classes */
 	u64 slab_objects; /* kmalloc objects in use */
 	u64 vm_areas;	  /* vmalloc areas */
@@ -71,6 +71,11 @@ struct ktest_mem {
 };
 
 void ktest_mem_snapshot(struct ktest_mem *m);
+/*
+ * Free pages, with the page tables of the vmalloc range counted as free: made on first use and
+ * kept for good (mm/pgtable.c), they are no leak. What a test compares against a baseline.
+ */
+u64 ktest_free_pages(void);
 /*
  * Print each figure that differs between before and now, a line each, "<prefix>free pages 812 ->
  * 810 (2 fewer)", at KERN_ERR; returns how many differ (0: memory is as it was).

@@ -629,35 +629,44 @@ static void pg_arm(bool fail)
 	tlb_shootdown_test_hook = pg_shootdown;
 }
 
-#define BATCH_MAX 64 /* areas of AREA_PAGES: enough for lazy_max_pages() with up to 127 CPUs */
+#define BATCH_AREAS 16 /* the batch lazy_max_pages() allows, cut into this many areas */
 
 /*
- * vfree() after vfree(): no purge until lazy_max_pages() pages wait (32 x fls(CPUs online)),
- * then exactly one purge, with one shootdown for the whole batch.
+ * vfree() after vfree(): no purge until lazy_max_pages() pages wait (Linux's fls(CPUs online)
+ * x 32 MiB, at most 1/32 of RAM), then exactly one purge, with one shootdown for the whole batch.
  */
 KTEST(tlb, purge_runs_once_lazy_max_pages_wait_with_one_shootdown)
 {
-	static u8 *v[BATCH_MAX];
+	static u8 *v[BATCH_AREAS];
 	struct vmalloc_stats a, b;
-	u64 max = 32 * (u64)(32 - __builtin_clz(num_online_cpus())), waiting = 0;
-	int n = (int)(max / AREA_PAGES), i;
+	struct page_stats ps;
+	u64 linux_max = 8192 * (u64)(32 - __builtin_clz(num_online_cpus())), max, area;
+	u64 waiting = 0;
+	int n = 0, i;
 
 	if (!smp_ready())
 		return;
-	KT_ASSERT(n <= BATCH_MAX);
+	page_stats(&ps);
+	vmalloc_stats(&a);
+	max = a.lazy_max_pages;
+	KT_EXPECT_MSG(max == MIN(linux_max, ps.total / 32),
+		      "lazy_max_pages() = %lu; expected fls(%u CPUs) x 8192 = %lu, at most 1/32 of "
+		      "%lu RAM pages",
+		      max, num_online_cpus(), linux_max, ps.total);
+	area = (max + BATCH_AREAS - 1) / BATCH_AREAS;
 	pg.lo = ~0UL;
 	pg.hi = 0;
-	for (i = 0; i < n; i++) {
-		v[i] = vmalloc(AREA_PAGES * PAGE_SIZE);
-		KT_ASSERT(v[i]);
-		pg_track(v[i], AREA_PAGES * PAGE_SIZE);
+	for (n = 0; n < BATCH_AREAS && (u64)n * area < max; n++) {
+		v[n] = vmalloc(area * PAGE_SIZE);
+		KT_ASSERT(v[n]);
+		pg_track(v[n], area * PAGE_SIZE);
 	}
 	vmalloc_purge();
 	vmalloc_stats(&a);
 	pg_arm(false);
 	for (i = 0; i < n; i++) {
 		vfree(v[i]);
-		waiting += AREA_PAGES;
+		waiting += area;
 		vmalloc_stats(&b);
 		if (waiting < max) {
 			KT_EXPECT_MSG(

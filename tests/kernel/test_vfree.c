@@ -1,11 +1,12 @@
 /*
  * Giving a vmalloc area's pages back (lab 3): a purge frees the pages an area holds in batches
  * of at most MAP_BATCH, one call of free_pages_bulk() each, and all of them; page poisoning
- * (page_poison=1), which catches a page written after it was freed; and a vmalloc() that runs
- * out of memory purges first.
+ * (page_poison=1), which catches a page written after it was freed; a vmalloc() or a stack that
+ * runs out of memory purges first; and what waits for a purge never holds more than 1/32 of RAM.
  */
 #include "kernel/debug/ktest.h"
 #include "kernel/printk/printk.h"
+#include "kernel/stack.h"
 #include "mm/page_alloc.h"
 #include "mm/page_poison.h"
 #include "mm/vmalloc.h"
@@ -103,6 +104,65 @@ KTEST(mm, vmalloc_purges_held_pages_when_memory_runs_out)
 	KT_EXPECT_MSG(v, "vmalloc(%d pages) failed: %lu pages taken, %lu held by freed areas",
 		      WANT_PAGES, taken, st.held_pages);
 	vfree(v);
+	while ((p = hoard)) {
+		hoard = *(void **)p;
+		free_page(p);
+	}
+	vmalloc_purge();
+}
+
+/*
+ * Stack after stack freed (uncached, as when the per-CPU cache is full): the pages waiting for a
+ * purge never exceed 1/32 of RAM, checked after every free; more than one purge happens, so the
+ * cap was reached. Then, with freed stacks holding pages and every other page taken, a new stack
+ * still comes: its allocation purges first.
+ */
+#define CAP_ROUNDS 3 /* the cap's worth of stacks freed this many times over */
+
+KTEST(mm, freed_stacks_never_hold_more_than_a_32nd_of_ram)
+{
+	struct vmalloc_stats a, st;
+	struct page_stats ps;
+	struct kernel_stack s;
+	void *hoard = NULL, *p;
+	u64 cap, i, n, worst = 0;
+	int err;
+
+	page_stats(&ps);
+	cap = ps.total / 32;
+	vmalloc_purge();
+	vmalloc_stats(&a);
+	n = CAP_ROUNDS * (cap / (THREAD_SIZE / PAGE_SIZE) + 1);
+	for (i = 0; i < n; i++) {
+		KT_ASSERT(vmap_stack_alloc(&s, false) == 0);
+		vmap_stack_free(&s, false);
+		vmalloc_stats(&st);
+		worst = MAX(worst, st.held_pages);
+		if (st.held_pages > cap)
+			break;
+	}
+	printk("# %lu stacks freed: %lu purges, at most %lu pages held (cap %lu, 1/32 of %lu)\n", i,
+	       st.nr_purges - a.nr_purges, worst, cap, ps.total);
+	KT_EXPECT_MSG(worst <= cap, "freed stacks held %lu pages, above 1/32 of RAM (%lu)", worst,
+		      cap);
+	KT_EXPECT_MSG(st.nr_purges - a.nr_purges >= CAP_ROUNDS - 1,
+		      "%lu purges for %lu stacks freed: the cap was never reached",
+		      st.nr_purges - a.nr_purges, i);
+
+	/* Leave some held, take every free page: the next stack must come from a purge. */
+	vmap_stack_alloc(&s, false);
+	vmap_stack_free(&s, false);
+	vmalloc_stats(&st);
+	KT_ASSERT(st.held_pages > 0);
+	while ((p = alloc_page())) {
+		*(void **)p = hoard;
+		hoard = p;
+	}
+	err = vmap_stack_alloc(&s, false);
+	KT_EXPECT_MSG(err == 0, "no stack with every page taken and %lu held for a purge",
+		      st.held_pages);
+	if (!err)
+		vmap_stack_free(&s, false);
 	while ((p = hoard)) {
 		hoard = *(void **)p;
 		free_page(p);
