@@ -7,7 +7,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0
 failed=0
-echo "1..7"
+echo "1..8"
 
 ok() {
 	n=$((n + 1))
@@ -74,18 +74,22 @@ expect bench-purges.dat "1 125 0 0 0
 expect bench-stack-paths.dat "1 4600 17700 16800 16401
 4 4603 17703 16803 16401" "cached, uncached, order-2 and the floor per CPU count"
 
-# Refused: a timed log (its numbers are cycles, not instructions), and a log missing a figure.
-sed 's/clock=instructions/clock=tsc/' "$tmp/logs/a.log" >"$tmp/timed.log"
-mv "$tmp/timed.log" "$tmp/logs/a.log"
-OUT=$tmp/out scripts/bench-plot --data "$tmp/logs" >"$tmp/out.txt" 2>&1
-[ $? -ne 0 ] && grep -q 'not a counted run' "$tmp/out.txt"
+# Refused, with a message naming why: a timed log (its numbers are cycles, not instructions), a
+# log missing a figure a plot needs, two logs of one CPU count, logs of two different kernels.
+refused() {
+	! OUT=$tmp/out scripts/bench-plot --data "$tmp/logs" >"$tmp/out.txt" 2>&1 &&
+		grep -q "$1" "$tmp/out.txt"
+}
+log 4 3 | sed 's/clock=instructions/clock=tsc/' >"$tmp/logs/a.log"
+refused 'a.log: not a counted run'
 ok $? "a log that was not counted is refused"
 log 4 3 | grep -v stack_vfree_lazy >"$tmp/logs/a.log"
-OUT=$tmp/out scripts/bench-plot --data "$tmp/logs" >"$tmp/out.txt" 2>&1
-[ $? -ne 0 ] && grep -q 'a.log: no figure stack_vfree_lazy_cpus4' "$tmp/out.txt"
+refused 'a.log: no figure stack_vfree_lazy_cpus4'
 ok $? "a log missing a figure a plot needs is refused, by name"
 log 1 0 >"$tmp/logs/a.log"
-OUT=$tmp/out scripts/bench-plot --data "$tmp/logs" >"$tmp/out.txt" 2>&1
-[ $? -ne 0 ] && grep -q 'two logs of 1 CPUs' "$tmp/out.txt"
+refused 'two logs of 1 CPUs'
 ok $? "two logs of one CPU count are refused"
+log 4 3 | sed 's/thread_size=16384/thread_size=32768/' >"$tmp/logs/a.log"
+refused 'logs of different kernels'
+ok $? "logs of two kernels are refused"
 exit $failed
