@@ -16,3 +16,7 @@ job layers.includes_point_down check_cmd layers.includes_point_down "$LOGS/layer
 
 # The docs against the code: every path, symbol and number they state (scripts/check-docs).
 job docs.match_the_code check_cmd docs.match_the_code "$LOGS/docs.log" scripts/check-docs
+
+# scripts/bench-plot's reading of bench logs (no gnuplot, no QEMU: made-up logs).
+job host.bench_plot_reads_counted_logs check_tap host.bench_plot_reads_counted_logs \
+	"$LOGS/host.bench_plot.log" tests/test_bench_plot.sh
