@@ -131,7 +131,8 @@ $(BUILD)/font8x8.o: $(BUILD)/font8x8.c | $(BUILD)/config.h
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 # Two links: the first with an empty symbol table, the second with the real one. The table sits
-# at the end of the image, so no symbol may move between them; the cmp checks exactly that.
+# at the end of the image, so no symbol may move between them: the table made again from the
+# second link must be the one it holds (the cmp).
 $(BUILD)/kernel.elf: $(OBJS) linker.ld scripts/gen-ksyms
 	@echo "  LD      $@"
 	$(Q)scripts/gen-ksyms $(NM) > $(BUILD)/ksyms0.c
@@ -140,9 +141,7 @@ $(BUILD)/kernel.elf: $(OBJS) linker.ld scripts/gen-ksyms
 	$(Q)scripts/gen-ksyms $(NM) $(BUILD)/kernel.pass1.elf > $(BUILD)/ksyms.c
 	$(Q)$(CC) $(CFLAGS) -c $(BUILD)/ksyms.c -o $(BUILD)/ksyms.o
 	$(Q)$(LD) $(LDFLAGS) -o $@.tmp $(OBJS) $(BUILD)/ksyms.o
-	@$(NM) -n $(BUILD)/kernel.pass1.elf | grep -i ' t ' > $(BUILD)/syms.pass1
-	@$(NM) -n $@.tmp | grep -i ' t ' > $(BUILD)/syms.pass2
-	@cmp -s $(BUILD)/syms.pass1 $(BUILD)/syms.pass2 || \
+	@scripts/gen-ksyms $(NM) $@.tmp | cmp -s - $(BUILD)/ksyms.c || \
 		{ echo "ksyms: symbols moved between the two links"; exit 1; }
 	@mv $@.tmp $@
 
