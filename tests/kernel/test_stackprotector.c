@@ -108,7 +108,7 @@ KTEST(stackprotector, the_slot_holds_the_running_tasks_canary_after_each_switch)
 	for (i = 0; i < 3; i++) {
 		KT_ASSERT(wait(pids[i], &status) == 0);
 		KT_EXPECT_MSG(status == 0, "pid %d: %d of %d switches left another canary there",
-			      pids[i], EXIT_CODE(status), SWITCHES);
+			      pids[i], WEXITSTATUS(status), SWITCHES);
 	}
 }
 
@@ -125,7 +125,7 @@ static void corrupted_frame_kills_only_its_task(int (*fn)(void *), const char *w
 	KT_ASSERT(t);
 	pid = t->pid;
 	KT_ASSERT(wait(pid, &status) == 0);
-	KT_EXPECT_MSG(EXIT_HOW(status) == EXIT_STACK_CORRUPT, "ended with status %#x", status);
+	KT_EXPECT_MSG(status == KILLED_STACK_CORRUPT, "ended with status %#x", status);
 	snprintf(line, sizeof(line), "stack-protector: Kernel stack is corrupted in: %s+0x", where);
 	KT_EXPECT(printk_log_contains(mark, line));
 	snprintf(line, sizeof(line), "PID: %d Comm: lkdtm", pid);
@@ -253,6 +253,6 @@ KTEST(stackprotector, the_kill_is_refused_where_it_is_not_safe)
 	KT_ASSERT(t);
 	pid = t->pid;
 	KT_ASSERT(wait(pid, &status) == 0);
-	KT_EXPECT_MSG(status == 0, "wrong decisions: %#x", EXIT_CODE(status));
+	KT_EXPECT_MSG(status == 0, "wrong decisions: %#x", WEXITSTATUS(status));
 	KT_EXPECT(current->pid != 1 || refused_because("Attempted to kill init!"));
 }

@@ -89,9 +89,9 @@ lkdtm_heap() {
 		'^freed by CPU [0-9]+:$' \
 		'^BUG: KFENCE: invalid free in lkdtm_slab_free_double$' '^lkdtm: the double free was refused$' \
 		'^BUG: KFENCE: invalid free in lkdtm_slab_free_cross$' '^lkdtm: the cross free was refused$' \
-		'^lkdtm: READ_BUDDY_AFTER_FREE: pid [0-9]+ exited \(status 0x0\)' \
+		'^lkdtm: READ_BUDDY_AFTER_FREE: pid [0-9]+ exited with 0 \(status 0x0\)' \
 		'^BUG: page_poison: page .* was written after it was freed' \
-		'^lkdtm: WRITE_BUDDY_AFTER_FREE: pid [0-9]+ exited \(status 0x0\)' \
+		'^lkdtm: WRITE_BUDDY_AFTER_FREE: pid [0-9]+ exited with 0 \(status 0x0\)' \
 		'^faults: +3 ' '^bad frees: +2 ' '^ +2 counter +(sleeping|runnable) ' '^alive$'
 	if grep -q '^FAIL: ' "$log"; then
 		echo "     lkdtm.heap: a crash test went unnoticed: $(grep -m1 '^FAIL: ' "$log")"

@@ -12,7 +12,7 @@
 #define SYS_read    2  /* (int fd, void *buf, size_t len): fd 0 is the console */
 #define SYS_getpid  3  /* () */
 #define SYS_spawn   4  /* (const char *path, const char *args): the child's pid */
-#define SYS_wait    5  /* (int pid, int *status): pid -1 waits for any child */
+#define SYS_wait    5  /* (int pid, int *status): -1 waits for any; status: exit_status.h */
 #define SYS_sbrk    6  /* (long increment): the old break */
 #define SYS_sleep   7  /* (unsigned long ms) */
 #define SYS_yield   8  /* () */
@@ -35,14 +35,5 @@
 #define DEBUG_KSTACK_MARK	  4 /* a marker `arg` bytes below the stack's top, in the poison */
 #define DEBUG_KSTACK_MARKED	  5 /* 1 if that marker is still there (and remove it), else 0 */
 #define DEBUG_KSTACK_SECRET_TEXT  "the vault code is 4711; "
-
-/*
- * How a process ended, as wait() reports it: the low byte is the exit status when the process
- * called exit; otherwise WAIT_KILLED is set and the low byte says why.
- */
-#define WAIT_KILLED	      0x100
-#define KILLED_SEGFAULT	      1 /* a fault in user mode */
-#define KILLED_STACK_OVERFLOW 2 /* its kernel stack overflowed during a system call */
-#define KILLED_OTHER	      3 /* any other kernel oops while it ran */
 
 #endif
