@@ -67,7 +67,8 @@ KTEST(process, wait_for_any_child_collects_every_child)
 				found = 1;
 			}
 		}
-		KT_EXPECT_MSG(found && status == W_EXITCODE(42, 0), "wait %d: pid %d, status %d", i, pid, status);
+		KT_EXPECT_MSG(found && status == W_EXITCODE(42, 0), "wait %d: pid %d, status %d", i,
+			      pid, status);
 	}
 	KT_EXPECT(process_wait(-1, &status) == -ECHILD);
 }

@@ -116,7 +116,7 @@ KTEST(stackprotector, the_slot_holds_the_running_tasks_canary_after_each_switch)
 static void corrupted_frame_kills_only_its_task(int (*fn)(void *), const char *where)
 {
 	struct task *sib = kthread_run(ktest_sibling, NULL, "sibling"), *t;
-	u64 mark = printk_log_mark(), after;
+	u64 mark = printk_log_mark();
 	int status = -1, pid;
 	char line[96];
 
@@ -133,12 +133,7 @@ static void corrupted_frame_kills_only_its_task(int (*fn)(void *), const char *w
 	KT_EXPECT(printk_log_contains(mark, "Call Trace:"));
 	KT_EXPECT(printk_log_contains(mark, "end trace: killing lkdtm"));
 	KT_EXPECT(!printk_log_contains(mark, "FAIL:"));
-	/* Sampled after the kill, then waited for: the sibling counts on. */
-	after = ktest_sibling_count;
-	while (ktest_sibling_count == after)
-		sleep_ms(1);
-	KT_EXPECT(kill(sib->pid) == 0);
-	KT_EXPECT(wait(sib->pid, &status) == 0);
+	KT_EXPECT(ktest_sibling_runs_on(sib));
 }
 
 static void lkdtm_kills_only_its_task(const char *name, const char *where)

@@ -482,6 +482,34 @@ KTEST(task, a_reused_stack_is_all_zero)
 	KT_EXPECT_MSG(status == 0, "the reused stack held the last task's bytes");
 }
 
+/*
+ * On cpu, with the stack cache emptied: two tasks run fn, with a then b, and a third checks that
+ * the stack it gets is all zero. With a cache the three share one stack: fn leaves its stack's
+ * base in *a_base and *b_base, the third task in its own.
+ */
+static void two_writers_then_a_check(u32 cpu, int (*fn)(void *arg), void *a, const u64 *a_base,
+				     void *b, const u64 *b_base)
+{
+	u64 third = 0;
+	struct task *t;
+	int status = -1;
+
+	KT_ASSERT(set_cpus_allowed(current, cpu) == 0);
+	drain_stack_cache();
+	t = run_here(fn, a, "scribble");
+	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
+	t = run_here(fn, b, "scribble");
+	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
+	t = run_here(check_own_stack_zero, &third, "check");
+	KT_ASSERT(t && wait(t->pid, &status) == 0);
+	set_cpus_allowed(current, 0); /* where ktest runs its tests */
+	if (VMAP_STACK && NR_CACHED_STACKS)
+		KT_EXPECT_MSG(*a_base == *b_base && *b_base == third,
+			      "the tasks did not share one stack (%#lx %#lx %#lx)", *a_base,
+			      *b_base, third);
+	KT_EXPECT_MSG(status == 0, "the reused stack held the last task's bytes");
+}
+
 /* Scribble over the stack on one CPU, then move to another and end there: its cache gets it. */
 struct scribble_move {
 	u64 base;
@@ -507,28 +535,12 @@ static int scribble_then_move(void *arg)
 KTEST(task, a_stack_written_on_another_cpu_is_all_zero_when_reused)
 {
 	struct scribble_move a = { 0, 0, 1 }, b = { 0, 0, 1 };
-	u64 third = 0;
-	struct task *t;
-	int status = -1;
 
 	if (num_online_cpus() < 2) {
 		ktest_skip("one CPU online");
 		return;
 	}
-	KT_ASSERT(set_cpus_allowed(current, 1) == 0);
-	drain_stack_cache();
-	t = run_here(scribble_then_move, &a, "scribble");
-	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
-	t = run_here(scribble_then_move, &b, "scribble");
-	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
-	t = run_here(check_own_stack_zero, &third, "check");
-	KT_ASSERT(t && wait(t->pid, &status) == 0);
-	set_cpus_allowed(current, 0); /* where ktest runs its tests */
-	if (VMAP_STACK && NR_CACHED_STACKS)
-		KT_EXPECT_MSG(a.base == b.base && b.base == third,
-			      "the tasks did not share one stack (%#lx %#lx %#lx)", a.base, b.base,
-			      third);
-	KT_EXPECT_MSG(status == 0, "the reused stack held the last task's bytes");
+	two_writers_then_a_check(1, scribble_then_move, &a, &a.base, &b, &b.base);
 }
 
 /* Each CPU but the last writes a page of its own; the task then moves to the last and ends. */
@@ -564,27 +576,11 @@ static int scribble_a_page_per_cpu(void *arg)
 KTEST(task, a_stack_migrating_across_every_cpu_is_all_zero_when_reused)
 {
 	struct scribble_tour a = { 0, num_online_cpus() }, b = a;
-	u32 last = num_online_cpus() - 1;
-	u64 third = 0;
-	struct task *t;
-	int status = -1;
 
 	if (num_online_cpus() < 2) {
 		ktest_skip("one CPU online");
 		return;
 	}
-	KT_ASSERT(set_cpus_allowed(current, last) == 0);
-	drain_stack_cache();
-	t = run_here(scribble_a_page_per_cpu, &a, "scribble");
-	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
-	t = run_here(scribble_a_page_per_cpu, &b, "scribble");
-	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
-	t = run_here(check_own_stack_zero, &third, "check");
-	KT_ASSERT(t && wait(t->pid, &status) == 0);
-	set_cpus_allowed(current, 0); /* where ktest runs its tests */
-	if (VMAP_STACK && NR_CACHED_STACKS)
-		KT_EXPECT_MSG(a.base == b.base && b.base == third,
-			      "the tasks did not share one stack (%#lx %#lx %#lx)", a.base, b.base,
-			      third);
-	KT_EXPECT_MSG(status == 0, "the reused stack held the last task's bytes");
+	two_writers_then_a_check(num_online_cpus() - 1, scribble_a_page_per_cpu, &a, &a.base, &b,
+				 &b.base);
 }

@@ -419,8 +419,7 @@ KTEST(user, sbrk_grows_and_shrinks_the_heap_and_a_page_given_back_faults)
 {
 	int st = RUN(prog_sbrk);
 
-	KT_EXPECT_MSG(st == KILLED_SEGFAULT, "status %#x (exit n: check n failed)",
-		      st);
+	KT_EXPECT_MSG(st == KILLED_SEGFAULT, "status %#x (exit n: check n failed)", st);
 }
 
 /*

@@ -22,9 +22,9 @@
 /* The status of a task that called exit(code) (why = 0) or was killed (code = 0): glibc's name. */
 #define W_EXITCODE(code, why) ((int)((((code)&0xff) << 8) | (why)))
 /* Why it was killed: KILLED_*, or 0 if it called exit() (Linux's WTERMSIG). */
-#define WKILLED(status)	      ((status)&0x7f)
-#define WIFEXITED(status)     (WKILLED(status) == 0)
+#define WKILLED(status)	  ((status)&0x7f)
+#define WIFEXITED(status) (WKILLED(status) == 0)
 /* The code it gave exit(), if WIFEXITED. */
-#define WEXITSTATUS(status)   (((status) >> 8) & 0xff)
+#define WEXITSTATUS(status) (((status) >> 8) & 0xff)
 
 #endif
