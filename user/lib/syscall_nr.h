@@ -7,7 +7,7 @@
 #ifndef USER_SYSCALL_NR_H
 #define USER_SYSCALL_NR_H
 
-#define SYS_exit    0  /* (int status): does not return */
+#define SYS_exit    0  /* (int code): does not return; wait() sees W_EXITCODE(code, 0) */
 #define SYS_write   1  /* (int fd, const void *buf, size_t len): fd 1 and 2 are the console */
 #define SYS_read    2  /* (int fd, void *buf, size_t len): fd 0 is the console */
 #define SYS_getpid  3  /* () */
