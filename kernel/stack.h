@@ -23,7 +23,7 @@
 #define KERNEL_STACK_H
 
 #include "config.h"
-#include "arch/x86_64/syscall.h" /* STACKLEAK_POISON: the entry code writes it too */
+#include "user/lib/syscall_nr.h" /* STACKLEAK_POISON: the user programs and the entry see it too */
 #include "kernel/lib/types.h"
 
 #define VMAP_STACK	  CONFIG_VMAP_STACK

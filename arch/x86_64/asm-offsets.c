@@ -12,6 +12,7 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/setjmp.h"
 #include "arch/x86_64/syscall.h"
+#include "user/lib/syscall_nr.h"
 
 /* "i": the value must be a compile-time constant; it is printed as an immediate, "$value". */
 #define DEFINE(name, value)	  asm volatile("\n@asm-offset " #name " %0" : : "i"((long)(value)))

@@ -13,15 +13,12 @@
 #define SYSCALL_FRAME ((u64)-1)
 
 /*
- * Two values syscall_entry works with, defined here (the lowest layer that uses them) and handed
- * to the assembly by arch/x86_64/asm-offsets.c, so there is one copy. The random stack offset
- * (kernel/user/kstack_offset.h) is this CPU's state masked with KSTACK_OFFSET_MASK: a multiple of
- * 16 from 0 to 1008. Stack erasing (kernel/user/stackleak.c) fills what a system call used of the
- * kernel stack with STACKLEAK_POISON, as Linux; the entry writes it too, over the erase's own
- * return address.
+ * The random stack offset (kernel/user/kstack_offset.h) is this CPU's state masked with
+ * KSTACK_OFFSET_MASK: a multiple of 16 from 0 to 1008. syscall_entry applies it: defined here,
+ * the lowest layer that uses it, and handed to the assembly by arch/x86_64/asm-offsets.c, so
+ * there is one copy.
  */
 #define KSTACK_OFFSET_MASK 0x3f0U
-#define STACKLEAK_POISON   ((u64)-0xBEEF)
 
 /* On each CPU that will run user code: MSRs for syscall, SMEP and SMAP in CR4 if present. */
 void syscall_cpu_init(void);

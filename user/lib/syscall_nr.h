@@ -36,4 +36,11 @@
 #define DEBUG_KSTACK_MARKED	  5 /* 1 if that marker is still there (and remove it), else 0 */
 #define DEBUG_KSTACK_SECRET_TEXT  "the vault code is 4711; "
 
+/*
+ * What stack erasing (kernel/user/stackleak.c) fills the unused kernel stack with, as Linux: the
+ * words DEBUG_KSTACK_LEAK_UNINIT copies out are this where nothing was left behind. One copy for
+ * the kernel, the user programs and syscall_entry.asm (through arch/x86_64/asm-offsets.c).
+ */
+#define STACKLEAK_POISON (-0xBEEFUL)
+
 #endif
