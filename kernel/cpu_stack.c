@@ -131,7 +131,7 @@ static int alloc_ist_stacks(struct percpu *cpu)
 
 	for (i = 0; i < NR_IST; i++) {
 		struct cpu_stack *cs = &per_cpu(cpu_stacks, cpu->cpu)[i + 1];
-		u8 *stack = __vmalloc_guarded(IST_STACK_SIZE, 1, names[i], &cs->vm);
+		u8 *stack = vmalloc_guarded(IST_STACK_SIZE, 1, names[i], &cs->vm);
 
 		if (!stack)
 			return -1;
@@ -145,7 +145,7 @@ static int alloc_ist_stacks(struct percpu *cpu)
 static int alloc_irq_stack(struct percpu *cpu)
 {
 	struct cpu_stack *cs = &per_cpu(cpu_stacks, cpu->cpu)[0];
-	u8 *stack = __vmalloc_guarded(IRQ_STACK_SIZE, 1, "irq stack", &cs->vm);
+	u8 *stack = vmalloc_guarded(IRQ_STACK_SIZE, 1, "irq stack", &cs->vm);
 
 	if (!stack)
 		return -1;

@@ -68,7 +68,7 @@ static void kill_overflowing_task(struct task *t, struct pt_regs *regs)
 	irq_complete_lost(regs);
 	lapic_complete_lost(regs);
 	exception_abandon();
-	do_exit(EXIT_STATUS(EXIT_STACK_OVERFLOW, 0));
+	do_exit(KILLED_STACK_OVERFLOW);
 }
 
 /*
@@ -296,7 +296,7 @@ static void kill_out_of_stack(void *arg)
 	printk(KERN_EMERG "---[ end trace: killing %s (pid %d): it cannot be preempted ]---\n",
 	       t->comm, t->pid);
 	report_end();
-	do_exit(EXIT_STATUS(EXIT_STACK_OVERFLOW, 0));
+	do_exit(KILLED_STACK_OVERFLOW);
 }
 
 /*
@@ -351,7 +351,7 @@ static void report_kfence_fault(void *arg)
 	       t->pid);
 	report_end();
 	exception_abandon();
-	do_exit(EXIT_STATUS(EXIT_OOPS, 0));
+	do_exit(KILLED_OOPS);
 }
 
 /* A kill or a panic does not come back: it returns for a fault outside the pool or a test's. */

@@ -117,7 +117,7 @@ int vmap_stack_alloc(struct kernel_stack *s, bool use_cache)
 		s->vm = vm;
 		s->base = vm->va.addr;
 	} else {
-		base = __vmalloc_guarded(THREAD_SIZE, STACK_GUARD_PAGES, "stack", &s->vm);
+		base = vmalloc_guarded(THREAD_SIZE, STACK_GUARD_PAGES, "stack", &s->vm);
 		if (!base)
 			return -ENOMEM;
 		s->base = (u64)base;

@@ -23,6 +23,7 @@
 #define KERNEL_STACK_H
 
 #include "config.h"
+#include "user/lib/syscall_nr.h" /* STACKLEAK_POISON: the user programs and the entry see it too */
 #include "kernel/lib/types.h"
 
 #define VMAP_STACK	  CONFIG_VMAP_STACK
@@ -32,8 +33,6 @@
 #define STACK_END_MAGIC	  0x57AC6E9DUL
 /* Only a vmapped stack has PTEs of its own: the VMAP_STACK=n kernel zeroes all, as before. */
 #define STACK_ZERO_DIRTY (CONFIG_STACK_ZERO_DIRTY && CONFIG_VMAP_STACK)
-/* What stack erasing fills a process's kernel stack with (kernel/user/stackleak.c), as Linux. */
-#define STACKLEAK_POISON ((u64)-0xBEEF)
 
 #if THREAD_SIZE % PAGE_SIZE || THREAD_SIZE < 8192 || THREAD_SIZE > 65536
 #error "THREAD_SIZE must be a multiple of PAGE_SIZE (4096), from 8192 to 65536"

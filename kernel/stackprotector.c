@@ -155,7 +155,7 @@ static void stack_chk_report(void *arg)
 	printk(KERN_EMERG "---[ end trace: killing %s (pid %d) for a corrupted stack ]---\n",
 	       t->comm, t->pid);
 	oops_end(flags);
-	do_exit(EXIT_STATUS(EXIT_STACK_CORRUPT, 0));
+	do_exit(KILLED_STACK_CORRUPT);
 }
 
 /*

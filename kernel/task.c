@@ -3,6 +3,7 @@
 #include "kernel/printk/printk.h"
 #include "kernel/lib/errno.h"
 #include "kernel/lib/string.h"
+#include "kernel/lib/vsprintf.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/stackprotector.h"
 #include "mm/slab.h"
@@ -14,24 +15,24 @@ static struct task *all_tasks;
 static u64 task_count;
 static int next_pid;
 
-const char *exit_how_name(int status)
+const char *exit_status_name(int status, char *buf, size_t len)
 {
-	switch (EXIT_HOW(status)) {
-	case EXIT_NORMAL:
-		return "exited";
-	case EXIT_KILLED:
-		return "killed";
-	case EXIT_STACK_OVERFLOW:
-		return "killed: kernel stack overflow";
-	case EXIT_OOPS:
-		return "killed: oops";
-	case EXIT_SEGFAULT:
-		return "killed: segfault";
-	case EXIT_STACK_CORRUPT:
-		return "killed: kernel stack corrupted";
-	default:
-		return "unknown";
-	}
+	static const char *const killed[] = {
+		[KILLED_BY_KILL] = "killed",
+		[KILLED_STACK_OVERFLOW] = "killed: kernel stack overflow",
+		[KILLED_OOPS] = "killed: oops",
+		[KILLED_SEGFAULT] = "killed: segfault",
+		[KILLED_STACK_CORRUPT] = "killed: kernel stack corrupted",
+	};
+	int why = WKILLED(status);
+
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exited with %d", WEXITSTATUS(status));
+	else if (why < (int)ARRAY_SIZE(killed) && killed[why])
+		snprintf(buf, len, "%s", killed[why]);
+	else
+		snprintf(buf, len, "killed: reason %d", why);
+	return buf;
 }
 
 /*
@@ -171,7 +172,7 @@ void do_exit(int status)
 
 void exit(int code)
 {
-	do_exit(EXIT_STATUS(EXIT_NORMAL, code));
+	do_exit(W_EXITCODE(code, 0));
 }
 
 static struct task *__find_task(int pid)
@@ -251,7 +252,7 @@ static void __detach_from_lists(struct task *t)
 /* End a task that never ran: nothing of its own can be in flight. */
 static void __kill_new_task(struct task *t)
 {
-	t->exit_status = EXIT_STATUS(EXIT_KILLED, 0);
+	t->exit_status = KILLED_BY_KILL;
 	t->state = TASK_DEAD;
 	__release_dead_task(t);
 	__wake_up_all(&t->exit_wait);
@@ -329,7 +330,7 @@ void stop_if_asked(void)
 	struct task *t = current;
 
 	if (t->stop_pending && !this_cpu_read(nokill) && !nr_held_locks())
-		do_exit(EXIT_STATUS(EXIT_KILLED, 0));
+		do_exit(KILLED_BY_KILL);
 }
 
 void for_each_task(void (*fn)(struct task *t, void *ctx), void *ctx)

@@ -9,6 +9,7 @@
 #include "arch/x86_64/percpu.h"
 #include "kernel/stack.h"
 #include "kernel/lib/types.h"
+#include "user/lib/exit_status.h"
 
 #define TASK_COMM_LEN 16
 
@@ -21,19 +22,11 @@ enum task_state {
 	TASK_DEAD,     /* exited, waiting to be reaped (a zombie) */
 };
 
-/* How a task ended: the high byte of its exit status. */
-enum exit_how {
-	EXIT_NORMAL = 0,	 /* it called exit() or returned */
-	EXIT_KILLED = 1,	 /* kill <pid> */
-	EXIT_STACK_OVERFLOW = 2, /* killed for overrunning its kernel stack */
-	EXIT_OOPS = 3,		 /* killed by another fatal fault */
-	EXIT_SEGFAULT = 4,	 /* a user process killed for a fault in user mode */
-	EXIT_STACK_CORRUPT = 5,	 /* killed: a stack canary was overwritten */
-};
-#define EXIT_STATUS(how, code) (((how) << 8) | ((code)&0xff))
-#define EXIT_HOW(status)       ((status) >> 8)
-#define EXIT_CODE(status)      ((status)&0xff)
-const char *exit_how_name(int status);
+/*
+ * Its status word says how a task ended (user/lib/exit_status.h: the exit code, or KILLED_* if the
+ * kernel killed it), in words: "exited with 3", "killed: kernel stack overflow". Returns buf.
+ */
+const char *exit_status_name(int status, char *buf, size_t len);
 
 struct fault_catch;
 struct user_mm;
@@ -96,8 +89,8 @@ void kthread_detach(struct task *t);
 
 __attribute__((noreturn)) void exit(int code);
 /*
- * End the running task with status, an EXIT_STATUS(how, code): exit() and a kill at a safe point
- * call it, and so do the fault handlers, for the task that faulted. Never returns.
+ * End the running task with status (user/lib/exit_status.h): exit() and a kill at a safe point call
+ * it, and so do the fault handlers, for the task that faulted. Never returns.
  */
 __attribute__((noreturn)) void do_exit(int status);
 /*

@@ -350,7 +350,7 @@ void *kfence_alloc(size_t size)
 	return (void *)m->addr;
 }
 
-void *__kfence_alloc(size_t size)
+void *kfence_sample_alloc(size_t size)
 {
 	void *p;
 
@@ -367,8 +367,8 @@ void *__kfence_alloc(size_t size)
 /* Is this return address inside the allocator, which a report skips to show its caller? */
 static bool allocator_frame(u64 addr)
 {
-	static const char *const prefixes[] = { "kfence_", "__kfence_", "kmalloc",
-						"kzalloc", "kfree",	"save_track" };
+	static const char *const prefixes[] = { "kfence_", "kmalloc", "kzalloc", "kfree",
+						"save_track" };
 	const char *name;
 	u64 off, size;
 	unsigned int i;

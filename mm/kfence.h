@@ -51,7 +51,7 @@ void kfence_tick(u64 ms);
 /* An object of size bytes from the pool, or NULL (pool off or full, size over a page). */
 void *kfence_alloc(size_t size);
 /* kmalloc()'s slow path, with the gate found open: take the sample, or NULL to use the slab. */
-void *__kfence_alloc(size_t size);
+void *kfence_sample_alloc(size_t size);
 /* Free a pool object (kfree() sends them here); bad frees are reported and ignored. */
 void kfence_free(const void *addr);
 

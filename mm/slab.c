@@ -121,7 +121,7 @@ void *kmalloc(size_t size)
 		return NULL;
 	/* KFENCE: one load and a compare unless a sample is due (mm/kfence.h). */
 	if (__builtin_expect(!__atomic_load_n(&kfence_allocation_gate, __ATOMIC_RELAXED), 0)) {
-		void *p = __kfence_alloc(size);
+		void *p = kfence_sample_alloc(size);
 
 		if (p)
 			return p;

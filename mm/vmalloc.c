@@ -454,7 +454,7 @@ static bool purge_may_help(void)
 	return __atomic_load_n(&held_pages, __ATOMIC_RELAXED) && tlb_shootdown_possible();
 }
 
-void *__vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose, struct vm_struct **out)
+void *vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose, struct vm_struct **out)
 {
 	u64 npages = ALIGN_UP(size, PAGE_SIZE) >> PAGE_SHIFT;
 	bool injecting = __atomic_load_n(&fail_nth, __ATOMIC_RELAXED);
@@ -475,7 +475,7 @@ void *__vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose, struc
 
 void *vmalloc(size_t size)
 {
-	return __vmalloc_guarded(size, VMALLOC_GUARD_PAGES, "vmalloc", NULL);
+	return vmalloc_guarded(size, VMALLOC_GUARD_PAGES, "vmalloc", NULL);
 }
 
 void *vzalloc(size_t size)

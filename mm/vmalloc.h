@@ -26,12 +26,12 @@ void vmalloc_init(void);
 void *vmalloc(size_t size);
 void *vzalloc(size_t size);
 /* vmalloc with a chosen number of guard pages on each side and a label for vmallocinfo. */
-void *__vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose, struct vm_struct **vm);
+void *vmalloc_guarded(size_t size, u32 guard_pages, const char *purpose, struct vm_struct **vm);
 /* Map `count` existing pages (direct-map addresses) contiguously; vunmap/vfree keeps them. */
 void *vmap(void **pages, u64 count);
 void vfree(const void *addr);
 /*
- * vfree() for a caller that already holds the area (__vmalloc_guarded's vm): no search of the
+ * vfree() for a caller that already holds the area (vmalloc_guarded's vm): no search of the
  * area tree, so freeing costs the same however many areas exist (a task's stack).
  */
 void vfree_area(struct vm_struct *vm);

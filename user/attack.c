@@ -248,7 +248,7 @@ static void attack_wait(int argc, char **argv)
 	pid = spawn("exit42", "");
 	check("spawn exit42 > 0", pid > 0, 1);
 	check("wait(pid + 2^32)", syscall6(SYS_wait, pid + (1L << 32), (long)&st, 0, 0, 0, 0), pid);
-	check("status", st, 42);
+	check("status", st, W_EXITCODE(42, 0));
 	check("wait(pid) again", wait((int)pid, &st), -ECHILD);
 }
 
@@ -485,7 +485,7 @@ static bool run_in_child(const struct attack_case *c)
 		printf("attack -a: %s: wait failed\n", c->name);
 		return false;
 	}
-	if (c->ending == KILLED ? (st & WAIT_KILLED) != 0 : st == 0) {
+	if (c->ending == KILLED ? WKILLED(st) != 0 : st == 0) {
 		printf("attack -a: %s: %s\n", c->name, ending_name[c->ending]);
 		return true;
 	}

@@ -14,7 +14,6 @@
  */
 #include "user/lib/ulib.h"
 
-#define POISON	  ((unsigned long)-0xBEEF) /* STACKLEAK_POISON, kernel/stack.h */
 #define MAX_BYTES (DEBUG_KSTACK_MAX_FRAMES * DEBUG_KSTACK_FRAME)
 
 static unsigned long leaked[MAX_BYTES / sizeof(unsigned long)];
@@ -102,7 +101,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (i = 0; i < bytes / sizeof(unsigned long); i++) {
-		if (leaked[i] == POISON)
+		if (leaked[i] == STACKLEAK_POISON)
 			poison++;
 		else if (!leaked[i])
 			zero++;
@@ -110,7 +109,7 @@ int main(int argc, char **argv)
 			other++;
 	}
 	printf("stackleak: %lu words read: %lu poison (%#lx), %lu zero, %lu other\n",
-	       bytes / sizeof(unsigned long), poison, POISON, zero, other);
+	       bytes / sizeof(unsigned long), poison, STACKLEAK_POISON, zero, other);
 	if (has_secret((const char *)leaked, bytes)) {
 		printf("stackleak: LEAKED the secret: \"%s\"\n", DEBUG_KSTACK_SECRET_TEXT);
 		return 1;

@@ -11,6 +11,8 @@
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/setjmp.h"
+#include "arch/x86_64/syscall.h"
+#include "user/lib/syscall_nr.h"
 
 /* "i": the value must be a compile-time constant; it is printed as an immediate, "$value". */
 #define DEFINE(name, value)	  asm volatile("\n@asm-offset " #name " %0" : : "i"((long)(value)))
@@ -47,4 +49,8 @@ void asm_offsets(void)
 	DEFINE(USER_CS, USER_CS);
 
 	DEFINE(MSR_GS_BASE, MSR_GS_BASE);
+
+	/* syscall_entry's random stack offset and stack-erasing poison */
+	DEFINE(KSTACK_OFFSET_MASK, KSTACK_OFFSET_MASK);
+	DEFINE(STACKLEAK_POISON, STACKLEAK_POISON);
 }

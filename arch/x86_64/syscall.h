@@ -12,6 +12,14 @@
 /* The "vector" of a system call's struct pt_regs (no exception or interrupt has it). */
 #define SYSCALL_FRAME ((u64)-1)
 
+/*
+ * The random stack offset (kernel/user/kstack_offset.h) is this CPU's state masked with
+ * KSTACK_OFFSET_MASK: a multiple of 16 from 0 to 1008. syscall_entry applies it: defined here,
+ * the lowest layer that uses it, and handed to the assembly by arch/x86_64/asm-offsets.c, so
+ * there is one copy.
+ */
+#define KSTACK_OFFSET_MASK 0x3f0U
+
 /* On each CPU that will run user code: MSRs for syscall, SMEP and SMAP in CR4 if present. */
 void syscall_cpu_init(void);
 /* Is SMAP on (copies to and from user memory need stac/clac)? SMEP? */

@@ -24,9 +24,8 @@ extern syscall_bad_return
 extern stackleak_erase
 extern kstack_erase_enabled
 
-%include "generated/asm-offsets.inc"	; PERCPU_*, PT_*, USER_DS, USER_CS: arch/x86_64/asm-offsets.c
-KSTACK_OFFSET_MASK equ 0x3f0	; kernel/user/kstack_offset.h (a layer above: copied by hand)
-STACKLEAK_POISON equ -0xBEEF	; kernel/stack.h (the same)
+; PERCPU_*, PT_*, USER_DS, USER_CS, KSTACK_OFFSET_MASK, STACKLEAK_POISON: arch/x86_64/asm-offsets.c
+%include "generated/asm-offsets.inc"
 
 %include "arch/x86_64/pt_regs.inc"
 

@@ -247,7 +247,7 @@ static int steps_setup(u64 unused)
 
 	/* A space as large as the vmalloc range, empty: the tree's own cost, without its lock. */
 	vmarea_space_init(&step_space, VMALLOC_START, VMALLOC_END);
-	if (!__vmalloc_guarded(THREAD_SIZE, STACK_GUARD_PAGES, "bench", &step_vm))
+	if (!vmalloc_guarded(THREAD_SIZE, STACK_GUARD_PAGES, "bench", &step_vm))
 		return -1;
 	for (i = 0; i < STACK_PAGES; i++)
 		lookup_kernel_page(step_vm->va.addr + i * PAGE_SIZE, &step_pa[i], NULL);

@@ -100,6 +100,7 @@ static bool run_step(const struct demo_step *s, int nr, int total, u64 pause_ms)
 {
 	const struct lkdtm_test *t = lkdtm_find(s->test);
 	int status, pid;
+	char how[40];
 
 	printk("\n");
 	pr_notice("demo: [%d/%d] %s: %s\n", nr, total, s->test, VMAP_STACK ? s->why : s->before);
@@ -110,8 +111,8 @@ static bool run_step(const struct demo_step *s, int nr, int total, u64 pause_ms)
 		return false;
 	}
 	printk("demo: [%d/%d] %s: pid %d %s (exit status %#x)\n", nr, total, s->test, pid,
-	       exit_how_name(status), status);
-	if (EXIT_HOW(status) == EXIT_STACK_OVERFLOW)
+	       exit_status_name(status, how, sizeof(how)), status);
+	if (status == KILLED_STACK_OVERFLOW)
 		return true;
 	pr_warn("demo: [%d/%d] %s: the overrun was NOT caught: the task ran on\n", nr, total,
 		s->test);

@@ -187,7 +187,7 @@ static bool heap_round(u64 round, u64 seed, u64 *killed)
 	if (r.bug != UAF_READ && r.bug != UAF_WRITE && r.bug != DOUBLE_FREE)
 		kfree(r.obj);
 	kfence_get_stats(&b);
-	if (status != (bug_faults(r.bug) ? EXIT_STATUS(EXIT_OOPS, 0) : 0)) {
+	if (status != (bug_faults(r.bug) ? KILLED_OOPS : 0)) {
 		pr_err("heaptorture: FAIL: round %lu: the victim ended with status %#x\n", round,
 		       status);
 		return false;

@@ -147,6 +147,16 @@ int ktest_sibling(void *arg)
 	return 0;
 }
 
+bool ktest_sibling_runs_on(struct task *sib)
+{
+	u64 after = ktest_sibling_count;
+	int status;
+
+	while (ktest_sibling_count == after)
+		sleep_ms(1);
+	return kill(sib->pid) == 0 && wait(sib->pid, &status) == 0;
+}
+
 void ktest_read_byte(void *addr)
 {
 	(void)*(volatile u8 *)addr;

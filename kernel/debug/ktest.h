@@ -9,6 +9,8 @@
 #include "kernel/fault_catch.h"
 #include "kernel/lib/types.h"
 
+struct task;
+
 struct ktest {
 	const char *name; /* "suite.name" */
 	void (*fn)(void);
@@ -94,6 +96,12 @@ int ktest_return_arg(void *arg);
  */
 int ktest_sibling(void *arg);
 extern volatile u64 ktest_sibling_count;
+/*
+ * After the crash test: wait until the sibling counts again, then kill and reap it; false if that
+ * fails. The count is sampled after the crash, so a sibling that stopped with it cannot pass: it
+ * never counts again and hangs the test, which the runner reports as a failure.
+ */
+bool ktest_sibling_runs_on(struct task *sib);
 /* For ktest_expect_fault(): read the byte at addr. */
 void ktest_read_byte(void *addr);
 

@@ -298,14 +298,14 @@ static bool torture_round(u64 round, u64 seed, bool kill_only, struct torture_re
 		pr_err("torture: FAIL: round %lu: could not run the victim\n", round);
 		return false;
 	}
-	if (EXIT_HOW(status) == EXIT_STACK_OVERFLOW)
+	if (status == KILLED_STACK_OVERFLOW)
 		res->killed++;
-	else if (status == EXIT_STATUS(EXIT_NORMAL, 0))
+	else if (status == 0)
 		res->survived++;
 	else
 		pr_err("torture: FAIL: round %lu: the victim ended with status %#x\n", round,
 		       status);
-	if (!check_whole(&before, sib) || (EXIT_HOW(status) != EXIT_STACK_OVERFLOW && status))
+	if (!check_whole(&before, sib) || (status != KILLED_STACK_OVERFLOW && status))
 		return false;
 	if (!cpu_still_runs_tasks(round_cpu(round))) {
 		pr_err("torture: FAIL: round %lu: CPU %u runs no task after the round\n", round,
@@ -313,7 +313,7 @@ static bool torture_round(u64 round, u64 seed, bool kill_only, struct torture_re
 		return false;
 	}
 	say("torture: round %lu: %s, system whole\n", round,
-	    EXIT_HOW(status) == EXIT_STACK_OVERFLOW ? "killed" : "no overflow");
+	    status == KILLED_STACK_OVERFLOW ? "killed" : "no overflow");
 	return true;
 }
 

@@ -66,7 +66,7 @@ int cmd_run(int argc, char **argv)
 		pr_err("run: lost track of %s (pid %d)\n", argv[1], pid);
 		return -1;
 	}
-	printk("%s (pid %d): %s\n", argv[1], pid, wait_status_name(status, how, sizeof(how)));
+	printk("%s (pid %d): %s\n", argv[1], pid, exit_status_name(status, how, sizeof(how)));
 	return status ? -1 : 0;
 }
 

@@ -177,6 +177,7 @@ int cmd_lkdtm(int argc, char **argv)
 	const struct lkdtm_test *t;
 	int i, status, pid, cpu = -1, err;
 	bool here = argc == 3 && !strcmp(argv[2], "here");
+	char how[40];
 
 	if (argc < 2 || argc > 3) {
 		pr_err("usage: lkdtm <NAME> [here|<cpu>]   (lkdtm list: the tests; here: in the "
@@ -220,7 +221,8 @@ int cmd_lkdtm(int argc, char **argv)
 		pr_err("lkdtm: could not start a task (out of memory)\n");
 		return -1;
 	}
-	printk("lkdtm: %s: pid %d %s (status %#x)\n", t->name, pid, exit_how_name(status), status);
+	printk("lkdtm: %s: pid %d %s (status %#x)\n", t->name, pid,
+	       exit_status_name(status, how, sizeof(how)), status);
 	return 0;
 }
 

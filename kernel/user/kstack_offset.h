@@ -25,10 +25,8 @@
 #define KERNEL_USER_KSTACK_OFFSET_H
 
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/syscall.h" /* KSTACK_OFFSET_MASK: the entry code applies it */
 #include "kernel/lib/types.h"
-
-/* The offset's bits: syscall_entry's copy (KSTACK_OFFSET_MASK there) must say the same. */
-#define KSTACK_OFFSET_MASK 0x3f0U
 
 /* On unless the command line said randomize_kstack_offset=off (before any system call). */
 extern bool randomize_kstack_offset;

@@ -240,33 +240,6 @@ int process_create(const char *path, const char *args)
 	return spawn_path(path, args, false);
 }
 
-static int wait_status(int exit_status)
-{
-	switch (EXIT_HOW(exit_status)) {
-	case EXIT_NORMAL:
-		return EXIT_CODE(exit_status);
-	case EXIT_SEGFAULT:
-		return WAIT_KILLED | KILLED_SEGFAULT;
-	case EXIT_STACK_OVERFLOW:
-		return WAIT_KILLED | KILLED_STACK_OVERFLOW;
-	default:
-		return WAIT_KILLED | KILLED_OTHER;
-	}
-}
-
-const char *wait_status_name(int status, char *buf, size_t len)
-{
-	if (!(status & WAIT_KILLED))
-		snprintf(buf, len, "exited with %d", status & 0xff);
-	else if ((status & 0xff) == KILLED_SEGFAULT)
-		snprintf(buf, len, "killed: segfault");
-	else if ((status & 0xff) == KILLED_STACK_OVERFLOW)
-		snprintf(buf, len, "killed: kernel stack overflow");
-	else
-		snprintf(buf, len, "killed");
-	return buf;
-}
-
 /*
  * The caller's child pid, or (pid -1) one that has ended if any, else any; NULL if none. Orphans
  * (see reap()) are the caller's to reap but not its children: wait() never sees them.
@@ -399,7 +372,7 @@ static int __process_wait(int pid, int *status)
 		return -ECHILD;
 	reap_orphans();
 	if (status)
-		*status = wait_status(st);
+		*status = st;
 	return ret;
 }
 
@@ -449,7 +422,7 @@ void user_fault(struct pt_regs *regs)
 		printk(KERN_ERR "%s[%d]: %s ip %016lx sp %016lx error %lx\n", t->comm, t->pid,
 		       trap_name(regs->vector), regs->rip, regs->rsp, regs->error_code);
 	exception_abandon();
-	do_exit(EXIT_STATUS(EXIT_SEGFAULT, 0));
+	do_exit(KILLED_SEGFAULT);
 }
 
 /* syscall_entry.asm found a return address that sysret must not be given: kill, as a fault there.
@@ -461,7 +434,7 @@ void syscall_bad_return(struct pt_regs *regs)
 	printk(KERN_ERR
 	       "%s[%d]: segfault at %lx ip %016lx sp %016lx error 14 (bad return address)\n",
 	       t->comm, t->pid, regs->rip, regs->rip, regs->rsp);
-	do_exit(EXIT_STATUS(EXIT_SEGFAULT, 0));
+	do_exit(KILLED_SEGFAULT);
 }
 
 void user_init(void)

@@ -62,13 +62,11 @@ int process_spawn(const char *path, const char *args);
  */
 int process_create(const char *path, const char *args);
 /*
- * Wait for the caller's child pid (-1: any child) to end and free it: its pid, with *status as
- * user/lib/syscall_nr.h words it (exit code, or WAIT_KILLED | KILLED_*). -ECHILD if there is no
- * such child of the caller.
+ * Wait for the caller's child pid (-1: any child) to end and free it: its pid, with *status its
+ * status word (user/lib/exit_status.h: the exit code, or KILLED_*; exit_status_name() words it).
+ * -ECHILD if there is no such child of the caller.
  */
 int process_wait(int pid, int *status);
-/* Say how a process ended, as the shell does: "exited with 3", "killed: segfault". */
-const char *wait_status_name(int status, char *buf, size_t len);
 
 /* For ps: every live process, with the lock of the list held. */
 void for_each_process(void (*fn)(const struct process *p, void *ctx), void *ctx);

@@ -83,7 +83,7 @@ static void end_victim(struct task *v)
 
 	KT_EXPECT_MSG(v->state == TASK_BLOCKED, "the victim woke up (state %d)", v->state);
 	KT_EXPECT(kill(pid) == 0);
-	KT_EXPECT(reap(pid) == (WAIT_KILLED | KILLED_OTHER));
+	KT_EXPECT(reap(pid) == KILLED_BY_KILL);
 }
 
 KTEST(clobber, with_vmap_stack_the_attacker_dies_at_the_guard_and_the_victim_is_untouched)
@@ -100,7 +100,7 @@ KTEST(clobber, with_vmap_stack_the_attacker_dies_at_the_guard_and_the_victim_is_
 	memcpy(victim_copy, (void *)v->stack.base, THREAD_SIZE);
 	wake_up_process(a);
 	status = reap(a->pid);
-	KT_EXPECT_MSG(status == (WAIT_KILLED | KILLED_STACK_OVERFLOW),
+	KT_EXPECT_MSG(status == KILLED_STACK_OVERFLOW,
 		      "the attacker ended with status %#x, not killed for its overflow", status);
 	KT_EXPECT_MSG(!memcmp(victim_copy, (void *)v->stack.base, THREAD_SIZE),
 		      "the victim's kernel stack changed");

@@ -45,7 +45,7 @@ static void kill_when_midway(int (*fn)(void *arg), volatile bool *midway)
 		yield();
 	KT_EXPECT(kill(t->pid) == 0);
 	KT_ASSERT(wait(t->pid, &status) == 0);
-	KT_EXPECT_MSG(status == EXIT_STATUS(EXIT_KILLED, 0), "status %#x", status);
+	KT_EXPECT_MSG(status == KILLED_BY_KILL, "status %#x", status);
 }
 
 KTEST(kill, kill_waits_until_no_allocation_is_in_flight)
@@ -174,5 +174,5 @@ KTEST(kill, kill_and_reap_of_a_detached_new_task)
 	KT_ASSERT(t);
 	kthread_detach(t);
 	KT_EXPECT(kill_and_reap(t->pid, &status) == 0);
-	KT_EXPECT_MSG(status == EXIT_STATUS(EXIT_KILLED, 0), "status %#x", status);
+	KT_EXPECT_MSG(status == KILLED_BY_KILL, "status %#x", status);
 }

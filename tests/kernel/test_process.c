@@ -67,7 +67,8 @@ KTEST(process, wait_for_any_child_collects_every_child)
 				found = 1;
 			}
 		}
-		KT_EXPECT_MSG(found && status == 42, "wait %d: pid %d, status %d", i, pid, status);
+		KT_EXPECT_MSG(found && status == W_EXITCODE(42, 0), "wait %d: pid %d, status %d", i,
+			      pid, status);
 	}
 	KT_EXPECT(process_wait(-1, &status) == -ECHILD);
 }
@@ -115,7 +116,7 @@ KTEST(process, a_parent_killed_anywhere_in_its_wait_leaves_no_process_behind)
 		for (d = next_delay(&rng), n = 0; n < d; n++)
 			cpu_relax();
 		KT_EXPECT(kill(pid) == 0);
-		if (process_wait(pid, &status) != pid || status != (WAIT_KILLED | KILLED_OTHER))
+		if (process_wait(pid, &status) != pid || status != KILLED_BY_KILL)
 			bad++;
 	}
 	process_wait_test_hook = NULL;

@@ -245,7 +245,7 @@ KTEST(sched_smp, overflow_on_cpu_1_leaves_counters_on_cpus_0_and_2_counting)
 	KT_EXPECT_MSG(counters_advance(&c0, &c2), "before: counters at %lu and %lu", c0.count,
 		      c2.count);
 	KT_ASSERT(lkdtm_run_on(lt, 1, &status, &pid) == 0);
-	KT_EXPECT_MSG(EXIT_HOW(status) == EXIT_STACK_OVERFLOW, "status %#x", status);
+	KT_EXPECT_MSG(status == KILLED_STACK_OVERFLOW, "status %#x", status);
 	snprintf(line, sizeof(line), "CPU: 1 PID: %d Comm: lkdtm", pid);
 	KT_EXPECT_MSG(printk_log_contains(mark, line), "no '%s' in the log", line);
 	KT_EXPECT_MSG(counters_advance(&c0, &c2), "after the kill: counters at %lu and %lu",
@@ -291,7 +291,7 @@ KTEST(sched_smp, create_and_exit_10000_over_every_cpu_back_to_baseline)
 		KT_ASSERT(t);
 		KT_ASSERT(set_cpus_allowed(t, cpus[i % n]) == 0);
 		wake_up_process(t);
-		if (wait(t->pid, &status) || status != (int)(i & 0x7f))
+		if (wait(t->pid, &status) || status != W_EXITCODE(i & 0x7f, 0))
 			bad++;
 	}
 	stack_stats(&s1);
@@ -365,7 +365,7 @@ KTEST(sched_smp, two_cpus_overflow_at_once_both_reported_and_killed)
 	wake_up_process(a);
 	wake_up_process(b);
 	KT_ASSERT(wait(a->pid, &sa) == 0 && wait(b->pid, &sb) == 0);
-	KT_EXPECT_MSG(EXIT_HOW(sa) == EXIT_STACK_OVERFLOW && EXIT_HOW(sb) == EXIT_STACK_OVERFLOW,
+	KT_EXPECT_MSG(sa == KILLED_STACK_OVERFLOW && sb == KILLED_STACK_OVERFLOW,
 		      "status %#x and %#x", sa, sb);
 	KT_EXPECT(printk_log_contains(mark, "Comm: overflow-a"));
 	KT_EXPECT(printk_log_contains(mark, "Comm: overflow-b"));

@@ -108,7 +108,7 @@ KTEST(stackprotector, the_slot_holds_the_running_tasks_canary_after_each_switch)
 	for (i = 0; i < 3; i++) {
 		KT_ASSERT(wait(pids[i], &status) == 0);
 		KT_EXPECT_MSG(status == 0, "pid %d: %d of %d switches left another canary there",
-			      pids[i], EXIT_CODE(status), SWITCHES);
+			      pids[i], WEXITSTATUS(status), SWITCHES);
 	}
 }
 
@@ -116,7 +116,7 @@ KTEST(stackprotector, the_slot_holds_the_running_tasks_canary_after_each_switch)
 static void corrupted_frame_kills_only_its_task(int (*fn)(void *), const char *where)
 {
 	struct task *sib = kthread_run(ktest_sibling, NULL, "sibling"), *t;
-	u64 mark = printk_log_mark(), after;
+	u64 mark = printk_log_mark();
 	int status = -1, pid;
 	char line[96];
 
@@ -125,7 +125,7 @@ static void corrupted_frame_kills_only_its_task(int (*fn)(void *), const char *w
 	KT_ASSERT(t);
 	pid = t->pid;
 	KT_ASSERT(wait(pid, &status) == 0);
-	KT_EXPECT_MSG(EXIT_HOW(status) == EXIT_STACK_CORRUPT, "ended with status %#x", status);
+	KT_EXPECT_MSG(status == KILLED_STACK_CORRUPT, "ended with status %#x", status);
 	snprintf(line, sizeof(line), "stack-protector: Kernel stack is corrupted in: %s+0x", where);
 	KT_EXPECT(printk_log_contains(mark, line));
 	snprintf(line, sizeof(line), "PID: %d Comm: lkdtm", pid);
@@ -133,12 +133,7 @@ static void corrupted_frame_kills_only_its_task(int (*fn)(void *), const char *w
 	KT_EXPECT(printk_log_contains(mark, "Call Trace:"));
 	KT_EXPECT(printk_log_contains(mark, "end trace: killing lkdtm"));
 	KT_EXPECT(!printk_log_contains(mark, "FAIL:"));
-	/* Sampled after the kill, then waited for: the sibling counts on. */
-	after = ktest_sibling_count;
-	while (ktest_sibling_count == after)
-		sleep_ms(1);
-	KT_EXPECT(kill(sib->pid) == 0);
-	KT_EXPECT(wait(sib->pid, &status) == 0);
+	KT_EXPECT(ktest_sibling_runs_on(sib));
 }
 
 static void lkdtm_kills_only_its_task(const char *name, const char *where)
@@ -253,6 +248,6 @@ KTEST(stackprotector, the_kill_is_refused_where_it_is_not_safe)
 	KT_ASSERT(t);
 	pid = t->pid;
 	KT_ASSERT(wait(pid, &status) == 0);
-	KT_EXPECT_MSG(status == 0, "wrong decisions: %#x", EXIT_CODE(status));
+	KT_EXPECT_MSG(status == 0, "wrong decisions: %#x", WEXITSTATUS(status));
 	KT_EXPECT(current->pid != 1 || refused_because("Attempted to kill init!"));
 }

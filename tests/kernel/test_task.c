@@ -23,8 +23,8 @@ KTEST(task, exit_status_through_wait)
 	KT_ASSERT(t);
 	pid = t->pid; /* the reap frees t (KFENCE caught a read of t->pid after it) */
 	KT_ASSERT(wait(pid, &status) == 0);
-	KT_EXPECT(EXIT_HOW(status) == EXIT_NORMAL);
-	KT_EXPECT(EXIT_CODE(status) == 42);
+	KT_EXPECT(WIFEXITED(status));
+	KT_EXPECT(WEXITSTATUS(status) == 42);
 	KT_EXPECT(wait(pid, &status) == -ECHILD); /* reaped: gone */
 	KT_EXPECT(wait(-5, &status) == -ECHILD);
 	KT_EXPECT(wait(current->pid, &status) == -ECHILD);
@@ -64,8 +64,8 @@ KTEST(task, preemption_interleaves_busy_tasks)
 	}
 	for (i = 0; i < SPINNERS; i++) {
 		KT_ASSERT(wait(t[i]->pid, &status) == 0);
-		KT_EXPECT_MSG(EXIT_CODE(status) == i * 10 + 1, "spinner %d returned %d", i,
-			      EXIT_CODE(status));
+		KT_EXPECT_MSG(WEXITSTATUS(status) == i * 10 + 1, "spinner %d returned %d", i,
+			      WEXITSTATUS(status));
 	}
 	for (i = 1; i < turn_pos; i++)
 		switches += turn_log[i] != turn_log[i - 1];
@@ -90,8 +90,8 @@ KTEST(task, sleep_ms_sleeps)
 
 	KT_ASSERT(a && b);
 	KT_ASSERT(wait(a->pid, &sa) == 0 && wait(b->pid, &sb) == 0);
-	KT_EXPECT_MSG(EXIT_CODE(sa) >= 5, "slept %d ticks for 50 ms", EXIT_CODE(sa));
-	KT_EXPECT(EXIT_CODE(sb) >= 1);
+	KT_EXPECT_MSG(WEXITSTATUS(sa) >= 5, "slept %d ticks for 50 ms", WEXITSTATUS(sa));
+	KT_EXPECT(WEXITSTATUS(sb) >= 1);
 }
 
 static int sleep_forever(void *arg)
@@ -115,7 +115,7 @@ KTEST(task, kill_ends_task_and_tells_waiter)
 	KT_EXPECT(kill(t->pid) == 0);
 	KT_EXPECT(kill(t->pid) == 0); /* asked twice before it ran: it still ends once */
 	KT_ASSERT(wait(t->pid, &status) == 0);
-	KT_EXPECT(EXIT_HOW(status) == EXIT_KILLED);
+	KT_EXPECT(status == KILLED_BY_KILL);
 	KT_EXPECT(kill(pid) == -ESRCH); /* reaped: no such task */
 	KT_EXPECT(kill(1) == -EPERM);
 	KT_EXPECT(kill(current->pid) == -EPERM);
@@ -145,8 +145,8 @@ KTEST(task, create_and_reap_10000_back_to_baseline)
 
 		KT_ASSERT(t);
 		KT_ASSERT(wait(t->pid, &status) == 0);
-		if (EXIT_CODE(status) != (i & 0x7f)) {
-			KT_EXPECT_MSG(0, "task %d returned %d", i, EXIT_CODE(status));
+		if (WEXITSTATUS(status) != (i & 0x7f)) {
+			KT_EXPECT_MSG(0, "task %d returned %d", i, WEXITSTATUS(status));
 			break;
 		}
 	}
@@ -215,13 +215,13 @@ KTEST(task, cached_stack_is_zeroed)
 	a = run_here(dirty_stack, NULL, "dirty");
 	KT_ASSERT(a);
 	a_base = a->stack.base;
-	KT_ASSERT(wait(a->pid, &status) == 0 && EXIT_CODE(status) == 1);
+	KT_ASSERT(wait(a->pid, &status) == 0 && WEXITSTATUS(status) == 1);
 	b = kthread_run(check_zero_below_me, &b_base, "clean");
 	KT_ASSERT(b);
 	KT_ASSERT(wait(b->pid, &status) == 0);
 	KT_EXPECT_MSG(b_base == a_base, "stack %#lx did not come from the cache (%#lx)", b_base,
 		      a_base);
-	KT_EXPECT_MSG(EXIT_CODE(status) == 1, "a reused stack was handed out dirty");
+	KT_EXPECT_MSG(WEXITSTATUS(status) == 1, "a reused stack was handed out dirty");
 }
 
 KTEST(task, stacks_never_share_pages_and_have_guards)
@@ -354,7 +354,7 @@ KTEST(task, fragmented_memory)
 			      "a direct-mapped stack was made without a THREAD_SIZE_ORDER block");
 	}
 	if (t) {
-		KT_EXPECT(wait(t->pid, &status) == 0 && EXIT_CODE(status) == 7);
+		KT_EXPECT(wait(t->pid, &status) == 0 && WEXITSTATUS(status) == 7);
 	}
 	while (kept) {
 		p = kept;
@@ -364,7 +364,7 @@ KTEST(task, fragmented_memory)
 	/* With memory whole again, the direct-mapped build can create tasks too. */
 	t = kthread_run(ktest_return_arg, (void *)8, "whole");
 	KT_ASSERT(t);
-	KT_EXPECT(wait(t->pid, &status) == 0 && EXIT_CODE(status) == 8);
+	KT_EXPECT(wait(t->pid, &status) == 0 && WEXITSTATUS(status) == 8);
 }
 
 KTEST(task, stack_end_canary_without_vmap)
@@ -430,7 +430,7 @@ KTEST(task, a_fault_catch_belongs_to_the_task_that_armed_it)
 	KT_EXPECT(rec.cr2 == 0x10);
 	catch_go = true;
 	KT_ASSERT(wait(t->pid, &status) == 0);
-	KT_EXPECT_MSG(status == EXIT_STATUS(EXIT_NORMAL, 0), "the catcher ended with %#x", status);
+	KT_EXPECT_MSG(status == 0, "the catcher ended with %#x", status);
 }
 
 /* Where a task may scribble: from the base up, but past the canary of a direct-mapped stack. */
@@ -482,6 +482,34 @@ KTEST(task, a_reused_stack_is_all_zero)
 	KT_EXPECT_MSG(status == 0, "the reused stack held the last task's bytes");
 }
 
+/*
+ * On cpu, with the stack cache emptied: two tasks run fn, with a then b, and a third checks that
+ * the stack it gets is all zero. With a cache the three share one stack: fn leaves its stack's
+ * base in *a_base and *b_base, the third task in its own.
+ */
+static void two_writers_then_a_check(u32 cpu, int (*fn)(void *arg), void *a, const u64 *a_base,
+				     void *b, const u64 *b_base)
+{
+	u64 third = 0;
+	struct task *t;
+	int status = -1;
+
+	KT_ASSERT(set_cpus_allowed(current, cpu) == 0);
+	drain_stack_cache();
+	t = run_here(fn, a, "scribble");
+	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
+	t = run_here(fn, b, "scribble");
+	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
+	t = run_here(check_own_stack_zero, &third, "check");
+	KT_ASSERT(t && wait(t->pid, &status) == 0);
+	set_cpus_allowed(current, 0); /* where ktest runs its tests */
+	if (VMAP_STACK && NR_CACHED_STACKS)
+		KT_EXPECT_MSG(*a_base == *b_base && *b_base == third,
+			      "the tasks did not share one stack (%#lx %#lx %#lx)", *a_base,
+			      *b_base, third);
+	KT_EXPECT_MSG(status == 0, "the reused stack held the last task's bytes");
+}
+
 /* Scribble over the stack on one CPU, then move to another and end there: its cache gets it. */
 struct scribble_move {
 	u64 base;
@@ -507,28 +535,12 @@ static int scribble_then_move(void *arg)
 KTEST(task, a_stack_written_on_another_cpu_is_all_zero_when_reused)
 {
 	struct scribble_move a = { 0, 0, 1 }, b = { 0, 0, 1 };
-	u64 third = 0;
-	struct task *t;
-	int status = -1;
 
 	if (num_online_cpus() < 2) {
 		ktest_skip("one CPU online");
 		return;
 	}
-	KT_ASSERT(set_cpus_allowed(current, 1) == 0);
-	drain_stack_cache();
-	t = run_here(scribble_then_move, &a, "scribble");
-	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
-	t = run_here(scribble_then_move, &b, "scribble");
-	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
-	t = run_here(check_own_stack_zero, &third, "check");
-	KT_ASSERT(t && wait(t->pid, &status) == 0);
-	set_cpus_allowed(current, 0); /* where ktest runs its tests */
-	if (VMAP_STACK && NR_CACHED_STACKS)
-		KT_EXPECT_MSG(a.base == b.base && b.base == third,
-			      "the tasks did not share one stack (%#lx %#lx %#lx)", a.base, b.base,
-			      third);
-	KT_EXPECT_MSG(status == 0, "the reused stack held the last task's bytes");
+	two_writers_then_a_check(1, scribble_then_move, &a, &a.base, &b, &b.base);
 }
 
 /* Each CPU but the last writes a page of its own; the task then moves to the last and ends. */
@@ -564,27 +576,11 @@ static int scribble_a_page_per_cpu(void *arg)
 KTEST(task, a_stack_migrating_across_every_cpu_is_all_zero_when_reused)
 {
 	struct scribble_tour a = { 0, num_online_cpus() }, b = a;
-	u32 last = num_online_cpus() - 1;
-	u64 third = 0;
-	struct task *t;
-	int status = -1;
 
 	if (num_online_cpus() < 2) {
 		ktest_skip("one CPU online");
 		return;
 	}
-	KT_ASSERT(set_cpus_allowed(current, last) == 0);
-	drain_stack_cache();
-	t = run_here(scribble_a_page_per_cpu, &a, "scribble");
-	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
-	t = run_here(scribble_a_page_per_cpu, &b, "scribble");
-	KT_ASSERT(t && wait(t->pid, &status) == 0 && status == 0);
-	t = run_here(check_own_stack_zero, &third, "check");
-	KT_ASSERT(t && wait(t->pid, &status) == 0);
-	set_cpus_allowed(current, 0); /* where ktest runs its tests */
-	if (VMAP_STACK && NR_CACHED_STACKS)
-		KT_EXPECT_MSG(a.base == b.base && b.base == third,
-			      "the tasks did not share one stack (%#lx %#lx %#lx)", a.base, b.base,
-			      third);
-	KT_EXPECT_MSG(status == 0, "the reused stack held the last task's bytes");
+	two_writers_then_a_check(num_online_cpus() - 1, scribble_a_page_per_cpu, &a, &a.base, &b,
+				 &b.base);
 }

@@ -235,25 +235,25 @@ static bool smp_ready(void)
 	return true;
 }
 
-KTEST(tlb, a_freed_area_faults_on_every_cpu_after_the_purge)
+static void stale_rounds(bool stack)
 {
 	int round;
 
 	if (!smp_ready())
 		return;
 	for (round = 0; round < ROUNDS; round++)
-		stale_round(round, false);
+		stale_round(round, stack);
+}
+
+KTEST(tlb, a_freed_area_faults_on_every_cpu_after_the_purge)
+{
+	stale_rounds(false);
 }
 
 /* The same with a task stack, freed bypassing the per-CPU cache (as when the cache is full). */
 KTEST(tlb, a_freed_stack_faults_on_every_cpu_after_the_purge)
 {
-	int round;
-
-	if (!smp_ready())
-		return;
-	for (round = 0; round < ROUNDS; round++)
-		stale_round(round, true);
+	stale_rounds(true);
 }
 
 /*

@@ -209,7 +209,7 @@ KTEST(user, a_program_in_ring_3_writes_and_exits_with_its_status)
 {
 	int st = RUN(prog_hello);
 
-	KT_EXPECT_MSG(st == 42, "status %#x", st);
+	KT_EXPECT_MSG(st == W_EXITCODE(42, 0), "status %#x", st);
 	KT_EXPECT(no_process_left());
 }
 
@@ -219,7 +219,7 @@ KTEST(user, getpid_returns_the_pid_spawn_returned)
 
 	KT_ASSERT(pid > 0);
 	KT_EXPECT(process_wait(pid, &status) == pid);
-	KT_EXPECT_MSG(status == (pid & 0xff), "status %#x, pid %d", status, pid);
+	KT_EXPECT_MSG(status == W_EXITCODE(pid, 0), "status %#x, pid %d", status, pid);
 }
 
 /*
@@ -232,7 +232,8 @@ KTEST(user, every_bad_pointer_to_write_read_wait_spawn_returns_efault)
 	u64 bad = uaccess_bad_fixups, leaks = uaccess_ac_leaks;
 	int st = RUN(prog_bad_pointers);
 
-	KT_EXPECT_MSG(st == 0, "check %d did not return -EFAULT (or -ECHILD)", st);
+	KT_EXPECT_MSG(st == 0, "check %d did not return -EFAULT (or -ECHILD): status %#x",
+		      WEXITSTATUS(st), st);
 	KT_EXPECT_MSG(
 		uaccess_bad_fixups == bad,
 		"%lu faults fixed up that a correct copy helper never takes (a bad pointer past "
@@ -248,7 +249,7 @@ KTEST(user, an_unknown_system_call_returns_enosys)
 {
 	int st = RUN(prog_nosys);
 
-	KT_EXPECT_MSG(st == 0, "check %d did not return -ENOSYS", st);
+	KT_EXPECT_MSG(st == 0, "check %d did not return -ENOSYS: status %#x", WEXITSTATUS(st), st);
 }
 
 KTEST(user, wait_for_no_child_returns_echild)
@@ -263,7 +264,7 @@ static void expect_segfault(const u8 *start, const u8 *end, const char *name)
 {
 	int st = run_blob(start, end, name);
 
-	KT_EXPECT_MSG(st == (WAIT_KILLED | KILLED_SEGFAULT), "%s: status %#x", name, st);
+	KT_EXPECT_MSG(st == KILLED_SEGFAULT, "%s: status %#x", name, st);
 }
 
 KTEST(user, a_fault_in_ring_3_kills_only_that_process)
@@ -277,7 +278,7 @@ KTEST(user, a_fault_in_ring_3_kills_only_that_process)
 	expect_segfault(prog_stack_overflow_start, prog_stack_overflow_end, "stack_overflow");
 	/* The sibling ran on and ended as it would have. */
 	KT_EXPECT(process_wait(sib, &status) == sib);
-	KT_EXPECT_MSG(status == 7, "sibling status %#x", status);
+	KT_EXPECT_MSG(status == W_EXITCODE(7, 0), "sibling status %#x", status);
 }
 
 KTEST(user, a_kernel_stack_overflow_in_a_syscall_kills_only_that_process)
@@ -291,9 +292,9 @@ KTEST(user, a_kernel_stack_overflow_in_a_syscall_kills_only_that_process)
 	sib = SPAWN(prog_sibling);
 	KT_ASSERT(sib > 0);
 	st = RUN(prog_recurse);
-	KT_EXPECT_MSG(st == (WAIT_KILLED | KILLED_STACK_OVERFLOW), "status %#x", st);
+	KT_EXPECT_MSG(st == KILLED_STACK_OVERFLOW, "status %#x", st);
 	KT_EXPECT(process_wait(sib, &status) == sib);
-	KT_EXPECT_MSG(status == 7, "sibling status %#x", status);
+	KT_EXPECT_MSG(status == W_EXITCODE(7, 0), "sibling status %#x", status);
 }
 
 KTEST(user, a_thousand_processes_leave_memory_at_baseline)
@@ -317,12 +318,12 @@ KTEST(user, killed_processes_leave_memory_at_baseline)
 {
 	struct ktest_mem before;
 
-	KT_ASSERT(RUN(prog_write_null) == (WAIT_KILLED | KILLED_SEGFAULT));
+	KT_ASSERT(RUN(prog_write_null) == KILLED_SEGFAULT);
 	ktest_mem_snapshot(&before);
-	KT_EXPECT(RUN(prog_write_null) == (WAIT_KILLED | KILLED_SEGFAULT));
-	KT_EXPECT(RUN(prog_stack_overflow) == (WAIT_KILLED | KILLED_SEGFAULT));
+	KT_EXPECT(RUN(prog_write_null) == KILLED_SEGFAULT);
+	KT_EXPECT(RUN(prog_stack_overflow) == KILLED_SEGFAULT);
 	if (VMAP_STACK)
-		KT_EXPECT(RUN(prog_recurse) == (WAIT_KILLED | KILLED_STACK_OVERFLOW));
+		KT_EXPECT(RUN(prog_recurse) == KILLED_STACK_OVERFLOW);
 	KT_EXPECT_MEM_UNCHANGED(before);
 }
 
@@ -347,7 +348,7 @@ KTEST(user, processes_killed_in_the_middle_of_sbrk_leave_memory_at_baseline)
 		KT_ASSERT(t && set_cpus_allowed(t, smp_processor_id()) == 0);
 		sleep_ms(1 + i % 7);
 		KT_EXPECT(kill(pid) == 0);
-		if (process_wait(pid, &status) != pid || status != (WAIT_KILLED | KILLED_OTHER))
+		if (process_wait(pid, &status) != pid || status != KILLED_BY_KILL)
 			bad++;
 	}
 	KT_EXPECT_MSG(!bad, "%d of 100 not reaped as killed", bad);
@@ -418,8 +419,7 @@ KTEST(user, sbrk_grows_and_shrinks_the_heap_and_a_page_given_back_faults)
 {
 	int st = RUN(prog_sbrk);
 
-	KT_EXPECT_MSG(st == (WAIT_KILLED | KILLED_SEGFAULT), "status %#x (exit n: check n failed)",
-		      st);
+	KT_EXPECT_MSG(st == KILLED_SEGFAULT, "status %#x (exit n: check n failed)", st);
 }
 
 /*
@@ -442,5 +442,5 @@ KTEST(user, a_process_spinning_in_ring_3_is_preempted_and_can_be_killed)
 		sleep_ms(10);
 	KT_EXPECT(kill(pid) == 0);
 	KT_EXPECT(process_wait(pid, &status) == pid);
-	KT_EXPECT_MSG(status == (WAIT_KILLED | KILLED_OTHER), "status %#x", status);
+	KT_EXPECT_MSG(status == KILLED_BY_KILL, "status %#x", status);
 }

@@ -33,7 +33,7 @@ lab8_ring3() {
 		'^stackleak: no secret leaked' '^stackleak: check: erased$' \
 		'^stackleak: depth: the erase after a shallow call left 4096 bytes deep alone$' \
 		'^OK: the rest of the thread stack is properly erased$' \
-		'^lkdtm: STACKLEAK_ERASING: pid [0-9]+ exited \(status 0x0\)$' '^alive$'
+		'^lkdtm: STACKLEAK_ERASING: pid [0-9]+ exited with 0 \(status 0x0\)$' '^alive$'
 	expect_not 'LEAKED the secret' '^FAIL:' '^stackleak \(pid [0-9]+\): exited with [^0]' \
 		'Kernel panic' 'Oops'
 }
@@ -53,7 +53,7 @@ lab8_given() {
 	session "run stackleak 4\nlkdtm STACKLEAK_ERASING\necho alive\npoweroff\n" 0
 	expect '^stackleak: LEAKED the secret: "the vault code is 4711; "$' \
 		'^FAIL: the thread stack is NOT properly erased!$' \
-		'^lkdtm: STACKLEAK_ERASING: pid [0-9]+ exited \(status 0x1\)$' '^alive$'
+		'^lkdtm: STACKLEAK_ERASING: pid [0-9]+ exited with 1 \(status 0x100\)$' '^alive$'
 }
 
 lab8() {

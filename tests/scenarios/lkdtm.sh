@@ -2,6 +2,10 @@
 # The crash tests from the shell (lkdtm): every way an overflow can end - killed, a panic by
 # policy, in interrupt entry - and what the "before" kernel (VMAP_STACK=n) makes of them.
 
+# KFENCE_LKDTM_INPUT and KFENCE_LKDTM_LINES (lkdtm.heap): the heap crash tests, shared with lab 9.
+# shellcheck source=scripts/lib/kfence_report.sh
+. scripts/lib/kfence_report.sh
+
 job lkdtm.shell --needs build.test session lkdtm.shell "$K" \
 	'spawn 2\nlkdtm list\nlkdtm EXHAUST_STACK\nlkdtm NOPE\nlkdtm STACK_BIG_FRAME\nlkdtm CORRUPT_STACK\nlkdtm CORRUPT_STACK_STRONG\nlkdtm REPORT_STACK_CANARY\nps\necho alive\npoweroff\n' 0 \
 	'^  EXHAUST_STACK_IRQS_OFF ' 'BUG: TASK stack guard page was hit at [0-9a-f]{16} \(stack is [0-9a-f]{16}\.\.[0-9a-f]{16}\)' \
@@ -75,23 +79,15 @@ job lkdtm.heap --needs build.test lkdtm_heap
 lkdtm_heap() {
 	local ok=1
 	boot lkdtm.heap "$K" "kfence=all page_poison=1" \
-		'spawn 1\nlkdtm SLAB_LINEAR_OVERFLOW\nlkdtm READ_AFTER_FREE\nlkdtm WRITE_AFTER_FREE\nlkdtm SLAB_FREE_DOUBLE\nlkdtm SLAB_FREE_CROSS\nlkdtm READ_BUDDY_AFTER_FREE\nlkdtm WRITE_BUDDY_AFTER_FREE\nkfenceinfo\nps\necho alive\npoweroff\n'
+		"spawn 1\n${KFENCE_LKDTM_INPUT}"'lkdtm SLAB_FREE_CROSS\nlkdtm READ_BUDDY_AFTER_FREE\nlkdtm WRITE_BUDDY_AFTER_FREE\nkfenceinfo\nps\necho alive\npoweroff\n'
 	[ "$status" -eq 0 ] || { echo "     lkdtm.heap: exit status $status, expected 0"; ok=0; }
 	check_lines lkdtm.heap "$log" \
 		'^kfence: initialized - using [0-9]+ KiB of RAM for 255 objects .*kfence=all' \
-		'^BUG: KFENCE: out-of-bounds write in lkdtm_slab_linear_overflow$' \
-		'^Out-of-bounds write at 0xffffc880[0-9a-f]{8} \(1B right of kfence-#[0-9]+\):$' \
-		'^lkdtm: SLAB_LINEAR_OVERFLOW: pid [0-9]+ killed: oops' \
-		'^BUG: KFENCE: use-after-free read in lkdtm_read_after_free$' \
-		'^lkdtm: READ_AFTER_FREE: pid [0-9]+ killed: oops' \
-		'^BUG: KFENCE: use-after-free write in lkdtm_write_after_free$' \
-		'^lkdtm: WRITE_AFTER_FREE: pid [0-9]+ killed: oops' \
-		'^freed by CPU [0-9]+:$' \
-		'^BUG: KFENCE: invalid free in lkdtm_slab_free_double$' '^lkdtm: the double free was refused$' \
+		"${KFENCE_LKDTM_LINES[@]}" '^freed by CPU [0-9]+:$' \
 		'^BUG: KFENCE: invalid free in lkdtm_slab_free_cross$' '^lkdtm: the cross free was refused$' \
-		'^lkdtm: READ_BUDDY_AFTER_FREE: pid [0-9]+ exited \(status 0x0\)' \
+		'^lkdtm: READ_BUDDY_AFTER_FREE: pid [0-9]+ exited with 0 \(status 0x0\)' \
 		'^BUG: page_poison: page .* was written after it was freed' \
-		'^lkdtm: WRITE_BUDDY_AFTER_FREE: pid [0-9]+ exited \(status 0x0\)' \
+		'^lkdtm: WRITE_BUDDY_AFTER_FREE: pid [0-9]+ exited with 0 \(status 0x0\)' \
 		'^faults: +3 ' '^bad frees: +2 ' '^ +2 counter +(sleeping|runnable) ' '^alive$'
 	if grep -q '^FAIL: ' "$log"; then
 		echo "     lkdtm.heap: a crash test went unnoticed: $(grep -m1 '^FAIL: ' "$log")"

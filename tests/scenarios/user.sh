@@ -16,7 +16,7 @@ job user.run --needs build.test session user.run "$K" \
 	'^stackleak: 256 words read: (1[6-9][0-9]|2[0-5][0-9]) poison \(0xffffffffffff4111\), ' \
 	'^stackleak: no secret leaked' '^stackleak \(pid [0-9]+\): exited with 0$' \
 	'^OK: the rest of the thread stack is properly erased$' \
-	'^lkdtm: STACKLEAK_ERASING: pid [0-9]+ exited \(status 0x0\)$' \
+	'^lkdtm: STACKLEAK_ERASING: pid [0-9]+ exited with 0 \(status 0x0\)$' \
 	'^hello: argv\[2\] = b$' '^hello \(pid [0-9]+\): exited with 0$' \
 	'^exit42 \(pid [0-9]+\): exited with 42$' \
 	'^segv\[[0-9]+\]: segfault at 0 ip [0-9a-f]{16} sp [0-9a-f]{16} error 6$' \
@@ -117,7 +117,7 @@ stackleak_erasing_off() {
 		'^stackleak: LEAKED the secret: "the vault code is 4711; "$' \
 		'^stackleak \(pid [0-9]+\): exited with 1$' \
 		'^FAIL: the thread stack is NOT properly erased!$' \
-		'^lkdtm: STACKLEAK_ERASING: pid [0-9]+ exited \(status 0x1\)$'
+		'^lkdtm: STACKLEAK_ERASING: pid [0-9]+ exited with 1 \(status 0x100\)$'
 	verdict "$name" "$ok" "$log"
 }
 job user.stackleak_erasing_off --needs build.test stackleak_erasing_off

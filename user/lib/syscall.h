@@ -5,6 +5,7 @@
 #ifndef USER_SYSCALL_H
 #define USER_SYSCALL_H
 
+#include "user/lib/exit_status.h"
 #include "user/lib/syscall_nr.h"
 
 /*

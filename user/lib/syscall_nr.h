@@ -7,12 +7,12 @@
 #ifndef USER_SYSCALL_NR_H
 #define USER_SYSCALL_NR_H
 
-#define SYS_exit    0  /* (int status): does not return */
+#define SYS_exit    0  /* (int code): does not return; wait() sees W_EXITCODE(code, 0) */
 #define SYS_write   1  /* (int fd, const void *buf, size_t len): fd 1 and 2 are the console */
 #define SYS_read    2  /* (int fd, void *buf, size_t len): fd 0 is the console */
 #define SYS_getpid  3  /* () */
 #define SYS_spawn   4  /* (const char *path, const char *args): the child's pid */
-#define SYS_wait    5  /* (int pid, int *status): pid -1 waits for any child */
+#define SYS_wait    5  /* (int pid, int *status): -1 waits for any; status: exit_status.h */
 #define SYS_sbrk    6  /* (long increment): the old break */
 #define SYS_sleep   7  /* (unsigned long ms) */
 #define SYS_yield   8  /* () */
@@ -37,12 +37,10 @@
 #define DEBUG_KSTACK_SECRET_TEXT  "the vault code is 4711; "
 
 /*
- * How a process ended, as wait() reports it: the low byte is the exit status when the process
- * called exit; otherwise WAIT_KILLED is set and the low byte says why.
+ * What stack erasing (kernel/user/stackleak.c) fills the unused kernel stack with, as Linux: the
+ * words DEBUG_KSTACK_LEAK_UNINIT copies out are this where nothing was left behind. One copy for
+ * the kernel, the user programs and syscall_entry.asm (through arch/x86_64/asm-offsets.c).
  */
-#define WAIT_KILLED	      0x100
-#define KILLED_SEGFAULT	      1 /* a fault in user mode */
-#define KILLED_STACK_OVERFLOW 2 /* its kernel stack overflowed during a system call */
-#define KILLED_OTHER	      3 /* any other kernel oops while it ran */
+#define STACKLEAK_POISON (-0xBEEFUL)
 
 #endif

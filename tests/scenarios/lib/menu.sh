@@ -11,7 +11,7 @@ DEMO_STEPS="STACK_GUARD_PAGE_LEADING STACK_GUARD_PAGE_TRAILING STACK_BIG_FRAME
 demo_patterns() {
 	local t
 	for t in $DEMO_STEPS; do
-		echo "^demo: \[[1-8]/8\] $t: pid [0-9]+ killed: kernel stack overflow \(exit status 0x200\)$"
+		echo "^demo: \[[1-8]/8\] $t: pid [0-9]+ killed: kernel stack overflow \(exit status 0x2\)$"
 	done
 	echo 'BUG: TASK stack guard page was hit at '
 	echo '^demo: summary: 8 crash tests, 8 caught and killed, 0 not caught$'
