@@ -13,19 +13,7 @@
 
 #include "kernel/lib/types.h"
 #include "kernel/user/initrd.c"
-
-static char last_msg[256];
-
-int printk(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
-	va_end(ap);
-	return n;
-}
+#include "tests/printk_capture.h"
 
 static const u8 *buf_lo, *buf_hi;
 

@@ -12,21 +12,8 @@
 
 #include "kernel/lib/types.h"
 #include "kernel/user/initrd.c"
+#include "tests/printk_capture.h"
 #include "tests/tap.h"
-
-static char last_msg[512];
-
-int printk(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
-	va_end(ap);
-	last_msg[strcspn(last_msg, "\n")] = 0; /* one TAP line */
-	return n;
-}
 
 /* The last message without its level prefix, for TAP lines. */
 static const char *shown(void)
