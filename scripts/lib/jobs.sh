@@ -354,7 +354,8 @@ job_report() {
 	for i in "${!JOB_NAMES[@]}"; do
 		echo "${job_secs[i]} ${JOB_NAMES[i]} ${job_cpu[i]:-0}"
 	done | sort -rn >"$run_file.run"
-	# A run of some jobs (T=) keeps the last durations of the others.
+	# A run of some jobs (T=) keeps the last durations of the others (none in a fresh tree).
+	: >"$run_file.kept"
 	[ ! -f "$run_file" ] || awk 'NR == FNR { ran[$2] = 1; next } !($2 in ran)' "$run_file.run" \
 		"$run_file" >"$run_file.kept"
 	sort -rn "$run_file.run" "$run_file.kept" >"$run_file"
