@@ -81,9 +81,9 @@ static int parse_modules(const u8 *si, pvh_phys_fn phys, struct mb2_info *out, c
 			continue;
 		}
 		/* QEMU gives a module no command line; the kernel looks for "initrd". */
-		out->modules[out->nr_modules++] = (struct mb2_module){
-			.start = (u32)start, .end = (u32)(start + size), .cmdline = "initrd"
-		};
+		out->modules[out->nr_modules++] = (struct mb2_module){ .start = (u32)start,
+								       .end = (u32)(start + size),
+								       .cmdline = "initrd" };
 	}
 	return 0;
 }
@@ -99,8 +99,8 @@ static int parse_mmap(const u8 *si, pvh_phys_fn phys, struct mb2_info *out, char
 		return -1;
 	}
 	if (n > PVH_MAX_MMAP_ENTRIES) {
-		snprintf(err, err_len, "pvh: the memory map has %u entries, at most %u are taken", n,
-			 PVH_MAX_MMAP_ENTRIES);
+		snprintf(err, err_len, "pvh: the memory map has %u entries, at most %u are taken",
+			 n, PVH_MAX_MMAP_ENTRIES);
 		return -1;
 	}
 	map = phys(rd64(si, 40), (u64)n * MMAP_ENTRY_SIZE);
@@ -109,8 +109,10 @@ static int parse_mmap(const u8 *si, pvh_phys_fn phys, struct mb2_info *out, char
 		return -1;
 	}
 	memcpy(mmap_copy, map, (size_t)n * MMAP_ENTRY_SIZE);
-	out->mmap = (struct mb2_mmap){ .present = true, .base = (const u8 *)mmap_copy,
-				       .entry_size = MMAP_ENTRY_SIZE, .nr_entries = n };
+	out->mmap = (struct mb2_mmap){ .present = true,
+				       .base = (const u8 *)mmap_copy,
+				       .entry_size = MMAP_ENTRY_SIZE,
+				       .nr_entries = n };
 	return 0;
 }
 
@@ -125,7 +127,8 @@ static void parse_rsdp(const u8 *si, pvh_phys_fn phys, struct mb2_info *out)
 	if (rsdp[RSDP_REVISION] >= 2 && phys(rd64(si, 32), RSDP_V2_LEN))
 		len = RSDP_V2_LEN;
 	memcpy(rsdp_copy, rsdp, len);
-	out->acpi = (struct mb2_acpi){ .version = len == RSDP_V2_LEN ? 2 : 1, .rsdp = rsdp_copy,
+	out->acpi = (struct mb2_acpi){ .version = len == RSDP_V2_LEN ? 2 : 1,
+				       .rsdp = rsdp_copy,
 				       .rsdp_len = len };
 }
 

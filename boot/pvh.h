@@ -25,10 +25,10 @@
 #include "boot/multiboot2.h"
 #include "kernel/lib/types.h"
 
-#define PVH_START_MAGIC	      0x336ec578
-#define PVH_START_INFO_SIZE   56
-#define PVH_MAX_MMAP_ENTRIES  128
-#define PVH_MAX_CMDLINE	      1024
+#define PVH_START_MAGIC	     0x336ec578
+#define PVH_START_INFO_SIZE  56
+#define PVH_MAX_MMAP_ENTRIES 128
+#define PVH_MAX_CMDLINE	     1024
 
 /*
  * Where physical memory [phys, phys + len) can be read, or NULL if it cannot (the kernel: the

@@ -93,12 +93,14 @@ static void test_good_block(void)
 	e = mb2_mmap_entry(&mi, 2);
 	tap_ok(e && e->addr == 0x100000 && e->len == 0xfee0000 && e->type == MB2_MMAP_AVAILABLE,
 	       "an entry reads as a multiboot2 entry");
-	tap_ok(mi.acpi.version == 2 && mi.acpi.rsdp_len == 36 && !memcmp(mi.acpi.rsdp, "RSD PTR ", 8),
+	tap_ok(mi.acpi.version == 2 && mi.acpi.rsdp_len == 36 &&
+		       !memcmp(mi.acpi.rsdp, "RSD PTR ", 8),
 	       "an ACPI 2.0 RSDP is kept whole");
 	tap_ok(mi.bootloader_name && strstr(mi.bootloader_name, "PVH"), "the loader is named PVH");
 	/* The loader's memory is reused later: what the kernel keeps must be copies. */
 	memset(mem, 0xaa, sizeof(mem));
-	tap_ok(!strcmp(mi.cmdline, "test=mm.* loglevel=7") && mb2_mmap_entry(&mi, 0)->len == 0x9fc00 &&
+	tap_ok(!strcmp(mi.cmdline, "test=mm.* loglevel=7") &&
+		       mb2_mmap_entry(&mi, 0)->len == 0x9fc00 &&
 		       !memcmp(mi.acpi.rsdp, "RSD PTR ", 8),
 	       "command line, memory map and RSDP are copies, not pointers into the block");
 }

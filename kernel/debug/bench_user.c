@@ -91,7 +91,8 @@ static u64 difference_per_call(u64 all, u64 none, u64 calls)
 	if (all >= none)
 		return (all - none) / calls;
 	if (boot_params.icount)
-		bench_fail("the process without calls took more instructions than the one with them");
+		bench_fail(
+			"the process without calls took more instructions than the one with them");
 	else
 		pr_info("bench-note: the process without calls took longer (timing noise): 0\n");
 	return 0;

@@ -15,10 +15,11 @@
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
 
-static const char *const programs[] = { "hello",	 "exit42",	"segv",	   "stackoverflow",
-					"recurse",	 "sibling",	"fuzz",	   "spawnloop",
-					"badptr",	 "bench_exit",	"bench_null", "bench_yield",
-					"stackentropy", "stackleak",	"bench_kstack" };
+static const char *const programs[] = { "hello",	 "exit42",     "segv",
+					"stackoverflow", "recurse",    "sibling",
+					"fuzz",		 "spawnloop",  "badptr",
+					"bench_exit",	 "bench_null", "bench_yield",
+					"stackentropy",	 "stackleak",  "bench_kstack" };
 
 KTEST(initrd, finds_hello)
 {

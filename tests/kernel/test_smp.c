@@ -217,7 +217,8 @@ KTEST(smp, each_cpu_has_its_own_copy_of_a_per_cpu_variable)
 			      per_cpu(percpu_mark, cpu));
 	}
 	for (cpu = nr_cpu_ids(); cpu < NR_CPUS; cpu++)
-		KT_EXPECT_MSG(!percpu_areas[cpu], "CPU %u was never numbered, yet has an area", cpu);
+		KT_EXPECT_MSG(!percpu_areas[cpu], "CPU %u was never numbered, yet has an area",
+			      cpu);
 }
 
 KTEST(smp, call_function_refused_with_interrupts_off)

@@ -103,6 +103,18 @@ static bool online(u32 cpu)
 	return cpu_info(cpu)->state == CPU_ONLINE;
 }
 
+/* The first online CPU at or after cpu; nr_cpu_ids() if there is none. */
+static u32 next_online(u32 cpu)
+{
+	while (cpu < nr_cpu_ids() && !online(cpu))
+		cpu++;
+	return cpu;
+}
+
+/* Each online CPU in turn (Linux: for_each_online_cpu()). */
+#define for_each_online(cpu)                                                                       \
+	for ((cpu) = next_online(0); (cpu) < nr_cpu_ids(); (cpu) = next_online((cpu) + 1))
+
 /*
  * The area a round frees: a vmalloc area, or a task stack taken and given back bypassing the
  * per-CPU cache (so that its free is a vfree_area(), as when the cache is full).
@@ -200,9 +212,7 @@ static void stale_round(int round, bool stack)
 	if (found < p.npages)
 		printk("# round %d: %d of %d old pages came back (the faults are checked anyway)\n",
 		       round, found, p.npages);
-	for (cpu = 0; cpu < nr_cpu_ids(); cpu++) {
-		if (!online(cpu))
-			continue;
+	for_each_online(cpu) {
 		memset(p.faulted, 0, sizeof(p.faulted));
 		if (cpu == smp_processor_id()) {
 			p.target = cpu;
@@ -480,24 +490,33 @@ static void snapshot(u32 *flushed)
 		flushed[cpu] = __atomic_load_n(&sd.flushed[cpu], __ATOMIC_ACQUIRE);
 }
 
+/*
+ * One shootdown from CPU from (shootdown_from()); what each CPU had flushed when it returned in
+ * flushed. Returns the preemption points the initiator passed.
+ */
+static int shootdown_once(u32 from, bool move, int at, u32 hold_ms, u32 *flushed)
+{
+	bool ok = shootdown_from(from, move, at, hold_ms);
+	int points = sd.points;
+
+	snapshot(flushed);
+	shootdown_done();
+	KT_EXPECT_MSG(ok, "shootdown from CPU %u failed", from);
+	return points;
+}
+
 /* From each CPU in turn: every online CPU, the initiator's own included, runs the flush. */
 KTEST(tlb, shootdown_flushes_every_cpu_the_caller_included)
 {
 	u32 flushed[NR_CPUS], from;
-	bool ok;
 	u8 *v;
 
 	if (!smp_ready())
 		return;
 	v = shootdown_range();
 	KT_ASSERT(v);
-	for (from = 0; from < nr_cpu_ids(); from++) {
-		if (!online(from))
-			continue;
-		ok = shootdown_from(from, false, -1, 0);
-		snapshot(flushed);
-		shootdown_done();
-		KT_EXPECT_MSG(ok, "shootdown from CPU %u failed", from);
+	for_each_online(from) {
+		shootdown_once(from, false, -1, 0, flushed);
 		expect_all_flushed(flushed, from, "when it returned");
 	}
 	vfree(v);
@@ -515,25 +534,16 @@ KTEST(tlb, shootdown_reaches_every_cpu_when_the_caller_moves)
 {
 	u32 flushed[NR_CPUS], from;
 	int points, at;
-	bool ok;
 	u8 *v;
 
 	if (!smp_ready())
 		return;
 	v = shootdown_range();
 	KT_ASSERT(v);
-	for (from = 0; from < nr_cpu_ids(); from++) {
-		if (!online(from))
-			continue;
-		ok = shootdown_from(from, true, -1, 0);
-		points = sd.points;
-		shootdown_done();
-		KT_EXPECT_MSG(ok, "shootdown from CPU %u failed", from);
+	for_each_online(from) {
+		points = shootdown_once(from, true, -1, 0, flushed);
 		for (at = 0; at < points; at++) {
-			ok = shootdown_from(from, true, at, 0);
-			snapshot(flushed);
-			shootdown_done();
-			KT_EXPECT_MSG(ok, "shootdown from CPU %u failed", from);
+			shootdown_once(from, true, at, 0, flushed);
 			printk("# from CPU %u, moved at preemption point %d of %d\n", from, at + 1,
 			       points);
 			expect_all_flushed(flushed, from, "when it returned (moved once)");
@@ -552,7 +562,6 @@ KTEST(tlb, shootdown_reaches_every_cpu_when_the_caller_moves)
 KTEST(tlb, shootdown_waits_for_every_acknowledgement)
 {
 	u32 flushed[NR_CPUS];
-	bool ok;
 	int round;
 	u8 *v;
 
@@ -561,10 +570,7 @@ KTEST(tlb, shootdown_waits_for_every_acknowledgement)
 	v = shootdown_range();
 	KT_ASSERT(v);
 	for (round = 0; round < 2; round++) {
-		ok = shootdown_from(0, false, -1, HOLD_MS);
-		snapshot(flushed);
-		shootdown_done();
-		KT_EXPECT_MSG(ok, "shootdown failed");
+		shootdown_once(0, false, -1, HOLD_MS, flushed);
 		expect_all_flushed(flushed, 0,
 				   "when it returned: it did not wait for the acknowledgement");
 	}
@@ -686,6 +692,27 @@ KTEST(tlb, purge_runs_once_lazy_max_pages_wait_with_one_shootdown)
 	vmalloc_purge();
 }
 
+/*
+ * One area allocated, its pages recorded (pg_record()) and freed: it waits for the next purge,
+ * alone on the purge list. Returns where it was, or NULL if it could not be made.
+ */
+static u8 *pg_free_one_area(void)
+{
+	u8 *v;
+	bool recorded;
+
+	vmalloc_purge();
+	v = vmalloc(AREA_PAGES * PAGE_SIZE);
+	if (!v)
+		return NULL;
+	pg.lo = ~0UL;
+	pg.hi = 0;
+	pg_track(v, AREA_PAGES * PAGE_SIZE);
+	recorded = pg_record(v);
+	vfree(v);
+	return recorded ? v : NULL;
+}
+
 /* At the purge's shootdown, neither the batch's pages nor its ranges are back yet. */
 KTEST(tlb, purge_gives_nothing_back_before_its_shootdown)
 {
@@ -693,14 +720,8 @@ KTEST(tlb, purge_gives_nothing_back_before_its_shootdown)
 
 	if (!smp_ready())
 		return;
-	vmalloc_purge();
-	v = vmalloc(AREA_PAGES * PAGE_SIZE);
+	v = pg_free_one_area();
 	KT_ASSERT(v);
-	pg.lo = ~0UL;
-	pg.hi = 0;
-	pg_track(v, AREA_PAGES * PAGE_SIZE);
-	KT_ASSERT(pg_record(v));
-	vfree(v);
 	pg_arm(false);
 	vmalloc_purge();
 	tlb_shootdown_test_hook = NULL;
@@ -721,14 +742,8 @@ KTEST(tlb, purge_keeps_its_batch_when_the_shootdown_fails)
 
 	if (!smp_ready())
 		return;
-	vmalloc_purge();
-	v = vmalloc(AREA_PAGES * PAGE_SIZE);
+	v = pg_free_one_area();
 	KT_ASSERT(v);
-	pg.lo = ~0UL;
-	pg.hi = 0;
-	pg_track(v, AREA_PAGES * PAGE_SIZE);
-	KT_ASSERT(pg_record(v));
-	vfree(v);
 	vmalloc_stats(&a);
 	pg_arm(true);
 	vmalloc_purge();
