@@ -519,6 +519,15 @@ void sleep_ms(u64 ms)
 
 	flags = spin_lock_irqsave(&sched_lock);
 	t = current;
+	/*
+	 * Asked to stop while it ran (kill() wakes only a task that sleeps already): no sleep, as
+	 * if the kill had come a moment later and woken it. Else it would sleep out all of ms.
+	 */
+	if (t->stop_pending) {
+		spin_unlock_irqrestore(&sched_lock, flags);
+		stop_if_asked();
+		return;
+	}
 	t->wake_at = jiffies + (ticks ? ticks : 1);
 	t->state = TASK_SLEEPING;
 	t->rq_next = sleepers;

@@ -4,6 +4,7 @@
  * creation can fail with memory exactly as it was.
  */
 #include "arch/x86_64/asm/irqflags.h"
+#include "arch/x86_64/asm/special_insns.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/locking/spinlock.h"
 #include "kernel/printk/printk.h"
@@ -163,6 +164,40 @@ KTEST(kill, killing_a_waiter_leaves_no_orphan)
 	while (nr_tasks() != tasks)
 		sleep_ms(10);
 	KT_EXPECT(nr_tasks() == tasks);
+}
+
+/* A task that is running when kill() comes, and goes to sleep before its next safe point. */
+static volatile bool sleeper_spinning, sleeper_woke;
+
+static int spin_until_asked_then_sleep(void *arg)
+{
+	sleeper_spinning = true;
+	while (!current->stop_pending)
+		cpu_relax();
+	sleep_ms(3600 * 1000); /* an hour: the kill must end it before, not after */
+	sleeper_woke = true;
+	return 0;
+}
+
+/*
+ * kill() wakes a task that sleeps already; one that runs is asked to stop at its next safe
+ * point. If that task's next step is to sleep, the sleep is that point: it must not sleep out
+ * its time first (seen as a minute's stall: a process killed as it went into a 60 s sleep).
+ */
+KTEST(kill, a_task_killed_just_before_it_sleeps_ends_without_sleeping)
+{
+	struct task *t;
+	int status = 0;
+
+	sleeper_spinning = sleeper_woke = false;
+	t = kthread_run(spin_until_asked_then_sleep, NULL, "sleeper");
+	KT_ASSERT(t);
+	while (!sleeper_spinning)
+		yield();
+	KT_EXPECT(kill(t->pid) == 0);
+	KT_ASSERT(wait(t->pid, &status) == 0);
+	KT_EXPECT_MSG(status == KILLED_BY_KILL && !sleeper_woke, "status %#x, woke %d", status,
+		      sleeper_woke);
 }
 
 /* kill_and_reap() of a detached task that never ran: it is reaped once, with its status. */
