@@ -6,6 +6,7 @@
 #include "kernel/console_wait.h"
 #include "kernel/printk/console.h"
 #include "kernel/task.h"
+#include "kernel/wait.h"
 
 static struct wait_queue console_wq;
 

@@ -13,9 +13,9 @@
  *     work behind a running task kicks an idle CPU with an IPI so that it comes to pull.
  * Every task on a CPU's queue may run there: a pinned task never sits in another CPU's way.
  *
- * Locks: sched_lock (kernel/sched.h) still guards the sleep list, wait queues, the task list and
- * the state changes of sleeping, waking and dying; rq->lock guards one queue. sched_lock is taken
- * before an rq->lock, never after; two rq locks are taken in CPU order.
+ * Locks: sched_lock (kernel/sched.h) still guards the sleep list, wait queues (kernel/wait.c),
+ * the task list and the state changes of sleeping, waking and dying; rq->lock guards one queue.
+ * sched_lock is taken before an rq->lock, never after; two rq locks are taken in CPU order.
  *
  * As xv6, a CPU's rq->lock is held across the switch itself: taken by the task that switches
  * away, released by the task switched to, on the same CPU. So no other CPU can take the task
@@ -549,64 +549,14 @@ void __sleep_list_remove(struct task *t)
 		*pp = t->rq_next;
 }
 
-void __wait_queue_sleep(struct wait_queue *wq)
-{
-	struct task *t = current;
-
-	t->state = TASK_BLOCKED;
-	t->waiting_on = wq;
-	t->wq_next = wq->head;
-	wq->head = t;
-	__schedule_sleep();
-}
-
-void __wait_queue_remove(struct wait_queue *wq, struct task *t)
-{
-	struct task **pp = &wq->head;
-
-	while (*pp && *pp != t)
-		pp = &(*pp)->wq_next;
-	if (*pp)
-		*pp = t->wq_next;
-	t->waiting_on = NULL;
-}
-
-void __wake_up_all(struct wait_queue *wq)
-{
-	struct task *t = wq->head, *next;
-
-	wq->head = NULL;
-	wq->wakeups++;
-	for (; t; t = next) {
-		next = t->wq_next;
-		t->waiting_on = NULL;
-		enqueue_task(t);
-	}
-}
-
 /*
- * The check and the sleep under one hold of sched_lock: a wake-up cannot fall between them. A
- * task killed while it sleeps is put back on the run queue by kill(): it stops sleeping then.
+ * A task was just woken (kernel/wait.c, sched_lock held): it runs at the next return from an
+ * interrupt, not a whole slice later.
  */
-void wait_event(struct wait_queue *wq, bool (*cond)(void *arg), void *arg)
+void wakeup_preempt(void)
 {
-	u64 flags = spin_lock_irqsave(&sched_lock);
-
-	while (!cond(arg) && !current->stop_pending)
-		__wait_queue_sleep(wq);
-	spin_unlock_irqrestore(&sched_lock, flags);
-	stop_if_asked();
-}
-
-void wake_up_all(struct wait_queue *wq)
-{
-	u64 flags = spin_lock_irqsave(&sched_lock);
-
-	__wake_up_all(wq);
-	/* A woken task runs at the next return from an interrupt, not a whole slice later. */
 	if (READ_ONCE(this_rq()->nr_queued))
 		this_rq()->need_resched = true;
-	spin_unlock_irqrestore(&sched_lock, flags);
 }
 
 /*

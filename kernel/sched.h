@@ -1,6 +1,7 @@
 /*
- * Scheduler internals shared by kernel/sched.c (run queue, switching, sleeping) and
- * kernel/task.c (creating, ending and reaping tasks). Nothing outside those two includes this.
+ * Scheduler internals shared by kernel/sched.c (run queue, switching, sleeping), kernel/wait.c
+ * (wait queues) and kernel/task.c (creating, ending and reaping tasks). Nothing outside those
+ * three includes this.
  *
  * sched_lock protects the sleep list, the task list, wait queues and the states of sleeping, waking
  * and dying tasks; each CPU's run queue has a lock of its own (kernel/sched.c). Functions named
@@ -19,6 +20,9 @@ void __schedule_sleep(void);
 /* Put a new, woken or killed task on a CPU's run queue. */
 void __enqueue(struct task *t);
 void __sleep_list_remove(struct task *t);
+/* A task was woken: if one waits on this CPU's queue, switch at the next interrupt exit. */
+void wakeup_preempt(void);
+/* kernel/wait.c: current sleeps on wq (it is marked blocked); take t off wq; wake all of wq. */
 void __wait_queue_sleep(struct wait_queue *wq);
 void __wait_queue_remove(struct wait_queue *wq, struct task *t);
 void __wake_up_all(struct wait_queue *wq);

@@ -8,6 +8,7 @@
 
 #include "arch/x86_64/percpu.h"
 #include "kernel/stack.h"
+#include "kernel/wait.h"
 #include "kernel/lib/types.h"
 #include "user/lib/exit_status.h"
 
@@ -31,11 +32,6 @@ const char *exit_status_name(int status, char *buf, size_t len);
 struct fault_catch;
 struct user_mm;
 struct process;
-
-struct wait_queue {
-	struct task *head;
-	u64 wakeups; /* how often it was woken: "woken since I looked?" (process_wait) */
-};
 
 struct task {
 	int pid;
@@ -113,16 +109,6 @@ void stop_if_asked(void);
 void yield(void);
 void sleep_ms(u64 ms);
 void schedule(void);
-
-/*
- * Sleep on wq until cond(arg) holds; it is checked first, and again after each wake-up, always
- * under the scheduler's lock, which wake_up_all() takes too. So a waker on any CPU that makes
- * cond true and then calls wake_up_all(wq) is never missed. cond must not sleep or take a lock.
- * Returns early if kill() asked the task to stop and it cannot stop here.
- */
-void wait_event(struct wait_queue *wq, bool (*cond)(void *arg), void *arg);
-/* Wake every task sleeping on wq (from an interrupt handler too). */
-void wake_up_all(struct wait_queue *wq);
 
 /*
  * Pin t to CPU cpu (an online CPU's number), or let it run anywhere again (cpu = -1). The

@@ -20,6 +20,7 @@
 #include "kernel/locking/spinlock.h"
 #include "kernel/printk/printk.h"
 #include "kernel/task.h"
+#include "kernel/wait.h"
 #include "mm/slab.h"
 #include "mm/test_hooks.h"
 #include "mm/user_mm.h"
