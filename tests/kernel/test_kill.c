@@ -10,6 +10,8 @@
 #include "kernel/printk/printk.h"
 #include "kernel/stack.h"
 #include "kernel/task.h"
+#include "kernel/time.h"
+#include "kernel/wait.h"
 #include "mm/fail.h"
 #include "mm/test_hooks.h"
 #include "mm/vmalloc.h"
@@ -166,38 +168,126 @@ KTEST(kill, killing_a_waiter_leaves_no_orphan)
 	KT_EXPECT(nr_tasks() == tasks);
 }
 
-/* A task that is running when kill() comes, and goes to sleep before its next safe point. */
-static volatile bool sleeper_spinning, sleeper_woke;
+/*
+ * A task that is running when kill() comes, and goes to sleep before its next safe point: in
+ * sleep_ms(), wait_event() or wait(). kill() wakes only a task that sleeps already, so each
+ * sleeper must look at stop_pending before it sleeps, or the task sleeps out its time, or until
+ * a wake-up that may never come (seen as a minute's stall: a process killed as it went into a
+ * 60 s sleep). Each sleep below ends only by a kill, or by the test's own hand (gate_open).
+ */
+static volatile bool sleeper_spinning, gate_open;
+static int (*go_to_sleep)(void *arg);
+static struct wait_queue gate;
+static struct task *never_ends;
 
-static int spin_until_asked_then_sleep(void *arg)
+static bool gate_is_open(void *arg)
 {
-	sleeper_spinning = true;
-	while (!current->stop_pending)
-		cpu_relax();
-	sleep_ms(3600 * 1000); /* an hour: the kill must end it before, not after */
-	sleeper_woke = true;
+	return gate_open;
+}
+
+static int wait_at_the_gate(void *arg)
+{
+	wait_event(&gate, gate_is_open, NULL);
+	return 0;
+}
+
+static int sleep_an_hour(void *arg)
+{
+	sleep_ms(3600 * 1000);
+	return 0;
+}
+
+/* wait() gives up, as asked, and returns: the caller stops at its next safe point, here. */
+static int wait_for_a_task_that_never_ends(void *arg)
+{
+	if (wait(never_ends->pid, NULL))
+		stop_if_asked();
 	return 0;
 }
 
 /*
- * kill() wakes a task that sleeps already; one that runs is asked to stop at its next safe
- * point. If that task's next step is to sleep, the sleep is that point: it must not sleep out
- * its time first (seen as a minute's stall: a process killed as it went into a 60 s sleep).
+ * The spin is inside kill_disable(): else a preemption after the kill (on one CPU, the one that
+ * lets the killer run) would end the task there, and it would never get to its sleeper.
  */
-KTEST(kill, a_task_killed_just_before_it_sleeps_ends_without_sleeping)
+static int spin_until_asked_then_sleep(void *arg)
+{
+	kill_disable();
+	sleeper_spinning = true;
+	while (!current->stop_pending)
+		cpu_relax();
+	kill_enable();
+	return go_to_sleep(NULL);
+}
+
+/*
+ * Start a task that spins until kill() asks it to stop and then calls sleep, kill it, and give
+ * it 2 s to end: a task not dead by then sleeps. Returns it unreaped (NULL if none was made).
+ */
+static struct task *kill_just_before(int (*sleep)(void *arg))
 {
 	struct task *t;
-	int status = 0;
+	u64 until;
 
-	sleeper_spinning = sleeper_woke = false;
+	go_to_sleep = sleep;
+	sleeper_spinning = false;
 	t = kthread_run(spin_until_asked_then_sleep, NULL, "sleeper");
-	KT_ASSERT(t);
+	if (!t)
+		return NULL;
 	while (!sleeper_spinning)
 		yield();
 	KT_EXPECT(kill(t->pid) == 0);
+	until = jiffies + 2 * HZ;
+	while (__atomic_load_n(&t->state, __ATOMIC_RELAXED) != TASK_DEAD && jiffies < until)
+		sleep_ms(10);
+	KT_EXPECT_MSG(t->state == TASK_DEAD, "killed before it slept, %s still sleeps 2 s later",
+		      t->comm);
+	return t;
+}
+
+/* End whatever sleep the test's task is still in, reap it, and check how it ended. */
+static void wake_and_reap(struct task *t, int expected)
+{
+	int status = -1;
+
+	gate_open = true;
+	wake_up_all(&gate);
+	wake_up_process(t);
 	KT_ASSERT(wait(t->pid, &status) == 0);
-	KT_EXPECT_MSG(status == KILLED_BY_KILL && !sleeper_woke, "status %#x, woke %d", status,
-		      sleeper_woke);
+	KT_EXPECT_MSG(status == expected, "status %#x, expected %#x", status, expected);
+}
+
+KTEST(kill, a_task_killed_just_before_it_sleeps_ends_without_sleeping)
+{
+	struct task *t = kill_just_before(sleep_an_hour);
+
+	KT_ASSERT(t);
+	wake_and_reap(t, KILLED_BY_KILL);
+}
+
+KTEST(kill, a_task_killed_just_before_it_waits_on_a_queue_ends_without_waiting)
+{
+	struct task *t;
+
+	gate_open = false;
+	t = kill_just_before(wait_at_the_gate);
+	KT_ASSERT(t);
+	wake_and_reap(t, KILLED_BY_KILL);
+}
+
+/*
+ * The task it would wait for ends when the gate opens: detached by the waiter that gave up, it
+ * is freed at its death; reaped by a waiter that did not give up (which then ends with 0).
+ */
+KTEST(kill, a_task_killed_just_before_it_waits_for_a_task_gives_up_the_wait)
+{
+	struct task *t;
+
+	gate_open = false;
+	never_ends = kthread_run(wait_at_the_gate, NULL, "never-ends");
+	KT_ASSERT(never_ends);
+	t = kill_just_before(wait_for_a_task_that_never_ends);
+	KT_ASSERT(t);
+	wake_and_reap(t, KILLED_BY_KILL);
 }
 
 /* kill_and_reap() of a detached task that never ran: it is reaped once, with its status. */
