@@ -107,7 +107,7 @@ static void yield_in_wait(void)
  * freed. Whatever the point, the parent's reaper gets every process back - the parent's own
  * child included - and nothing is left over. (A kill that took effect in those gaps, at a
  * preemption, left the child claimed by nobody: seen once in a dozen SMP boots.) The parents
- * yield inside that gap, so that many kills land in it: with the gap open to kills, 12 to 17
+ * yield inside that gap, so that many kills land in it: with the gap open to kills, 12 to 20
  * processes were left over on 2 CPUs, 25 to 63 on 4. Each kill comes 0-3 ms (by the TSC) after
  * a sleep until the next tick: many points of the spawn-wait-reap cycle, cheaply.
  */
