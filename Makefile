@@ -64,6 +64,15 @@ CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-
 LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T linker.ld
 NASMFLAGS := -f elf64 -g -F dwarf -w+all -I$(BUILD)/
 
+# make stackcheck's build directories (stackcheck-build below) write GCC's stack figures beside
+# every object, in every later make there too, so that no object is newer than its figures:
+# -fstack-usage and -fcallgraph-info=su, without ccache (it restores a .su but not a .ci).
+STACKCHECK_KCFLAGS := -fstack-usage -fcallgraph-info=su
+ifneq ($(wildcard $(BUILD)/stackcheck.stamp),)
+CFLAGS += $(STACKCHECK_KCFLAGS)
+CC := $(CROSS_COMPILE)gcc
+endif
+
 # The source folders, one layer each (docs/ARCHITECTURE.md; scripts/check-layers checks them).
 KERNEL_DIRS := kernel/lib boot arch/x86_64 kernel/printk kernel/locking mm kernel/drivers kernel \
 	kernel/user \
@@ -76,7 +85,7 @@ OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/%.o,$
 # Prerequisites such as $$(host_src_$$*) are expanded per target.
 .SECONDEXPANSION:
 
-.PHONY: all user iso run run-kernel run-uefi debug test check stackcheck torture bench bench-baseline fuzz clean deps format host-tests grade handout
+.PHONY: all user iso run run-kernel run-uefi debug test check stackcheck stackcheck-build torture bench bench-baseline fuzz clean deps format host-tests grade handout
 all: $(BUILD)/kernel.elf $(BUILD)/initrd.cpio
 
 # The configuration header is rewritten only when an option changes. Objects wait for it
@@ -279,11 +288,17 @@ check:
 # runs (scripts/stackcheck, docs/STACKCHECK.md). A build directory of its own: -fstack-usage and
 # -fcallgraph-info=su write each function's frame size and calls next to its object. Not through
 # ccache: it restores an object's .su from the cache but not its .ci (the calls would be missing).
+# stackcheck-build only builds it (make test's kernel is built so: its stackcheck job then
+# compiles nothing again).
 STACKCHECK_BUILD ?= $(BUILD)/stackcheck
-stackcheck:
-	@$(MAKE) --no-print-directory BUILD=$(STACKCHECK_BUILD) CCACHE= \
-		KCFLAGS="-fstack-usage -fcallgraph-info=su" all
+stackcheck: stackcheck-build
 	scripts/stackcheck $(STACKCHECK_BUILD) $(if $(STACKCHECK_DOC),--doc $(STACKCHECK_DOC))
+stackcheck-build:
+	@mkdir -p $(STACKCHECK_BUILD)
+	@# A directory built before without the figures: its objects are built again.
+	@test -f $(STACKCHECK_BUILD)/stackcheck.stamp || \
+		{ find $(STACKCHECK_BUILD) -name '*.o' -delete; touch $(STACKCHECK_BUILD)/stackcheck.stamp; }
+	@$(MAKE) --no-print-directory BUILD=$(STACKCHECK_BUILD) all
 
 # The stack torture: overflows at random points, each followed by a check that the system is
 # whole; a panic the overflow policy gives is counted and the kernel booted again (make test runs

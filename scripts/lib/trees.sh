@@ -14,7 +14,7 @@ export CCACHE_DIR=${CCACHE_DIR:-$PWD/build/ccache} CCACHE_DEPEND=1 CCACHE_NOHASH
 # The kernels make test builds for the graders (tests/scenarios/builds.sh), as GRADE_PREBUILT
 # names them: the graders of make test use them, and so can grade-selftest right after it.
 # shellcheck disable=SC2034 # used by the files that source this one
-TEST_KERNELS="main=build/test novmap=build/test/novmap guard2=build/test-guard2 sc=build/test-stackcheck"
+TEST_KERNELS="main=build/test novmap=build/test/novmap guard2=build/test-guard2 sc=build/test"
 
 # copy_tracked DIR: a copy of the tracked files of this tree (as they are in the working tree)
 # in DIR, which must not exist: what scripts/handout copies, without a lab's stubs.

@@ -3,9 +3,13 @@
 # a build directory of its own, and the host unit tests. Jobs that need one say --needs build.X.
 
 # The kernel with the default options, and the VMAP_STACK=n "before" kernel where make iso
-# builds it (build/test/novmap), so that `make run BUILD=build/test` finds both up to date.
+# builds it (build/test/novmap), so that `make run BUILD=build/test` finds both up to date. It is
+# built as make stackcheck builds its own (make stackcheck-build: GCC's frame sizes and calls
+# beside each object, no ccache), so that the stackcheck job and lab 5's grader check this very
+# kernel without compiling it again. (In a fresh tree ccache has nothing to give it anyway.)
 job build.test --first build_test_kernel
 build_test_kernel() {
+	make -s -j"$JOBS" STACKCHECK_BUILD=build/test stackcheck-build >"$LOGS/build-stackcheck.log" 2>&1
 	build_kernel build/test
 	# The screen reader of the menu jobs, built against the font the kernel was built with.
 	${HOSTCC:-cc} -O2 -Wall -Wextra -Werror -I. -Ibuild/test scripts/screen-text.c \

@@ -40,7 +40,8 @@ grade_lab() {
 for lab in 1 2 3 4 6 7 8; do
 	job "grade.lab$lab" --needs build.test,build.novmap,build.guard2 grade_lab "$lab"
 done
-# Lab 5 grades make stackcheck's kernel, which the stackcheck job builds.
+# Lab 5 grades make stackcheck's kernel: make test's own (builds.sh), which the stackcheck job
+# checks first.
 job grade.lab5 --needs build.test --after stackcheck grade_lab 5
 job grade.lab9 --needs build.test grade_lab 9
 
@@ -76,7 +77,7 @@ handout_fails() {
 		show_tail "$LOGS/$name.log"
 		return
 	fi
-	# Lab 5 grades make stackcheck's kernel: its job waits for the stackcheck job to build it.
+	# Lab 5 grades make stackcheck's kernel (make test's own; builds.sh).
 	seed_builds "$tree" "${LAB_KERNELS% sc=*}$([ "$lab" != 5 ] || echo " sc=${LAB_KERNELS##* sc=}")"
 	if grep -rqE "LAB[0-9]+: (BEGIN|STUB)" "$tree" --include='*.[ch]' --include='*.asm' ||
 		grep -rqE '^<!-- LAB[0-9]+: (BEGIN|END)' "$tree" --include='*.md' ||

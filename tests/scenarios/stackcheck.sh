@@ -4,9 +4,10 @@
 # whose measured depths must stay within the bounds. (Its graph logic on hand-made graphs with
 # known answers is host.test_stackcheck.)
 
-job stackcheck --first stackcheck_tests
+# make test's kernel is make stackcheck's build (tests/scenarios/builds.sh): nothing to compile.
+job stackcheck --needs build.test stackcheck_tests
 stackcheck_tests() {
-	local sc=build/test-stackcheck ok
+	local sc=build/test ok
 	log=$LOGS/stackcheck.log
 	make -s -j"$JOBS" stackcheck STACKCHECK_BUILD=$sc >"$log" 2>&1
 	verdict stackcheck.bounds_fit_their_stacks "$([ $? -eq 0 ] && echo 1)" "$log" \
