@@ -16,6 +16,7 @@ struct boot_params {
 	char bench_name[64];
 	bool demo;	/* demo: the overflow demo (kernel/debug/demo.h), then the shell */
 	bool selftest;	/* selftest: every in-kernel test, a summary on screen, halt */
+	const char *selftest_glob; /* selftest=<glob>: only the tests it picks (test='s glob) */
 	u64 pause_ms;	/* pause=<ms>: the demo's pause after each report */
 	int poweroff_s; /* poweroff=<s>: after the demo or self-test; -1: wait */
 	bool nosmp;	/* nosmp: run on the boot CPU alone, start no other */

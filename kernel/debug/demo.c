@@ -15,6 +15,7 @@
 #include "kernel/debug/lkdtm.h"
 #include "kernel/drivers/ps2kbd.h"
 #include "kernel/drivers/serial.h"
+#include "kernel/lib/string.h"
 #include "kernel/printk/printk.h"
 #include "kernel/reboot.h"
 #include "kernel/task.h"
@@ -229,10 +230,14 @@ void demo_run(const struct demo_options *opt)
 
 void selftest_run(const struct demo_options *opt)
 {
-	int total = ktest_count("*"), failed, skipped, i;
+	const char *glob = opt->glob ? opt->glob : "*";
+	int total = ktest_count(glob), failed, skipped, i;
 
-	pr_notice("selftest: running all %d in-kernel tests\n", total);
-	failed = ktest_run("*");
+	if (!strcmp(glob, "*"))
+		pr_notice("selftest: running all %d in-kernel tests\n", total);
+	else
+		pr_notice("selftest: running the %d in-kernel tests of %s\n", total, glob);
+	failed = ktest_run(glob);
 	skipped = ktest_nr_skipped();
 	printk("\n");
 	/* A skipped test neither passed nor failed: said on a line of its own. */

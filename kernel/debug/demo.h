@@ -15,11 +15,13 @@
 struct demo_options {
 	u64 pause_ms;	/* pause=<ms>: after each crash test's report (0 under test) */
 	int poweroff_s; /* poweroff=<s>: power off this long after the end; -1: wait */
+	const char *glob; /* selftest=<glob>: the tests to run (test='s syntax; NULL: all) */
 };
 
 /* The overflow demo. Returns if the machine is to wait (the caller starts the shell). */
 void demo_run(const struct demo_options *opt);
-/* Every in-kernel test, then `N passed, N failed` and the failures' names; never returns. */
+/* The in-kernel tests (all, or opt->glob's), then `N passed, N failed` and the failures'
+ * names; never returns. */
 __attribute__((noreturn)) void selftest_run(const struct demo_options *opt);
 
 #endif

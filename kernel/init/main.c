@@ -95,12 +95,18 @@ static void set_bench(const char *key, const char *value, void *ctx)
 
 static void set_demo(const char *key, const char *value, void *ctx)
 {
-	if (*value)
-		pr_warn("cmdline: %s takes no value; '%s' ignored\n", key, value);
-	if (!strcmp(key, "demo"))
+	static char glob[512];
+
+	if (!strcmp(key, "demo")) {
+		if (*value)
+			pr_warn("cmdline: %s takes no value; '%s' ignored\n", key, value);
 		boot_params.demo = true;
-	else
-		boot_params.selftest = true;
+		return;
+	}
+	/* selftest=<glob>: the tests it picks, as test=<glob> does; selftest alone: all of them. */
+	strlcpy(glob, *value ? value : "*", sizeof(glob));
+	boot_params.selftest = true;
+	boot_params.selftest_glob = glob;
 }
 
 /* pause=<ms> and poweroff=<s>: how the demo and the self-test pace themselves and end. */
@@ -362,7 +368,8 @@ static void run_tests_and_exit(const char *glob)
 /* The first task, on a guarded stack: runs the benchmarks, the tests or the shell. */
 static int init_main(void *arg)
 {
-	struct demo_options opt = { boot_params.pause_ms, boot_params.poweroff_s };
+	struct demo_options opt = { boot_params.pause_ms, boot_params.poweroff_s,
+				    boot_params.selftest_glob };
 
 	if (boot_params.bench)
 		bench_main(boot_params.bench_name);

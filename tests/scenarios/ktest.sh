@@ -12,16 +12,9 @@ ktest_all() { QEMU_BOOT=grub ktest ktest.all "$K" "*"; }
 # or its tests faults every time, not once in a sample (mm/kfence.h).
 job ktest.cpu_max --needs build.test ktest_cpu_max
 ktest_cpu_max() { KTEST_CMDLINE=kfence=all ktest ktest.cpu_max "$K" "*,$LONG_TESTS" -cpu max; }
-# The two tests that cost most CPU on several CPUs (10,000 tasks, each woken on another CPU; 200
-# kills at spun-out delays), as exclusions for test=: runs that repeat the suite leave them out.
-LONG_TESTS='!sched_smp.create_and_exit_10000_*,!process.a_parent_killed_anywhere_*'
-# The stress tests of many rounds (10,000 tasks, a thousand processes or overflows, memory run
-# out, kills in the middle of sbrk): two thirds of a run's CPU. They run where their answer
-# could differ: one CPU (ktest.all, ktest.cpu_max) and the most CPUs of a full run (q35.4); the
-# other repeats (:short below) leave them out.
-STRESS_TESTS="$LONG_TESTS,!task.create_and_reap_10000_*,!task.out_of_memory_fails_cleanly"
-STRESS_TESTS+=",!user.a_thousand_processes_*,!user.processes_killed_in_the_middle_of_sbrk_*"
-STRESS_TESTS+=",!lkdtm.thousand_overflows_*"
+# The long tests and the stress tests, as exclusions for test= (LONG_TESTS, STRESS_TESTS).
+# shellcheck source=tests/scenarios/lib/stress.sh
+. tests/scenarios/lib/stress.sh
 # Memory sizes change the memory map, the direct map and the page allocator's zones. Not the
 # tests that run memory out: with 8 GiB QEMU would zero 8 GiB of host memory for each (half a
 # minute of CPU) to find what 32 MiB and 512 MiB find.
