@@ -13,8 +13,8 @@
 #define DEMO_NO_POWEROFF      (-1)
 
 struct demo_options {
-	u64 pause_ms;	/* pause=<ms>: after each crash test's report (0 under test) */
-	int poweroff_s; /* poweroff=<s>: power off this long after the end; -1: wait */
+	u64 pause_ms;	  /* pause=<ms>: after each crash test's report (0 under test) */
+	int poweroff_s;	  /* poweroff=<s>: power off this long after the end; -1: wait */
 	const char *glob; /* selftest=<glob>: the tests to run (test='s syntax; NULL: all) */
 };
 
