@@ -62,6 +62,21 @@ def test_chain():
     ok(r.verdict() == "ok" and r.size - r.bound == 16384 - 96, "chain: margin 16288, ok")
 
 
+def test_nested_build_left_out():
+    """A build nested in the build directory (BUILD/novmap) is another kernel: not read."""
+    with tempfile.TemporaryDirectory() as build:
+        with open(os.path.join(build, "t.ci"), "w") as f:
+            f.write(ci({"a": (16, S)}, []))
+        os.mkdir(os.path.join(build, "novmap"))
+        for name, text in (("config.h", ""), ("t.ci", ci({"a": (4096, S)}, []))):
+            with open(os.path.join(build, "novmap", name), "w") as f:
+                f.write(text)
+        _, roots, errors = sc.check(build, STACK + "root task a\n")
+    bounds = [r.bound for r in roots if sc.short(r.name) == "a"]
+    ok(not errors and bounds == [16],
+       f"nested build: its a (4096 bytes) left out: {errors} {bounds}")
+
+
 def test_diamond():
     roots, errors = run({"a": (16, S), "b": (64, S), "c": (32, S), "d": (8, S)},
                         [("a", "b"), ("a", "c"), ("b", "d"), ("c", "d")], STACK + "root task a\n")
@@ -172,7 +187,8 @@ def test_measured_against_bound():
     os.unlink(log.name)
 
 
-for test in [test_chain, test_diamond, test_cycle, test_unresolved_indirect_call,
+for test in [test_chain, test_nested_build_left_out, test_diamond, test_cycle,
+             test_unresolved_indirect_call,
              test_address_taken_must_be_annotated, test_asm_call_must_be_declared,
              test_tasks_and_interrupts_on_top,
              test_too_deep_and_dynamic, test_alloca_annotation, test_measured_against_bound]:

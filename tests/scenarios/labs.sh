@@ -157,7 +157,7 @@ job handout.lab9 $HANDOUT_JOB handout_fails 9 'test_kfence\.c:[0-9]+: the pool g
 
 
 # A kernel built without stack guard pages: the guard checks of labs 3 and 4 must fail (only
-# those run). Only the main kernel is built so; the VMAP_STACK=n and two-guard kernels are make
+# those run, each up to its first lost point). Only the main kernel is built so; the VMAP_STACK=n and two-guard kernels are make
 # test's.
 NO_GUARD_CHECKS="lab3 guard pages,lab4 guard page hits,lab4 exhaust stack,lab4 lkdtm in-kernel tests"
 no_guard_pages() {
@@ -165,7 +165,7 @@ no_guard_pages() {
 	IFS=, read -r -a checks <<<"$NO_GUARD_CHECKS"
 	# The grader builds its kernel with STACK_GUARD_PAGES=0 from the default one's objects.
 	[ -f build/test-grade-guard0/main/kernel.elf ] || copy_build build/test build/test-grade-guard0/main
-	GRADE_QUIET=1 GRADE_OUT=build/test-grade-guard0 GRADE_ONLY=$NO_GUARD_CHECKS GRADE_MAX_BOOTS=2 \
+	GRADE_QUIET=1 GRADE_OUT=build/test-grade-guard0 GRADE_ONLY=$NO_GUARD_CHECKS GRADE_FIRST_LOSS=1 \
 		GRADE_PREBUILT="guard2=build/test-guard2 novmap=build/test/novmap" \
 		grade_run grade.no_guard_pages "$LOGS/grade.no_guard_pages.log" LAB="3 4" STACK_GUARD_PAGES=0
 	if want_failed grade.no_guard_pages "${checks[@]}"; then
