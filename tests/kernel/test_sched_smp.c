@@ -107,6 +107,12 @@ static int count_and_note_cpu(void *arg)
 			pull_cpu_changes[cpu]++;
 		}
 		c->count++;
+		/*
+		 * A spin-wait hint, as any busy loop should have: QEMU's TCG with every vCPU on one
+		 * host thread (make test's 64 CPUs) then lets the next vCPU run, where a bare loop
+		 * holds the thread for its whole slice (7.5 -> 4.5 s of host CPU with 64 CPUs).
+		 */
+		cpu_relax();
 	}
 	return 0;
 }
