@@ -261,16 +261,7 @@ static bool overrun_zone_hit(const struct vmarea *va, u64 addr)
 	return vmarea_in_guard(va, addr) ||
 	       (addr >= va->span_start - PAGE_SIZE && addr < va->span_start);
 }
-#if 0  /* LAB4: STUB */
-/*
- * TODO (lab 4, exercise 3): is addr where an overrun of the stack in area va can fault? The
- * task stacks and this CPU's own stacks both ask here. As it is, only the guards count.
- */
-static bool overrun_zone_hit(const struct vmarea *va, u64 addr)
-{
-	return vmarea_in_guard(va, addr);
-}
-#endif /* LAB4: END */
+/* LAB4: END */
 
 bool stack_area_overrun_hit(const struct vmarea *va, u64 addr)
 {

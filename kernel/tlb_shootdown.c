@@ -112,28 +112,7 @@ static void tlb_shootdown_init(void)
 {
 	request_sysvec(INVALIDATE_TLB_VECTOR, flush_tlb_interrupt);
 }
-#if 0  /* LAB6: STUB */
-/*
- * TODO: the TLB shootdown (docs/labs/lab6-tlb-shootdown.md, exercise 2). Every online CPU, this
- * one too, must run local_flush_tlb_kernel_range(start, end) on itself (no CPU can flush
- * another's), and flush_tlb_all_cpus() may return only once each has done it, with the number
- * of other CPUs that did (-1 if it cannot run at all). Send the others (kernel/smp.h:
- * nr_cpu_ids(), cpu_info()) an IPI of INVALIDATE_TLB_VECTOR (lapic_send_ipi());
- * tlb_shootdown_init() runs before any other CPU starts: install your handler there
- * (request_sysvec()). Mind that your task may be preempted
- * and moved to another CPU at any point where interrupts are on, that two CPUs may start a
- * shootdown at the same time, and that the caller's interrupts are on (tlb_shootdown_possible()
- * says why they must be). As it is, no CPU flushes, and it says all the others did.
- */
-static int flush_tlb_all_cpus(u64 start, u64 end)
-{
-	return (int)num_online_cpus() - 1;
-}
-
-static void tlb_shootdown_init(void)
-{
-}
-#endif /* LAB6: END */
+/* LAB6: END */
 
 static const struct tlb_remote tlb_remote = {
 	.flush_all = flush_tlb_all_cpus,

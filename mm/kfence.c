@@ -125,21 +125,7 @@ static int fifo_pop(void)
 		fifo_tail = -1;
 	return i;
 }
-#if 0  /* LAB9: STUB */
-/* TODO: put slot i at the tail of the FIFO: the slot freed last is the last to come back. */
-static void fifo_push(int i)
-{
-	(void)i;
-	(void)fifo_head;
-	(void)fifo_tail;
-}
-
-/* TODO: take the slot at the head, the one freed longest ago; -1 if the FIFO is empty. */
-static int fifo_pop(void)
-{
-	return -1; /* until then the pool never has room: every kmalloc() is the slab's */
-}
-#endif /* LAB9: END */
+/* LAB9: END */
 
 /* Give slot i the page at the direct-map address page: mapped, but not present. */
 static bool set_up_slot(int i, u8 *page)
@@ -275,20 +261,7 @@ static u64 slack_corrupted(const struct kfence_metadata *m)
 
 	return bad ? bad : first_bad_byte(m->addr + m->size, page + PAGE_SIZE);
 }
-#if 0  /* LAB9: STUB */
-/* TODO: fill the page at page, object included, with the pattern (kmalloc() does not zero). */
-static void fill_pattern(u64 page)
-{
-	(void)page;
-}
-
-/* TODO: the first slack byte of m's page that lost its pattern, or 0 if all are intact. */
-static u64 slack_corrupted(const struct kfence_metadata *m)
-{
-	(void)m;
-	return 0; /* until then a write into the slack goes unnoticed */
-}
-#endif /* LAB9: END */
+/* LAB9: END */
 
 /*
  * Where an object of size bytes goes in its page: against the page's end on one allocation,
@@ -303,15 +276,7 @@ static u64 place_object(u64 page, size_t size)
 
 	return right ? ALIGN_DOWN(page + PAGE_SIZE - size, KFENCE_ALIGN) : page;
 }
-#if 0  /* LAB9: STUB */
-static u64 place_object(u64 page, size_t size)
-{
-	/* TODO: until then every object is at its page's start: an overrun is never caught */
-	(void)size;
-	(void)nr_placed;
-	return page;
-}
-#endif /* LAB9: END */
+/* LAB9: END */
 
 void *kfence_alloc(size_t size)
 {
@@ -567,17 +532,7 @@ void kfence_free(const void *ptr)
 	stats.frees++;
 	stats.in_use--;
 	spin_unlock_irqrestore(&kfence_lock, irq);
-#if 0  /* LAB9: STUB */
-	/*
-	 * TODO: check the slack (slack_corrupted(), report_corruption()), make the page not
-	 * present (set_kernel_page_present()), and put the slot in the quarantine (fifo_push(),
-	 * stats.frees, stats.in_use, under kfence_lock). Until then a freed object stays mapped,
-	 * and its slot never comes back.
-	 */
-	(void)bad;
-	(void)slack_corrupted;
-	(void)report_corruption;
-#endif /* LAB9: END */
+	/* LAB9: END */
 	kill_enable();
 }
 

@@ -91,15 +91,4 @@ void ptdump_walk(u64 pml4_pa, ptdump_fn fn, void *ctx)
 	if (st.started)
 		fn(&st.run, ctx);
 }
-#if 0  /* LAB1: STUB */
-void ptdump_walk(u64 pml4_pa, ptdump_fn fn, void *ctx)
-{
-	/*
-	 * TODO: visit the kernel-half entries (256..511) of the PML4 at pml4_pa, follow present
-	 * entries down to the leaves (a PT entry, or a PD/PDPT entry with PTE_HUGE), and call
-	 * fn(&run, ctx) once per run of pages with the same effective rights and page size, in
-	 * address order. Absent entries are runs too (flags 0, level 0). See mm/ptdump.h.
-	 */
-	pr_warn("ptdump: not implemented yet (lab 1, mm/ptdump.c)\n");
-}
-#endif /* LAB1: END */
+/* LAB1: END */

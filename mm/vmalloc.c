@@ -209,20 +209,7 @@ static void free_held_pages(struct vm_struct *vm)
 	vm->held = 0;
 	vm->nr_held = 0;
 }
-#if 0  /* LAB3: STUB */
-/*
- * TODO: vm->held is the physical address of the first page the area holds (0: none); each page
- * holds the physical address of the next in its first 8 bytes (reach it with phys_to_virt()).
- * Give every one back to the page allocator MAP_BATCH at a time with free_pages_bulk(), one lock
- * round trip per batch rather than per page, and do not forget the last, partial batch. As it
- * is, no page is ever given back: every vfree() leaks them.
- */
-static void free_held_pages(struct vm_struct *vm)
-{
-	vm->held = 0;
-	vm->nr_held = 0;
-}
-#endif /* LAB3: END */
+/* LAB3: END */
 
 /* LAB6: BEGIN the lazy purge: when to purge, and one shootdown for the whole batch */
 /* Enough waits for a purge (lazy_max_pages()), and this caller can shoot down. */
@@ -290,29 +277,7 @@ void vmalloc_purge(void)
 		free_held_pages(vm);
 	put_vm_structs(list);
 }
-#if 0  /* LAB6: STUB */
-/*
- * TODO: the lazy purge (docs/labs/lab6-tlb-shootdown.md, exercise 3). release_vm_area() puts
- * each freed area on purge_list (linked through purge_next; purge_list_pages counts their
- * pages), where it keeps its range in the tree and its pages (vm->held, given back by
- * free_held_pages()). purge_due(): may this caller purge now, and does enough wait for it
- * (lazy_max_pages())? vmalloc_purge(): take the whole list, and give every area's range
- * (vmarea_free()), pages and vm_struct (put_vm_structs()) back - after one shootdown
- * (flush_tlb_kernel_range()) that covers the batch, never one per area; keep the counters
- * that vmalloc_stats() reports right; if the shootdown fails, nothing of the batch may be
- * reused. As it is, nothing is ever purged: every freed area and its pages are held for good.
- */
-static bool purge_due(void)
-{
-	return false;
-}
-
-void vmalloc_purge(void)
-{
-	(void)free_held_pages; /* yours to call */
-	(void)nr_purges;
-}
-#endif /* LAB6: END */
+/* LAB6: END */
 
 void vmalloc_purge_if_due(void)
 {

@@ -384,35 +384,7 @@ int vmarea_alloc_aligned(struct vmarea_space *s, struct vmarea *va, u64 npages, 
 	s->span_pages_used += r.span;
 	return 0;
 }
-#if 0  /* LAB3: STUB */
-/*
- * TODO: find room for the span in the tree and place it (docs/labs/lab3-vmalloc-guards.md,
- * exercise 1). As it is, every area goes after the last one, without guard pages and without
- * alignment, and the room of a freed area is never used again.
- */
-int vmarea_alloc_aligned(struct vmarea_space *s, struct vmarea *va, u64 npages, u32 guard,
-			 u64 align)
-{
-	struct vmarea *last = rightmost(s->root);
-	u64 start = last ? vmarea_span_end(last) : s->start;
-
-	(void)guard;
-	(void)align;
-	if (npages == 0 || pages_between(start, s->end) < npages)
-		return -1;
-	va->span_start = start;
-	va->span_pages = npages;
-	va->guard = 0;
-	va->npages = npages;
-	va->addr = start;
-	va->gap = 0;
-	tree_insert(s, va, last);
-	s->nr_areas++;
-	s->used_pages += npages;
-	s->span_pages_used += npages;
-	return 0;
-}
-#endif /* LAB3: END */
+/* LAB3: END */
 
 void vmarea_free(struct vmarea_space *s, struct vmarea *va)
 {
@@ -469,12 +441,7 @@ bool vmarea_in_guard(const struct vmarea *va, u64 addr)
 	bool trailing = addr >= vmarea_addr_end(va) && addr < vmarea_span_end(va);
 
 	return leading || trailing;
-#if 0  /* LAB3: STUB */
-	/* TODO: true for the guard pages below and above the usable pages */
-	(void)va;
-	(void)addr;
-	return false;
-#endif /* LAB3: END */
+	/* LAB3: END */
 }
 
 struct vmarea *vmarea_first(const struct vmarea_space *s)
@@ -702,30 +669,4 @@ size_t vmarea_show_tree(const struct vmarea_space *s, char *buf, size_t size)
 	}
 	return tree_text_end(&t);
 }
-#if 0  /* LAB5: STUB */
-/*
- * LAB5: this draws the tree correctly, and the tests of small trees pass: but `make stackcheck`
- * finds that a deep enough tree needs more stack than a task has, and the deepest tree of areas
- * the vmalloc range could hold overflows it. Keep the output, lose the recursion
- * (docs/labs/lab5-stack-budgets.md).
- */
-static void show_subtree(struct tree_text *t, const struct vmarea *n, u32 depth)
-{
-	char line[TREE_LINE_MAX];
-
-	if (!n)
-		return;
-	format_node(line, n, depth);
-	put_line(t, line);
-	show_subtree(t, n->left, depth + 1);
-	show_subtree(t, n->right, depth + 1);
-}
-
-size_t vmarea_show_tree(const struct vmarea_space *s, char *buf, size_t size)
-{
-	struct tree_text t = { buf, size, 0 };
-
-	show_subtree(&t, s->root, 0);
-	return tree_text_end(&t);
-}
-#endif /* LAB5: END */
+/* LAB5: END */

@@ -98,38 +98,4 @@ void stackleak_erase(void)
 	poison_range(low, sp);
 	p->lowest_stack = stack_top(&t->stack);
 }
-#if 0  /* LAB8: STUB */
-/*
- * TODO: stack erasing, as kernel/user/stackleak.h specifies each function. A new process's
- * stack starts as poison below its first frame; before every return to ring 3 the erase finds
- * the deepest point this entry reached (a scan down from the stack pointer, or from a deeper
- * tracked point, for a run of STACKLEAK_RUN poison words) and poisons from there up to its own
- * stack pointer, without using the stack it fills. Until then nothing is erased, and
- * `run stackleak` in the shell prints the secret a system call left behind.
- */
-u64 stackleak_find_top_of_poison(u64 low, u64 from, bool *found)
-{
-	(void)from;
-	*found = false;
-	return low;
-}
-
-u64 stackleak_scan_start(const struct task *t, u64 sp)
-{
-	(void)t;
-	return sp;
-}
-
-void stackleak_poison_task(struct task *t)
-{
-	(void)t;
-}
-
-void stackleak_track_stack(void)
-{
-}
-
-void stackleak_erase(void)
-{
-}
-#endif /* LAB8: END */
+/* LAB8: END */

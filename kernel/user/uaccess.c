@@ -127,36 +127,4 @@ long strncpy_from_user(char *dst, u64 src, size_t n)
 		dst[n - 1] = '\0';
 	return ret;
 }
-#if 0  /* LAB7: STUB */
-/*
- * TODO: write the three helpers as uaccess.h specifies them. Each must refuse a range that is
- * not wholly in the user half before touching it (-EFAULT), copy with instructions that have
- * __ex_table entries of their own (a page fault there must return -EFAULT, not panic), and open
- * user memory with SMAP (stac/clac when uaccess_smap) only around the copy, fault or not.
- * These stubs trust the pointer, as a kernel without the checks would.
- */
-long copy_from_user(void *dst, u64 src, size_t n)
-{
-	memcpy(dst, (const void *)src, n);
-	return 0;
-}
-
-long copy_to_user(u64 dst, const void *src, size_t n)
-{
-	memcpy((void *)dst, src, n);
-	return 0;
-}
-
-long strncpy_from_user(char *dst, u64 src, size_t n)
-{
-	const char *s = (const char *)src;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		dst[i] = s[i];
-		if (!s[i])
-			return i;
-	}
-	return -E2BIG;
-}
-#endif /* LAB7: END */
+/* LAB7: END */
