@@ -20,7 +20,9 @@ seed_kernel() {
 	local name from named
 	[ ! -e "$2" ] && [ -f "$OUT/seeds" ] || return 0
 	read -r name from named < <(grep "^$1 " "$OUT/seeds") || return 0
-	copy_build "$from" "$2" "$2" "$named" 2>>"$OUT/$1.seed.log"
+	# Kernel sc is make stackcheck's: it stays a stackcheck build (Makefile: stackcheck-build).
+	KEEP_STACKCHECK=$([ "$1" = sc ] && echo 1) copy_build "$from" "$2" "$2" "$named" \
+		2>>"$OUT/$1.seed.log"
 }
 
 declare -A built

@@ -28,13 +28,16 @@ copy_tracked() {
 # rebuilds there only what differs: its dependency files, which name it NAMED (default FROM),
 # name AS instead (default TO: the path make will be given); its ISOs and the build nested in it
 # (novmap) are left behind. The objects keep their times; with other options only the objects
-# that include config.h are rebuilt.
+# that include config.h are rebuilt. A copy of make stackcheck's build is an ordinary one (its
+# stamp is left behind: ccache compiles there), unless KEEP_STACKCHECK=1.
 copy_build() {
 	local from=$1 to=$2 as=${3:-$2} named=${4:-$1}
 	mkdir -p "$to"
 	# Another job may write a boot's output (bench.log) beside the objects meanwhile: no warning.
-	tar -C "$from" --exclude=./novmap --exclude='*.iso' --warning=no-file-changed -cf - . |
-		tar -C "$to" -xf -
+	local stamp=--exclude=./stackcheck.stamp
+	[ "${KEEP_STACKCHECK:-0}" != 1 ] || stamp=--exclude=./novmap
+	tar -C "$from" --exclude=./novmap --exclude='*.iso' --warning=no-file-changed "$stamp" \
+		-cf - . | tar -C "$to" -xf -
 	find "$to" -name '*.d' -exec sed -i "s|$named/|$as/|g" {} +
 }
 

@@ -159,9 +159,15 @@ grading_samples() {
 }
 job grading.samples --needs build.test grading_samples
 
-# The region table of docs/labs/README.md is the one scripts/handout makes from the markers.
+# The region table of docs/labs/README.md is the one scripts/handout makes from the markers;
+# every region has its stub in the lab's store and every stub a region (scripts/handout --check).
 docs_lab_regions() {
 	local log=$LOGS/docs.lab_regions.log ok=1
+	if ! scripts/handout --check >"$log.check" 2>&1; then
+		echo "     docs.lab_regions: scripts/handout --check:"
+		sed 's/^/       /' "$log.check"
+		ok=0
+	fi
 	scripts/handout --regions >"$log.want"
 	awk '/^<!-- regions: scripts\/handout --regions -->$/ { on = 1; next }
 		/^<!-- end of the regions -->$/ { on = 0 } on' docs/labs/README.md >"$log.have"

@@ -79,7 +79,8 @@ handout_fails() {
 	fi
 	# Lab 5 grades make stackcheck's kernel (make test's own; builds.sh).
 	seed_builds "$tree" "${LAB_KERNELS% sc=*}$([ "$lab" != 5 ] || echo " sc=${LAB_KERNELS##* sc=}")"
-	if grep -rqE "LAB[0-9]+: (BEGIN|STUB)" "$tree" --include='*.[ch]' --include='*.asm' ||
+	# Other labs' regions keep their markers (and their solutions): only this lab's go.
+	if grep -rqE "LAB$lab: BEGIN|LAB[0-9]+: STUB" "$tree" --include='*.[ch]' --include='*.asm' ||
 		grep -rqE '^<!-- LAB[0-9]+: (BEGIN|END)' "$tree" --include='*.md' ||
 		! grep -rq "LAB$lab: TODO" "$tree" --include='*.[ch]'; then
 		echo "     $name: markers left in the tree, or no TODO for lab $lab"
@@ -120,8 +121,10 @@ handout_fails() {
 		echo "     $name: a check that needs no student code fails in the handout: $given"
 		ok=0
 	fi
-	# The grader built the handout's kernel (-Werror): it must also boot to the shell.
-	if [ ! -f "$tree/build/grade/main/kernel.elf" ]; then
+	# The grader built the handout's kernel (-Werror): it must also boot to the shell. (A kernel
+	# that did not build leaves the reference's, seeded, in its place: no boot of that.)
+	if [ ! -f "$tree/build/grade/main/kernel.elf" ] ||
+		grep -qE 'did not build' "$LOGS/$name.grade.log"; then
 		fail "$name: the handout does not build"
 		show_tail "$tree/build/grade/main.build.log"
 		return
