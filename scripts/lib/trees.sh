@@ -29,20 +29,22 @@ copy_tracked() {
 # name AS instead (default TO: the path make will be given); its ISOs and the build nested in it
 # (novmap) are left behind. The objects keep their times; with other options only the objects
 # that include config.h are rebuilt. A copy of make stackcheck's build is an ordinary one (its
-# stamp is left behind: ccache compiles there), unless KEEP_STACKCHECK=1.
+# stamp and GCC's stack figures are left behind: ccache compiles there), unless
+# KEEP_STACKCHECK=1.
 copy_build() {
 	local from=$1 to=$2 as=${3:-$2} named=${4:-$1}
 	mkdir -p "$to"
 	# Another job may write a boot's output (bench.log) beside the objects meanwhile: no warning.
-	local stamp=--exclude=./stackcheck.stamp
-	[ "${KEEP_STACKCHECK:-0}" != 1 ] || stamp=--exclude=./novmap
-	tar -C "$from" --exclude=./novmap --exclude='*.iso' --warning=no-file-changed "$stamp" \
+	local -a figures=(--exclude=./stackcheck.stamp --exclude='*.ci' --exclude='*.su')
+	[ "${KEEP_STACKCHECK:-0}" != 1 ] || figures=()
+	tar -C "$from" --exclude=./novmap --exclude='*.iso' --warning=no-file-changed "${figures[@]}" \
 		-cf - . | tar -C "$to" -xf -
 	find "$to" -name '*.d' -exec sed -i "s|$named/|$as/|g" {} +
 }
 
-# seed_builds TREE KERNELS: TREE's kernels start from objects built here with the same
-# options ("NAME=DIR ...", as GRADE_PREBUILT), so that make rebuilds only what TREE changed.
+# seed_builds TREE KERNELS [CHANGED...]: TREE's kernels start from objects built here with the
+# same options ("NAME=DIR ...", as GRADE_PREBUILT), so that make rebuilds only what TREE changed
+# (the files CHANGED, if the caller knows them; else every file that differs from this tree).
 # Each is listed in TREE/build/grade/seeds, and the grader copies it to build/grade/NAME (where
 # it builds kernel NAME; copy_build) when a check first needs that kernel: a wrong solution
 # graded on one check copies one build, not four. Every file of TREE that differs from this
@@ -58,6 +60,11 @@ seed_builds() {
 		# The name, where the build is, and how its dependency files name it.
 		echo "${kv%%=*} $(cd "$from" && pwd) $from" >>"$tree/build/grade/seeds"
 	done
+	shift 2
+	if [ $# -gt 0 ]; then
+		(cd "$tree" && touch -- "$@")
+		return
+	fi
 	diff -rq --exclude=build --exclude=.git . "$tree" 2>/dev/null |
 		sed -n "s|^Files \./\(.*\) and $tree/\1 differ\$|\1|p" | while read -r f; do
 		touch "$tree/$f"
