@@ -6,6 +6,7 @@
  * against total_size before looking at it, and each tag body against the tag's own size.
  */
 #include "kernel/lib/types.h"
+#include "kernel/lib/unaligned.h"
 #include "boot/multiboot2.h"
 #include "kernel/lib/vsprintf.h"
 
@@ -75,28 +76,10 @@ static u32 tag_min_size(u32 type)
 	return tag_descs[type].min_size;
 }
 
-/*
- * Little-endian field readers. Assembling bytes keeps us clear of alignment and
- * strict-aliasing trouble whatever buffer the caller built; compilers fold it to one load.
- */
+/* A byte field; the wider ones are read with kernel/lib/unaligned.h. */
 static u8 get_u8(const u8 *p)
 {
 	return p[0];
-}
-
-static u16 get_u16(const u8 *p)
-{
-	return (u16)(p[0] | p[1] << 8);
-}
-
-static u32 get_u32(const u8 *p)
-{
-	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
-}
-
-static u64 get_u64(const u8 *p)
-{
-	return (u64)get_u32(p) | (u64)get_u32(p + 4) << 32;
 }
 
 /* ---- the parser ---- */
@@ -179,8 +162,8 @@ static int parse_string(struct parser *ps, const u8 *tag, u32 size, const char *
 static int parse_module(struct parser *ps, const u8 *tag, u32 size)
 {
 	struct mb2_info *mi = ps->out;
-	u32 start = get_u32(tag + 8);
-	u32 end = get_u32(tag + 12);
+	u32 start = get_unaligned_le32(tag + 8);
+	u32 end = get_unaligned_le32(tag + 12);
 	const char *cmdline = tag_string(tag + MODULE_MIN, size - MODULE_MIN);
 
 	if (!cmdline)
@@ -209,8 +192,8 @@ static int parse_basic_meminfo(struct parser *ps, const u8 *tag)
 	if (mi->has_basic_meminfo)
 		return 0;
 	mi->has_basic_meminfo = true;
-	mi->mem_lower_kb = get_u32(tag + 8);
-	mi->mem_upper_kb = get_u32(tag + 12);
+	mi->mem_lower_kb = get_unaligned_le32(tag + 8);
+	mi->mem_upper_kb = get_unaligned_le32(tag + 12);
 	return 0;
 }
 
@@ -222,7 +205,7 @@ static int parse_basic_meminfo(struct parser *ps, const u8 *tag)
 static int parse_mmap(struct parser *ps, const u8 *tag, u32 size)
 {
 	struct mb2_mmap *mm = &ps->out->mmap;
-	u32 entry_size = get_u32(tag + 8);
+	u32 entry_size = get_unaligned_le32(tag + 8);
 	u32 bytes = size - MMAP_HDR_SIZE;
 
 	if (entry_size < MMAP_ENTRY_MIN)
@@ -240,7 +223,7 @@ static int parse_mmap(struct parser *ps, const u8 *tag, u32 size)
 	mm->present = true;
 	mm->base = tag + MMAP_HDR_SIZE;
 	mm->entry_size = entry_size;
-	mm->entry_version = get_u32(tag + 12);
+	mm->entry_version = get_unaligned_le32(tag + 12);
 	mm->nr_entries = bytes / entry_size;
 	return 0;
 }
@@ -255,7 +238,7 @@ static void parse_palette(struct mb2_framebuffer *fb, const u8 *tag, u32 size)
 		fb->palette_error = "the tag ends before the colour count";
 		return;
 	}
-	fb->nr_colors = get_u16(tag + FB_FIXED_SIZE);
+	fb->nr_colors = get_unaligned_le16(tag + FB_FIXED_SIZE);
 	if (!fb->nr_colors)
 		fb->palette_error = "the palette has no colours";
 	else if ((u64)fb->nr_colors * 3 > size - FB_PALETTE)
@@ -271,10 +254,10 @@ static int parse_framebuffer(struct parser *ps, const u8 *tag, u32 size)
 	if (fb->present)
 		return 0;
 	fb->present = true;
-	fb->addr = get_u64(tag + 8);
-	fb->pitch = get_u32(tag + 16);
-	fb->width = get_u32(tag + 20);
-	fb->height = get_u32(tag + 24);
+	fb->addr = get_unaligned_le64(tag + 8);
+	fb->pitch = get_unaligned_le32(tag + 16);
+	fb->width = get_unaligned_le32(tag + 20);
+	fb->height = get_unaligned_le32(tag + 24);
 	fb->bpp = get_u8(tag + 28);
 	fb->type = get_u8(tag + 29);
 	/* The colour description is optional as far as we are concerned. */
@@ -295,9 +278,9 @@ static int parse_framebuffer(struct parser *ps, const u8 *tag, u32 size)
 static int parse_elf_sections(struct parser *ps, const u8 *tag, u32 size)
 {
 	struct mb2_elf_sections *elf = &ps->out->elf;
-	u32 num = get_u32(tag + 8);
-	u32 entsize = get_u32(tag + 12);
-	u32 shndx = get_u32(tag + 16);
+	u32 num = get_unaligned_le32(tag + 8);
+	u32 entsize = get_unaligned_le32(tag + 12);
+	u32 shndx = get_unaligned_le32(tag + 16);
 
 	/* Both factors are 32-bit, so the product cannot overflow 64 bits. */
 	if ((u64)num * entsize > size - ELF_HDR_SIZE)
@@ -335,7 +318,7 @@ static int parse_efi64(struct parser *ps, const u8 *tag)
 	if (mi->has_efi64_system_table)
 		return 0;
 	mi->has_efi64_system_table = true;
-	mi->efi64_system_table = get_u64(tag + 8);
+	mi->efi64_system_table = get_unaligned_le64(tag + 8);
 	return 0;
 }
 
@@ -346,7 +329,7 @@ static int parse_load_base(struct parser *ps, const u8 *tag)
 	if (mi->has_load_base)
 		return 0;
 	mi->has_load_base = true;
-	mi->load_base_addr = get_u32(tag + 8);
+	mi->load_base_addr = get_unaligned_le32(tag + 8);
 	return 0;
 }
 
@@ -408,9 +391,9 @@ static int walk_tags(struct parser *ps)
 				    "no end tag (tags run out at offset 0x%lx of total_size %u)",
 				    off, ps->total_size);
 		tag = ps->base + off;
-		ps->type = get_u32(tag);
+		ps->type = get_unaligned_le32(tag);
 		ps->off = (u32)off;
-		size = get_u32(tag + 4);
+		size = get_unaligned_le32(tag + 4);
 		if (size < TAG_HDR_SIZE)
 			return tag_fail(ps, "size %u is smaller than the 8-byte tag header", size);
 		if (size > ps->total_size - off)
@@ -448,7 +431,7 @@ int mb2_parse(const void *info, u64 max_size, struct mb2_info *out, char *err, s
 	/* Not even the total_size field can be read safely. */
 	if (max_size < 8)
 		return fail(&ps, "max_size %lu cannot hold the 8-byte fixed header", max_size);
-	total_size = get_u32(ps.base);
+	total_size = get_unaligned_le32(ps.base);
 	if (total_size < MB2_MIN_TOTAL_SIZE)
 		return fail(&ps, "total_size %u is smaller than the %d-byte minimum", total_size,
 			    MB2_MIN_TOTAL_SIZE);

@@ -7,6 +7,7 @@
  * assembled byte by byte, so the image needs no particular alignment.
  */
 #include "kernel/lib/types.h"
+#include "kernel/lib/unaligned.h"
 #include "kernel/lib/errno.h"
 #include "kernel/user/elf.h"
 
@@ -40,21 +41,6 @@
 #define KERNEL_HALF   0xffff800000000000UL
 #define ELF_SEG_FLAGS (ELF_SEG_R | ELF_SEG_W | ELF_SEG_X)
 
-static u16 get_u16(const u8 *p)
-{
-	return (u16)(p[0] | p[1] << 8);
-}
-
-static u32 get_u32(const u8 *p)
-{
-	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
-}
-
-static u64 get_u64(const u8 *p)
-{
-	return (u64)get_u32(p) | (u64)get_u32(p + 4) << 32;
-}
-
 /* The file header: is this a static x86-64 executable whose program header table is in the file? */
 static const char *check_header(const u8 *p, size_t len)
 {
@@ -68,16 +54,16 @@ static const char *check_header(const u8 *p, size_t len)
 		return "not a 64-bit ELF file";
 	if (p[EI_DATA] != ELFDATA2LSB)
 		return "not little-endian";
-	if (p[EI_VERSION] != EV_CURRENT || get_u32(p + E_VERSION) != EV_CURRENT)
+	if (p[EI_VERSION] != EV_CURRENT || get_unaligned_le32(p + E_VERSION) != EV_CURRENT)
 		return "unknown ELF version";
-	if (get_u16(p + E_MACHINE) != EM_X86_64)
+	if (get_unaligned_le16(p + E_MACHINE) != EM_X86_64)
 		return "not an x86-64 program";
-	if (get_u16(p + E_TYPE) != ET_EXEC)
+	if (get_unaligned_le16(p + E_TYPE) != ET_EXEC)
 		return "not a static executable (ET_EXEC)";
-	if (get_u16(p + E_PHENTSIZE) != PHDR_SIZE)
+	if (get_unaligned_le16(p + E_PHENTSIZE) != PHDR_SIZE)
 		return "bad program header size";
-	phoff = get_u64(p + E_PHOFF);
-	phnum = get_u16(p + E_PHNUM);
+	phoff = get_unaligned_le64(p + E_PHOFF);
+	phnum = get_unaligned_le16(p + E_PHNUM);
 	/* phnum * PHDR_SIZE < 2^22, so only phoff can make the sum wrap. */
 	if (phoff > len || phnum * PHDR_SIZE > len - phoff)
 		return "program header table outside the file";
@@ -158,24 +144,24 @@ static const char *check_image(const struct elf_image *im)
 /* Walk the program headers into im: the loadable ones are checked and kept, the rest ignored. */
 static const char *read_segments(const u8 *p, size_t len, struct elf_image *im)
 {
-	u64 phoff = get_u64(p + E_PHOFF);
-	unsigned int phnum = get_u16(p + E_PHNUM), i;
+	u64 phoff = get_unaligned_le64(p + E_PHOFF);
+	unsigned int phnum = get_unaligned_le16(p + E_PHNUM), i;
 	const char *why;
 
 	for (i = 0; i < phnum; i++) {
 		const u8 *ph = p + phoff + (u64)i * PHDR_SIZE;
-		u32 type = get_u32(ph + P_TYPE);
+		u32 type = get_unaligned_le32(ph + P_TYPE);
 		struct elf_segment s;
 
 		if (type == PT_INTERP || type == PT_DYNAMIC)
 			return "needs a dynamic linker";
 		if (type != PT_LOAD)
 			continue; /* notes, GNU_STACK and the like: nothing to load */
-		s.vaddr = get_u64(ph + P_VADDR);
-		s.memsz = get_u64(ph + P_MEMSZ);
-		s.filesz = get_u64(ph + P_FILESZ);
-		s.offset = get_u64(ph + P_OFFSET);
-		s.flags = get_u32(ph + P_FLAGS) & ELF_SEG_FLAGS;
+		s.vaddr = get_unaligned_le64(ph + P_VADDR);
+		s.memsz = get_unaligned_le64(ph + P_MEMSZ);
+		s.filesz = get_unaligned_le64(ph + P_FILESZ);
+		s.offset = get_unaligned_le64(ph + P_OFFSET);
+		s.flags = get_unaligned_le32(ph + P_FLAGS) & ELF_SEG_FLAGS;
 		/* An empty one occupies nothing: where it claims to be does not matter (ld writes
 		 * such a header at address 0 for a program without data). */
 		if (!s.memsz && !s.filesz)
@@ -198,7 +184,7 @@ int elf_parse(const void *img, size_t len, struct elf_image *out, const char **e
 	*out = (struct elf_image){ 0 };
 	why = check_header(p, len);
 	if (!why) {
-		out->entry = get_u64(p + E_ENTRY);
+		out->entry = get_unaligned_le64(p + E_ENTRY);
 		why = read_segments(p, len, out);
 	}
 	if (!why)
