@@ -528,7 +528,8 @@ KTEST(tlb, shootdown_flushes_every_cpu_the_caller_included)
  * as smp_call_function() starts and returns. A first shootdown counts those points, then one
  * shootdown per point moves it there: every single preemption is tried, none left to chance.
  * Whatever it does where, every CPU must have flushed by the time it returns: a flush here and
- * the IPIs there leave a CPU out.
+ * the IPIs there leave a CPU out. (The reference has one such point, the start: from the IPIs to
+ * its local flush interrupts are off. A lab 6 solution that flushes with them on has more.)
  */
 KTEST(tlb, shootdown_reaches_every_cpu_when_the_caller_moves)
 {
