@@ -27,8 +27,9 @@ copy_tracked() {
 # copy_build FROM TO [AS [NAMED]]: a copy of the build directory FROM at TO, so that make
 # rebuilds there only what differs: its dependency files, which name it NAMED (default FROM),
 # name AS instead (default TO: the path make will be given); its ISOs and the build nested in it
-# (novmap) are left behind. The objects keep their times; with other options only the objects
-# that include config.h are rebuilt. A copy of make stackcheck's build is an ordinary one (its
+# (novmap) are left behind, and its kernel images (a copy is linked again: an object changes).
+# The objects keep their times; with other options only the objects that include config.h are
+# rebuilt. A copy of make stackcheck's build is an ordinary one (its
 # stamp and GCC's stack figures are left behind: ccache compiles there), unless
 # KEEP_STACKCHECK=1.
 copy_build() {
@@ -37,8 +38,9 @@ copy_build() {
 	# Another job may write a boot's output (bench.log) beside the objects meanwhile: no warning.
 	local -a figures=(--exclude=./stackcheck.stamp --exclude='*.ci' --exclude='*.su')
 	[ "${KEEP_STACKCHECK:-0}" != 1 ] || figures=()
-	tar -C "$from" --exclude=./novmap --exclude='*.iso' --warning=no-file-changed "${figures[@]}" \
-		-cf - . | tar -C "$to" -xf -
+	tar -C "$from" --exclude=./novmap --exclude='*.iso' --exclude='./kernel*.elf' \
+		--exclude=./kernel.syms --warning=no-file-changed "${figures[@]}" -cf - . |
+		tar -C "$to" -xf -
 	find "$to" -name '*.d' -exec sed -i "s|$named/|$as/|g" {} +
 }
 
