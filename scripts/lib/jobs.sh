@@ -113,7 +113,7 @@ job_load_estimates() {
 # of four CPUs spinning on a CPU that the host has descheduled costs CPU for nothing). Waiting
 # for a slot costs no verdict anything: every timeout starts inside the job.
 job_slot() {
-	local dir=${TMPDIR:-/tmp}/vmstack-test-slots.$(id -u) n
+	local dir=${TMPDIR:-/tmp}/vmstack-test-slots.$EUID n
 	# A pool inside a job (scripts/grade-selftest in make test) runs on that job's slot:
 	# waiting for another would wait for its own parent.
 	[ -z "${JOB_SLOT_HELD:-}" ] || return 0

@@ -21,7 +21,7 @@ TEST_KERNELS="main=build/test novmap=build/test/novmap guard2=build/test-guard2 
 copy_tracked() {
 	mkdir -p "$1" &&
 		git ls-files -z | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
-		tar --null -T - -cf - | tar -xf - -C "$1"
+		xargs -0 -r cp --parents -p -t "$1"
 }
 
 # copy_build FROM TO [AS [NAMED]]: a copy of the build directory FROM at TO, so that make
