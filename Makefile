@@ -88,7 +88,8 @@ OBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C)) $(patsubst %.asm,$(BUILD)/%.o,$
 .PHONY: all user iso run run-kernel run-uefi debug test check stackcheck stackcheck-build torture bench bench-baseline fuzz clean deps format host-tests grade handout
 all: $(BUILD)/kernel.elf $(BUILD)/initrd.cpio
 
-# The configuration header is rewritten only when an option changes. Objects wait for it
+# The configuration header is rewritten only when an option changes (through a file of this
+# shell's own: makes of other jobs may rewrite it at the same time). Objects wait for it
 # (order-only) but depend on it only through their .d files: a change rebuilds what includes it.
 $(BUILD)/config.h: FORCE
 	@mkdir -p $(BUILD)
@@ -98,8 +99,8 @@ $(BUILD)/config.h: FORCE
 	   echo '#define CONFIG_STACK_GUARD_PAGES $(STACK_GUARD_PAGES)'; \
 	   echo '#define CONFIG_NR_CACHED_STACKS $(NR_CACHED_STACKS)'; \
 	   echo '#define CONFIG_STACK_ZERO_DIRTY $(if $(filter y,$(STACK_ZERO_DIRTY)),1,0)'; \
-	   echo '#define CONFIG_STACKPROTECTOR $(if $(filter y,$(STACKPROTECTOR)),1,0)'; } > $@.tmp
-	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+	   echo '#define CONFIG_STACKPROTECTOR $(if $(filter y,$(STACKPROTECTOR)),1,0)'; } > $@.$$$$; \
+	cmp -s $@.$$$$ $@ && rm $@.$$$$ || mv $@.$$$$ $@
 FORCE:
 
 # V=1 shows the full commands.
@@ -121,8 +122,8 @@ $(ASM_OFFSETS): $(BUILD)/arch/x86_64/asm-offsets.s
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GEN     $@")
 	$(Q){ echo '; Generated from arch/x86_64/asm-offsets.c by the Makefile: do not edit.'; \
-	   sed -n 's/^@asm-offset \([A-Za-z0-9_]*\) \$$\(-\{0,1\}[0-9]*\)$$/\1 equ \2/p' $<; } > $@.tmp
-	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+	   sed -n 's/^@asm-offset \([A-Za-z0-9_]*\) \$$\(-\{0,1\}[0-9]*\)$$/\1 equ \2/p' $<; } > $@.$$$$; \
+	cmp -s $@.$$$$ $@ && rm $@.$$$$ || mv $@.$$$$ $@
 
 $(BUILD)/%.o: %.asm | $(ASM_OFFSETS)
 	@mkdir -p $(dir $@)
@@ -151,10 +152,11 @@ $(BUILD)/kernel.elf: $(OBJS) linker.ld scripts/gen-ksyms
 	$(Q)scripts/gen-ksyms $(NM) $(BUILD)/kernel.pass1.elf > $(BUILD)/ksyms.c
 	$(Q)$(CC) $(CFLAGS) -c $(BUILD)/ksyms.c -o $(BUILD)/ksyms.o
 	$(Q)$(LD) $(LDFLAGS) -o $@.tmp $(OBJS) $(BUILD)/ksyms.o
-	@$(NM) -n -S --defined-only $@.tmp >$(BUILD)/kernel.syms
-	@scripts/gen-ksyms - $(BUILD)/kernel.syms | cmp -s - $(BUILD)/ksyms.c || \
+	@$(NM) -n -S --defined-only $@.tmp >$(BUILD)/kernel.syms.tmp
+	@scripts/gen-ksyms - $(BUILD)/kernel.syms.tmp | cmp -s - $(BUILD)/ksyms.c || \
 		{ echo "ksyms: symbols moved between the two links"; exit 1; }
 	@mv $@.tmp $@
+	@mv $(BUILD)/kernel.syms.tmp $(BUILD)/kernel.syms
 
 # The user programs (user/, user/README.md): static ELF64 executables at 0x400000, built by the
 # same compiler as the kernel but for ring 3 (no kernel code model, no red zone all the same: a
@@ -201,8 +203,8 @@ MENU_TIMEOUT ?= 5
 # menu's timeout) changes makes `make run CMDLINE=...` rebuild the ISO, and only then.
 $(BUILD)/cmdline.stamp: FORCE
 	@mkdir -p $(BUILD)
-	@echo '$(subst ','\'',$(CMDLINE)) timeout=$(MENU_TIMEOUT)' > $@.tmp
-	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+	@echo '$(subst ','\'',$(CMDLINE)) timeout=$(MENU_TIMEOUT)' > $@.$$$$; \
+	cmp -s $@.$$$$ $@ && rm $@.$$$$ || mv $@.$$$$ $@
 # The menu's last entry boots the VMAP_STACK=n "before" kernel, built in a directory of its own.
 # (The sub-make relinks it only when a source changed, and the ISO is remade only then.)
 $(BUILD)/novmap/kernel.elf: FORCE
@@ -299,7 +301,8 @@ stackcheck-build:
 	@mkdir -p $(STACKCHECK_BUILD)
 	@# A directory built before without the figures: its objects are built again.
 	@test -f $(STACKCHECK_BUILD)/stackcheck.stamp || \
-		{ find $(STACKCHECK_BUILD) -name '*.o' -delete; touch $(STACKCHECK_BUILD)/stackcheck.stamp; }
+		{ find $(STACKCHECK_BUILD) -mindepth 1 -type d -exec test -e {}/config.h \; -prune -o \
+			-name '*.o' -exec rm -f {} +; touch $(STACKCHECK_BUILD)/stackcheck.stamp; }
 	@$(MAKE) --no-print-directory BUILD=$(STACKCHECK_BUILD) all
 
 # The stack torture: overflows at random points, each followed by a check that the system is

@@ -231,13 +231,17 @@ void demo_run(const struct demo_options *opt)
 void selftest_run(const struct demo_options *opt)
 {
 	const char *glob = opt->glob ? opt->glob : "*";
-	int total = ktest_count(glob), failed, skipped, i;
+	int total = ktest_count(glob), failed = 0, skipped, i;
 
 	if (!strcmp(glob, "*"))
 		pr_notice("selftest: running all %d in-kernel tests\n", total);
 	else
 		pr_notice("selftest: running the %d in-kernel tests of %s\n", total, glob);
-	failed = ktest_run(glob);
+	/* A glob that picks nothing is a mistake, as for test=: no "0 passed" that looks green. */
+	if (total)
+		failed = ktest_run(glob);
+	else
+		pr_err("selftest: no in-kernel test matches %s\n", glob);
 	skipped = ktest_nr_skipped();
 	printk("\n");
 	/* A skipped test neither passed nor failed: said on a line of its own. */
@@ -251,7 +255,7 @@ void selftest_run(const struct demo_options *opt)
 		pr_err("selftest: failed: %s\n", ktest_failed_name(i));
 	if (i < failed)
 		pr_err("selftest: and %d more failed (see the log above)\n", failed - i);
-	end_or_return(opt, "selftest", !failed);
+	end_or_return(opt, "selftest", total && !failed);
 	printk("selftest: finished; halted. Power off when done.\n");
 	machine_halt();
 }

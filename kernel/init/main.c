@@ -95,7 +95,7 @@ static void set_bench(const char *key, const char *value, void *ctx)
 
 static void set_demo(const char *key, const char *value, void *ctx)
 {
-	static char glob[512];
+	static char glob[1024]; /* as test='s */
 
 	if (!strcmp(key, "demo")) {
 		if (*value)
@@ -104,7 +104,8 @@ static void set_demo(const char *key, const char *value, void *ctx)
 		return;
 	}
 	/* selftest=<glob>: the tests it picks, as test=<glob> does; selftest alone: all of them. */
-	strlcpy(glob, *value ? value : "*", sizeof(glob));
+	if (strlcpy(glob, *value ? value : "*", sizeof(glob)) >= sizeof(glob))
+		pr_warn("cmdline: %s=: the glob is cut at %lu characters\n", key, sizeof(glob) - 1);
 	boot_params.selftest = true;
 	boot_params.selftest_glob = glob;
 }

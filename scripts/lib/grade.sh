@@ -346,10 +346,10 @@ run_test() {
 	[ -z "$given" ] || note=" (needs no code of yours)"
 	: >"$T"
 	printf '== Test lab%s %s == ' "$lab" "$name"
-	t0=${EPOCHREALTIME/[.,]/}
+	t0=${EPOCHREALTIME//[!0-9]/}
 	"$fn"
 	item_close
-	t1=${EPOCHREALTIME/[.,]/}
+	t1=${EPOCHREALTIME//[!0-9]/}
 	printf -v secs '%d.%d' $(((t1 - t0) / 1000000)) $(((t1 - t0) / 100000 % 10))
 	if [ ${#reasons[@]} -eq 0 ]; then
 		echo "lab$lab $name: OK ($secs s) [$points/$points]$note"

@@ -62,6 +62,7 @@ qemu_boot() {
 	# No NUL bytes: a kernel that leaks its memory to the console (lab 7's wrong solutions) would
 	# make the log binary to grep and to bash. Stripped from the whole file once QEMU is done:
 	# tr on the pipe made a system call of each line.
+	: >"$out"
 	printf '%b' "$input" | timeout "${QEMU_TIMEOUT:-180}" scripts/qemu-run "$image" "$@" \
 		>"$out.raw" 2>&1
 	status=${PIPESTATUS[1]}

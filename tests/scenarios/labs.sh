@@ -124,7 +124,7 @@ handout_fails() {
 	# The grader built the handout's kernel (-Werror): it must also boot to the shell. (A kernel
 	# that did not build leaves the reference's, seeded, in its place: no boot of that.)
 	if [ ! -f "$tree/build/grade/main/kernel.elf" ] ||
-		grep -qE 'did not build' "$LOGS/$name.grade.log"; then
+		grep -qE 'the kernel did not build' "$LOGS/$name.grade.log"; then
 		fail "$name: the handout does not build"
 		show_tail "$tree/build/grade/main.build.log"
 		return
