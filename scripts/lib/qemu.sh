@@ -2,6 +2,14 @@
 # What scripts/run-tests and scripts/grade share: boot a kernel in QEMU with input typed on the
 # serial port, and judge what it printed. Sourced, not run.
 
+# A machine of several CPUs runs them all in one host thread (scripts/qemu-run's TCG_THREAD) unless
+# the caller asks for a thread per CPU (TCG_THREAD=multi, QEMU's own default). With a thread each,
+# a CPU that spins waiting for another burns host CPU while the other waits for a host core: the
+# whole suite on 4 CPUs took 17 s of CPU on an idle 2-core host and 32 s on a busy one, against
+# 11 s in one thread either way, so a verdict's cost no longer depends on how busy the host is.
+# The runs that are there to find races ask for multi (tests/scenarios/ktest.sh).
+export TCG_THREAD=${TCG_THREAD:-single}
+
 # iso_for ELF CMDLINE: make (once) an ISO of this kernel with this command line, and print its
 # path. ISOs are kept in ISO_CACHE (default build/iso-cache), named after what went into them -
 # the kernel, its initrd, the command line and MKISO_ARGS - so that the many boots of the same
