@@ -119,14 +119,37 @@ job_slot() {
 	[ -z "${JOB_SLOT_HELD:-}" ] || return 0
 	export JOB_SLOT_HELD=1
 	mkdir -p "$dir"
-	while :; do
-		for ((n = 0; n < JOBS; n++)); do
-			exec 8>>"$dir/$n"
-			flock -n 8 && return 0
-			exec 8>&-
-		done
-		sleep 0.2
+	for ((n = 0; n < JOBS; n++)); do
+		exec 8>>"$dir/$n"
+		flock -n 8 && return 0
+		exec 8>&-
 	done
+	until job_slot_wait "$dir"; do :; done
+}
+
+# job_slot_wait DIR: every slot is taken: wait for the first to be let go, asleep. A flock
+# process blocks on each slot; the lock is that of the file this shell opened (flock(2) locks
+# belong to the open file), so it stays when the process ends, on fd 8. The slots the other
+# processes may have got meanwhile are let go by closing their files. (Trying each slot with
+# flock -n and a sleep, five times a second, cost a waiting job a tenth of a core; two runs
+# side by side keep a few jobs waiting all the time.) Fails if the first flock failed.
+job_slot_wait() {
+	local n won pid
+	local -a fds=() pids=()
+	for ((n = 0; n < JOBS; n++)); do
+		exec {fds[n]}>>"$1/$n"
+		flock "${fds[n]}" &
+		pids[n]=$!
+	done
+	wait -n -p pid "${pids[@]}"
+	won=$?
+	kill "${pids[@]}" 2>/dev/null
+	wait "${pids[@]}" 2>/dev/null
+	for ((n = 0; n < JOBS; n++)); do
+		[ "$won" -ne 0 ] || [ "${pids[n]}" != "$pid" ] || exec 8>&"${fds[n]}"
+		exec {fds[n]}>&-
+	done
+	return "$won"
 }
 
 job_start() {
