@@ -16,12 +16,23 @@ export CCACHE_DIR=${CCACHE_DIR:-$PWD/build/ccache} CCACHE_DEPEND=1 CCACHE_NOHASH
 # shellcheck disable=SC2034 # used by the files that source this one
 TEST_KERNELS="main=build/test novmap=build/test/novmap guard2=build/test-guard2 sc=build/test"
 
-# copy_tracked DIR: a copy of the tracked files of this tree (as they are in the working tree)
-# in DIR, which must not exist: what scripts/handout copies, without a lab's stubs.
+# copy_tracked DIR [link]: a copy of the tracked files of this tree (as they are in the working
+# tree) in DIR, which must not exist: what scripts/handout copies, without a lab's stubs. With
+# "link", hard links instead of copies (the same file system; else copies): only for a tree
+# whose files are changed by git apply alone, which writes a new file in place of a linked one
+# (scripts/grade-selftest; a cp onto a linked file would write into this tree's).
 copy_tracked() {
-	mkdir -p "$1" &&
-		git ls-files -z | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
-		xargs -0 -r cp --parents -p -t "$1"
+	mkdir -p "$1" || return
+	if [ "${2:-}" = link ]; then
+		tracked_files | xargs -0 -r cp --parents -l -t "$1" 2>/dev/null && return 0
+		rm -rf "$1" && mkdir -p "$1" || return
+	fi
+	tracked_files | xargs -0 -r cp --parents -p -t "$1"
+}
+
+# tracked_files: the tracked files of this tree that are in the working tree, NUL-separated.
+tracked_files() {
+	git ls-files -z | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done
 }
 
 # copy_build FROM TO [AS [NAMED]]: a copy of the build directory FROM at TO, so that make
