@@ -124,7 +124,12 @@ job_slot() {
 		flock -n 8 && return 0
 		exec 8>&-
 	done
-	until job_slot_wait "$dir"; do :; done
+	until job_slot_wait "$dir"; do
+		# A flock killed: this job is being stopped (Ctrl-C), and must not wait again.
+		(($? < 128)) || exit 1
+		mkdir -p "$dir" # a cleaner of /tmp took it
+		sleep 0.2
+	done
 }
 
 # job_slot_wait DIR: every slot is taken: wait for the first to be let go, asleep. A flock
@@ -132,21 +137,31 @@ job_slot() {
 # belong to the open file), so it stays when the process ends, on fd 8. The slots the other
 # processes may have got meanwhile are let go by closing their files. (Trying each slot with
 # flock -n and a sleep, five times a second, cost a waiting job a tenth of a core; two runs
-# side by side keep a few jobs waiting all the time.) Fails if the first flock failed.
+# side by side keep a few jobs waiting all the time.) Each flock process holds its own slot's
+# file only: one left behind (this job killed meanwhile) holds no other slot. Fails with the
+# first flock's status if it failed (above 128: killed).
 job_slot_wait() {
-	local n won pid
+	local n m won pid
 	local -a fds=() pids=()
 	for ((n = 0; n < JOBS; n++)); do
-		exec {fds[n]}>>"$1/$n"
-		flock "${fds[n]}" &
+		exec {fds[n]}>>"$1/$n" || break
+		(
+			for ((m = 0; m < n; m++)); do exec {fds[m]}>&-; done
+			exec flock "${fds[n]}"
+		) &
 		pids[n]=$!
 	done
-	wait -n -p pid "${pids[@]}"
-	won=$?
-	kill "${pids[@]}" 2>/dev/null
+	won=2
+	[ ${#pids[@]} -eq 0 ] || {
+		wait -n -p pid "${pids[@]}"
+		won=$?
+	}
+	for ((n = 0; n < ${#pids[@]}; n++)); do
+		[ "${pids[n]}" = "$pid" ] || kill "${pids[n]}" 2>/dev/null
+	done
 	wait "${pids[@]}" 2>/dev/null
-	for ((n = 0; n < JOBS; n++)); do
-		[ "$won" -ne 0 ] || [ "${pids[n]}" != "$pid" ] || exec 8>&"${fds[n]}"
+	for ((n = 0; n < ${#fds[@]}; n++)); do
+		[ "$won" -ne 0 ] || [ "${pids[n]:-}" != "$pid" ] || exec 8>&"${fds[n]}"
 		exec {fds[n]}>&-
 	done
 	return "$won"

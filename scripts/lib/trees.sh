@@ -30,6 +30,13 @@ copy_tracked() {
 	tracked_files | xargs -0 -r cp --parents -p -t "$1"
 }
 
+# own_copies DIR: the hard links of copy_tracked DIR link become files of DIR's own: for a tree
+# kept for someone to read, and maybe edit (an editor may write a linked file in place).
+own_copies() {
+	find "$1" -path "$1/build" -prune -o -type f -links +1 -exec sh -c \
+		'for f; do cp -p "$f" "$f.own" && mv -f "$f.own" "$f"; done' sh {} +
+}
+
 # tracked_files: the tracked files of this tree that are in the working tree, NUL-separated.
 tracked_files() {
 	git ls-files -z | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done
