@@ -33,8 +33,8 @@ copy_tracked() {
 # own_copies DIR: the hard links of copy_tracked DIR link become files of DIR's own: for a tree
 # kept for someone to read, and maybe edit (an editor may write a linked file in place).
 own_copies() {
-	find "$1" -path "$1/build" -prune -o -type f -links +1 -exec sh -c \
-		'for f; do cp -p "$f" "$f.own" && mv -f "$f.own" "$f"; done' sh {} +
+	# cp -a links again only files linked to each other within what it copies.
+	mv "$1" "$1.links" && cp -a "$1.links" "$1" && rm -rf "$1.links"
 }
 
 # tracked_files: the tracked files of this tree that are in the working tree, NUL-separated.
