@@ -20,10 +20,9 @@ static void timer_interrupt(struct pt_regs *regs)
 }
 
 /*
- * Count TSC ticks across 2 ms of PIT channel 2, from the start of its countdown to its end; take
- * the best of a few tries. 2 ms of the PIT's 1.193182 MHz are 2386 counts, so one count, the
- * most a poll can be late, is 0.04%. The wait is a busy loop on every boot (and under QEMU's
- * -icount 2 million instructions, where 10 ms were 10 million).
+ * Count TSC ticks across 2 ms of PIT channel 2; take the best of a few tries. 2 ms of the PIT's
+ * 1.193182 MHz are 2386 counts: the rate comes out within about 0.1%. The wait is a busy loop,
+ * on every boot (and under QEMU's -icount, 2 million instructions where 10 ms were 10 million).
  */
 #define TSC_CALIBRATE_US 2000
 
@@ -33,11 +32,10 @@ static void calibrate_tsc(void)
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		u64 t0, d;
+		u64 t0 = rdtsc_ordered();
+		u64 d;
 
-		pit_oneshot_start(TSC_CALIBRATE_US);
-		t0 = rdtsc_ordered();
-		pit_oneshot_wait();
+		pit_delay_us(TSC_CALIBRATE_US);
 		d = rdtsc_ordered() - t0;
 		if (d < best)
 			best = d;

@@ -18,27 +18,22 @@ void pit_init(unsigned int hz)
 	outb(PIT_CH0, divisor >> 8);
 }
 
-void pit_oneshot_start(unsigned int us)
+void pit_delay_us(unsigned int us)
 {
 	u32 count = (u64)PIT_HZ * us / 1000000;
 	u8 gate;
 
 	if (count > 0xffff)
 		count = 0xffff;
-	/* Gate on, speaker off; the count starts with the write of its high byte. */
+	/* Gate on, speaker off; then count down once and poll OUT2 (bit 5 of port 0x61). */
 	gate = (inb(PIT_CH2_GATE) & ~0x02) | 0x01;
 	outb(PIT_CH2_GATE, gate);
 	outb(PIT_CMD, PIT_CMD_CH2_ONESHOT);
 	outb(PIT_CH2, count & 0xff);
 	outb(PIT_CH2, count >> 8);
-}
-
-void pit_oneshot_wait(void)
-{
 	/*
-	 * Poll OUT2 (bit 5 of port 0x61). No pause: a port read is slow enough on hardware, and
-	 * QEMU's TCG takes pause as "run the next vCPU", a pass over all of them per turn of a
-	 * loop that only waits for time.
+	 * No pause: a port read is slow enough on hardware, and QEMU's TCG takes pause as "run
+	 * the next vCPU", a pass over all of them per turn of a loop that only waits for time.
 	 */
 	while (!(inb(PIT_CH2_GATE) & 0x20))
 		;

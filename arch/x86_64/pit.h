@@ -7,12 +7,7 @@
 
 /* Program channel 0 to raise IRQ 0 hz times a second (kernel/time.c handles it). */
 void pit_init(unsigned int hz);
-/*
- * A busy wait of `us` microseconds on channel 2 (at most 54 ms), for the calibrations before the
- * timer runs, in two halves: start the countdown, read the clock being calibrated, then wait for
- * the end. The setup's port writes fall outside the measured window.
- */
-void pit_oneshot_start(unsigned int us);
-void pit_oneshot_wait(void);
+/* Busy-wait about `us` microseconds on channel 2 (for TSC calibration before the timer runs). */
+void pit_delay_us(unsigned int us);
 
 #endif

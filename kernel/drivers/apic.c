@@ -180,9 +180,8 @@ int lapic_send_startup(u32 apic_id, u8 page)
 /*
  * Every CPU's APIC timer runs off the same bus clock, so one calibration on the boot CPU serves
  * them all: count down from the top for 2 ms of the PIT, the best of three tries (a try that
- * an emulator stretched counts more than 2 ms' worth). The timer starts once the PIT counts.
- * 2 ms are 125,000 counts on QEMU (1 GHz / 16) and about 3,000 on a timer fed by a 24 MHz
- * crystal: within 0.05% either way, plenty for a 100 Hz tick.
+ * an emulator stretched counts more than 2 ms' worth). 2 ms at the bus clock / 16 are over a
+ * hundred thousand counts on any machine of this century: plenty for a 100 Hz tick.
  */
 #define CALIBRATE_US 2000
 
@@ -196,9 +195,8 @@ static u32 measure_timer_rate(void)
 
 		lapic_write(APIC_TMR_DIV, TMR_DIV_16);
 		lapic_write(APIC_LVT_TIMER, LVT_MASKED | LOCAL_TIMER_VECTOR);
-		pit_oneshot_start(CALIBRATE_US);
 		lapic_write(APIC_TMR_INIT, ~0u);
-		pit_oneshot_wait();
+		pit_delay_us(CALIBRATE_US);
 		done = ~0u - lapic_read(APIC_TMR_CURR);
 		lapic_write(APIC_TMR_INIT, 0); /* stop it */
 		if (done < best)
