@@ -20,9 +20,11 @@ static void timer_interrupt(struct pt_regs *regs)
 }
 
 /*
- * Count TSC ticks across 2 ms of PIT channel 2; take the best of a few tries. 2 ms of the PIT's
- * 1.193182 MHz are 2386 counts: the rate comes out within about 0.1%. The wait is a busy loop,
- * on every boot (and under QEMU's -icount, 2 million instructions where 10 ms were 10 million).
+ * Count TSC ticks across 2 ms of PIT channel 2; take the best of a few tries. The count starts
+ * before the PIT is set up, so a try that the host stretched (a vCPU descheduled) only counts
+ * more, and the best drops it; the setup's few port writes count too, a microsecond each on
+ * hardware: the rate comes out up to 0.3% high (a tenth of that under QEMU). 2 ms, not Linux's
+ * longer waits: the loop runs on every boot (under QEMU's -icount, 2 million instructions).
  */
 #define TSC_CALIBRATE_US 2000
 

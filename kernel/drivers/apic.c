@@ -180,8 +180,9 @@ int lapic_send_startup(u32 apic_id, u8 page)
 /*
  * Every CPU's APIC timer runs off the same bus clock, so one calibration on the boot CPU serves
  * them all: count down from the top for 2 ms of the PIT, the best of three tries (a try that
- * an emulator stretched counts more than 2 ms' worth). 2 ms at the bus clock / 16 are over a
- * hundred thousand counts on any machine of this century: plenty for a 100 Hz tick.
+ * an emulator stretched counts more than 2 ms' worth; the timer starts before the PIT for that
+ * reason). 2 ms are 125,000 counts on QEMU (1 GHz / 16), about 3,000 on a timer fed by a 24 MHz
+ * crystal: plenty for a 100 Hz tick.
  */
 #define CALIBRATE_US 2000
 
