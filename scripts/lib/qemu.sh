@@ -7,7 +7,8 @@
 # a CPU that spins waiting for another burns host CPU while the other waits for a host core: the
 # whole suite on 4 CPUs took 17 s of CPU on an idle 2-core host and 32 s on a busy one, against
 # 11 s in one thread either way, so a verdict's cost no longer depends on how busy the host is.
-# The runs that are there to find races ask for multi (tests/scenarios/ktest.sh).
+# The runs that are there to find races ask for multi (tests/scenarios/ktest.sh), and a shell
+# session that needs every CPU running at once (smp.sh).
 export TCG_THREAD=${TCG_THREAD:-single}
 
 # iso_for ELF CMDLINE: make (once) an ISO of this kernel with this command line, and print its
@@ -78,8 +79,20 @@ qemu_boot() {
 	printf '%b' "$input" | timeout "${QEMU_TIMEOUT:-180}" scripts/qemu-run "$image" "${vga[@]}" \
 		"$@" >"$out.raw" 2>&1
 	status=${PIPESTATUS[1]}
+	[ "$status" -ne 124 ] || kill_writers "$out.raw"
 	tr -d '\r\000' <"$out.raw" >"$out"
 	rm -f "$out.raw"
+}
+
+# kill_writers FILE: SIGKILL every process whose output is FILE. After a timeout: QEMU may not
+# honour timeout's SIGTERM (seen: a guest of 255 CPUs in one host thread, spinning, ran on
+# orphaned for 20 minutes after its test had failed, and took a core from what ran next).
+kill_writers() {
+	local p f
+	f=$(realpath "$1") || return 0
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/fd/1" 2>/dev/null)" != "$f" ] || kill -KILL "${p#/proc/}" 2>/dev/null
+	done
 }
 
 # tap_count LOG: the TAP (KTAP) results in LOG: sets tap_ok (passed), tap_skip ("ok N name

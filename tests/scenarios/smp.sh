@@ -12,9 +12,11 @@ cpuinfo_lists_the_cpus() {
 
 # Tasks on every CPU, from the shell: counters pinned on CPUs 0 and 2, an overflow on CPU 1
 # reported as CPU 1's and killed, ps showing the CPUs (stacktorture over 4 CPUs: in ktest.smp.*.4,
-# kill-only; the shell's may panic by policy when a victim overflows holding a lock).
+# kill-only; the shell's may panic by policy when a victim overflows holding a lock). A host
+# thread per CPU: ps must find CPU 2's counter started, which with all CPUs in one thread waits
+# for CPU 2's turn (once, on a busy host, ps came first).
 overflow_on_cpu_1() {
-	QEMU_ARGS="-smp 4 -machine $1" session "smp.$1.overflow_on_cpu_1_shell" "$K" \
+	TCG_THREAD=multi QEMU_ARGS="-smp 4 -machine $1" session "smp.$1.overflow_on_cpu_1_shell" "$K" \
 		'spawn 1 0\nspawn 1 2\nlkdtm EXHAUST_STACK 1\nps\nmeminfo\necho alive\npoweroff\n' 0 \
 		'^lkdtm: performing EXHAUST_STACK in a new task on CPU 1$' '^CPU: 1 PID: [0-9]+ Comm: lkdtm$' \
 		'EXHAUST_STACK: pid [0-9]+ killed: kernel stack overflow' \
